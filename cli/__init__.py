@@ -1,0 +1,1 @@
+"""The ``sverka`` command: the door administrators, deputies and operators use."""

@@ -1,0 +1,125 @@
+"""The ``sverka`` command.
+
+Each area adds its commands in its own module (``cli/<area>.py``) and one
+``app.add_typer`` or ``register`` line here; the commands call the same
+functions the scheduler calls.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError
+
+from cli import scenario as scenario_cli
+from cli.context import SETTINGS
+from cli.errors import user_errors
+from cli.logging import configure_logging
+from local_store.engine import current_revision, head_revision, make_engine, migrate
+from local_store.runs import list_runs
+
+app = typer.Typer(
+    name="sverka",
+    help="Сверка: электронный журнал, контингент и ЕПГУ по правилам положения об ЭЖ.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+console = Console()
+
+
+@app.callback()
+def main(
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Хранилище: путь к файлу SQLite или URL базы (иначе SVERKA_DATABASE_URL "
+        "или файл в каталоге данных пользователя).",
+    ),
+    log_json: bool = typer.Option(False, "--log-json", help="Журнал событий в формате JSON."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Подробный журнал событий."),
+) -> None:
+    """Сверка: электронный журнал, контингент и ЕПГУ по правилам положения об ЭЖ."""
+    SETTINGS.db = db
+    SETTINGS.log_json = log_json
+    SETTINGS.verbose = verbose
+    configure_logging(json_output=log_json, level="DEBUG" if verbose else "WARNING")
+
+
+def _db_error(exc: BaseException) -> str:
+    return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
+
+
+@app.command("init")
+def init_command() -> None:
+    """Создать хранилище или обновить его схему до последней версии."""
+    with user_errors(OperationalError, render=_db_error):
+        engine = make_engine(SETTINGS.url)
+        before = current_revision(engine)
+        after = migrate(engine)
+    if before == after:
+        console.print(
+            f"Хранилище уже в актуальном состоянии (версия схемы {after}): {SETTINGS.url}"
+        )
+    elif before is None:
+        console.print(f"Хранилище создано (версия схемы {after}): {SETTINGS.url}")
+    else:
+        console.print(f"Схема хранилища обновлена с {before} до {after}: {SETTINGS.url}")
+
+
+@app.command("status")
+def status_command(
+    limit: int = typer.Option(10, "--limit", help="Сколько последних запусков показать."),
+) -> None:
+    """Показать хранилище, источники и последние запуски."""
+    with user_errors(OperationalError, render=_db_error):
+        engine = make_engine(SETTINGS.url)
+        revision = current_revision(engine)
+        if revision is None:
+            console.print(
+                f"Хранилище {SETTINGS.url} ещё не создано. Выполните [bold]sverka init[/bold]."
+            )
+            raise typer.Exit(1)
+        head = head_revision(engine)
+        runs = list_runs(engine, limit=limit)
+    console.print(f"Хранилище: {SETTINGS.url}")
+    state = "актуальна" if revision == head else f"устарела (нужна {head}: sverka init)"
+    console.print(f"Версия схемы: {revision}, {state}")
+    if not runs:
+        console.print("Запусков синхронизации ещё не было.")
+        return
+    table = Table(title="Последние запуски")
+    for title in ("№", "Источник", "Развёртывание", "Начало (UTC)", "Состояние", "Изменения"):
+        table.add_column(title)
+    for run in runs:
+        counts = run.counts or {}
+        changes = ", ".join(
+            f"{kind}: +{c.get('added', 0)} ~{c.get('changed', 0)} -{c.get('removed', 0)}"
+            for kind, c in sorted(counts.items())
+            if isinstance(c, dict)
+        )
+        table.add_row(
+            str(run.id),
+            run.source,
+            run.deployment,
+            run.started_at.strftime("%Y-%m-%d %H:%M"),
+            _STATUS_RU.get(run.status.value, run.status.value),
+            changes or "—",
+        )
+    console.print(table)
+
+
+_STATUS_RU = {
+    "running": "выполняется",
+    "succeeded": "успешно",
+    "failed": "ошибка",
+    "held": "задержан (массовые изменения)",
+    "discarded": "отклонён",
+}
+
+app.add_typer(scenario_cli.app, name="scenario")
+
+
+if __name__ == "__main__":
+    app()
