@@ -62,18 +62,26 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> str:
-    """Apply every migration; return the revision the store is at."""
-    command.upgrade(alembic_config(engine), "head")
+    """Apply every migration; return the revision(s) the store is at.
+
+    Areas add their tables in migrations of their own that may branch from a
+    common base, so the store upgrades to every head.
+    """
+    command.upgrade(alembic_config(engine), "heads")
     return current_revision(engine) or ""
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The store's revision(s), comma-joined in sorted order; ``None`` for an empty database."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) if heads else None
 
 
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    """The newest revision(s) the code knows, in the form of :func:`current_revision`."""
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    return ",".join(sorted(heads)) if heads else None
 
 
 def open_store(db: str | None = None, *, upgrade: bool = True) -> Engine:

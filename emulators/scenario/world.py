@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from canonical.base import Platform, Record, SourceRef
+from canonical.registry import record_type
+
 FORMAT = "sverka-scenario"
 FORMAT_VERSION = 1
 DELETED = "__deleted__"
@@ -84,6 +87,23 @@ class WorldState:
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
         return self.records.get(kind, {}).get(record_id)
+
+    def to_records(self, kind: str, platform: Platform, deployment: str) -> list[Record]:
+        """The state's rows of ``kind`` as canonical records (for tests and direct imports).
+
+        Rows use canonical field names, so this is validation, not mapping; the
+        scenario id becomes the external id.
+        """
+        model = record_type(kind)
+        fields = set(model.model_fields) - {"source"}
+        out: list[Record] = []
+        for record_id, row in self.kind(kind).items():
+            values = {k: v for k, v in row.items() if k in fields}
+            values["source"] = SourceRef(
+                platform=platform, deployment=deployment, external_id=record_id
+            )
+            out.append(model.model_validate(values))
+        return out
 
 
 @dataclass
