@@ -14,8 +14,10 @@ from sqlalchemy.exc import OperationalError
 
 from cli import scenario as scenario_cli
 from cli.context import SETTINGS
+from cli.emulate import emulate_app
 from cli.errors import user_errors
 from cli.logging import configure_logging
+from cli.sync import sync_app
 from local_store.engine import current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs
 
@@ -119,6 +121,8 @@ _STATUS_RU = {
 }
 
 app.add_typer(scenario_cli.app, name="scenario")
+app.add_typer(sync_app, name="sync")
+app.add_typer(emulate_app, name="emulate")
 
 
 if __name__ == "__main__":
