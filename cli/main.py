@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
 from cli import scenario as scenario_cli
+from cli import schedule as schedule_cli
 from cli.context import SETTINGS
 from cli.emulate import emulate_app
 from cli.errors import user_errors
@@ -121,6 +122,9 @@ _STATUS_RU = {
 }
 
 app.add_typer(scenario_cli.app, name="scenario")
+app.add_typer(schedule_cli.schedule_app, name="schedule")
+app.add_typer(schedule_cli.scheduler_app, name="scheduler")
+app.command("runs")(schedule_cli.runs_command)
 app.add_typer(sync_app, name="sync")
 app.add_typer(emulate_app, name="emulate")
 
