@@ -180,3 +180,9 @@ def version_table(kind: str) -> Table:
 def field_column(name: str) -> str:
     """The column holding model field ``name`` in a version table."""
     return f"f_{name}"
+
+
+# Areas declare their tables on the same metadata in modules of their own.
+import local_store.reconcile_schema  # noqa: E402
+import local_store.scheduler_schema  # noqa: E402,F401
+import local_store.violations_schema  # noqa: E402,F401
