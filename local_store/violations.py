@@ -1,0 +1,505 @@
+"""Violations as records: upsert by fingerprint, lifecycle, approvals, figures.
+
+The policy engine hands over *findings* (what is wrong now); this module turns
+them into durable violations.  A finding's fingerprint (rule, entity, period)
+finds its violation again on the next check, so re-running never duplicates
+and an unchanged finding writes nothing.  A violation whose condition no
+longer holds (among the entities a check looked at) is resolved with the data
+moment, never deleted; an approval turns it into an approved exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, update
+
+from local_store.violations_schema import (
+    policy_check,
+    policy_figure,
+    policy_violation,
+    policy_violation_event,
+)
+
+_CHUNK = 500
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    APPROVED = "approved"
+    RESOLVED = "resolved"
+
+
+ACTIVE = (Status.OPEN.value, Status.ACKNOWLEDGED.value)
+
+
+class ViolationError(ValueError):
+    """A lifecycle request that cannot be done (unknown id, wrong state); message in Russian."""
+
+
+def fingerprint(
+    rule_id: str, entity_kind: str, deployment: str, entity_key: str, period_key: str
+) -> str:
+    """The stable id of a violation: the same rule, entity and period give the same value."""
+    raw = "\x1f".join((rule_id, entity_kind, deployment, entity_key, period_key))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a rule found wrong now."""
+
+    rule_id: str
+    entity_kind: str
+    entity_key: str
+    verdict: str
+    deployment: str = ""
+    period_key: str = ""
+    severity: str = "medium"
+    responsible_role: str | None = None
+    responsible_person: str | None = None
+    group_key: str | None = None
+    clause: str = ""
+    message: str = ""
+    deadline: dt.datetime | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            self.rule_id, self.entity_kind, self.deployment, self.entity_key, self.period_key
+        )
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A monitoring figure for one teacher / group / subject in one period."""
+
+    subject_kind: str
+    subject_key: str
+    period_key: str
+    value: float | None
+    threshold: float | None
+    breached: bool
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RecordCounts:
+    opened: int = 0
+    changed: int = 0
+    reopened: int = 0
+    unchanged: int = 0
+    resolved: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def start_check(
+    conn: Connection,
+    profile_id: str,
+    *,
+    full: bool,
+    rules: Sequence[str] | None,
+    since_run_id: int | None,
+    upto_run_id: int | None,
+    data_as_of: dt.datetime | None,
+) -> int:
+    result = conn.execute(
+        insert(policy_check)
+        .values(
+            profile_id=profile_id,
+            started_at=_now(),
+            full=full,
+            rules=list(rules) if rules else None,
+            since_run_id=since_run_id,
+            upto_run_id=upto_run_id,
+            data_as_of=data_as_of,
+        )
+        .returning(policy_check.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def finish_check(conn: Connection, check_id: int, counts: dict[str, Any]) -> None:
+    conn.execute(
+        update(policy_check)
+        .where(policy_check.c.id == check_id)
+        .values(finished_at=_now(), counts=counts)
+    )
+
+
+def last_checked_run(conn: Connection, profile_id: str, rules: Sequence[str] | None) -> int | None:
+    """The newest run a finished check of this profile (covering ``rules``) already looked at."""
+    query = select(policy_check.c.upto_run_id, policy_check.c.rules).where(
+        policy_check.c.profile_id == profile_id, policy_check.c.finished_at.is_not(None)
+    )
+    best: int | None = None
+    for upto, checked in conn.execute(query.order_by(policy_check.c.id.desc())):
+        if checked and rules and not set(rules) <= set(checked):
+            continue
+        if checked and not rules:
+            continue
+        if upto is not None:
+            best = int(upto)
+        break
+    return best
+
+
+def _event(conn: Connection, violation_id: int, event: str, detail: dict[str, Any] | None) -> None:
+    conn.execute(
+        insert(policy_violation_event).values(
+            violation_id=violation_id, at=_now(), event=event, detail=detail
+        )
+    )
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def record_findings(
+    conn: Connection,
+    check_id: int,
+    profile_id: str,
+    rule_id: str,
+    findings: Iterable[Finding],
+    *,
+    touched: Select[Any] | None,
+    data_as_of: dt.datetime | None,
+) -> RecordCounts:
+    """Upsert the findings of one rule and resolve what no longer holds.
+
+    ``touched`` selects the entity keys the check looked at (``None``: every
+    entity of the rule, a full check); only those can be resolved.
+    """
+    counts = RecordCounts()
+    by_fp: dict[str, Finding] = {}
+    for finding in findings:
+        by_fp[finding.fingerprint] = finding
+    existing: dict[str, Any] = {}
+    fps = list(by_fp)
+    for start in range(0, len(fps), _CHUNK):
+        chunk = fps[start : start + _CHUNK]
+        for row in conn.execute(
+            select(policy_violation).where(policy_violation.c.fingerprint.in_(chunk))
+        ).mappings():
+            existing[row["fingerprint"]] = row
+    now = _now()
+    new_rows: list[dict[str, Any]] = []
+    for fp, f in by_fp.items():
+        evidence = _json_ready(f.evidence)
+        old = existing.get(fp)
+        if old is None:
+            new_rows.append(
+                {
+                    "fingerprint": fp,
+                    "rule_id": f.rule_id,
+                    "profile_id": profile_id,
+                    "entity_kind": f.entity_kind,
+                    "deployment": f.deployment,
+                    "entity_key": f.entity_key,
+                    "period_key": f.period_key,
+                    "status": Status.OPEN.value,
+                    "verdict": f.verdict,
+                    "severity": f.severity,
+                    "responsible_role": f.responsible_role,
+                    "responsible_person": f.responsible_person,
+                    "group_key": f.group_key,
+                    "clause": f.clause,
+                    "message": f.message,
+                    "deadline": f.deadline,
+                    "evidence": evidence,
+                    "first_detected_at": now,
+                    "first_check_id": check_id,
+                    "last_check_id": check_id,
+                }
+            )
+            continue
+        values: dict[str, Any] = {}
+        if old["status"] == Status.RESOLVED.value:
+            values.update(status=Status.OPEN.value, resolved_at=None, resolved_check_id=None)
+        same_deadline = (old["deadline"] is None and f.deadline is None) or (
+            old["deadline"] is not None
+            and f.deadline is not None
+            and old["deadline"] == f.deadline.astimezone(dt.UTC)
+        )
+        if (
+            old["verdict"] != f.verdict
+            or old["evidence"] != evidence
+            or old["message"] != f.message
+            or not same_deadline
+        ):
+            values.update(verdict=f.verdict, evidence=evidence, message=f.message)
+            values.update(deadline=f.deadline, severity=f.severity, clause=f.clause)
+            values.update(responsible_person=f.responsible_person)
+        if not values:
+            counts.unchanged += 1
+            continue
+        values["last_check_id"] = check_id
+        conn.execute(
+            update(policy_violation).where(policy_violation.c.id == old["id"]).values(**values)
+        )
+        if "status" in values:
+            counts.reopened += 1
+            _event(conn, old["id"], "reopened", {"verdict": f.verdict})
+        else:
+            counts.changed += 1
+            _event(conn, old["id"], "changed", {"verdict": f.verdict, "was": old["verdict"]})
+    if new_rows:
+        ids = (
+            conn.execute(
+                insert(policy_violation).returning(
+                    policy_violation.c.id, sort_by_parameter_order=True
+                ),
+                new_rows,
+            )
+            .scalars()
+            .all()
+        )
+        for vid, row in zip(ids, new_rows, strict=True):
+            _event(conn, vid, "opened", {"verdict": row["verdict"]})
+        counts.opened += len(new_rows)
+    counts.resolved = _resolve_missing(
+        conn, check_id, profile_id, rule_id, set(by_fp), touched, data_as_of
+    )
+    return counts
+
+
+def _resolve_missing(
+    conn: Connection,
+    check_id: int,
+    profile_id: str,
+    rule_id: str,
+    found: set[str],
+    touched: Select[Any] | None,
+    data_as_of: dt.datetime | None,
+) -> int:
+    query = select(policy_violation.c.id, policy_violation.c.fingerprint).where(
+        policy_violation.c.rule_id == rule_id,
+        policy_violation.c.profile_id == profile_id,
+        policy_violation.c.status.in_(ACTIVE),
+    )
+    if touched is not None:
+        query = query.where(policy_violation.c.entity_key.in_(touched.scalar_subquery()))
+    gone = [vid for vid, fp in conn.execute(query) if fp not in found]
+    moment = data_as_of or _now()
+    for start in range(0, len(gone), _CHUNK):
+        chunk = gone[start : start + _CHUNK]
+        conn.execute(
+            update(policy_violation)
+            .where(policy_violation.c.id.in_(chunk))
+            .values(status=Status.RESOLVED.value, resolved_at=moment, resolved_check_id=check_id)
+        )
+        for vid in chunk:
+            _event(conn, vid, "resolved", {"at": moment.isoformat()})
+    return len(gone)
+
+
+def record_figures(
+    conn: Connection, check_id: int, profile_id: str, rule_id: str, figures: Sequence[Figure]
+) -> int:
+    """Replace the figures of one rule for the periods the check computed."""
+    periods = sorted({f.period_key for f in figures})
+    if periods:
+        conn.execute(
+            policy_figure.delete().where(
+                policy_figure.c.rule_id == rule_id,
+                policy_figure.c.profile_id == profile_id,
+                policy_figure.c.period_key.in_(periods),
+            )
+        )
+    if figures:
+        conn.execute(
+            insert(policy_figure),
+            [
+                {
+                    "rule_id": rule_id,
+                    "profile_id": profile_id,
+                    "subject_kind": f.subject_kind,
+                    "subject_key": f.subject_key,
+                    "period_key": f.period_key,
+                    "value": f.value,
+                    "threshold": f.threshold,
+                    "breached": f.breached,
+                    "detail": _json_ready(f.detail),
+                    "check_id": check_id,
+                }
+                for f in figures
+            ],
+        )
+    return len(figures)
+
+
+def _find(conn: Connection, ref: str) -> Any:
+    query = select(policy_violation)
+    if ref.isdigit():
+        query = query.where(policy_violation.c.id == int(ref))
+    else:
+        query = query.where(policy_violation.c.fingerprint.startswith(ref))
+    rows = conn.execute(query.limit(2)).mappings().all()
+    if not rows:
+        raise ViolationError(f"нарушение {ref!r} не найдено")
+    if len(rows) > 1:
+        raise ViolationError(f"идентификатор {ref!r} неоднозначен: укажите больше символов")
+    return rows[0]
+
+
+def approve(
+    engine: Engine,
+    ref: str,
+    *,
+    document_number: str,
+    document_date: dt.date,
+    approved_by: str,
+) -> dict[str, Any]:
+    """Turn a violation into an approved exception (kept, never deleted)."""
+    if not document_number.strip():
+        raise ViolationError("не указан номер документа согласования")
+    if not approved_by.strip():
+        raise ViolationError("не указано, кто согласовал")
+    with engine.begin() as conn:
+        row = _find(conn, ref)
+        conn.execute(
+            update(policy_violation)
+            .where(policy_violation.c.id == row["id"])
+            .values(
+                status=Status.APPROVED.value,
+                approval_document=document_number.strip(),
+                approval_date=document_date,
+                approved_by=approved_by.strip(),
+                approved_at=_now(),
+            )
+        )
+        _event(
+            conn,
+            row["id"],
+            "approved",
+            {"document": document_number, "date": document_date.isoformat(), "was": row["status"]},
+        )
+        return dict(
+            conn.execute(select(policy_violation).where(policy_violation.c.id == row["id"]))
+            .mappings()
+            .one()
+        )
+
+
+def acknowledge(engine: Engine, ref: str, *, by: str = "") -> dict[str, Any]:
+    with engine.begin() as conn:
+        row = _find(conn, ref)
+        if row["status"] != Status.OPEN.value:
+            raise ViolationError(
+                f"нарушение {row['id']} в состоянии «{STATUS_RU[row['status']]}», принять к сведению можно только открытое"
+            )
+        conn.execute(
+            update(policy_violation)
+            .where(policy_violation.c.id == row["id"])
+            .values(status=Status.ACKNOWLEDGED.value, acknowledged_at=_now(), acknowledged_by=by)
+        )
+        _event(conn, row["id"], "acknowledged", None)
+        return dict(
+            conn.execute(select(policy_violation).where(policy_violation.c.id == row["id"]))
+            .mappings()
+            .one()
+        )
+
+
+def approve_matching(
+    conn: Connection,
+    rule_id: str,
+    entity_key: str,
+    *,
+    document_number: str,
+    document_date: dt.date,
+    approved_by: str,
+) -> int:
+    """Apply an approval record from a platform or the institution's files (no lookup by id)."""
+    rows = (
+        conn.execute(
+            select(policy_violation.c.id).where(
+                policy_violation.c.rule_id == rule_id,
+                policy_violation.c.entity_key == entity_key,
+                policy_violation.c.status != Status.APPROVED.value,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for vid in rows:
+        conn.execute(
+            update(policy_violation)
+            .where(policy_violation.c.id == vid)
+            .values(
+                status=Status.APPROVED.value,
+                approval_document=document_number,
+                approval_date=document_date,
+                approved_by=approved_by,
+                approved_at=_now(),
+            )
+        )
+        _event(conn, vid, "approved", {"document": document_number, "source": "approval record"})
+    return len(rows)
+
+
+STATUS_RU = {
+    "open": "открыто",
+    "acknowledged": "принято к сведению",
+    "approved": "согласованное исключение",
+    "resolved": "устранено",
+}
+
+
+def list_violations(
+    engine: Engine,
+    *,
+    statuses: Sequence[str] | None = None,
+    rule_id: str | None = None,
+    profile_id: str | None = None,
+) -> list[dict[str, Any]]:
+    query = select(policy_violation).order_by(policy_violation.c.id)
+    conditions = []
+    if statuses:
+        conditions.append(policy_violation.c.status.in_(list(statuses)))
+    if rule_id:
+        conditions.append(policy_violation.c.rule_id == rule_id)
+    if profile_id:
+        conditions.append(policy_violation.c.profile_id == profile_id)
+    if conditions:
+        query = query.where(and_(*conditions))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def count_by_status(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            status: int(n)
+            for status, n in conn.execute(
+                select(policy_violation.c.status, func.count()).group_by(policy_violation.c.status)
+            )
+        }
+
+
+def list_figures(engine: Engine, rule_id: str | None = None) -> list[dict[str, Any]]:
+    query = select(policy_figure).order_by(policy_figure.c.id)
+    if rule_id:
+        query = query.where(policy_figure.c.rule_id == rule_id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

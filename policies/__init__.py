@@ -1,0 +1,1 @@
+"""The policy engine: the rule catalogue, institution profiles and evaluation into violations."""

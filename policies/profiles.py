@@ -1,0 +1,139 @@
+"""Institution profiles: which rules are on, their parameters, the clauses they enforce.
+
+A profile is data (``profiles/<id>.toml``): the regulation's clause number and
+its own words per rule, the time zone, the week length and the calendar
+overrides.  An institution's own config file (same layout) is laid over it, so
+any parameter can be changed without touching the profile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
+PROFILE_IDS = ("kpgt", "talmenka", "mazanka", "usolye", "tpt")
+
+
+class ProfileError(ValueError):
+    """A profile or institution config that cannot be used; the message is Russian."""
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    """One rule in one profile."""
+
+    rule_id: str
+    enabled: bool
+    clause: str
+    """The clause number(s), e.g. ``3.5.2``."""
+    text: str
+    """The regulation's own words (Russian)."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str:
+        return f"п. {self.clause}" if self.clause else ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    institution: str
+    regulation: str
+    kind: str
+    timezone: str
+    week_days: int
+    overrides: Mapping[dt.date, bool]
+    rules: Mapping[str, RuleSetting]
+
+    def enabled_rules(self) -> list[str]:
+        return sorted(r for r, s in self.rules.items() if s.enabled)
+
+    def setting(self, rule_id: str) -> RuleSetting:
+        return self.rules.get(rule_id) or RuleSetting(rule_id, False, "", "")
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ProfileError(f"файл профиля не найден: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"файл {path} не читается как TOML: {exc}") from None
+
+
+def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") -> Profile:
+    try:
+        profile_id = str(data["id"])
+        timezone = str(data["timezone"])
+    except KeyError as exc:
+        raise ProfileError(f"{where}: нет обязательного ключа {exc.args[0]!r}") from None
+    week_days = int(data.get("week_days", 5))
+    if week_days not in (5, 6):
+        raise ProfileError(f"{where}: week_days должно быть 5 или 6, а не {week_days}")
+    overrides: dict[dt.date, bool] = {}
+    for key, value in dict(data.get("calendar", {}).get("overrides", {})).items():
+        try:
+            overrides[dt.date.fromisoformat(str(key))] = bool(value)
+        except ValueError:
+            raise ProfileError(f"{where}: calendar.overrides: {key!r} не дата ГГГГ-ММ-ДД") from None
+    rules: dict[str, RuleSetting] = {}
+    for rule_id, raw in dict(data.get("rules", {})).items():
+        if not isinstance(raw, Mapping):
+            raise ProfileError(f"{where}: rules.{rule_id} должно быть таблицей")
+        rules[rule_id] = RuleSetting(
+            rule_id=rule_id,
+            enabled=bool(raw.get("enabled", True)),
+            clause=str(raw.get("clause", "")),
+            text=str(raw.get("text", "")),
+            params=dict(raw.get("params", {})),
+        )
+    return Profile(
+        id=profile_id,
+        institution=str(data.get("institution", "")),
+        regulation=str(data.get("regulation", "")),
+        kind=str(data.get("kind", "school")),
+        timezone=timezone,
+        week_days=week_days,
+        overrides=overrides,
+        rules=rules,
+    )
+
+
+def raw_profile(profile_id: str) -> dict[str, Any]:
+    if profile_id not in PROFILE_IDS and not (PROFILE_DIR / f"{profile_id}.toml").exists():
+        raise ProfileError(
+            f"неизвестный профиль {profile_id!r}; доступны: {', '.join(PROFILE_IDS)}"
+        )
+    return _read(PROFILE_DIR / f"{profile_id}.toml")
+
+
+def load_profile(profile_id: str, config: str | Path | None = None) -> Profile:
+    """The profile with the institution's own config (same layout) laid over it."""
+    data = raw_profile(profile_id)
+    where = f"профиль {profile_id}"
+    if config is not None:
+        data = _merge(data, _read(Path(config)))
+        where = f"{where} с настройками {config}"
+    return profile_from_dict(data, where)
+
+
+def with_overrides(profile: Profile, over: Mapping[str, Any]) -> Profile:
+    """The profile with a config mapping laid over it (tests and the scenario replay)."""
+    return profile_from_dict(_merge(raw_profile(profile.id), over), f"профиль {profile.id}")
