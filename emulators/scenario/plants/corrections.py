@@ -1,0 +1,1 @@
+"""Planters (see emulators.scenario.plants)."""
