@@ -19,6 +19,7 @@ from cli.emulate import emulate_app
 from cli.errors import user_errors
 from cli.logging import configure_logging
 from cli.sync import sync_app
+from cli.sync_netschool import sync_netschool_command as _sync_netschool  # noqa: F401
 from local_store.engine import current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs
 

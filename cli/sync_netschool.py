@@ -1,0 +1,318 @@
+"""``sverka sync netschool``: pull a school from NetSchool into the store.
+
+The pull runs first and completely in memory; only then is one sync run
+opened and every scope ingested in one transaction.  A failed pull is
+recorded as a failed run with nothing ingested, so the next run simply starts
+again (nothing is half-written).  ``observed_at`` is the server's clock (its
+``Date`` header), which for the emulator is its scenario clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from cli.context import SETTINGS, read_secret
+from cli.errors import UserError, user_errors
+from cli.sync import sync_app
+from connectors.netschool.client import ClientSettings, NetSchoolClient
+from connectors.netschool.deployments import deployment as known_deployment
+from connectors.netschool.errors import NetSchoolError
+from connectors.netschool.pull import InstitutionPull, pull_institution
+from connectors.netschool.pull import Progress as PullProgress
+from local_store.ingest import IngestResult, Snapshot, ingest
+from local_store.runs import RunStatus, finish_run, start_run
+from mapping.netschool import (
+    JOURNAL_KINDS,
+    STRUCTURE_KINDS,
+    Source,
+    journal_scope,
+    map_journal_entries,
+    map_structure,
+    structure_scope,
+)
+
+PASSWORD_ENV = "SVERKA_NETSCHOOL_PASSWORD"
+
+KIND_NAMES_RU = {
+    "institution": "организация",
+    "school_year": "учебный год",
+    "period": "учебные периоды",
+    "holiday": "каникулы",
+    "person": "люди",
+    "group": "классы",
+    "subject": "предметы",
+    "subgroup": "подгруппы",
+    "subgroup_member": "состав подгрупп",
+    "teaching_assignment": "нагрузка учителей",
+    "work_kind": "виды работ",
+    "lesson": "уроки",
+    "homework": "домашние задания",
+    "mark": "отметки",
+    "absence": "пропуски",
+}
+
+
+@dataclass(frozen=True)
+class NetSchoolConfig:
+    base_url: str
+    deployment: str
+    school_id: int
+    login: str
+    timezone: str
+    profile_id: str = ""
+    region: str = ""
+    lookback_weeks: int = 2
+    secrets_file: str | None = None
+    client: ClientSettings = field(default_factory=ClientSettings)
+
+
+def load_config(path: str | Path) -> NetSchoolConfig:
+    """Read the source's TOML (``[netschool]`` table); says in Russian what is wrong and where."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"файл настроек не найден: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"файл настроек {path} не читается как TOML: {exc}") from None
+    section: dict[str, Any] = data.get("netschool", data)
+    if "password" in section:
+        raise UserError(
+            f"в файле настроек {path} указан пароль: уберите его и задайте {PASSWORD_ENV} "
+            "или файл секретов"
+        )
+    known = known_deployment(str(section.get("deployment", "")))
+    base_url = section.get("url") or (known.base_url if known else None)
+    if not base_url:
+        raise UserError(
+            f"в файле настроек {path} нет ни url, ни известного deployment "
+            "(например, netschool.edu22.info)"
+        )
+    timezone = section.get("timezone") or (known.timezone if known else None)
+    if not timezone:
+        raise UserError(f"в файле настроек {path} не указан timezone для {base_url}")
+    for key in ("school_id", "login"):
+        if key not in section:
+            raise UserError(f"в файле настроек {path} не указан параметр {key}")
+    try:
+        school_id = int(section["school_id"])
+    except (TypeError, ValueError):
+        raise UserError(f"в файле настроек {path}: school_id должен быть числом") from None
+    client = ClientSettings(
+        concurrency=int(section.get("concurrency", 4)),
+        request_budget=int(section.get("request_budget", 200_000)),
+        timeout=float(section.get("timeout", 30)),
+        attempts=int(section.get("attempts", 5)),
+        backoff_initial=float(section.get("backoff_initial", 0.2)),
+        backoff_max=float(section.get("backoff_max", 10)),
+    )
+    return NetSchoolConfig(
+        base_url=str(base_url),
+        deployment=str(section.get("deployment") or base_url),
+        school_id=school_id,
+        login=str(section["login"]),
+        timezone=str(timezone),
+        profile_id=str(section.get("profile", "")),
+        region=str(section.get("region") or (known.region if known else "")),
+        lookback_weeks=int(section.get("lookback_weeks", 2)),
+        secrets_file=section.get("secrets_file"),
+        client=client,
+    )
+
+
+@dataclass
+class SyncOutcome:
+    run_id: int
+    status: RunStatus
+    counts: IngestResult | None
+    requests: int
+    observed_at: dt.datetime
+    error: str | None = None
+
+
+def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
+    """The pull as the store's scopes: one structure scope, one per class × week."""
+    snapshots = [
+        Snapshot.of(
+            structure_scope(source, pull.context.schoolId),
+            map_structure(pull, source),
+            kinds=STRUCTURE_KINDS,
+        )
+    ]
+    for class_id, weeks in sorted(pull.journal.items()):
+        for week, entries in sorted(weeks.items()):
+            snapshots.append(
+                Snapshot.of(
+                    journal_scope(source, class_id, week),
+                    map_journal_entries(entries, pull.types, source),
+                    kinds=JOURNAL_KINDS,
+                )
+            )
+    return snapshots
+
+
+def sync_netschool(
+    engine: Engine,
+    config: NetSchoolConfig,
+    password: str,
+    *,
+    full: bool = False,
+    progress: PullProgress | None = None,
+    job: str | None = None,
+) -> SyncOutcome:
+    """Pull, map and ingest one school; a failure is recorded as a failed run with nothing ingested."""
+    source = Source(config.deployment, config.timezone, config.profile_id, config.region)
+    known = known_deployment(config.deployment)
+    holder: dict[str, Any] = {}
+
+    async def pull() -> InstitutionPull:
+        client = NetSchoolClient(
+            config.base_url,
+            config.login,
+            password,
+            config.school_id,
+            deployment=known,
+            settings=config.client,
+        )
+        holder["client"] = client
+        async with client:
+            return await pull_institution(
+                client,
+                timezone=config.timezone,
+                lookback_weeks=None if full else config.lookback_weeks,
+                progress=progress,
+            )
+
+    scope = f"netschool:{config.deployment}:{config.school_id}"
+    try:
+        pulled = asyncio.run(pull())
+    except NetSchoolError as exc:
+        client = holder.get("client")
+        observed = client.server_time if client is not None else None
+        run_id = start_run(
+            engine,
+            "netschool",
+            deployment=config.deployment,
+            scope=scope,
+            job=job,
+            observed_at=observed,
+        )
+        finish_run(engine, run_id, RunStatus.FAILED, error=str(exc))
+        requests = client.requests if client is not None else 0
+        return SyncOutcome(
+            run_id, RunStatus.FAILED, None, requests, observed or dt.datetime.now(dt.UTC), str(exc)
+        )
+    snapshots = snapshots_of(pulled, source)
+    observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
+    run_id = start_run(
+        engine,
+        "netschool",
+        deployment=config.deployment,
+        scope=scope,
+        job=job,
+        observed_at=observed_at,
+    )
+    try:
+        result = ingest(engine, run_id, snapshots)
+    except Exception as exc:
+        finish_run(
+            engine, run_id, RunStatus.FAILED, error=f"запись в хранилище не выполнена: {exc}"
+        )
+        raise
+    finish_run(
+        engine,
+        run_id,
+        RunStatus.SUCCEEDED,
+        counts={**result.as_dict(), "_requests": pulled.requests},
+    )
+    return SyncOutcome(run_id, RunStatus.SUCCEEDED, result, pulled.requests, observed_at)
+
+
+def summary_table(result: IngestResult) -> Table:
+    table = Table(title="Изменения")
+    for title in ("Данные", "Добавлено", "Изменено", "Удалено", "Без изменений"):
+        table.add_column(title)
+    for kind, counts in sorted(result.counts.items()):
+        table.add_row(
+            KIND_NAMES_RU.get(kind, kind),
+            str(counts.added),
+            str(counts.changed),
+            str(counts.removed),
+            str(counts.unchanged),
+        )
+    return table
+
+
+STAGES_RU = {
+    "students": "Списки классов",
+    "subgroups": "Подгруппы",
+    "lessons": "Расписание уроков",
+    "journal": "Страницы журнала",
+}
+
+
+def _progress_callback(progress: Progress) -> Callable[[str, int, int], None]:
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(STAGES_RU.get(stage, stage), total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return update
+
+
+@sync_app.command("netschool")
+def sync_netschool_command(
+    config_path: Path = typer.Option(..., "--config", help="Файл настроек источника (TOML)."),
+    full: bool = typer.Option(False, "--full", help="Весь учебный год, а не последние недели."),
+    secrets: Path | None = typer.Option(
+        None, "--secrets", help=f"Файл секретов (строка {PASSWORD_ENV}=…)."
+    ),
+) -> None:
+    """Забрать школу из «Сетевого города» (NetSchool) в хранилище."""
+    console = Console()
+    with user_errors(
+        SQLAlchemyError, render=lambda e: f"ошибка хранилища: {str(e).splitlines()[0]}"
+    ):
+        config = load_config(config_path)
+        password = read_secret(PASSWORD_ENV, secrets or config.secrets_file)
+        if not password:
+            raise UserError(
+                f"не задан пароль: укажите переменную окружения {PASSWORD_ENV} или файл секретов"
+            )
+        engine = SETTINGS.engine()
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            outcome = sync_netschool(
+                engine, config, password, full=full, progress=_progress_callback(progress)
+            )
+        if outcome.status is RunStatus.FAILED:
+            raise UserError(
+                f"{outcome.error}. Запуск № {outcome.run_id} записан как неудачный, данные не изменены."
+            )
+    assert outcome.counts is not None
+    console.print(summary_table(outcome.counts))
+    console.print(
+        f"Синхронизация № {outcome.run_id} завершена: {outcome.requests} запросов, "
+        f"данные на {outcome.observed_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
+    )

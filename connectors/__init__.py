@@ -1,0 +1,1 @@
+"""Connectors: one package per platform (transport, sessions, wire models; no business rules, no SQL)."""

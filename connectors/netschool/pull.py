@@ -1,0 +1,177 @@
+"""Pulling a whole institution with a staff account: structure, then the journal week by week.
+
+The result is wire data grouped the way the store's scopes are (class × week);
+mapping to the canonical model and ingesting are someone else's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from connectors.netschool import wire
+from connectors.netschool.client import NetSchoolClient
+
+T = TypeVar("T")
+Progress = Callable[[str, int, int], None]
+"""(stage, done, total): called as pages arrive."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One class meeting with its journal page (topic, attendance, assignments, results)."""
+
+    sg: wire.FilterItem
+    meeting: wire.ClassMeetingBrief
+    page: wire.JournalEdit
+
+
+@dataclass
+class InstitutionPull:
+    version: str
+    server_time: dt.datetime | None
+    context: wire.Context
+    year: wire.SchoolYear
+    terms: list[wire.Term]
+    vacations: list[wire.Vacation]
+    classes: list[wire.ClassInfo]
+    subjects: list[wire.SubjectInfo]
+    types: list[wire.AssignmentType]
+    staff: list[wire.StaffMember]
+    subject_groups: list[wire.FilterItem]
+    class_students: dict[int, list[wire.StudentListItem]]
+    group_students: dict[int, list[wire.StudentListItem]]
+    weeks: list[dt.date]
+    """Mondays pulled: every class's journal is complete for each of them."""
+    journal: dict[int, dict[dt.date, list[JournalEntry]]] = field(default_factory=dict)
+    requests: int = 0
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def select_weeks(
+    today: dt.date,
+    year_start: dt.date,
+    year_end: dt.date,
+    lookback_weeks: int | None,
+    ahead_weeks: int = 1,
+) -> list[dt.date]:
+    """Mondays to pull: the whole year (``lookback_weeks=None``) or a window around today."""
+    first = monday(year_start)
+    last = monday(year_end)
+    if lookback_weeks is not None:
+        first = max(first, monday(today) - dt.timedelta(weeks=lookback_weeks))
+        last = min(last, monday(today) + dt.timedelta(weeks=ahead_weeks))
+    weeks = []
+    current = first
+    while current <= last:
+        weeks.append(current)
+        current += dt.timedelta(weeks=1)
+    return weeks
+
+
+async def _gather(
+    items: Sequence[Coroutine[Any, Any, T]], stage: str, progress: Progress | None
+) -> list[T]:
+    done = 0
+    total = len(items)
+
+    async def track(item: Coroutine[Any, Any, T]) -> T:
+        nonlocal done
+        result = await item
+        done += 1
+        if progress is not None:
+            progress(stage, done, total)
+        return result
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(track(i)) for i in items]
+    except BaseExceptionGroup as failed:
+        # One failure cancels the rest; report the first cause, not the group.
+        raise failed.exceptions[0] from None
+    return [t.result() for t in tasks]
+
+
+async def pull_institution(
+    client: NetSchoolClient,
+    *,
+    timezone: str,
+    lookback_weeks: int | None = 2,
+    ahead_weeks: int = 1,
+    progress: Progress | None = None,
+) -> InstitutionPull:
+    """Everything the staff account sees: structure, and the journal for the selected weeks."""
+    version = await client.check_version()
+    context = await client.context()
+    server_time = client.server_time
+    year = await client.current_year()
+    terms = await client.terms()
+    vacations = await client.vacations()
+    classes = await client.classes()
+    subjects = await client.subjects()
+    types = await client.assignment_types()
+    staff = await client.staff()
+    filters = await client.journal_filters()
+    subject_groups = filters.items("SGID")
+    class_ids = [c.id for c in classes]
+    students = await _gather(
+        [client.class_students(cid) for cid in class_ids], "students", progress
+    )
+    subgroups = [sg for sg in subject_groups if sg.subgroupName]
+    members = await _gather(
+        [client.group_students(int(sg.value), None) for sg in subgroups], "subgroups", progress
+    )
+    now = server_time or dt.datetime.now(dt.UTC)
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    weeks = select_weeks(today, year.startDate, year.endDate, lookback_weeks, ahead_weeks)
+    pull = InstitutionPull(
+        version=version,
+        server_time=server_time,
+        context=context,
+        year=year,
+        terms=terms,
+        vacations=vacations,
+        classes=classes,
+        subjects=subjects,
+        types=types,
+        staff=staff,
+        subject_groups=subject_groups,
+        class_students=dict(zip(class_ids, students, strict=True)),
+        group_students={int(sg.value): m for sg, m in zip(subgroups, members, strict=True)},
+        weeks=weeks,
+    )
+    pull.journal = {cid: {w: [] for w in weeks} for cid in class_ids}
+    if not weeks:
+        pull.requests = client.requests
+        return pull
+    start, end = weeks[0], weeks[-1] + dt.timedelta(days=6)
+    known_classes = set(class_ids)
+    groups = [sg for sg in subject_groups if sg.classId in known_classes]
+    shorts = await _gather(
+        [client.journal_short(int(sg.value), start, end) for sg in groups], "lessons", progress
+    )
+    wanted: list[tuple[wire.FilterItem, wire.ClassMeetingBrief]] = []
+    for sg, short in zip(groups, shorts, strict=True):
+        for journal in short.journals:
+            for meeting in journal.classMeeting:
+                if start <= meeting.date <= end:
+                    wanted.append((sg, meeting))
+    pages = await _gather(
+        [client.journal_edit(m.id, int(sg.value)) for sg, m in wanted], "journal", progress
+    )
+    buckets: dict[int, dict[dt.date, list[JournalEntry]]] = defaultdict(dict)
+    buckets.update(pull.journal)
+    for (sg, meeting), page in zip(wanted, pages, strict=True):
+        assert sg.classId is not None
+        buckets[sg.classId][monday(meeting.date)].append(JournalEntry(sg, meeting, page))
+    pull.journal = dict(buckets)
+    pull.requests = client.requests
+    return pull

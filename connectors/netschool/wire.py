@@ -1,0 +1,198 @@
+"""NetSchool's JSON as pydantic models: the fields the connector reads, nothing renamed.
+
+Field names are the platform's (camelCase, ``classmeetingId`` and
+``classMeetingId`` both as the server spells them); unknown fields are
+ignored, as every public client does.  Dates arrive as local midnight
+``YYYY-MM-DDT00:00:00``; moments as local wall time without an offset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, str) and "T" in value:
+        return value.split("T", 1)[0]
+    return value
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, str) and value.endswith("Z"):
+        return value[:-1]
+    return value
+
+
+NsDate = Annotated[dt.date, BeforeValidator(_date)]
+NsMoment = Annotated[dt.datetime, BeforeValidator(_naive)]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class LoginData(Wire):
+    version: str = ""
+    productName: str = ""
+
+
+class LoginResult(Wire):
+    at: str
+    timeOut: int | None = None
+
+
+class Named(Wire):
+    id: int
+    name: str = ""
+
+
+class Context(Wire):
+    userId: int
+    schoolId: int
+    schoolYearId: int | None = None
+    organization: Named | None = None
+    organizationName: str | None = None
+    roles: list[str] = []
+    version: str | None = None
+
+
+class SchoolYear(Wire):
+    id: int
+    name: str
+    startDate: NsDate
+    endDate: NsDate
+
+
+class Term(Wire):
+    id: int
+    termName: str
+    termTypeId: int | None = None
+    startDate: NsDate
+    endDate: NsDate
+    schoolYearId: int | None = None
+
+
+class Vacation(Wire):
+    id: int
+    name: str
+    startTime: NsDate
+    endTime: NsDate
+
+
+class Grade(Wire):
+    id: int | None = None
+    name: str = ""
+
+
+class ClassInfo(Wire):
+    id: int
+    name: str
+    grade: Grade | None = None
+    letter: str | None = None
+    chiefs: list[Named] = []
+
+
+class SubjectInfo(Wire):
+    id: int
+    name: str
+    shortName: str | None = None
+
+
+class AssignmentType(Wire):
+    id: int
+    name: str
+    abbr: str | None = None
+    order: int | None = None
+
+
+class StaffMember(Wire):
+    id: int
+    lastName: str = ""
+    firstName: str = ""
+    middleName: str | None = None
+    fullName: str | None = None
+    roles: list[str] = []
+    position: str | None = None
+
+
+class FilterItem(Wire):
+    title: str
+    value: str
+    classId: int | None = None
+    subjectId: int | None = None
+    subgroupName: str | None = None
+    teacherIds: list[int] = []
+
+
+class FilterSource(Wire):
+    filterId: str
+    items: list[FilterItem] = []
+
+
+class JournalFilters(Wire):
+    filterSources: list[FilterSource]
+
+    def items(self, filter_id: str) -> list[FilterItem]:
+        for source in self.filterSources:
+            if source.filterId == filter_id:
+                return source.items
+        return []
+
+
+class StudentListItem(Wire):
+    id: int
+    fullName: str
+    free: bool = False
+    individualEduc: bool = False
+
+
+class ClassMeetingBrief(Wire):
+    id: int
+    date: NsDate
+    scheduleTimeNumber: int | None = None
+    startTime: dt.time | None = None
+    endTime: dt.time | None = None
+    roomName: str | None = None
+    hours: float | None = None
+    teachers: list[Named] = []
+
+
+class Journal(Wire):
+    sgId: int | None = None
+    classMeeting: list[ClassMeetingBrief] = []
+
+
+class JournalShort(Wire):
+    journals: list[Journal]
+
+
+class Attendance(Wire):
+    studentId: int
+    reason: str
+
+
+class Result(Wire):
+    studentId: int
+    mark: str | int | None = None
+    duty: bool = False
+    comment: str | None = None
+    resultDate: NsMoment | None = None
+
+
+class JournalAssignment(Wire):
+    id: int
+    typeId: int
+    assignmentName: str = ""
+    weight: float | None = None
+    dueDate: NsDate | None = None
+    results: list[Result] = []
+
+
+class JournalEdit(Wire):
+    lessonId: int
+    lessonName: str | None = None
+    attendance: list[Attendance] = []
+    assignments: list[JournalAssignment] = []

@@ -1,0 +1,1 @@
+"""Pure translation between each platform's wire models and the canonical model."""
