@@ -1,0 +1,436 @@
+"""The СМЭВ 3 client: zeep's AsyncClient over httpx, loading only local schemas.
+
+Nothing is fetched from outside: the WSDL and its XSDs are read from
+``schemas/smev3/<version>``, the transport refuses http(s) loads, and zeep's
+settings forbid DTDs, entities and external references.  Answers are also
+screened for ``<!DOCTYPE``/``<!ENTITY`` before zeep parses them.
+
+The endpoint address comes from the settings (the WSDL holds a placeholder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from lxml import etree
+from zeep import AsyncClient, Settings
+from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportError, XMLSyntaxError
+from zeep.xsd import SkipValue
+from zeep.proxy import AsyncServiceProxy
+from zeep.transports import AsyncTransport
+
+from connectors.smev3.errors import (
+    HostileEnvelopeError,
+    SmevError,
+    SmevFaultError,
+    SmevTransportError,
+)
+from connectors.smev3.signing import NoSigner, Signer
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "smev3"
+BASE = "urn://x-artefacts-smev-gov-ru/services/message-exchange"
+_DANGEROUS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def new_message_id() -> str:
+    """A fresh time-based (version 1) UUID, as СМЭВ requires for MessageID."""
+    return str(uuid.uuid1())
+
+
+@dataclass(frozen=True)
+class SmevSettings:
+    url: str
+    version: str = "1.2"
+    mnemonic: str | None = None
+    """Sent as ``X-Smev-Mnemonic``: the emulator's stand-in for the certificate's identity."""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class EnvelopeRecord:
+    """One envelope sent or received, for the audit (never its content)."""
+
+    direction: str
+    operation: str
+    sha256: str
+    size: int
+    message_id: str | None
+    status: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str
+    status: str
+    already_sent: bool = False
+    """СМЭВ answered MessageIsAlreadySent: an earlier attempt with this id got through."""
+
+
+@dataclass(frozen=True)
+class AsyncStatus:
+    category: str
+    details: str | None
+    fault: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class ReceivedResponse:
+    message_id: str
+    """``MessageMetadata/MessageId``: what :meth:`SmevClient.ack` must quote."""
+    original_message_id: str | None
+    sender: str | None
+    content: etree._Element | None
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+    status: tuple[int, str] | None = None
+    async_status: AsyncStatus | None = None
+    signature_ok: bool = True
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    message_id: str
+    sender: str | None
+    content: etree._Element | None
+    reply_to: str
+    test: bool
+    signature_ok: bool = True
+
+
+AuditHook = Callable[[EnvelopeRecord], None]
+
+
+def _safe_parse(data: bytes) -> etree._Element | None:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        return etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _first(root: etree._Element | None, xpath: str) -> str | None:
+    if root is None:
+        return None
+    found = root.xpath(xpath)
+    if isinstance(found, str):
+        return found
+    if isinstance(found, list) and found:
+        item = found[0]
+        return str(item.text if isinstance(item, etree._Element) else item).strip()
+    return None
+
+
+def _unwrap(result: Any, wrapper: str, child: str) -> Any:
+    """zeep returns the only child of a response element instead of the element itself."""
+    if result is None:
+        return None
+    if hasattr(result, child):
+        return result
+    return getattr(result, wrapper, None)
+
+
+class _LocalTransport(AsyncTransport):  # type: ignore[misc]
+    """httpx transport that loads schemas from disk only and audits every envelope."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, settings: SmevSettings, audit: AuditHook | None
+    ) -> None:
+        super().__init__(client=http, wsdl_client=httpx.Client(trust_env=False))
+        self.settings = settings
+        self.audit = audit
+        self.last_response: bytes = b""
+
+    def load(self, url: str) -> bytes:
+        if urlparse(url).scheme in ("http", "https", "ftp"):
+            raise SmevError(f"загрузка схемы из сети запрещена: {url}")
+        path = url.removeprefix("file://")
+        return Path(path).read_bytes()
+
+    def _load_remote_data(self, url: str) -> bytes:
+        raise SmevError(f"загрузка схемы из сети запрещена: {url}")
+
+    def _record(
+        self, direction: str, operation: str, data: bytes, message_id: str | None, status: str
+    ) -> None:
+        if self.audit is None:
+            return
+        self.audit(
+            EnvelopeRecord(
+                direction=direction,
+                operation=operation,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                message_id=message_id,
+                status=status,
+                at=dt.datetime.now(dt.UTC),
+            )
+        )
+
+    async def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
+        headers = dict(headers)
+        if self.settings.mnemonic:
+            headers["X-Smev-Mnemonic"] = self.settings.mnemonic
+        operation = str(headers.get("SOAPAction", "")).strip('"').removeprefix("urn:")
+        sent = _safe_parse(message)
+        out_id = _first(sent, "//*[local-name()='MessageID' or local-name()='AckTargetMessage']")
+        self._record("out", operation, message, out_id, "sent")
+        try:
+            response = await self.client.post(address, content=message, headers=headers)
+        except httpx.HTTPError as exc:
+            self._record("out", operation, message, out_id, f"transport-error:{type(exc).__name__}")
+            raise SmevTransportError(f"СМЭВ недоступен ({address}): {type(exc).__name__}") from None
+        content = response.content
+        if _DANGEROUS.search(content):
+            self._record("in", operation, content, None, "refused:hostile-xml")
+            raise HostileEnvelopeError("ответ содержит DTD или объявления сущностей")
+        self.last_response = content
+        received = _safe_parse(content) if content else None
+        fault = _first(received, "local-name(//*[local-name()='Fault']/detail/*[1])") or None
+        in_id = _first(received, "//*[local-name()='MessageMetadata']/*[local-name()='MessageId']")
+        state = _first(received, "//*[local-name()='MessageMetadata']/*[local-name()='Status']")
+        status = f"fault:{fault}" if fault else (state or f"http-{response.status_code}")
+        self._record("in", operation, content, in_id, status)
+        return response
+
+
+class SmevClient:
+    """One СМЭВ endpoint, one information system (mnemonic), one signer."""
+
+    def __init__(
+        self,
+        settings: SmevSettings,
+        *,
+        signer: Signer | None = None,
+        audit: AuditHook | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.signer: Signer = signer or NoSigner()
+        self.types = f"{BASE}/types/{settings.version}"
+        self.basic = f"{BASE}/types/basic/{settings.version}"
+        wsdl = SCHEMAS / settings.version / f"smev-message-exchange-service-{settings.version}.wsdl"
+        if not wsdl.exists():
+            raise SmevError(f"нет схем СМЭВ версии {settings.version}")
+        self._http = http or httpx.AsyncClient(timeout=settings.timeout, trust_env=False)
+        self.transport = _LocalTransport(self._http, settings, audit)
+        zeep_settings = Settings(
+            strict=True,
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+            xml_huge_tree=False,
+        )
+        self.zeep = AsyncClient(
+            str(wsdl), transport=self.transport, settings=zeep_settings, wsse=self.signer
+        )
+        # AsyncClient.create_service hands back a synchronous proxy (zeep 4.3.3),
+        # so the async proxy is bound to the binding and address directly.
+        binding = self.zeep.wsdl.bindings[
+            f"{{{BASE}/{settings.version}}}SMEVMessageExchangeSoap11Binding"
+        ]
+        self.service = AsyncServiceProxy(self.zeep, binding, address=settings.url)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> SmevClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- calling ---------------------------------------------------------------------------
+
+    async def _call(self, operation: str, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.service, operation)(**kwargs)
+        except Fault as fault:
+            raise self._fault(fault) from None
+        except (DTDForbidden, EntitiesForbidden) as exc:
+            raise HostileEnvelopeError(type(exc).__name__) from None
+        except (TransportError, XMLSyntaxError) as exc:
+            raise SmevTransportError(f"СМЭВ ответил не по протоколу: {str(exc)[:200]}") from None
+        except httpx.HTTPError as exc:
+            raise SmevTransportError(f"СМЭВ недоступен: {type(exc).__name__}") from None
+
+    def _fault(self, fault: Fault) -> SmevError:
+        detail = fault.detail
+        element = (
+            next((c for c in detail if isinstance(c.tag, str)), None)
+            if detail is not None
+            else None
+        )
+        if element is None:
+            return SmevTransportError(f"СМЭВ вернул ошибку без описания: {fault.message}")
+        name = etree.QName(element).localname
+        description = _first(element, "*[local-name()='Description']") or ""
+        code = _first(element, "*[local-name()='Code']") or ""
+        return SmevFaultError(name, description, code)
+
+    @staticmethod
+    def _content(holder: Any) -> etree._Element | None:
+        if holder is None:
+            return None
+        value = getattr(holder, "_value_1", holder)
+        return value if isinstance(value, etree._Element) else None
+
+    def _selector(self, selector: tuple[str, str] | None) -> dict[str, Any]:
+        value: dict[str, Any] = {"Timestamp": dt.datetime.now(dt.UTC).replace(microsecond=0)}
+        if selector is not None:
+            value["NamespaceURI"], value["RootElementLocalName"] = selector
+        else:
+            # zeep validates the optional (namespace, name) pair as required unless skipped
+            value["NamespaceURI"] = value["RootElementLocalName"] = SkipValue
+        return value
+
+    # -- the operations --------------------------------------------------------------------
+
+    async def send_request(
+        self, content: etree._Element, message_id: str, *, test: bool = False
+    ) -> SendResult:
+        data: dict[str, Any] = {
+            "Id": "SIGNED_BY_CALLER",
+            "MessageID": message_id,
+            "ReferenceMessageID": message_id,
+            "MessagePrimaryContent": {"_value_1": content},
+        }
+        if test:
+            data["TestMessage"] = {}
+        return await self._send("SendRequest", message_id, SenderProvidedRequestData=data)
+
+    async def send_response(
+        self,
+        to: str,
+        message_id: str,
+        content: etree._Element | None = None,
+        *,
+        rejection: tuple[str, str] | None = None,
+    ) -> SendResult:
+        data: dict[str, Any] = {"Id": "SIGNED_BY_CALLER", "MessageID": message_id, "To": to}
+        if content is not None:
+            data["MessagePrimaryContent"] = {"_value_1": content}
+        elif rejection is not None:
+            data["RequestRejected"] = [
+                {
+                    "RejectionReasonCode": rejection[0],
+                    "RejectionReasonDescription": rejection[1][:4000],
+                }
+            ]
+        else:
+            raise ValueError("ответ без содержимого и без отказа")
+        return await self._send("SendResponse", message_id, SenderProvidedResponseData=data)
+
+    async def _send(self, operation: str, message_id: str, **kwargs: Any) -> SendResult:
+        try:
+            result = await self._call(operation, **kwargs)
+        except SmevFaultError as exc:
+            if exc.name == "MessageIsAlreadySent":
+                return SendResult(message_id, "alreadySent", already_sent=True)
+            raise
+        status = getattr(result.MessageMetadata, "Status", None) or "requestIsQueued"
+        return SendResult(message_id, str(status))
+
+    def _signature_ok(self, message_local_name: str) -> bool:
+        root = _safe_parse(self.transport.last_response)
+        if root is None:
+            return False
+        found = root.xpath(f"//*[local-name()='{message_local_name}']")
+        if not isinstance(found, list) or not found:
+            return False
+        message = found[0]
+        assert isinstance(message, etree._Element)
+        return self.signer.check_smev_signature(message)
+
+    async def get_response(
+        self, selector: tuple[str, str] | None = None
+    ) -> ReceivedResponse | None:
+        result = await self._call("GetResponse", MessageTypeSelector=self._selector(selector))
+        message = _unwrap(result, "ResponseMessage", "Response")
+        response = getattr(message, "Response", None) if message is not None else None
+        if response is None:
+            return None
+        data = response.SenderProvidedResponseData
+        meta = response.MessageMetadata
+        rejections = [
+            (str(r.RejectionReasonCode), str(r.RejectionReasonDescription))
+            for r in (data.RequestRejected or [])
+        ]
+        status = None
+        if data.RequestStatus is not None:
+            status = (int(data.RequestStatus.StatusCode), str(data.RequestStatus.StatusDescription))
+        async_status = None
+        aps = data.AsyncProcessingStatus
+        if aps is not None:
+            fault = aps.SmevFault
+            async_status = AsyncStatus(
+                category=str(aps.StatusCategory),
+                details=aps.StatusDetails,
+                fault=type(fault).__name__ if fault is not None else None,
+                description=getattr(fault, "Description", None) if fault is not None else None,
+            )
+            if fault is not None and hasattr(fault, "_xsd_type"):
+                async_status = AsyncStatus(
+                    async_status.category,
+                    async_status.details,
+                    fault._xsd_type.name,
+                    async_status.description,
+                )
+        return ReceivedResponse(
+            message_id=str(meta.MessageId or data.MessageID),
+            original_message_id=response.OriginalMessageId,
+            sender=meta.Sender.Mnemonic if meta.Sender is not None else None,
+            content=self._content(data.MessagePrimaryContent),
+            rejections=rejections,
+            status=status,
+            async_status=async_status,
+            signature_ok=self._signature_ok("ResponseMessage"),
+        )
+
+    async def get_request(self, selector: tuple[str, str] | None = None) -> ReceivedRequest | None:
+        result = await self._call("GetRequest", MessageTypeSelector=self._selector(selector))
+        message = _unwrap(result, "RequestMessage", "Request")
+        if message is None:
+            return None
+        request = message.Request
+        data = request.SenderProvidedRequestData
+        meta = request.MessageMetadata
+        return ReceivedRequest(
+            message_id=str(meta.MessageId or data.MessageID),
+            sender=meta.Sender.Mnemonic if meta.Sender is not None else None,
+            content=self._content(data.MessagePrimaryContent),
+            reply_to=str(request.ReplyTo or ""),
+            test=data.TestMessage is not None,
+            signature_ok=self._signature_ok("RequestMessage"),
+        )
+
+    async def ack(self, message_id: str, *, accepted: bool = True) -> None:
+        await self._call(
+            "Ack",
+            AckTargetMessage={
+                "_value_1": message_id,
+                "Id": "SIGNED_BY_CALLER",
+                "accepted": accepted,
+            },
+        )
+
+    async def get_status(self) -> AsyncStatus | None:
+        result = await self._call(
+            "GetStatus", Timestamp={"_value_1": dt.datetime.now(dt.UTC), "Id": "SIGNED_BY_CALLER"}
+        )
+        message = _unwrap(result, "SmevAsyncProcessingMessage", "AsyncProcessingStatusData")
+        if message is None:
+            return None
+        aps = message.AsyncProcessingStatusData.AsyncProcessingStatus
+        return AsyncStatus(str(aps.StatusCategory), aps.StatusDetails, None, None)
