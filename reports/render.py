@@ -1,0 +1,198 @@
+"""Rendering: Jinja2 HTML for screen and paper, WeasyPrint PDF from the same HTML, openpyxl XLSX.
+
+One template serves both the browser and the printer: the stylesheet has
+``@page`` rules (A4, page numbers, repeated table headers), so what a deputy
+prints is what they saw.  Nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from reports.tabular import Cell, Table, TabularReport
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def ru_date(value: dt.date | dt.datetime | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10]).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
+    return value.strftime("%d.%m.%Y")
+
+
+def ru_datetime(value: dt.datetime | None, timezone: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if timezone and value.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        value = value.astimezone(ZoneInfo(timezone))
+    return value.strftime("%d.%m.%Y %H:%M")
+
+
+def cell_text(value: Cell) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        text = f"{value:.1f}" if value != int(value) else f"{int(value)}"
+        return text.replace(".", ",")
+    return str(value)
+
+
+def _env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = cell_text
+    env.filters["ru_date"] = ru_date
+    env.filters["ru_datetime"] = ru_datetime
+    return env
+
+
+ENV = _env()
+
+
+def render_html(template: str, context: Mapping[str, Any]) -> str:
+    return ENV.get_template(template).render(**context)
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """The same HTML, laid out for paper by WeasyPrint."""
+    from weasyprint import HTML
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
+    return path
+
+
+def write_html(html: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- XLSX
+
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
+_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(title: str, taken: set[str]) -> str:
+    base = _BAD_SHEET.sub(" ", title).strip()[:31] or "Лист"
+    name, n = base, 2
+    while name in taken:
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(name)
+    return name
+
+
+def _width(values: list[Cell], header: str) -> float:
+    longest_word = max((len(w) for w in header.split()), default=4)
+    data = max((len(cell_text(v)) for v in values), default=0)
+    return float(
+        min(
+            60,
+            max(5, data + 2, min(len(header), 24) + 2 if len(header) <= 24 else longest_word + 2),
+        )
+    )
+
+
+def add_table_sheet(workbook: Workbook, table: Table, heading: list[str], taken: set[str]) -> None:
+    """One table on its own sheet: heading lines, a frozen bold header, widths that fit."""
+    ws = workbook.create_sheet(sheet_title(table.title, taken))
+    row = 1
+    for i, line in enumerate([*heading, table.title]):
+        ws.cell(row=row, column=1, value=line).font = Font(bold=i == 0, size=12 if i == 0 else 10)
+        row += 1
+    if table.note:
+        ws.cell(row=row, column=1, value=table.note).font = Font(italic=True, size=9)
+        row += 1
+    row += 1
+    header_row = row
+    for col, name in enumerate(table.columns, start=1):
+        c = ws.cell(row=header_row, column=col, value=name)
+        c.font = Font(bold=True)
+        c.fill = _HEAD_FILL
+        c.border = _BORDER
+        c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for values in table.rows:
+        row += 1
+        for col, value in enumerate(values, start=1):
+            c = ws.cell(row=row, column=col, value=value)
+            c.border = _BORDER
+            if isinstance(value, float):
+                c.number_format = "0.0"
+    if table.totals is not None:
+        row += 1
+        for col, value in enumerate(table.totals, start=1):
+            c = ws.cell(row=row, column=col, value=value)
+            c.font = Font(bold=True)
+            c.fill = _TOTAL_FILL
+            c.border = _BORDER
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=2 if len(table.columns) > 3 else 1)
+    for col, name in enumerate(table.columns, start=1):
+        values = [r[col - 1] for r in table.rows]
+        if table.totals is not None:
+            values.append(table.totals[col - 1])
+        ws.column_dimensions[get_column_letter(col)].width = _width(values, name)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    if table.landscape:
+        ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+
+
+def write_xlsx(report: TabularReport, path: Path) -> Path:
+    workbook = Workbook()
+    default = workbook.active
+    if default is not None:
+        workbook.remove(default)
+    taken: set[str] = set()
+    heading = [report.title, report.institution, report.subtitle]
+    if not report.tables:
+        ws = workbook.create_sheet(sheet_title(report.title, taken))
+        ws.cell(row=1, column=1, value=report.title)
+        ws.cell(row=2, column=1, value="Нет данных за период")
+    for table in report.tables:
+        add_table_sheet(workbook, table, heading, taken)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(str(path))
+    return path
+
+
+def write_tabular(
+    report: TabularReport, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf", "xlsx")
+) -> dict[str, Path]:
+    """The report in every asked format, named after it: ``<name>.html/.pdf/.xlsx``."""
+    paths: dict[str, Path] = {}
+    html = render_html("tabular.html.j2", {"report": report, "generated": dt.datetime.now()})
+    if "html" in formats:
+        paths["html"] = write_html(html, out_dir / f"{report.name}.html")
+    if "pdf" in formats:
+        paths["pdf"] = write_pdf(html, out_dir / f"{report.name}.pdf")
+    if "xlsx" in formats:
+        paths["xlsx"] = write_xlsx(report, out_dir / f"{report.name}.xlsx")
+    return paths
