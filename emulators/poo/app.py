@@ -459,7 +459,11 @@ def build_routes(emu: Emulator) -> list[Route]:
         if found is None or subject_id not in s.subjects:
             return not_found()
         group_id, period = found
-        return JSONResponse(render.gradebook_subject(s, group_id, period, subject_id, gradebook_id))
+        return JSONResponse(
+            render.gradebook_subject(
+                s, group_id, period, subject_id, gradebook_id, emu.faults.server_version
+            )
+        )
 
     @authed(700)
     async def group_attestation(request: Request) -> Response:

@@ -345,7 +345,12 @@ class LessonRender:
 
 
 def gradebook_subject(
-    s: PooState, group_id: str, period: dict[str, Any], subject_id: str, gradebook_id: int
+    s: PooState,
+    group_id: str,
+    period: dict[str, Any],
+    subject_id: str,
+    gradebook_id: int,
+    version: str = "2025",
 ) -> Json:
     start, end = _period_dates(period)
     members = s.members(group_id, start, end)
@@ -383,6 +388,7 @@ def gradebook_subject(
                 "endTime": wire_time(lesson.get("ends_at")),
                 "themes": r.themes,
                 "teacherId": s.ids.get("person", lesson.get("teacher_id")),
+                "classroom": _classroom(lesson["room"], version) if lesson.get("room") else None,
                 "tasks": r.tasks,
                 "markSets": mark_sets,
                 "plannedLessons": {str(plan_item): _number(hours) or 1} if plan_item else {},

@@ -1,0 +1,417 @@
+"""``sverka sync poo``: pull a whole college from «Модуль ПОО» into the store.
+
+The job (:func:`run_poo_sync`) is what the CLI and the scheduler call: one
+sync run; the structure (people, groups, orders) ingested as one scope, then
+each group's journal by week, its КТП by subject and its attestation by term,
+one transaction per group, so a failure leaves only complete scopes behind
+and the next run simply pulls again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+import structlog
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from canonical.base import Record
+from cli.context import SETTINGS, read_secret
+from cli.errors import UserError, user_errors
+from cli.sync import sync_app
+from connectors.poo.client import PooClient
+from connectors.poo.errors import PooError
+from connectors.poo.profiles import Deployment, find_deployment
+from connectors.poo.pull import check_permissions, pull_group, pull_structure
+from local_store.ingest import IngestResult, Snapshot, ingest
+from local_store.runs import RunStatus, finish_run, start_run
+from mapping.poo import (
+    MapContext,
+    StudentIndex,
+    map_group_journal,
+    map_structure,
+    teacher_index,
+)
+
+log = structlog.get_logger("sync.poo")
+
+SOURCE = "poo"
+PASSWORD_ENV = "SVERKA_POO_PASSWORD"
+STRUCTURE_KINDS = (
+    "institution",
+    "school_year",
+    "period",
+    "group",
+    "subject",
+    "person",
+    "parent_link",
+    "movement_order",
+    "enrolment",
+    "work_kind",
+)
+JOURNAL_KINDS = ("lesson", "homework", "mark", "absence")
+PLAN_KINDS = ("plan", "plan_item", "teaching_assignment")
+
+
+@dataclass(frozen=True)
+class PooSyncConfig:
+    deployment: Deployment
+    login: str
+    password: str
+    profile_id: str = ""
+    pause: float = 0.5
+    timeout: float = 30.0
+    attempts: int = 5
+    backoff: float = 0.5
+    lookback_days: int = 14
+
+
+@dataclass
+class SyncOutcome:
+    run_id: int
+    counts: IngestResult
+    requests: int
+    retries: int
+    relogins: int
+    records: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weeks_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    out = []
+    week = monday(start)
+    while week <= end:
+        out.append(week)
+        week += dt.timedelta(days=7)
+    return out
+
+
+async def run_poo_sync(
+    engine: Engine,
+    config: PooSyncConfig,
+    *,
+    as_of: dt.datetime | None = None,
+    whole_year: bool = False,
+    progress: Callable[[str], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> SyncOutcome:
+    """Pull the college as of ``as_of`` (now by default) and ingest it in one sync run."""
+    deployment = config.deployment
+    observed = as_of or dt.datetime.now(dt.UTC)
+    today = observed.astimezone(ZoneInfo(deployment.timezone)).date()
+    ctx = MapContext(deployment.deployment_id, deployment.timezone, config.profile_id)
+    base = f"{SOURCE}:{deployment.deployment_id}"
+    note = progress or (lambda _: None)
+    run_id = start_run(
+        engine,
+        SOURCE,
+        deployment=deployment.deployment_id,
+        scope="college" if whole_year else f"college:last-{config.lookback_days}-days",
+        job="sync",
+        observed_at=observed,
+    )
+    result = IngestResult()
+    records = 0
+    warnings: list[str] = []
+    client = PooClient(
+        deployment,
+        config.login,
+        config.password,
+        pause=config.pause,
+        timeout=config.timeout,
+        attempts=config.attempts,
+        backoff=config.backoff,
+        transport=transport,
+    )
+    try:
+        async with client:
+            check_permissions(client)
+            structure = await pull_structure(client, note)
+            mapped = map_structure(structure, ctx)
+            warnings += mapped.warnings
+            result.merge(
+                ingest(
+                    engine,
+                    run_id,
+                    Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS),
+                )
+            )
+            records += len(mapped.records)
+            note("structure-ingested")
+            students = StudentIndex(structure)
+            teachers = teacher_index(structure)
+            groups = {g.id: g for g in structure.groups}
+            starts = [
+                e.startDate.date() for es in structure.entries.values() for e in es if e.startDate
+            ]
+            if whole_year:
+                window_start = min(starts, default=today)
+            else:
+                window_start = monday(today - dt.timedelta(days=config.lookback_days))
+            window = (window_start, today)
+            for group_id, entries in sorted(structure.entries.items()):
+                group = groups.get(group_id)
+                if group is None:
+                    continue
+                journal = await pull_group(client, group, entries, window, note)
+                jm = map_group_journal(journal, structure, students, teachers, ctx)
+                warnings += jm.warnings
+                snapshots = _group_snapshots(base, group_id, journal, jm, window)
+                result.merge(ingest(engine, run_id, snapshots))
+                records += sum(len(s.records) for s in snapshots)
+                note("group")
+    except PooError as exc:
+        finish_run(engine, run_id, RunStatus.FAILED, counts=result.as_dict(), error=str(exc))
+        raise
+    except BaseException as exc:
+        finish_run(
+            engine, run_id, RunStatus.FAILED, counts=result.as_dict(), error=type(exc).__name__
+        )
+        raise
+    finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=result.as_dict())
+    for warning in warnings:
+        log.warning("poo.mapping", detail=warning)
+    return SyncOutcome(
+        run_id, result, client.requests, client.retries, client.relogins, records, warnings
+    )
+
+
+def _group_snapshots(
+    base: str,
+    group_id: int,
+    journal: Any,
+    jm: Any,
+    window: tuple[dt.date, dt.date],
+) -> list[Snapshot]:
+    """Week scopes inside the window and the fetched terms, КТП per subject, attestation per term."""
+    snapshots: list[Snapshot] = []
+    ranges = []
+    for entry, _subject, _answer in journal.subjects:
+        if entry.startDate and entry.endDate:
+            ranges.append((entry.startDate.date(), entry.endDate.date()))
+    by_week: dict[dt.date, list[Record]] = {}
+    for day, record in jm.dated:
+        by_week.setdefault(monday(day), []).append(record)
+    start, end = window
+    for week in weeks_between(start, end):
+        week_end = week + dt.timedelta(days=6)
+        if not any(a <= week_end and b >= week for a, b in ranges):
+            continue
+        snapshots.append(
+            Snapshot.of(
+                f"{base}:journal:{group_id}:{week.isoformat()}",
+                by_week.get(week, []),
+                kinds=JOURNAL_KINDS,
+            )
+        )
+    plans: dict[str, list[Record]] = {}
+    subjects = {str(subject.id) for _e, subject, _a in journal.subjects}
+    for record in jm.plans:
+        subject_id = getattr(record, "subject_id", None)
+        if subject_id is None:
+            plan_id = str(getattr(record, "plan_id", ""))
+            subject_id = plan_id.partition(":")[2]
+        plans.setdefault(str(subject_id), []).append(record)
+    for subject_id in sorted(subjects):
+        snapshots.append(
+            Snapshot.of(
+                f"{base}:plan:{group_id}:{subject_id}", plans.get(subject_id, []), kinds=PLAN_KINDS
+            )
+        )
+    for period, finals in sorted(jm.finals.items()):
+        snapshots.append(
+            Snapshot.of(f"{base}:attestation:{group_id}:{period}", finals, kinds=("mark",))
+        )
+    return snapshots
+
+
+# -- configuration ------------------------------------------------------------------------------
+
+
+def load_config(path: Path) -> PooSyncConfig:
+    """The ``[poo]`` table of a TOML file; the password never comes from it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"файл настроек {path} не найден") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"файл настроек {path} не читается как TOML: {exc}") from None
+    section = data.get("poo", data)
+    if not isinstance(section, dict):
+        raise UserError(f"в файле {path} нет раздела [poo]")
+    if "password" in section:
+        raise UserError(
+            f"в файле {path} указан пароль: храните его в переменной {PASSWORD_ENV} "
+            "или в файле секретов (secrets_file), не в настройках"
+        )
+    name = section.get("deployment")
+    deployment = find_deployment(str(name)) if name else None
+    if name and deployment is None:
+        raise UserError(f"в файле {path}: неизвестное развёртывание «{name}» (deployment)")
+    base_url = section.get("base_url")
+    if deployment is None:
+        if not base_url:
+            raise UserError(f"в файле {path} не указан ни deployment, ни base_url")
+        timezone = str(section.get("timezone", "Europe/Moscow"))
+        deployment = Deployment("custom", "", str(base_url), timezone)
+    deployment = deployment.with_overrides(
+        base_url=str(base_url) if base_url else None,
+        tenant=str(section["tenant"]) if "tenant" in section else None,
+        timezone=str(section["timezone"]) if "timezone" in section else None,
+    )
+    try:
+        ZoneInfo(deployment.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"в файле {path}: неизвестный часовой пояс «{deployment.timezone}»"
+        ) from None
+    login = section.get("login")
+    if not login:
+        raise UserError(f"в файле {path} не указан логин (login)")
+    secrets_file = section.get("secrets_file")
+    if secrets_file and not Path(secrets_file).is_absolute():
+        secrets_file = str(path.parent / secrets_file)
+    password = read_secret(PASSWORD_ENV, secrets_file)
+    if not password:
+        raise UserError(
+            f"пароль не задан: укажите его в переменной окружения {PASSWORD_ENV} "
+            "или в файле секретов (secrets_file)"
+        )
+    try:
+        return PooSyncConfig(
+            deployment=deployment,
+            login=str(login),
+            password=password,
+            profile_id=str(section.get("profile", "")),
+            pause=float(section.get("pause", 0.5)),
+            timeout=float(section.get("timeout", 30)),
+            attempts=int(section.get("attempts", 5)),
+            backoff=float(section.get("backoff", 0.5)),
+            lookback_days=int(section.get("lookback_days", 14)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"в файле {path}: неверное числовое значение ({exc})") from None
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+KIND_RU = {
+    "institution": "организация",
+    "school_year": "учебные годы",
+    "period": "семестры",
+    "group": "группы",
+    "subject": "дисциплины",
+    "person": "люди",
+    "parent_link": "связи с родителями",
+    "movement_order": "приказы",
+    "enrolment": "зачисления",
+    "work_kind": "виды работ",
+    "plan": "КТП",
+    "plan_item": "темы КТП",
+    "teaching_assignment": "нагрузка",
+    "lesson": "занятия",
+    "homework": "домашние задания",
+    "mark": "оценки",
+    "absence": "пропуски",
+}
+
+_STEP_RU = {"card": "карточки студентов", "subject": "страницы журнала", "group": "группы"}
+
+console = Console()
+
+
+def _parse_as_of(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--as-of: «{value}» не дата-время ISO 8601") from None
+    if moment.tzinfo is None:
+        raise UserError("--as-of: укажите часовой пояс, например 2026-09-09T21:00+07:00")
+    return moment
+
+
+@sync_app.command("poo")
+def sync_poo_command(
+    config: Path = typer.Option(..., "--config", "-c", help="Файл настроек (TOML, раздел [poo])."),
+    whole_year: bool = typer.Option(
+        False, "--whole-year", help="Забрать весь учебный год, а не только последние недели."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Момент, который отражают данные (для эмулятора), ISO 8601."
+    ),
+) -> None:
+    """Забрать журнал колледжа из «Модуля ПОО» («Сетевой город. Образование»)."""
+    with user_errors(PooError, OperationalError):
+        cfg = load_config(config)
+        moment = _parse_as_of(as_of)
+        engine = SETTINGS.engine()
+        counter: Counter[str] = Counter()
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"Вход в {cfg.deployment.host}…", total=None)
+
+            def step(event: str) -> None:
+                counter[event] += 1
+                parts = [f"{_STEP_RU[k]}: {counter[k]}" for k in _STEP_RU if counter[k]]
+                bar.update(task, description="Загрузка: " + (", ".join(parts) or event))
+
+            outcome = asyncio.run(
+                run_poo_sync(engine, cfg, as_of=moment, whole_year=whole_year, progress=step)
+            )
+    _print_summary(cfg, outcome)
+
+
+def _print_summary(cfg: PooSyncConfig, outcome: SyncOutcome) -> None:
+    table = Table(
+        title=f"Синхронизация «Модуль ПОО» {cfg.deployment.deployment_id}: запуск №{outcome.run_id}"
+    )
+    for title in ("Данные", "Добавлено", "Изменено", "Удалено", "Без изменений"):
+        table.add_column(title)
+    for kind, counts in outcome.counts.as_dict().items():
+        table.add_row(
+            KIND_RU.get(kind, kind),
+            str(counts["added"]),
+            str(counts["changed"]),
+            str(counts["removed"]),
+            str(counts["unchanged"]),
+        )
+    console.print(table)
+    console.print(
+        f"Запросов к серверу: {outcome.requests} (повторов: {outcome.retries}, "
+        f"повторных входов: {outcome.relogins})."
+    )
+    if outcome.warnings:
+        console.print(f"[yellow]Предупреждений при разборе: {len(outcome.warnings)}[/yellow]")
+
+
+def sync_poo_job(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
+    """The scheduler's entry point: ``params["config"]`` is the TOML file."""
+    cfg = load_config(Path(str(params["config"])))
+    outcome = asyncio.run(
+        run_poo_sync(engine, cfg, as_of=now, whole_year=bool(params.get("whole_year", False)))
+    )
+    return outcome.counts.as_dict()

@@ -1,0 +1,168 @@
+"""Walking a whole college with one employee account: structure first, then each group's journal.
+
+Returns wire models only; ``mapping.poo`` turns them into canonical records.
+The caller ingests group by group, so a failure half-way leaves complete
+scopes behind and a second run picks up from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from connectors.poo.client import PooClient
+from connectors.poo.errors import REQUIRED_PERMISSIONS, MissingPermission
+from connectors.poo.wire import (
+    Department,
+    Employee,
+    GradebookEntry,
+    GroupAttestation,
+    Organization,
+    ScheduleSubject,
+    StudentCard,
+    StudentGroup,
+    StudentsPage,
+    StudentSummary,
+    SubjectAnswer,
+)
+
+PAGE_SIZE = 200
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+@dataclass
+class Structure:
+    organization: Organization | None
+    departments: list[Department]
+    groups: list[StudentGroup]
+    employees: list[Employee]
+    students: list[StudentSummary]
+    cards: dict[int, StudentCard]
+    entries: dict[int, list[GradebookEntry]]
+    """Gradebook terms of each group that has a journal."""
+
+
+@dataclass
+class GroupJournal:
+    group: StudentGroup
+    subjects: list[tuple[GradebookEntry, ScheduleSubject, SubjectAnswer]] = field(
+        default_factory=list
+    )
+    attestations: list[tuple[GradebookEntry, GroupAttestation]] = field(default_factory=list)
+
+
+def check_permissions(client: PooClient) -> None:
+    """Fail before the first data request when the account lacks what the pull needs."""
+    missing = tuple(code for code in REQUIRED_PERMISSIONS if code not in client.permissions)
+    if client.tenant is None or client.tenant.employeeRole is None:
+        raise MissingPermission(REQUIRED_PERMISSIONS)
+    if missing:
+        raise MissingPermission(missing)
+
+
+async def pull_structure(client: PooClient, progress: Progress = _noop) -> Structure:
+    departments = [
+        Department.model_validate(d) for d in await client.get("/services/people/departments/all")
+    ]
+    groups = [
+        StudentGroup.model_validate(g)
+        for g in await client.get("/services/people/student-groups/all")
+    ]
+    employees = [
+        Employee.model_validate(e)
+        for e in await client.get("/services/people/employees/all", permission=509)
+    ]
+    progress("structure")
+    students: dict[int, StudentSummary] = {}
+    for active in ("true", "false"):
+        page_index = 0
+        while True:
+            page = StudentsPage.model_validate(
+                await client.get(
+                    "/services/people/students",
+                    {
+                        "isActive": active,
+                        "isEsia": "false",
+                        "orderBy": "+fullName",
+                        "pageIndex": page_index,
+                        "pageSize": PAGE_SIZE,
+                    },
+                    permission=507,
+                )
+            )
+            for student in page.students:
+                students.setdefault(student.id, student)
+            if len(page.students) < PAGE_SIZE:
+                break
+            page_index += 1
+    cards: dict[int, StudentCard] = {}
+    for student_id in sorted(students):
+        cards[student_id] = StudentCard.model_validate(
+            await client.get(f"/services/people/students/{student_id}", permission=507)
+        )
+        progress("card")
+    journal_groups = await client.get("/services/journal/gradebook/student-groups", permission=200)
+    entries: dict[int, list[GradebookEntry]] = {}
+    for item in journal_groups:
+        group_id = int(item["id"])
+        entries[group_id] = [
+            GradebookEntry.model_validate(e)
+            for e in await client.get(
+                f"/services/journal/gradebook/{group_id}/entries", permission=200
+            )
+        ]
+    progress("entries")
+    organization = (
+        client.tenant.settings.organization if client.tenant and client.tenant.settings else None
+    )
+    return Structure(
+        organization=organization,
+        departments=departments,
+        groups=groups,
+        employees=employees,
+        students=list(students.values()),
+        cards=cards,
+        entries=entries,
+    )
+
+
+def entry_overlaps(entry: GradebookEntry, start: dt.date, end: dt.date) -> bool:
+    first = entry.startDate.date() if entry.startDate else dt.date.min
+    last = entry.endDate.date() if entry.endDate else dt.date.max
+    return first <= end and last >= start
+
+
+async def pull_group(
+    client: PooClient,
+    group: StudentGroup,
+    entries: list[GradebookEntry],
+    window: tuple[dt.date, dt.date],
+    progress: Progress = _noop,
+) -> GroupJournal:
+    """Every subject page of the group's terms that overlap ``window``, and their attestation."""
+    journal = GroupJournal(group)
+    for entry in entries:
+        if not entry_overlaps(entry, *window):
+            continue
+        for subject in entry.scheduleSubjects:
+            answer = SubjectAnswer.model_validate(
+                await client.get(
+                    f"/services/journal/gradebook/{entry.id}/subjects/{subject.id}", permission=200
+                )
+            )
+            journal.subjects.append((entry, subject, answer))
+            progress("subject")
+        attestation = GroupAttestation.model_validate(
+            await client.get(
+                f"/services/reports/curator/group-attestation/{group.id}",
+                {"gradebookId": entry.id},
+                permission=700,
+            )
+        )
+        journal.attestations.append((entry, attestation))
+    return journal
