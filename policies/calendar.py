@@ -99,8 +99,9 @@ class WorkCalendar:
         return dt.datetime.combine(day, clock, tzinfo=self.zone).astimezone(dt.UTC)
 
     def end_of_day(self, day: dt.date) -> dt.datetime:
-        """The first instant of the next local day: "by the end of ``day``"."""
-        return self.at(day + dt.timedelta(days=1), dt.time(0, 0))
+        """ "By the end of ``day``": 23:59:59 local, inclusive; deadlines are whole seconds, so
+        an entry seen at midnight is already a day late."""
+        return self.at(day, dt.time(23, 59, 59))
 
     def local_date(self, moment: dt.datetime) -> dt.date:
         return moment.astimezone(self.zone).date()

@@ -33,6 +33,8 @@ class DeadlineSpec(BaseModel):
     working_days: int = Field(0, ge=0)
     at: dt.time | None = None
     after_last_lesson_hours: float | None = Field(None, gt=0)
+    last_working_day_of_week: bool = False
+    """Due on the last working day of the base date's week (never before the base date)."""
     weekday: int | None = Field(None, ge=0, le=6)
     """Due on the first such weekday (0 Monday … 4 Friday) on or after the base date."""
 
@@ -42,7 +44,9 @@ class DeadlineSpec(BaseModel):
             hours = f"{self.after_last_lesson_hours:g}".replace(".", ",")
             return f"не позднее {hours} ч после последнего урока дня"
         parts: list[str] = []
-        if self.weekday is not None:
+        if self.last_working_day_of_week:
+            parts.append("до последнего рабочего дня недели")
+        elif self.weekday is not None:
             parts.append("еженедельно к " + _WEEKDAYS[self.weekday])
         elif self.working_days:
             parts.append(f"в течение {self.working_days} рабоч. дн.")
@@ -57,6 +61,10 @@ class DeadlineSpec(BaseModel):
 
 def due_day(calendar: WorkCalendar, base: dt.date, spec: DeadlineSpec) -> dt.date:
     day = base + dt.timedelta(days=spec.calendar_days)
+    if spec.last_working_day_of_week:
+        day += dt.timedelta(days=6 - day.weekday())
+        while day > base and not calendar.is_working_day(day):
+            day -= dt.timedelta(days=1)
     if spec.weekday is not None:
         day += dt.timedelta(days=(spec.weekday - day.weekday()) % 7)
     if spec.working_days:

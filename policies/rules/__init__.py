@@ -1,3 +1,12 @@
 """Every rule family; importing this package registers each rule unit."""
 
-from policies.rules import lesson  # noqa: F401
+from policies.rules import (  # noqa: F401
+    archive,
+    contingent,
+    corrections,
+    lesson,
+    marks,
+    parents,
+    period,
+    plans,
+)

@@ -79,8 +79,10 @@ def with_deadline(
         conditions.append(last.c.deployment == deployment)
     query = query.outerjoin(last, and_(*conditions))
     offset = int(spec.after_last_lesson_hours * 3600)
+    after = table.c.midnight + last.c.end_s + offset
+    # The hours after the last lesson never reach past the day's own limit.
     deadline = case(
-        (last.c.end_s.is_not(None), table.c.midnight + last.c.end_s + offset),
+        (and_(last.c.end_s.is_not(None), after < table.c.due), after),
         else_=table.c.due,
     )
     return query, deadline
@@ -105,7 +107,7 @@ def entry_verdicts(
     ctx: Context,
     *,
     kind: str,
-    spec: DeadlineSpec,
+    spec: DeadlineSpec | None,
     day: Any,
     condition: Any = None,
     joins: Any = None,
@@ -139,6 +141,7 @@ def entry_verdicts(
     if deadline_override is not None:
         query, deadline = deadline_override(query, aliases)
     else:
+        assert spec is not None
         query, deadline = with_deadline(
             ctx, query, spec, day_expr, group=group_expr, deployment=v.c.deployment
         )

@@ -1,0 +1,536 @@
+"""Students, movement and staff (policy-catalog.md §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import and_, func, literal, not_, or_, select
+
+from canonical.base import Platform
+from local_store.schema import sync_run, version_table
+from policies.deadlines import DeadlineSpec
+from policies.evidence import Verdict
+from policies.rule import Context, Outcome, Rule, RuleParams, register
+from policies.rules.common import EntryRow, current, entry_findings, entry_verdicts, ref
+from policies.sqlfunc import epoch
+
+
+class MovementParams(RuleParams):
+    deadline: DeadlineSpec = DeadlineSpec(working_days=1)
+    movements: list[str] | None = None
+    """Movement kinds the deadline applies to (``None``: every kind)."""
+
+
+@register
+class MovementDeadline(Rule[MovementParams]):
+    id = "contingent.movement.deadline"
+    title = "Приказ о движении обучающегося отражён в журнале в срок"
+    entity_kind = "movement_order"
+    responsible_role = "secretary"
+    params_model = MovementParams
+    clauses = {"kpgt": "4.2", "mazanka": "3.6.1", "usolye": "4.6", "tpt": "4.8"}
+
+    def evaluate(self, ctx: Context, params: MovementParams) -> Outcome:
+        def where(a: dict[str, Any]) -> Any:
+            v = a["v"]
+            conditions = [v.c.platform != Platform.CONTINGENT.value]
+            if params.movements:
+                conditions.append(v.c.f_movement.in_(params.movements))
+            return and_(*conditions)
+
+        rows = entry_verdicts(
+            ctx,
+            kind="movement_order",
+            spec=params.deadline,
+            day=lambda a: a["v"].c.f_order_date,
+            group=lambda a: func.coalesce(a["v"].c.f_to_group_id, a["v"].c.f_from_group_id),
+            where=where,
+            source_field=None,
+            extra={
+                "movement": lambda a: a["v"].c.f_movement,
+                "number": lambda a: a["v"].c.f_number,
+            },
+        )
+        findings = entry_findings(
+            ctx, self, params, rows, what="Приказ о движении", spec=params.deadline
+        )
+        return Outcome(findings, touched=ctx.touched_keys("movement_order"))
+
+
+_FIELDS: dict[str, str] = {
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "birth_date": "дата рождения",
+    "sex": "пол",
+    "snils": "СНИЛС",
+    "document_number": "документ (паспорт)",
+    "email": "e-mail",
+    "parent": "родитель",
+    "group": "группа",
+    "order": "номер и дата приказа",
+}
+
+
+def _field_present(name: str, person: Any, enr: Any) -> Any:
+    if name == "parent":
+        link = version_table("parent_link").alias("cf_link")
+        return (
+            select(literal(1))
+            .select_from(link)
+            .where(
+                current(link),
+                link.c.deployment == person.c.deployment,
+                link.c.f_child_id == person.c.external_id,
+            )
+            .correlate(person)
+            .exists()
+        )
+    if name == "group":
+        return enr.c.f_group_id.is_not(None)
+    if name == "order":
+        return and_(
+            enr.c.f_order_number.is_not(None),
+            func.trim(enr.c.f_order_number) != "",
+            enr.c.f_order_date.is_not(None),
+        )
+    column = person.c[f"f_{name}"]
+    if name in ("birth_date", "sex"):
+        return column.is_not(None)
+    return and_(column.is_not(None), func.trim(column) != "")
+
+
+class CardFieldsParams(RuleParams):
+    fields: list[str] = ["last_name", "first_name", "birth_date", "sex", "snils", "group", "order"]
+
+
+class CardDeadlineParams(CardFieldsParams):
+    deadline: DeadlineSpec = DeadlineSpec(working_days=3)
+    first_year_until: str | None = None
+    """``MM-DD``: students enrolled from 1 August up to this day are due by its end."""
+
+
+def _enrolments(ctx: Context, name: str) -> Any:
+    enr = ctx.version("enrolment", name)
+    return enr
+
+
+@register
+class CardRequiredFields(Rule[CardFieldsParams]):
+    id = "contingent.card.required_fields"
+    title = "Карточка обучающегося заполнена"
+    entity_kind = "person"
+    responsible_role = "secretary"
+    params_model = CardFieldsParams
+    clauses = {"kpgt": "4.2", "tpt": "4.9"}
+
+    def evaluate(self, ctx: Context, params: CardFieldsParams) -> Outcome:
+        person = ctx.version("person", "cr_person")
+        enr = ctx.version("enrolment", "cr_enr")
+        present = {f: _field_present(f, person, enr) for f in params.fields}
+        query = (
+            select(
+                person.c.external_id,
+                person.c.deployment,
+                enr.c.f_group_id,
+                *[p.label(f"has_{f}") for f, p in present.items()],
+            )
+            .select_from(person)
+            .join(
+                enr,
+                and_(
+                    current(enr),
+                    enr.c.deployment == person.c.deployment,
+                    enr.c.f_student_id == person.c.external_id,
+                    enr.c.f_status == "studying",
+                ),
+            )
+            .where(current(person), person.c.platform != Platform.CONTINGENT.value)
+            .where(or_(*[not_(p) for p in present.values()]))
+        )
+        query = ctx.only_touched(query, person, "person")
+        findings = []
+        seen: set[str] = set()
+        for r in ctx.conn.execute(query).mappings():
+            if r["external_id"] in seen:
+                continue
+            seen.add(r["external_id"])
+            missing = [f for f in params.fields if not r[f"has_{f}"]]
+            findings.append(
+                ctx.finding(
+                    self,
+                    entity_key=r["external_id"],
+                    deployment=r["deployment"],
+                    verdict=Verdict.VIOLATED.value,
+                    params=params,
+                    message="В карточке обучающегося не заполнено: "
+                    + ", ".join(_FIELDS[f] for f in missing),
+                    group=r["f_group_id"],
+                    evidence={"missing_fields": missing},
+                )
+            )
+        return Outcome(findings, touched=ctx.touched_keys("person"))
+
+
+@register
+class CardDeadline(Rule[CardDeadlineParams]):
+    id = "contingent.card.deadline"
+    title = "Карточка нового обучающегося заполнена в срок"
+    entity_kind = "person"
+    responsible_role = "secretary"
+    params_model = CardDeadlineParams
+    clauses = {"kpgt": "4.2", "tpt": "4.9"}
+
+    def evaluate(self, ctx: Context, params: CardDeadlineParams) -> Outcome:
+        cal = ctx.calendar
+        until = params.first_year_until
+
+        def due(day: dt.date) -> dt.datetime:
+            if until:
+                month, mday = (int(x) for x in until.split("-"))
+                limit = dt.date(day.year, month, mday)
+                if dt.date(day.year, 8, 1) <= day <= limit:
+                    return cal.end_of_day(limit)
+            return cal.end_of_day(cal.add_working_days(day, params.deadline.working_days))
+
+        table = ctx.day_function_table(
+            "card_due", f"card-{params.deadline.working_days}-{until}", due
+        )
+        enr_t = version_table("enrolment")
+
+        def joins(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
+            enr = enr_t.alias("cd_enr")
+            query = query.join(
+                enr,
+                and_(
+                    current(enr),
+                    enr.c.deployment == v.c.deployment,
+                    enr.c.f_student_id == v.c.external_id,
+                    enr.c.f_status == "studying",
+                ),
+            )
+            return query, {"enr": enr}
+
+        def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
+            return query.join(table, table.c.day == a["enr"].c.f_starts_on), table.c.due
+
+        person_t = version_table("person")
+        enr_c = enr_t.alias("cd_enr_cond")
+
+        def complete(t: Any) -> Any:
+            # A person version counts as the card once every personal field is there.
+            fields = [f for f in params.fields if f not in ("group", "order", "parent")]
+            return and_(*[_field_present(f, t, enr_c) for f in fields])
+
+        rows = entry_verdicts(
+            ctx,
+            kind="person",
+            spec=None,
+            condition=complete,
+            joins=joins,
+            day=lambda a: a["enr"].c.f_starts_on,
+            group=lambda a: a["enr"].c.f_group_id,
+            where=lambda a: a["v"].c.platform != Platform.CONTINGENT.value,
+            source_field=None,
+            deadline_override=deadline,
+        )
+        rows += self._missing(ctx, params, table, complete, person_t)
+        findings = entry_findings(ctx, self, params, rows, what="Карточка обучающегося")
+        return Outcome(findings, touched=ctx.touched_keys("person"))
+
+    def _missing(
+        self, ctx: Context, params: CardDeadlineParams, table: Any, complete: Any, person_t: Any
+    ) -> list[EntryRow]:
+        person = person_t.alias("cdm_person")
+        enr = version_table("enrolment").alias("cdm_enr")
+        last = sync_run.alias("cdm_last")
+        seen = epoch(last.c.observed_at)
+        query = (
+            select(
+                person.c.external_id,
+                person.c.deployment,
+                enr.c.f_group_id,
+                enr.c.f_starts_on,
+                table.c.due,
+                seen.label("seen"),
+            )
+            .select_from(person)
+            .join(
+                enr,
+                and_(
+                    current(enr),
+                    enr.c.deployment == person.c.deployment,
+                    enr.c.f_student_id == person.c.external_id,
+                    enr.c.f_status == "studying",
+                ),
+            )
+            .join(table, table.c.day == enr.c.f_starts_on)
+            .join(last, last.c.id == person.c.last_seen_run_id)
+            .where(current(person), not_(complete(person)), seen >= table.c.due)
+            .where(person.c.platform != Platform.CONTINGENT.value)
+        )
+        query = ctx.only_touched(query, person, "person")
+        return [
+            EntryRow(
+                r.external_id,
+                r.deployment,
+                Verdict.VIOLATED.value,
+                int(r.due),
+                r.seen,
+                None,
+                None,
+                None,
+                r.f_group_id,
+                r.f_starts_on,
+                {"missing": True},
+            )
+            for r in ctx.conn.execute(query)
+        ]
+
+
+class StaffParams(RuleParams):
+    deadline: DeadlineSpec = DeadlineSpec(working_days=3)
+
+
+@register
+class StaffCardDeadline(Rule[StaffParams]):
+    id = "staff.card.deadline"
+    title = "Новый сотрудник внесён в систему в срок"
+    entity_kind = "person"
+    responsible_role = "secretary"
+    params_model = StaffParams
+    clauses = {"tpt": "4.4"}
+
+    def evaluate(self, ctx: Context, params: StaffParams) -> Outcome:
+        rows = entry_verdicts(
+            ctx,
+            kind="person",
+            spec=params.deadline,
+            day=lambda a: a["v"].c.f_employed_from,
+            where=lambda a: and_(
+                a["v"].c.f_employed_from.is_not(None), a["v"].c.platform != Platform.LOCAL.value
+            ),
+            source_field=None,
+        )
+        findings = entry_findings(
+            ctx, self, params, rows, what="Карточка сотрудника", spec=params.deadline
+        )
+        return Outcome(findings, touched=ctx.touched_keys("person"))
+
+
+class RegistryParams(RuleParams):
+    registry_platform: str = Platform.CONTINGENT.value
+
+
+@register
+class RegistryMatch(Rule[RegistryParams]):
+    id = "contingent.registry.match"
+    title = "Контингент журнала совпадает с АИС «Учет контингента»"
+    entity_kind = "person"
+    responsible_role = "secretary"
+    params_model = RegistryParams
+    clauses = {"talmenka": "3", "usolye": "4.6", "tpt": "4.8"}
+
+    def evaluate(self, ctx: Context, params: RegistryParams) -> Outcome:
+        reg = params.registry_platform
+        jp = ctx.version("person", "rm_jp")
+        je = ctx.version("enrolment", "rm_je")
+        jg = ctx.version("group", "rm_jg")
+        rp = ctx.version("person", "rm_rp")
+        re_ = ctx.version("enrolment", "rm_re")
+        rg = ctx.version("group", "rm_rg")
+
+        def side(p: Any, e: Any, g: Any, registry: bool, name: str) -> Any:
+            platform = (
+                p.c.platform == reg
+                if registry
+                else p.c.platform.not_in([reg, Platform.LOCAL.value])
+            )
+            return (
+                select(
+                    p.c.external_id.label("pid"),
+                    p.c.deployment.label("dep"),
+                    p.c.f_snils.label("snils"),
+                    func.lower(p.c.f_last_name).label("ln"),
+                    func.lower(p.c.f_first_name).label("fn"),
+                    p.c.f_birth_date.label("bd"),
+                    e.c.f_status.label("status"),
+                    g.c.f_name.label("grp"),
+                    e.c.f_starts_on.label("since"),
+                )
+                .select_from(p)
+                .join(
+                    e,
+                    and_(
+                        current(e),
+                        e.c.deployment == p.c.deployment,
+                        e.c.f_student_id == p.c.external_id,
+                        e.c.f_ends_on.is_(None),
+                    ),
+                )
+                .outerjoin(g, ref(g, e, "f_group_id"))
+                .where(current(p), platform)
+                .subquery(name)
+            )
+
+        j = side(jp, je, jg, False, "rm_j")
+        r = side(rp, re_, rg, True, "rm_r")
+        match = or_(
+            and_(j.c.snils.is_not(None), j.c.snils == r.c.snils),
+            and_(
+                or_(j.c.snils.is_(None), r.c.snils.is_(None)),
+                j.c.ln == r.c.ln,
+                j.c.fn == r.c.fn,
+                j.c.bd == r.c.bd,
+            ),
+        )
+        findings = []
+        pairs = select(
+            j.c.pid,
+            j.c.dep,
+            j.c.status,
+            j.c.grp,
+            j.c.bd,
+            j.c.since,
+            r.c.pid.label("rpid"),
+            r.c.status.label("rstatus"),
+            r.c.grp.label("rgrp"),
+            r.c.bd.label("rbd"),
+            r.c.since.label("rsince"),
+        ).select_from(j.outerjoin(r, match))
+        for row in ctx.conn.execute(pairs).mappings():
+            diffs = {}
+            if row["rpid"] is None:
+                if row["status"] != "studying":
+                    continue
+                diffs["registry"] = "нет записи в реестре контингента"
+            else:
+                for label, a, b in (
+                    ("status", row["status"], row["rstatus"]),
+                    ("group", row["grp"], row["rgrp"]),
+                    ("movement_date", row["since"], row["rsince"]),
+                ):
+                    if a != b and a is not None and b is not None:
+                        diffs[label] = {"journal": str(a), "registry": str(b)}
+            if not diffs:
+                continue
+            findings.append(
+                ctx.finding(
+                    self,
+                    entity_key=row["pid"],
+                    deployment=row["dep"],
+                    verdict=Verdict.VIOLATED.value,
+                    params=params,
+                    message="Расхождение с реестром контингента: "
+                    + ", ".join(_DIFF_RU.get(k, k) for k in diffs),
+                    evidence={"differences": diffs, "registry_id": row["rpid"]},
+                )
+            )
+        orphans = (
+            select(r.c.pid, r.c.dep, r.c.status, r.c.grp)
+            .select_from(r.outerjoin(j, match))
+            .where(j.c.pid.is_(None), r.c.status == "studying")
+        )
+        for row in ctx.conn.execute(orphans).mappings():
+            findings.append(
+                ctx.finding(
+                    self,
+                    entity_key=row["pid"],
+                    deployment=row["dep"],
+                    verdict=Verdict.VIOLATED.value,
+                    params=params,
+                    message=f"В реестре контингента обучающийся группы «{row['grp']}», которого нет в журнале",
+                    evidence={"differences": {"journal": "нет записи в журнале"}},
+                )
+            )
+        return Outcome(findings, touched=None)
+
+
+_DIFF_RU = {
+    "registry": "нет в реестре",
+    "status": "статус",
+    "group": "группа",
+    "movement_date": "дата движения",
+}
+
+
+class ReviewParams(RuleParams):
+    every_months: int = Field(1, ge=1)
+    per_group: bool = True
+
+
+@register
+class DataReview(Rule[ReviewParams]):
+    id = "contingent.data.review"
+    title = "Персональные данные обучающихся выверяются регулярно"
+    entity_kind = "group"
+    responsible_role = "class_teacher"
+    params_model = ReviewParams
+    clauses = {"mazanka": "3.4.6", "tpt": "4.5"}
+
+    def evaluate(self, ctx: Context, params: ReviewParams) -> Outcome:
+        year = ctx.version("school_year", "dr_year")
+        group = ctx.version("group", "dr_group")
+        review = ctx.version("data_review", "dr_review")
+        today = ctx.calendar.local_date(ctx.data_as_of)
+        years = ctx.conn.execute(
+            select(year.c.external_id, year.c.f_starts_on, year.c.f_ends_on).where(current(year))
+        ).all()
+        groups = ctx.conn.execute(
+            select(
+                group.c.external_id, group.c.deployment, group.c.f_year_id, group.c.f_curator_id
+            ).where(current(group))
+        ).all()
+        reviews = ctx.conn.execute(
+            select(review.c.f_group_id, review.c.f_reviewed_on).where(current(review))
+        ).all()
+        findings = []
+        for y_id, start, end in years:
+            windows = _windows(start, min(end, today), params.every_months)
+            for g in groups if params.per_group else [None]:
+                if g is not None and g.f_year_id not in (None, y_id):
+                    continue
+                for w_start, w_end in windows:
+                    if w_end >= today:
+                        continue
+                    done = any(
+                        w_start <= on <= w_end and (g is None or gid in (None, g.external_id))
+                        for gid, on in reviews
+                    )
+                    if done:
+                        continue
+                    key = g.external_id if g is not None else "institution"
+                    findings.append(
+                        ctx.finding(
+                            self,
+                            entity_key=key,
+                            deployment=g.deployment if g is not None else "",
+                            period_key=w_start.isoformat(),
+                            verdict=Verdict.VIOLATED.value,
+                            params=params,
+                            message=f"Нет выверки персональных данных за {w_start:%d.%m.%Y}–{w_end:%d.%m.%Y}",
+                            person=g.f_curator_id if g is not None else None,
+                            group=key,
+                            deadline=ctx.calendar.end_of_day(w_end),
+                            evidence={"window": [w_start.isoformat(), w_end.isoformat()]},
+                        )
+                    )
+        return Outcome(findings, touched=None)
+
+
+def _windows(start: dt.date, end: dt.date, months: int) -> list[tuple[dt.date, dt.date]]:
+    """Calendar windows of ``months`` months from the month of ``start`` until ``end``."""
+    out = []
+    year, month = start.year, start.month
+    while True:
+        w_start = dt.date(year, month, 1)
+        if w_start > end:
+            break
+        m2 = month + months
+        y2 = year + (m2 - 1) // 12
+        m2 = (m2 - 1) % 12 + 1
+        w_end = dt.date(y2, m2, 1) - dt.timedelta(days=1)
+        out.append((max(w_start, start), w_end))
+        year, month = y2, m2
+    return out

@@ -1,0 +1,329 @@
+"""Corrections and locks (policy-catalog.md §2), detected from the observation history.
+
+An edit is a version whose predecessor (the version the same run superseded)
+held another value.  It was made between the last run that saw the old value
+(T0, the new version's ``prev_seen_run_id``) and the run that first saw the
+new one (T), so the §8 test applies to edits exactly as to entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import and_, func, literal, or_, select
+
+from local_store.schema import entity, sync_run, version_table
+from policies.deadlines import DeadlineSpec
+from policies.evidence import Verdict, join_run_times, verdict_sql
+from policies.rule import Context, Outcome, Rule, RuleParams, iso, register, run_evidence
+from policies.rules.common import current, ref
+from policies.sqlfunc import epoch
+
+
+def edits(
+    ctx: Context, kind: str, fields: tuple[str, ...] = ("value",), name: str = "ed"
+) -> tuple[Any, dict[str, Any]]:
+    """Pairs (old version, new version) of ``kind`` where any of ``fields`` changed."""
+    new = version_table(kind).alias(f"{name}_new")
+    old = version_table(kind).alias(f"{name}_old")
+    ent = entity.alias(f"{name}_entity")
+    changed = or_(
+        *[
+            or_(
+                old.c[f"f_{f}"] != new.c[f"f_{f}"],
+                and_(old.c[f"f_{f}"].is_(None), new.c[f"f_{f}"].is_not(None)),
+                and_(old.c[f"f_{f}"].is_not(None), new.c[f"f_{f}"].is_(None)),
+            )
+            for f in fields
+        ]
+    )
+    query = (
+        select()
+        .select_from(new)
+        .join(
+            old,
+            and_(
+                old.c.entity_id == new.c.entity_id,
+                old.c.superseded_run_id == new.c.first_seen_run_id,
+            ),
+        )
+        .join(ent, ent.c.id == new.c.entity_id)
+        .where(changed, ent.c.removed_run_id.is_(None))
+    )
+    query = ctx.only_touched(query, new, kind)
+    query, seen, prev_seen, _, _ = join_run_times(
+        query, new.c.first_seen_run_id, new.c.prev_seen_run_id, name
+    )
+    source = None
+    if "f_entered_at" in new.c:
+        source = epoch(new.c.f_entered_at)
+        source = func.nullif(source, epoch(old.c.f_entered_at))
+    return query, {"new": new, "old": old, "seen": seen, "prev_seen": prev_seen, "source": source}
+
+
+def _mark_context(query: Any, new: Any, name: str) -> tuple[Any, dict[str, Any]]:
+    lesson = version_table("lesson").alias(f"{name}_lesson")
+    query = query.outerjoin(lesson, ref(lesson, new, "f_lesson_id"))
+    return query, {
+        "lesson": lesson,
+        "day": func.coalesce(new.c.f_date, lesson.c.f_date),
+        "group": func.coalesce(new.c.f_group_id, lesson.c.f_group_id),
+        "person": func.coalesce(new.c.f_teacher_id, lesson.c.f_teacher_id),
+    }
+
+
+def _edit_findings(
+    ctx: Context,
+    rule: Rule[Any],
+    params: RuleParams,
+    query: Any,
+    a: dict[str, Any],
+    *,
+    deadline: Any = None,
+    what: str = "Отметка",
+    field: str = "value",
+    kind: str = "mark",
+) -> list[Any]:
+    new, old = a["new"], a["old"]
+    if deadline is not None:
+        verdict = verdict_sql(deadline, a["seen"], a["prev_seen"], a["source"])
+        query = query.where(verdict != Verdict.MET.value)
+    else:
+        verdict = literal(Verdict.VIOLATED.value)
+        deadline = literal(None)
+    query = query.add_columns(
+        new.c.external_id,
+        new.c.deployment,
+        old.c[f"f_{field}"].label("before"),
+        new.c[f"f_{field}"].label("after"),
+        verdict.label("verdict"),
+        deadline.label("deadline"),
+        a["seen"].label("seen"),
+        a["prev_seen"].label("prev_seen"),
+        (a["source"] if a["source"] is not None else literal(None)).label("source"),
+        a.get("day", literal(None)).label("day"),
+        a.get("person", literal(None)).label("person"),
+        a.get("group", literal(None)).label("grp"),
+    )
+    out = []
+    for r in ctx.conn.execute(query).mappings():
+        evidence = run_evidence(r["seen"], r["prev_seen"], r["source"])
+        evidence.update(before=r["before"], after=r["after"], day=str(r["day"]))
+        if r["deadline"] is not None:
+            evidence["deadline"] = iso(int(r["deadline"]))
+        out.append(
+            ctx.finding(
+                rule,
+                entity_key=r["external_id"],
+                entity_kind=kind,
+                deployment=r["deployment"],
+                verdict=r["verdict"],
+                params=params,
+                message=f"{what} за {r['day']} изменена: «{r['before']}» → «{r['after']}»",
+                deadline=int(r["deadline"]) if r["deadline"] is not None else None,
+                person=r["person"],
+                group=r["grp"],
+                evidence=evidence,
+            )
+        )
+    return out
+
+
+@register
+class NoBackdating(Rule[RuleParams]):
+    id = "marks.no_backdating"
+    title = "Отметки не исправляются и не выставляются «задним числом»"
+    entity_kind = "mark"
+    clauses = {"kpgt": "3.2"}
+
+    def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
+        query, a = edits(ctx, "mark", name="nb")
+        query, more = _mark_context(query, a["new"], "nb")
+        a.update(more)
+        findings = _edit_findings(ctx, self, params, query, a)
+        return Outcome(findings, touched=ctx.touched_keys("mark"))
+
+
+class WindowParams(RuleParams):
+    until: DeadlineSpec = DeadlineSpec(at=dt.time(20, 0))
+    """Corrections allowed on the day of the entry until this time."""
+
+
+@register
+class CorrectionWindow(Rule[WindowParams]):
+    id = "marks.correction.window"
+    title = "Ошибочные записи исправляются в тот же рабочий день до 20:00"
+    entity_kind = "mark"
+    params_model = WindowParams
+    clauses = {"mazanka": "2.8.1–2.8.2"}
+
+    def evaluate(self, ctx: Context, params: WindowParams) -> Outcome:
+        query, a = edits(ctx, "mark", name="cw")
+        query, more = _mark_context(query, a["new"], "cw")
+        a.update(more)
+        # The day of the original entry: its platform timestamp, else the run that first saw it.
+        first_run = sync_run.alias("cw_first")
+        query = query.join(first_run, first_run.c.id == a["old"].c.first_seen_run_id)
+        entered = func.coalesce(epoch(a["old"].c.f_entered_at), epoch(first_run.c.observed_at))
+        days = ctx.due_table(params.until, "cw_day")
+        query = query.join(
+            days, and_(days.c.midnight <= entered, entered < days.c.midnight + 86400)
+        )
+        findings = _edit_findings(ctx, self, params, query, a, deadline=days.c.due)
+        return Outcome(findings, touched=ctx.touched_keys("mark"))
+
+
+class ImmutableParams(RuleParams):
+    grades: list[str] = ["2", "3", "4", "5"]
+
+
+@register
+class CorrectMarkImmutable(Rule[ImmutableParams]):
+    id = "marks.correct_mark.immutable"
+    title = "Правильно выставленные отметки не пересматриваются"
+    entity_kind = "mark"
+    params_model = ImmutableParams
+    clauses = {"mazanka": "2.8.3"}
+
+    def evaluate(self, ctx: Context, params: ImmutableParams) -> Outcome:
+        query, a = edits(ctx, "mark", name="ci")
+        query, more = _mark_context(query, a["new"], "ci")
+        a.update(more)
+        query = query.where(
+            a["new"].c.f_final_kind.is_(None),
+            a["old"].c.f_value.in_(params.grades),
+            a["new"].c.f_value.in_(params.grades),
+        )
+        findings = _edit_findings(ctx, self, params, query, a)
+        return Outcome(findings, touched=ctx.touched_keys("mark"))
+
+
+class MaxAgeParams(RuleParams):
+    days: int = Field(30, ge=0)
+
+
+@register
+class EditMaxAge(Rule[MaxAgeParams]):
+    id = "marks.edit.max_age"
+    title = "Текущие отметки и посещаемость не редактируются позднее N дней после урока"
+    entity_kind = "mark"
+    params_model = MaxAgeParams
+    clauses = {"tpt": "3.18"}
+
+    def evaluate(self, ctx: Context, params: MaxAgeParams) -> Outcome:
+        spec = DeadlineSpec(calendar_days=params.days)
+        days = ctx.due_table(spec, "ma_due")
+        query, a = edits(ctx, "mark", name="ma")
+        query, more = _mark_context(query, a["new"], "ma")
+        a.update(more)
+        query = query.join(days, days.c.day == a["day"]).where(a["new"].c.f_final_kind.is_(None))
+        findings = _edit_findings(ctx, self, params, query, a, deadline=days.c.due)
+        aq, b = edits(ctx, "absence", fields=("code", "valid"), name="mab")
+        lesson = version_table("lesson").alias("mab_lesson")
+        aq = aq.outerjoin(lesson, ref(lesson, b["new"], "f_lesson_id"))
+        b.update(day=b["new"].c.f_date, person=lesson.c.f_teacher_id, group=lesson.c.f_group_id)
+        days_b = ctx.due_table(spec, "mab_due")
+        aq = aq.join(days_b, days_b.c.day == b["day"])
+        findings += _edit_findings(
+            ctx,
+            self,
+            params,
+            aq,
+            b,
+            deadline=days_b.c.due,
+            what="Отметка о посещаемости",
+            field="code",
+            kind="absence",
+        )
+        touched = ctx.touched_keys("mark")
+        if touched is not None:
+            touched = select(touched.union(ctx.touched_keys("absence")).subquery().c[0])  # type: ignore[arg-type]
+        return Outcome(findings, touched=touched)
+
+
+@register
+class FinalImmutable(Rule[RuleParams]):
+    id = "marks.final.immutable"
+    title = "Итоговые отметки не исправляются без письменного согласования"
+    entity_kind = "mark"
+    responsible_role = "teacher"
+    clauses = {"mazanka": "2.8.4", "tpt": "4.6"}
+
+    def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
+        query, a = edits(ctx, "mark", name="fi")
+        query, more = _mark_context(query, a["new"], "fi")
+        a.update(more)
+        query = query.where(a["new"].c.f_final_kind.is_not(None))
+        findings = _edit_findings(ctx, self, params, query, a, what="Итоговая отметка")
+        return Outcome(findings, touched=ctx.touched_keys("mark"))
+
+
+@register
+class PeriodLock(Rule[RuleParams]):
+    id = "period.lock"
+    title = "После окончания отчётного периода исправление отметок заблокировано"
+    entity_kind = "mark"
+    clauses = {"mazanka": "2.8.5"}
+
+    def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
+        period = version_table("period").alias("pl_period")
+        query, a = edits(ctx, "mark", name="pl")
+        query, more = _mark_context(query, a["new"], "pl")
+        a.update(more)
+        query = query.join(
+            period,
+            and_(
+                current(period),
+                period.c.deployment == a["new"].c.deployment,
+                period.c.f_starts_on <= a["day"],
+                period.c.f_ends_on >= a["day"],
+                period.c.f_period_kind != "year",
+            ),
+        ).where(a["new"].c.f_final_kind.is_(None))
+        days = ctx.due_table(DeadlineSpec(), "pl_due")
+        query = query.join(days, days.c.day == period.c.f_ends_on)
+        findings = _edit_findings(ctx, self, params, query, a, deadline=days.c.due)
+        return Outcome(findings, touched=ctx.touched_keys("mark"))
+
+
+@register
+class YearLockTeacher(Rule[RuleParams]):
+    id = "year.lock.teacher"
+    title = "Учителя не редактируют журнал после годовых отметок"
+    entity_kind = "mark"
+    clauses = {"mazanka": "3.5.16"}
+
+    def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
+        year_mark = version_table("mark").alias("yl_year")
+        year_run = sync_run.alias("yl_year_run")
+        first_year = (
+            select(
+                year_mark.c.deployment.label("deployment"),
+                year_mark.c.f_student_id.label("student"),
+                year_mark.c.f_subject_id.label("subject"),
+                func.min(
+                    func.coalesce(epoch(year_mark.c.f_entered_at), epoch(year_run.c.observed_at))
+                ).label("set_at"),
+            )
+            .select_from(year_mark)
+            .join(year_run, year_run.c.id == year_mark.c.first_seen_run_id)
+            .where(year_mark.c.f_final_kind == "year")
+            .group_by(year_mark.c.deployment, year_mark.c.f_student_id, year_mark.c.f_subject_id)
+            .subquery("yl_first")
+        )
+        query, a = edits(ctx, "mark", name="yl")
+        query, more = _mark_context(query, a["new"], "yl")
+        a.update(more)
+        new = a["new"]
+        query = query.join(
+            first_year,
+            and_(
+                first_year.c.deployment == new.c.deployment,
+                first_year.c.student == new.c.f_student_id,
+                first_year.c.subject == new.c.f_subject_id,
+            ),
+        ).where(or_(new.c.f_final_kind.is_(None), new.c.f_final_kind != "year"))
+        findings = _edit_findings(ctx, self, params, query, a, deadline=first_year.c.set_at)
+        return Outcome(findings, touched=ctx.touched_keys("mark"))

@@ -1,0 +1,336 @@
+"""Parents, the e-diary service and ЕПГУ (policy-catalog.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import and_, func, literal, not_, or_, select
+
+from local_store.schema import version_table
+from policies.deadlines import DeadlineSpec
+from policies.evidence import Verdict
+from policies.rule import Context, Outcome, Rule, RuleParams, register
+from policies.rules.common import current, entry_findings, entry_verdicts, missing_entries, ref
+
+
+class ParentFieldsParams(RuleParams):
+    fields: list[str] = ["last_name", "first_name", "sex", "birth_date", "document_number", "snils"]
+
+
+_RU = {
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "sex": "пол",
+    "birth_date": "дата рождения",
+    "document_number": "паспорт",
+    "document_series": "серия паспорта",
+    "snils": "СНИЛС",
+}
+
+
+@register
+class ParentRequiredFields(Rule[ParentFieldsParams]):
+    id = "epgu.parent.required_fields"
+    title = "Карточка родителя содержит данные для услуги ЕПГУ"
+    entity_kind = "person"
+    responsible_role = "class_teacher"
+    params_model = ParentFieldsParams
+    clauses = {"talmenka": "1.6"}
+
+    def evaluate(self, ctx: Context, params: ParentFieldsParams) -> Outcome:
+        person = ctx.version("person", "pf_person")
+        link = version_table("parent_link").alias("pf_link")
+        is_parent = (
+            select(literal(1))
+            .select_from(link)
+            .where(
+                current(link),
+                link.c.deployment == person.c.deployment,
+                link.c.f_parent_id == person.c.external_id,
+            )
+            .correlate(person)
+            .exists()
+        )
+        present = {}
+        for f in params.fields:
+            col = person.c[f"f_{f}"]
+            present[f] = (
+                col.is_not(None)
+                if f in ("sex", "birth_date")
+                else and_(col.is_not(None), func.trim(col) != "")
+            )
+        query = select(
+            person.c.external_id,
+            person.c.deployment,
+            *[p.label(f"has_{f}") for f, p in present.items()],
+        ).where(current(person), is_parent, or_(*[not_(p) for p in present.values()]))
+        query = ctx.only_touched(query, person, "person")
+        findings = []
+        for r in ctx.conn.execute(query).mappings():
+            missing = [f for f in params.fields if not r[f"has_{f}"]]
+            findings.append(
+                ctx.finding(
+                    self,
+                    entity_key=r["external_id"],
+                    deployment=r["deployment"],
+                    verdict=Verdict.VIOLATED.value,
+                    params=params,
+                    message="В карточке родителя не заполнено: "
+                    + ", ".join(_RU.get(f, f) for f in missing),
+                    evidence={"missing_fields": missing},
+                )
+            )
+        return Outcome(findings, touched=ctx.touched_keys("person"))
+
+
+@register
+class OwnChildOnly(Rule[RuleParams]):
+    id = "epgu.own_child_only"
+    title = "Родитель видит сведения только своего ребёнка"
+    entity_kind = "epgu_request"
+    responsible_role = "administrator"
+    clauses = {"talmenka": "4.6", "mazanka": "2.6", "usolye": "3.5", "tpt": "3.7, 3.9"}
+
+    def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
+        req = ctx.version("epgu_request", "oc_req")
+        link = version_table("parent_link").alias("oc_link")
+        parent = version_table("person").alias("oc_parent")
+        child = version_table("person").alias("oc_child")
+
+        def same(p: Any, snils: Any, last: Any, first: Any, birth: Any) -> Any:
+            return or_(
+                and_(snils.is_not(None), p.c.f_snils == snils),
+                and_(
+                    func.lower(p.c.f_last_name) == func.lower(last),
+                    func.lower(p.c.f_first_name) == func.lower(first),
+                    or_(birth.is_(None), p.c.f_birth_date == birth),
+                ),
+            )
+
+        linked = (
+            select(literal(1))
+            .select_from(link)
+            .join(parent, ref(parent, link, "f_parent_id"))
+            .join(child, ref(child, link, "f_child_id"))
+            .where(
+                current(link),
+                same(
+                    parent,
+                    req.c.f_applicant_snils,
+                    req.c.f_applicant_last_name,
+                    req.c.f_applicant_first_name,
+                    req.c.f_applicant_birth_date,
+                ),
+                same(
+                    child,
+                    req.c.f_child_snils,
+                    req.c.f_child_last_name,
+                    req.c.f_child_first_name,
+                    req.c.f_child_birth_date,
+                ),
+            )
+            .correlate(req)
+            .exists()
+        )
+        query = select(req.c.external_id, req.c.deployment, req.c.f_order_id, req.c.f_status).where(
+            current(req), req.c.f_status == "answered", not_(linked)
+        )
+        findings = [
+            ctx.finding(
+                self,
+                entity_key=r.external_id,
+                deployment=r.deployment,
+                verdict=Verdict.VIOLATED.value,
+                params=params,
+                message=f"По заявлению ЕПГУ {r.f_order_id} выданы сведения о ребёнке, законным представителем которого заявитель в журнале не указан",
+                evidence={"order_id": r.f_order_id, "status": r.f_status},
+            )
+            for r in ctx.conn.execute(query)
+        ]
+        return Outcome(findings, touched=None)
+
+
+class PaperParams(RuleParams):
+    every_days: int = Field(7, ge=1)
+
+
+@register
+class PaperReport(Rule[PaperParams]):
+    id = "diary.opt_out.paper_report"
+    title = "Родителю, отказавшемуся от электронного дневника, выдаются сведения на бумаге"
+    entity_kind = "diary_opt_out"
+    responsible_role = "class_teacher"
+    params_model = PaperParams
+    clauses = {"talmenka": "2.12", "mazanka": "4.2", "tpt": "4.5"}
+
+    def evaluate(self, ctx: Context, params: PaperParams) -> Outcome:
+        opt = ctx.version("diary_opt_out", "pr_opt")
+        rep = ctx.version("paper_report", "pr_rep")
+        today = ctx.calendar.local_date(ctx.data_as_of)
+        reports: dict[tuple[str, str], list[dt.date]] = {}
+        for parent, child, on in ctx.conn.execute(
+            select(rep.c.f_parent_id, rep.c.f_child_id, rep.c.f_given_on).where(current(rep))
+        ):
+            reports.setdefault((parent, child), []).append(on)
+        findings = []
+        for r in ctx.conn.execute(select(opt).where(current(opt))).mappings():
+            end = min(today, r["f_withdrawn_on"] or today)
+            given = sorted(
+                d
+                for d in reports.get((r["f_parent_id"], r["f_child_id"]), [])
+                if d >= r["f_declined_on"]
+            )
+            last = r["f_declined_on"]
+            for on in [*given, None]:
+                limit = last + dt.timedelta(days=params.every_days)
+                reached = on if on is not None else end
+                if (on is not None and on > limit) or (on is None and end > limit):
+                    findings.append(
+                        ctx.finding(
+                            self,
+                            entity_key=r["external_id"],
+                            deployment=r["deployment"],
+                            period_key=limit.isoformat(),
+                            verdict=Verdict.VIOLATED.value,
+                            params=params,
+                            message=f"Сведения на бумаге не выданы до {limit:%d.%m.%Y} (раз в {params.every_days} дн.)",
+                            deadline=ctx.calendar.end_of_day(limit),
+                            evidence={
+                                "previous": last.isoformat(),
+                                "next": reached.isoformat() if on else None,
+                            },
+                        )
+                    )
+                if on is not None:
+                    last = on
+        return Outcome(findings, touched=None)
+
+
+class RegistrationParams(RuleParams):
+    days: int = Field(3, ge=0)
+
+
+@register
+class RegistrationDeadline(Rule[RegistrationParams]):
+    id = "diary.registration.deadline"
+    title = "Регистрация в электронном дневнике в течение N дней после получения кода"
+    entity_kind = "invitation_code"
+    responsible_role = "class_teacher"
+    params_model = RegistrationParams
+    clauses = {"mazanka": "4.3–4.4"}
+
+    def evaluate(self, ctx: Context, params: RegistrationParams) -> Outcome:
+        code = ctx.version("invitation_code", "rg_code")
+        today = ctx.calendar.local_date(ctx.data_as_of)
+        late = func.coalesce(code.c.f_registered_on, today)
+        days = ctx.day_function_table(
+            "rg_limit",
+            f"reg-{params.days}",
+            lambda d: ctx.calendar.at(d + dt.timedelta(days=params.days), dt.time(0)),
+        )
+        reg = ctx.due_table(DeadlineSpec(), "rg_reg")
+        query = (
+            select(
+                code.c.external_id,
+                code.c.deployment,
+                code.c.f_person_id,
+                code.c.f_issued_on,
+                code.c.f_registered_on,
+            )
+            .select_from(code)
+            .join(days, days.c.day == code.c.f_issued_on)
+            .join(reg, reg.c.day == late)
+            .where(current(code), reg.c.midnight > days.c.due)
+        )
+        query = ctx.only_touched(query, code, "invitation_code")
+        findings = [
+            ctx.finding(
+                self,
+                entity_key=r.external_id,
+                deployment=r.deployment,
+                verdict=Verdict.VIOLATED.value,
+                params=params,
+                message=(
+                    f"Код выдан {r.f_issued_on:%d.%m.%Y}, "
+                    + (
+                        f"регистрация {r.f_registered_on:%d.%m.%Y}"
+                        if r.f_registered_on
+                        else "регистрации нет"
+                    )
+                    + f" (срок {params.days} дн.)"
+                ),
+                person=r.f_person_id,
+                evidence={
+                    "issued_on": r.f_issued_on.isoformat(),
+                    "registered_on": r.f_registered_on.isoformat() if r.f_registered_on else None,
+                },
+            )
+            for r in ctx.conn.execute(query)
+        ]
+        return Outcome(findings, touched=ctx.touched_keys("invitation_code"))
+
+
+class ReasonParams(RuleParams):
+    deadline: DeadlineSpec = DeadlineSpec(working_days=2)
+    from_document: bool = False
+    """Count from the supporting document's date (else from the day of the absence)."""
+
+
+@register
+class AbsenceReasonDeadline(Rule[ReasonParams]):
+    id = "absence.reason.deadline"
+    title = "Причина пропуска (уважительная / неуважительная) указана в срок"
+    entity_kind = "absence"
+    responsible_role = "class_teacher"
+    params_model = ReasonParams
+    clauses = {"talmenka": "2.9", "mazanka": "3.4.1", "tpt": "4.5"}
+
+    def evaluate(self, ctx: Context, params: ReasonParams) -> Outcome:
+        group_t = version_table("group")
+        lesson_t = version_table("lesson")
+
+        def joins(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
+            lesson = lesson_t.alias("ar_lesson")
+            group = group_t.alias("ar_group")
+            query = query.outerjoin(lesson, ref(lesson, v, "f_lesson_id")).outerjoin(
+                group, ref(group, lesson, "f_group_id")
+            )
+            return query, {"lesson": lesson, "group": group}
+
+        def day(a: dict[str, Any]) -> Any:
+            v = a["v"]
+            return v.c.f_document_date if params.from_document else v.c.f_date
+
+        def set_reason(t: Any) -> Any:
+            return or_(t.c.f_valid.is_not(None), t.c.f_code != "ОТ")
+
+        base = (lambda a: a["v"].c.f_document_date.is_not(None)) if params.from_document else None
+        rows = entry_verdicts(
+            ctx,
+            kind="absence",
+            spec=params.deadline,
+            condition=set_reason,
+            joins=joins,
+            day=day,
+            group=lambda a: a["lesson"].c.f_group_id,
+            person=lambda a: a["group"].c.f_curator_id,
+            where=base,
+            source_field=None,
+        )
+        rows += missing_entries(
+            ctx,
+            kind="absence",
+            spec=params.deadline,
+            day=day,
+            missing=lambda v: and_(v.c.f_valid.is_(None), v.c.f_code == "ОТ"),
+            joins=joins,
+            group=lambda a: a["lesson"].c.f_group_id,
+            person=lambda a: a["group"].c.f_curator_id,
+            where=base,
+        )
+        findings = entry_findings(
+            ctx, self, params, rows, what="Причина пропуска", spec=params.deadline
+        )
+        return Outcome(findings, touched=ctx.touched_keys("absence"))
