@@ -137,6 +137,9 @@ class FaultLayer:
         faults = emu.faults
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
+        if faults.outage_after and emu.requests > faults.outage_after:
+            await status_error(503, "Сервис временно недоступен.")(scope, receive, send)
+            return
         action = faults.draw()
         if action == "ok":
             await self.app(scope, receive, send)

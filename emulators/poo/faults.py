@@ -26,6 +26,8 @@ class Faults:
     """Share answered 200 with a truncated JSON body."""
     drop_rate: float = 0.0
     """Share whose connection is cut mid-answer."""
+    outage_after: int = 0
+    """After this many requests to ``/services/`` every answer is 503 (0: never): an outage mid-sync."""
     expire_after: int = 0
     """A session lapses after this many requests (0: never)."""
     lapse: Literal["401", "redirect"] = "401"

@@ -1,0 +1,188 @@
+"""What a pull should have found: the scenario's state, projected onto what ПОО can carry.
+
+Built from ``World.state_as_of`` and the emulator's id numbering only (the
+ids are the platform's, so a test must know them), never from the
+emulator's rendering: a rendering bug shows up as a difference here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Engine
+
+from canonical.base import Record
+from emulators.poo.ids import Ids
+from emulators.scenario.world import World
+from local_store.history import records_as_of
+
+PASS_FAIL = {"зч": "зч", "нз": "нз"}
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _time(value: Any) -> dt.time | None:
+    if value is None:
+        return None
+    return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+
+
+def _snake(value: str | None) -> str:
+    return {"practical": "practice", None: "lesson", "": "lesson"}.get(value, value or "lesson")
+
+
+def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
+    ids = Ids(world)
+    s = world.state_as_of(moment, platform="poo")
+    person = lambda pid: f"student:{ids.of('person', pid)}"  # noqa: E731
+    ref = lambda kind, x: str(ids.of(kind, x)) if x is not None else None  # noqa: E731
+    teacher_of = {
+        (r["group_id"], r["subject_id"]): r["teacher_id"]
+        for r in s.kind("teaching_assignment").values()
+    }
+    lessons = {
+        str(ids.of("lesson", lid)): (
+            ref("group", r["group_id"]),
+            ref("subject", r["subject_id"]),
+            _date(r["date"]),
+            _time(r.get("starts_at")),
+            _time(r.get("ends_at")),
+            r.get("topic"),
+            float(r["hours"]) if r.get("hours") is not None else None,
+            r.get("room"),
+            ref("plan_item", r.get("plan_item_id")),
+            _snake(r.get("lesson_type")),
+            f"employee:{ids.of('person', r.get('teacher_id') or teacher_of[(r['group_id'], r['subject_id'])])}",
+        )
+        for lid, r in s.kind("lesson").items()
+    }
+    lesson_ids = set(s.kind("lesson"))
+    marks = Counter(
+        (
+            person(r["student_id"]),
+            ref("lesson", r["lesson_id"]),
+            str(r["value"]),
+            r.get("work_kind_name"),
+        )
+        for r in s.kind("mark").values()
+        if not r.get("final_kind") and r.get("lesson_id") in lesson_ids
+    )
+    finals = {
+        (
+            person(r["student_id"]),
+            ref("subject", r["subject_id"]),
+            str(r["value"]),
+            "2026-Semester-" + str(s.kind("period")[r["period_id"]]["number"]),
+        )
+        for r in s.kind("mark").values()
+        if r.get("final_kind")
+    }
+    absences = {
+        (ref("lesson", r["lesson_id"]), person(r["student_id"])): (
+            "УП" if r["code"] == "ОСВ" else r["code"]
+        )
+        for r in s.kind("absence").values()
+        if r.get("lesson_id") in lesson_ids
+    }
+    homework = Counter(
+        (ref("lesson", r["lesson_id"]), r["text"])
+        for r in s.kind("homework").values()
+        if r["lesson_id"] in lesson_ids
+    )
+    students = {
+        person(pid): (
+            r["last_name"], r["first_name"], r.get("middle_name") or "", _date(r.get("birth_date")),
+            r.get("snils"), r.get("document_number"), r.get("sex"),
+        )
+        for pid, r in s.kind("person").items()
+        if "student" in r["roles"]
+    }  # fmt: skip
+    orders = {
+        str(ids.of("movement_order", oid)): (
+            person(r["student_id"]), r["movement"], r["number"], _date(r["order_date"]),
+            _date(r["effective_date"]), ref("group", r.get("from_group_id")),
+            ref("group", r.get("to_group_id")),
+        )
+        for oid, r in s.kind("movement_order").items()
+    }  # fmt: skip
+    plan_items = {
+        str(ids.of("plan_item", iid)): (
+            f"{ids.of('group', s.kind('plan')[r['plan_id']]['group_id'])}:"
+            f"{ids.of('subject', s.kind('plan')[r['plan_id']]['subject_id'])}",
+            int(r["ordinal"]), r["topic"], float(r["hours"]), _snake(r.get("work_kind")),
+        )
+        for iid, r in s.kind("plan_item").items()
+    }  # fmt: skip
+    return {
+        "lesson": lessons,
+        "mark": marks,
+        "final": finals,
+        "absence": absences,
+        "homework": homework,
+        "student": students,
+        "movement_order": orders,
+        "plan_item": plan_items,
+    }
+
+
+def pulled(engine: Engine, run_id: int | None = None) -> dict[str, Any]:
+    def rec(kind: str) -> list[Any]:
+        out: list[Record] = records_as_of(engine, kind, run_id)
+        return out
+
+    lessons = {
+        r.source.external_id: (
+            r.group_id, r.subject_id, r.date, r.starts_at, r.ends_at, r.topic, r.hours, r.room,
+            r.plan_item_id, r.lesson_type, r.teacher_id,
+        )
+        for r in rec("lesson")
+    }  # fmt: skip
+    marks_all = rec("mark")
+    marks = Counter(
+        (m.student_id, m.lesson_id, m.value, m.work_kind_name)
+        for m in marks_all
+        if m.final_kind is None
+    )
+    finals = {(m.student_id, m.subject_id, m.value, m.period_id) for m in marks_all if m.final_kind}
+    absences = {(a.lesson_id, a.student_id): a.code.value for a in rec("absence")}
+    homework = Counter((h.lesson_id, h.text) for h in rec("homework"))
+    students = {
+        p.source.external_id: (
+            p.last_name, p.first_name, p.middle_name, p.birth_date, p.snils,
+            p.document_number, p.sex.value if p.sex else None,
+        )
+        for p in rec("person")
+        if p.source.external_id.startswith("student:")
+    }  # fmt: skip
+    orders = {
+        o.source.external_id: (
+            o.student_id, o.movement.value, o.number, o.order_date, o.effective_date,
+            o.from_group_id, o.to_group_id,
+        )
+        for o in rec("movement_order")
+    }  # fmt: skip
+    plan_items = {
+        i.source.external_id: (i.plan_id, i.ordinal, i.topic, i.hours, i.work_kind)
+        for i in rec("plan_item")
+    }
+    return {
+        "lesson": lessons,
+        "mark": marks,
+        "final": finals,
+        "absence": absences,
+        "homework": homework,
+        "student": students,
+        "movement_order": orders,
+        "plan_item": plan_items,
+    }
+
+
+def assert_same(got: dict[str, Any], want: dict[str, Any]) -> None:
+    for kind in want:
+        assert got[kind] == want[kind], f"{kind}: pulled differs from the scenario"

@@ -1,0 +1,83 @@
+"""Connector against the emulator over loopback: a full pull equals the scenario, D+3 records its edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, select
+
+from cli.sync_poo import run_poo_sync
+from emulators.poo import RunningEmulator
+from emulators.scenario.world import World
+from local_store.history import count_as_of, versions_of
+from local_store.runs import RunStatus, get_run
+from local_store.schema import entity
+from tests.poo.conftest import sync_config
+from tests.poo.expect import assert_same, expected, pulled
+from tests.poo.world_builder import D
+
+D3 = D + dt.timedelta(days=3)
+
+
+async def test_full_pull_as_of_d_equals_scenario(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    outcome = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+
+    assert get_run(engine, outcome.run_id).status is RunStatus.SUCCEEDED
+    assert outcome.warnings == []
+    want = expected(world, D)
+    assert len(want["lesson"]) > 30 and sum(want["mark"].values()) > 30 and want["absence"]
+    assert want["final"] and want["plan_item"] and want["homework"]
+    assert_same(pulled(engine), want)
+    assert get_run(engine, outcome.run_id).observed_at == D
+
+
+async def test_pull_as_of_d_plus_3_records_exactly_the_changes(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    first = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    before = count_as_of(engine, ["lesson", "mark", "homework", "absence", "movement_order"])
+    emulator.emulator.set_clock(D3)
+    second = await run_poo_sync(engine, sync_config(emulator.url), as_of=D3)
+
+    assert_same(pulled(engine), expected(world, D3))
+    assert_same(pulled(engine, first.run_id), expected(world, D))
+
+    counts = second.counts.as_dict()
+    edits = world.edits_between(D, D3)
+    edited = {(k, f) for k, _i, _a, f, _v in edits}
+    assert ("mark", "value") in edited and ("mark", "__deleted__") in edited
+    assert counts["mark"]["changed"] == 1 and counts["mark"]["removed"] == 1
+    assert counts["lesson"]["changed"] == 1, "only the late topic changed an existing lesson"
+    assert counts["homework"]["changed"] == 1 and counts["absence"]["changed"] == 1
+    assert counts["movement_order"] == {
+        "added": 1,
+        "changed": 0,
+        "removed": 0,
+        "unchanged": before["movement_order"],
+    }
+    new_lessons = sum(1 for row in world.tables["lesson"].dicts() if D < row["created_at"] <= D3)
+    assert counts["lesson"]["added"] == new_lessons > 0
+    assert counts["person"]["changed"] == 0 and counts["person"]["added"] == 0
+
+    # The lesson whose topic was filled in late: two versions, the second first seen by run 2.
+    (lesson_edit,) = [e for e in edits if e[0] == "lesson"]
+    from emulators.poo.ids import Ids
+
+    lesson_pid = str(Ids(world).of("lesson", lesson_edit[1]))
+    versions = versions_of(engine, "lesson", lesson_pid)
+    assert [v["f_topic"] for v in versions] == [None, "Тема внесена задним числом"]
+    assert versions[0]["superseded_run_id"] == second.run_id
+    assert versions[1]["first_seen_run_id"] == second.run_id
+    assert versions[1]["prev_seen_run_id"] == first.run_id
+
+    # The deleted mark is marked removed by run 2, not deleted.
+    with engine.connect() as conn:
+        removed = conn.execute(
+            select(entity.c.external_id).where(
+                entity.c.kind == "mark", entity.c.removed_run_id == second.run_id
+            )
+        ).all()
+    assert len(removed) == 1
+    assert len(versions_of(engine, "mark", removed[0][0])) == 1
