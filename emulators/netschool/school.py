@@ -320,7 +320,12 @@ class _Builder:
             homework = 3
             types[homework] = {"id": 3, "name": HOMEWORK_TYPE_NAME, "abbr": "ДЗ", "order": 0}
         untyped = ns_id("work_kind", "__untyped__")
-        types[untyped] = {"id": untyped, "name": UNTYPED_TYPE_NAME, "abbr": "", "order": 999}
+        if any(
+            row.get("lesson_id") and not row.get("work_kind_id")
+            for row in self.state.kind("mark").values()
+        ):
+            # NetSchool has no untyped assignment; a scenario mark without a kind gets this one.
+            types[untyped] = {"id": untyped, "name": UNTYPED_TYPE_NAME, "abbr": "", "order": 999}
         return types, homework, untyped
 
     def _subject_groups(self, classes: dict[int, dict[str, Any]]) -> dict[int, SubjectGroup]:

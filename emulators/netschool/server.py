@@ -36,7 +36,22 @@ def serve_forever(
 ) -> None:
     """Run on 127.0.0.1:``port`` until interrupted (``sverka emulate netschool``)."""
     state = EmulatorState(world=world, faults=faults or Faults(), as_of=as_of)
-    uvicorn.Server(_config(state, port)).run()
+    sock = _bound_socket(port)
+    uvicorn.Server(_config(state, sock.getsockname()[1])).run(sockets=[sock])
+
+
+def _bound_socket(port: int) -> socket.socket:
+    """A loopback listening socket with Nagle off.
+
+    Accepted connections inherit ``TCP_NODELAY``; without it the response's
+    headers and body go out as two segments and the second waits for the
+    client's delayed ACK (~40 ms a request on Linux).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
 
 @dataclass
@@ -90,9 +105,7 @@ def start_emulator(
 ) -> RunningEmulator:
     """Start on a free loopback port in a background thread; returns once it accepts connections."""
     state = EmulatorState(world=world, faults=faults or Faults(), as_of=as_of)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
+    sock = _bound_socket(port)
     actual = sock.getsockname()[1]
     server = uvicorn.Server(_config(state, actual))
     thread = threading.Thread(
