@@ -1,0 +1,264 @@
+"""``sverka check``, ``sverka violations``, ``sverka approve``: the policy engine's doors."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from cli.context import SETTINGS
+from cli.errors import UserError, user_errors
+from cli.main import app
+from local_store.schema import version_table
+from local_store.violations import (
+    STATUS_RU,
+    ViolationError,
+    acknowledge,
+    approve,
+    list_violations,
+)
+from policies.engine import CheckError, run_check
+from policies.profiles import PROFILE_IDS, ProfileError, load_profile
+from policies.truth import TruthError, load_truth, score
+
+console = Console()
+JSON_FORMAT = "sverka-violations"
+JSON_VERSION = 1
+VERDICT_RU = {"violated": "нарушено", "possibly_violated": "возможно нарушено"}
+
+
+def _profile_id(engine: Any, given: str | None) -> str:
+    if given:
+        return given
+    institution = version_table("institution")
+    with engine.connect() as conn:
+        found = (
+            conn.execute(
+                select(institution.c.f_profile_id).where(institution.c.superseded_run_id.is_(None))
+            )
+            .scalars()
+            .all()
+        )
+    ids = sorted({p for p in found if p})
+    if len(ids) == 1:
+        return ids[0]
+    raise UserError("не указан профиль: задайте --profile (" + ", ".join(PROFILE_IDS) + ")")
+
+
+@app.command("check")
+def check_command(
+    profile: str | None = typer.Option(None, "--profile", help="Профиль положения об ЭЖ."),
+    rule: list[str] = typer.Option(
+        [], "--rule", help="Проверить только это правило (можно несколько)."
+    ),
+    full: bool = typer.Option(False, "--full", help="Перепроверить всё, а не только изменённое."),
+    config: str | None = typer.Option(
+        None, "--config", help="Настройки организации (TOML) поверх профиля."
+    ),
+    truth: str | None = typer.Option(
+        None,
+        "--against-ground-truth",
+        help="Сравнить нарушения с эталоном сценария (*.truth.json).",
+    ),
+) -> None:
+    """Проверить журнал по правилам положения и записать нарушения."""
+    with user_errors(OperationalError, CheckError, ProfileError, TruthError):
+        engine = SETTINGS.engine()
+        truth_data = load_truth(truth) if truth else None
+        profile_id = profile or (truth_data or {}).get("profile") or _profile_id(engine, None)
+        prof = load_profile(profile_id, config)
+        report = run_check(engine, prof, rules=rule or None, full=full)
+        totals = report.totals()
+        mode = (
+            "полная" if report.full else f"по изменениям после синхронизации №{report.since_run_id}"
+        )
+        console.print(
+            f"Проверка №{report.check_id} ({mode}), профиль {prof.id}, данные на "
+            f"{report.data_as_of:%Y-%m-%d %H:%M} UTC, правил: {len(report.rules)}, {report.seconds:.2f} с"
+        )
+        console.print(
+            f"Новых нарушений: {totals['opened']}, изменилось: {totals['changed']}, "
+            f"возобновлено: {totals['reopened']}, без изменений: {totals['unchanged']}, "
+            f"устранено: {totals['resolved']}"
+        )
+        if truth_data is not None:
+            _print_scores(engine, truth_data, prof.id)
+
+
+def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
+    scores = score(engine, truth, profile_id)
+    table = Table(title=f"Точность и полнота по правилам (профиль {profile_id})")
+    for title in ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота"):
+        table.add_column(title)
+    for s in scores:
+        table.add_row(
+            s.rule_id,
+            str(s.expected),
+            str(s.found),
+            str(s.true_positive),
+            f"{s.precision:.0%}",
+            f"{s.recall:.0%}",
+        )
+    console.print(table)
+
+
+def _row_json(v: dict[str, Any]) -> dict[str, Any]:
+    def moment(value: Any) -> str | None:
+        return value.isoformat() if isinstance(value, dt.datetime | dt.date) else None
+
+    return {
+        "id": v["id"],
+        "fingerprint": v["fingerprint"],
+        "rule_id": v["rule_id"],
+        "profile_id": v["profile_id"],
+        "status": v["status"],
+        "verdict": v["verdict"],
+        "severity": v["severity"],
+        "entity": {
+            "kind": v["entity_kind"],
+            "deployment": v["deployment"],
+            "id": v["entity_key"],
+        },
+        "period": v["period_key"] or None,
+        "group": v["group_key"],
+        "responsible": {"role": v["responsible_role"], "person": v["responsible_person"]},
+        "clause": v["clause"],
+        "message": v["message"],
+        "deadline": moment(v["deadline"]),
+        "evidence": v["evidence"],
+        "first_detected_at": moment(v["first_detected_at"]),
+        "acknowledged_at": moment(v["acknowledged_at"]),
+        "approval": (
+            {
+                "document": v["approval_document"],
+                "date": moment(v["approval_date"]),
+                "approved_by": v["approved_by"],
+                "approved_at": moment(v["approved_at"]),
+            }
+            if v["approval_document"]
+            else None
+        ),
+        "resolved_at": moment(v["resolved_at"]),
+    }
+
+
+@app.command("violations")
+def violations_command(
+    status: list[str] = typer.Option(
+        [], "--status", help="open, acknowledged, approved, resolved (можно несколько)."
+    ),
+    rule: str | None = typer.Option(None, "--rule", help="Только это правило."),
+    profile: str | None = typer.Option(None, "--profile", help="Только этот профиль."),
+    fmt: str = typer.Option("table", "--format", help="table, json или csv."),
+) -> None:
+    """Показать нарушения (JSON: стабильный формат, docs/violations-json.md)."""
+    with user_errors(OperationalError):
+        bad = [s for s in status if s not in STATUS_RU]
+        if bad:
+            raise UserError(f"неизвестный статус {bad[0]!r}; допустимы: {', '.join(STATUS_RU)}")
+        if fmt not in ("table", "json", "csv"):
+            raise UserError(f"неизвестный формат {fmt!r}; допустимы: table, json, csv")
+        rows = list_violations(
+            SETTINGS.engine(), statuses=status or None, rule_id=rule, profile_id=profile
+        )
+    if fmt == "json":
+        payload = {
+            "format": JSON_FORMAT,
+            "version": JSON_VERSION,
+            "violations": [_row_json(v) for v in rows],
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            [
+                "id",
+                "правило",
+                "статус",
+                "вердикт",
+                "объект",
+                "ответственный",
+                "срок",
+                "сообщение",
+                "пункт",
+            ]
+        )
+        for v in rows:
+            writer.writerow(
+                [
+                    v["id"],
+                    v["rule_id"],
+                    STATUS_RU[v["status"]],
+                    VERDICT_RU.get(v["verdict"], v["verdict"]),
+                    f"{v['entity_kind']}:{v['entity_key']}",
+                    v["responsible_person"] or "",
+                    v["deadline"].isoformat() if v["deadline"] else "",
+                    v["message"],
+                    v["clause"],
+                ]
+            )
+        sys.stdout.write(buffer.getvalue())
+        return
+    if not rows:
+        console.print("Нарушений нет.")
+        return
+    table = Table(title=f"Нарушения: {len(rows)}")
+    for title in ("№", "Правило", "Статус", "Вердикт", "Объект", "Сообщение"):
+        table.add_column(title)
+    for v in rows:
+        table.add_row(
+            str(v["id"]),
+            v["rule_id"],
+            STATUS_RU[v["status"]],
+            VERDICT_RU.get(v["verdict"], v["verdict"]),
+            f"{v['entity_kind']} {v['entity_key']}",
+            v["message"],
+        )
+    console.print(table)
+
+
+@app.command("approve")
+def approve_command(
+    violation: str = typer.Argument(..., help="Номер нарушения или начало его отпечатка."),
+    document: str = typer.Option(..., "--document", help="Номер документа согласования."),
+    date: str = typer.Option(..., "--date", help="Дата документа, ГГГГ-ММ-ДД."),
+    by: str = typer.Option(..., "--by", help="Кто согласовал (должность, ФИО)."),
+) -> None:
+    """Оформить нарушение как согласованное исключение (запись сохраняется)."""
+    with user_errors(OperationalError, ViolationError):
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            raise UserError(f"дата документа {date!r} не в формате ГГГГ-ММ-ДД") from None
+        row = approve(
+            SETTINGS.engine(),
+            violation,
+            document_number=document,
+            document_date=day,
+            approved_by=by,
+        )
+    console.print(
+        f"Нарушение №{row['id']} ({row['rule_id']}) — согласованное исключение, документ {document} от {day:%d.%m.%Y}"
+    )
+
+
+@app.command("acknowledge")
+def acknowledge_command(
+    violation: str = typer.Argument(..., help="Номер нарушения или начало его отпечатка."),
+    by: str = typer.Option("", "--by", help="Кто принял к сведению."),
+) -> None:
+    """Принять нарушение к сведению."""
+    with user_errors(OperationalError, ViolationError):
+        row = acknowledge(SETTINGS.engine(), violation, by=by)
+    console.print(f"Нарушение №{row['id']} принято к сведению")
