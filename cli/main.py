@@ -130,6 +130,7 @@ app.add_typer(schedule_cli.scheduler_app, name="scheduler")
 app.command("runs")(schedule_cli.runs_command)
 app.add_typer(sync_app, name="sync")
 app.add_typer(emulate_app, name="emulate")
+from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
 
 
 if __name__ == "__main__":
