@@ -186,3 +186,4 @@ def field_column(name: str) -> str:
 import local_store.reconcile_schema  # noqa: E402
 import local_store.scheduler_schema  # noqa: E402,F401
 import local_store.violations_schema  # noqa: E402,F401
+import local_store.smev3_schema  # noqa: E402,F401

@@ -1,0 +1,34 @@
+"""Reading «Е-услуги» enrolment notices from the school's СМЭВ queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.e_uslugi.wire import NOTICE, WireEnrolmentNotice, parse_notice
+from connectors.smev3 import ReceivedRequest, SmevClient
+
+
+@dataclass(frozen=True)
+class Notice:
+    received: ReceivedRequest
+    notice: WireEnrolmentNotice | None
+    problem: str | None
+
+
+class EUslugiConnector:
+    def __init__(self, smev: SmevClient) -> None:
+        self.smev = smev
+
+    async def next_notice(self) -> Notice | None:
+        received = await self.smev.get_request(NOTICE)
+        if received is None:
+            return None
+        if received.content is None:
+            return Notice(received, None, "в сообщении нет уведомления")
+        try:
+            return Notice(received, parse_notice(received.content), None)
+        except (ValueError, TypeError) as exc:
+            return Notice(received, None, f"уведомление не читается: {exc}")
+
+    async def ack(self, received: ReceivedRequest) -> None:
+        await self.smev.ack(received.message_id, accepted=received.signature_ok)

@@ -1,0 +1,35 @@
+"""Reading parents' applications from the school's СМЭВ queue and answering them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.epgu.wire import FORM_DATA, WireCancelRequest, WireDiaryRequest, parse_form_data
+from connectors.smev3 import ReceivedRequest, SmevClient
+
+
+@dataclass(frozen=True)
+class Application:
+    received: ReceivedRequest
+    request: WireDiaryRequest | WireCancelRequest | None
+    problem: str | None
+    """Why the application could not be read (then ``request`` is ``None``)."""
+
+
+class EpguConnector:
+    def __init__(self, smev: SmevClient) -> None:
+        self.smev = smev
+
+    async def next_application(self) -> Application | None:
+        received = await self.smev.get_request(FORM_DATA)
+        if received is None:
+            return None
+        if received.content is None:
+            return Application(received, None, "в сообщении нет заявления")
+        try:
+            return Application(received, parse_form_data(received.content), None)
+        except (ValueError, TypeError) as exc:
+            return Application(received, None, f"заявление не читается: {exc}")
+
+    async def ack(self, received: ReceivedRequest) -> None:
+        await self.smev.ack(received.message_id, accepted=received.signature_ok)
