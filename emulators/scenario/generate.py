@@ -164,6 +164,8 @@ class LessonInfo:
     item_kind: str
     topic_at: int
     """Seconds after midnight when the topic was entered (on time)."""
+    topic_edit: Row
+    """The edit that enters the topic (planters move it or change its text)."""
 
 
 @dataclass
@@ -223,6 +225,14 @@ class Context:
         self.year_id = "sy1"
         self.orders: list[Row] = []
         self.group_index: dict[str, GroupInfo] = {}
+        self.reason_edits: dict[str, list[Row]] = {}
+        """Absence id → the class teacher's edits setting its reason."""
+        self.order_edits: dict[str, list[Row]] = defaultdict(list)
+        """Movement order id → the enrolment edits made when it was entered."""
+        self.people: People | None = None
+        self.year_marks_at: dt.datetime | None = None
+        self.order_date_hints: list[dt.date] = []
+        """Order dates the movement planter wants (next to holidays and moved Saturdays)."""
         self.final_marks: list[tuple[Row, PeriodSpan, Assignment]] = []
         self.optouts: list[Row] = []
         self.epgu_rows: list[Row] = []
@@ -929,16 +939,23 @@ def _movements(ctx: Context, people: People) -> None:
     ]
     if not lesson_days:
         return
-    count = max(6, ctx.n_students * ctx.weeks // 400)
+    count = max(12, ctx.n_students * ctx.weeks // 400)
     kinds = ["expulsion", "transfer", "academic_leave", "return", "enrolment"]
     weights = [4, 2, 2, 1, 2]
+    plan = ["expulsion", "academic_leave", "expulsion", "academic_leave", "expulsion"] * 2
+    plan += ["transfer", "transfer", "enrolment", "enrolment", "enrolment", "return"]
+    plan += rng.choices(kinds, weights, k=max(0, count - len(plan)))
+    hints = list(ctx.order_date_hints)
     candidates = sorted(ctx.students)
     rng.shuffle(candidates)
     used: set[str] = set()
     number = rng.randint(400, 600)
-    for _ in range(count):
-        kind = rng.choices(kinds, weights)[0]
-        order_date = rng.choice(lesson_days[:-3] or lesson_days)
+    for kind in plan:
+        first_edit = len(ctx.b.edits)
+        if hints and kind in ("expulsion", "academic_leave"):
+            order_date = hints.pop(0)
+        else:
+            order_date = rng.choice(lesson_days[:-3] or lesson_days)
         effective = order_date + dt.timedelta(days=rng.choice([0, 0, 1, 3]))
         number += rng.randint(1, 4)
         order_no = f"{number}-к"
@@ -991,6 +1008,7 @@ def _movements(ctx: Context, people: People) -> None:
                 reason="Зачисление в порядке перевода из другой образовательной организации",
             )
             ctx.orders.append(row)
+            ctx.order_edits[row[0]] = ctx.b.edits[first_edit:]
             continue
         sid = next((s for s in candidates if s not in used), None)
         if sid is None:
@@ -1093,6 +1111,7 @@ def _movements(ctx: Context, people: People) -> None:
             reason=reason,
         )
         ctx.orders.append(row)
+        ctx.order_edits[row[0]] = ctx.b.edits[first_edit:]
 
 
 def _level_of(ctx: Context, group_id: str) -> int:
@@ -1162,7 +1181,9 @@ def _journal(ctx: Context) -> None:
             s0, e0 = seconds_of(start), seconds_of(end)
             topic_at = min(rng.randint(s0 + 300, e0 + 3600), evening)
             ctx.b.edit("lesson", lid, ctx.stamp(day, topic_at), "topic", item[4])
-            info = LessonInfo(lid, row, a, day, number, start, end, item, item_kind, topic_at)
+            info = LessonInfo(
+                lid, row, a, day, number, start, end, item, item_kind, topic_at, ctx.b.edits[-1]
+            )
             ctx.lessons.append(info)
             ctx.lessons_by_id[lid] = info
             previous = pending_hw.pop(a.id, None)
@@ -1294,10 +1315,12 @@ def _absence_reasons(ctx: Context) -> None:
             if at <= row[1]:
                 at = ctx.stamp(doc, 19 * 3600 + 45 * 60)
             code = rng.choices(["Б", "УП", "НП"], [6, 3, 2])[0]
+            first = len(ctx.b.edits)
             ctx.b.edit("absence", row[0], at, "code", code)
             ctx.b.edit("absence", row[0], at, "valid", code != "НП")
             if code != "НП":
                 ctx.b.edit("absence", row[0], at, "document_date", doc.isoformat())
+            ctx.reason_edits[row[0]] = ctx.b.edits[first:]
 
 
 def _final_marks(ctx: Context) -> None:
@@ -1371,6 +1394,10 @@ def _final_marks(ctx: Context) -> None:
                     ]
                     marks.append(row)
                     ctx.final_marks.append((row, span, a))
+                    if final_kind == "year":
+                        moment = ctx.clock.parse(at)
+                        if ctx.year_marks_at is None or moment > ctx.year_marks_at:
+                            ctx.year_marks_at = moment
 
 
 def _local_records(ctx: Context) -> None:
@@ -1693,6 +1720,7 @@ def build(
 ) -> Generated:
     """The scenario and its ground truth (see ``docs/scenario-format.md``)."""
     from emulators.scenario.plants import PLANTERS, PREPARERS, run_planters
+    from emulators.scenario.plants.contingent import plant_discrepancies
 
     step = progress or (lambda _name: None)
     prof = get_profile(profile)
@@ -1710,12 +1738,12 @@ def build(
     _plans(ctx)
     step("обучающиеся и родители")
     _families_and_students(ctx, people)
-    _movements(ctx, people)
     rules = rules_of(prof.id)
     for rule in sorted(rules):
         prepare = PREPARERS.get(rule)
         if prepare is not None:
             prepare(ctx)
+    _movements(ctx, people)
     step("журнал: уроки, отметки, пропуски")
     _journal(ctx)
     _final_marks(ctx)
@@ -1723,6 +1751,8 @@ def build(
     _local_records(ctx)
     _external_records(ctx, people)
     step("нарушения и расхождения")
+    ctx.people = people
+    plant_discrepancies(ctx)
     run_planters(ctx, rules)
     for rule in sorted(rules & REPORT_OBLIGATIONS):
         ctx.b.not_planted.append(

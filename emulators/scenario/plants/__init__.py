@@ -40,8 +40,12 @@ def preparer(rule_id: str) -> Callable[[Planter], Planter]:
     return register
 
 
+FIRST = ("marks.after_outage.deadline",)
+"""Planters that reserve whole days (an outage) run before the others pick entries."""
+
+
 def run_planters(ctx: Context, rules: frozenset[str]) -> None:
-    for rule in sorted(rules):
+    for rule in sorted(rules, key=lambda r: (r not in FIRST, r)):
         plant = PLANTERS.get(rule)
         if plant is not None:
             plant(ctx)
