@@ -48,7 +48,7 @@ def _profile_id(engine: Any, given: str | None) -> str:
             .scalars()
             .all()
         )
-    ids = sorted({p for p in found if p})
+    ids = sorted({str(p) for p in found if p})
     if len(ids) == 1:
         return ids[0]
     raise UserError("не указан профиль: задайте --profile (" + ", ".join(PROFILE_IDS) + ")")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, insert, select, update
 
 from local_store.violations_schema import (
     policy_check,
@@ -274,8 +274,8 @@ def record_findings(
             .scalars()
             .all()
         )
-        for vid, row in zip(ids, new_rows, strict=True):
-            _event(conn, vid, "opened", {"verdict": row["verdict"]})
+        for vid, new_row in zip(ids, new_rows, strict=True):
+            _event(conn, vid, "opened", {"verdict": new_row["verdict"]})
         counts.opened += len(new_rows)
     counts.resolved = _resolve_missing(
         conn, check_id, profile_id, rule_id, set(by_fp), touched, data_as_of
@@ -474,7 +474,7 @@ def list_violations(
     profile_id: str | None = None,
 ) -> list[dict[str, Any]]:
     query = select(policy_violation).order_by(policy_violation.c.id)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if statuses:
         conditions.append(policy_violation.c.status.in_(list(statuses)))
     if rule_id:

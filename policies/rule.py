@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -57,7 +58,7 @@ class Rule(Generic[P]):
     entity_kind: ClassVar[str]
     responsible_role: ClassVar[str] = "teacher"
     params_model: ClassVar[type[RuleParams]] = RuleParams
-    clauses: ClassVar[dict[str, str]] = {}
+    clauses: ClassVar[Mapping[str, str]] = MappingProxyType({})
     """Profile id → clause numbers, as in policy-catalog.md."""
     monitoring: ClassVar[bool] = False
 
@@ -68,6 +69,11 @@ class Rule(Generic[P]):
 
     def evaluate(self, ctx: Context, params: P) -> Outcome:
         raise NotImplementedError
+
+
+def clause_map(clauses: dict[str, str]) -> Mapping[str, str]:
+    """Profile id → clause numbers, read-only."""
+    return MappingProxyType(dict(clauses))
 
 
 RULES: dict[str, Rule[Any]] = {}
@@ -131,6 +137,14 @@ class Context:
                 table.c.superseded_run_id > since,
             )
         )
+
+    def touched_keys_of(self, *kinds: str) -> Select[Any] | None:
+        """Entity keys any of ``kinds`` had touched (``None`` on a full check)."""
+        selects = [self.touched_keys(kind) for kind in kinds]
+        if self.full:
+            return None
+        union = selects[0].union(*[s for s in selects[1:] if s is not None])  # type: ignore[union-attr]
+        return select(union.subquery().c[0])
 
     def only_touched(self, query: Select[Any], alias: Any, kind: str) -> Select[Any]:
         if self.full:

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from local_store.schema import sync_run, version_table
 from local_store.violations import Figure
 from policies.evidence import Verdict
-from policies.rule import Context, Outcome, Rule, RuleParams, iso, register
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, iso, register
 from policies.rules.common import current
 
 
@@ -100,7 +100,7 @@ class ArchiveJournalPrint(Rule[PrintParams]):
     entity_kind = "report"
     responsible_role = "administrator"
     params_model = PrintParams
-    clauses = {"kpgt": "8: 6.1", "mazanka": "2.8.5", "tpt": "4.8, 7.1"}
+    clauses = clause_map({"kpgt": "8: 6.1", "mazanka": "2.8.5", "tpt": "4.8, 7.1"})
 
     def params(self, setting: Any) -> PrintParams:
         return PrintParams.model_validate({"job": "report.journal_print", **dict(setting.params)})
@@ -116,7 +116,7 @@ class ArchiveStatementsPrint(Rule[PrintParams]):
     entity_kind = "report"
     responsible_role = "administrator"
     params_model = PrintParams
-    clauses = {"kpgt": "6.2–6.3", "tpt": "4.8"}
+    clauses = clause_map({"kpgt": "6.2–6.3", "tpt": "4.8"})
 
     def params(self, setting: Any) -> PrintParams:
         return PrintParams.model_validate(
@@ -143,7 +143,7 @@ class ActivityWeekly(Rule[ActivityParams]):
     responsible_role = "deputy"
     params_model = ActivityParams
     monitoring = True
-    clauses = {"kpgt": "7.1", "mazanka": "3.2.5"}
+    clauses = clause_map({"kpgt": "7.1", "mazanka": "3.2.5"})
 
     def evaluate(self, ctx: Context, params: ActivityParams) -> Outcome:
         cal = ctx.calendar
@@ -158,8 +158,9 @@ class ActivityWeekly(Rule[ActivityParams]):
             start = monday - dt.timedelta(days=7 * back)
             end = start + dt.timedelta(days=6)
             t0, t1 = cal.at(start, dt.time(0)), cal.end_of_day(end)
-            teachers = dict(
-                ctx.conn.execute(
+            teachers: dict[str, int] = {
+                str(t): int(n)
+                for t, n in ctx.conn.execute(
                     select(lesson.c.f_teacher_id, func.count())
                     .where(
                         current(lesson),
@@ -168,8 +169,8 @@ class ActivityWeekly(Rule[ActivityParams]):
                         lesson.c.f_teacher_id.is_not(None),
                     )
                     .group_by(lesson.c.f_teacher_id)
-                ).all()
-            )
+                )
+            }
             if not teachers:
                 continue
             entries: dict[str, int] = {}

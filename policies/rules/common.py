@@ -30,7 +30,8 @@ from policies.sqlfunc import epoch, time_seconds
 
 
 def current(alias: Any) -> ColumnElement[bool]:
-    return alias.c.superseded_run_id.is_(None)
+    condition: ColumnElement[bool] = alias.c.superseded_run_id.is_(None)
+    return condition
 
 
 def ref(target: Any, source: Any, column: str) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from canonical.base import Platform
 from local_store.schema import sync_run, version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
-from policies.rule import Context, Outcome, Rule, RuleParams, register
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
 from policies.rules.common import EntryRow, current, entry_findings, entry_verdicts, ref
 from policies.sqlfunc import epoch
 
@@ -30,7 +30,7 @@ class MovementDeadline(Rule[MovementParams]):
     entity_kind = "movement_order"
     responsible_role = "secretary"
     params_model = MovementParams
-    clauses = {"kpgt": "4.2", "mazanka": "3.6.1", "usolye": "4.6", "tpt": "4.8"}
+    clauses = clause_map({"kpgt": "4.2", "mazanka": "3.6.1", "usolye": "4.6", "tpt": "4.8"})
 
     def evaluate(self, ctx: Context, params: MovementParams) -> Outcome:
         def where(a: dict[str, Any]) -> Any:
@@ -102,7 +102,15 @@ def _field_present(name: str, person: Any, enr: Any) -> Any:
 
 
 class CardFieldsParams(RuleParams):
-    fields: list[str] = ["last_name", "first_name", "birth_date", "sex", "snils", "group", "order"]
+    fields: tuple[str, ...] = (
+        "last_name",
+        "first_name",
+        "birth_date",
+        "sex",
+        "snils",
+        "group",
+        "order",
+    )
 
 
 class CardDeadlineParams(CardFieldsParams):
@@ -123,7 +131,7 @@ class CardRequiredFields(Rule[CardFieldsParams]):
     entity_kind = "person"
     responsible_role = "secretary"
     params_model = CardFieldsParams
-    clauses = {"kpgt": "4.2", "tpt": "4.9"}
+    clauses = clause_map({"kpgt": "4.2", "tpt": "4.9"})
 
     def evaluate(self, ctx: Context, params: CardFieldsParams) -> Outcome:
         person = ctx.version("person", "cr_person")
@@ -180,7 +188,7 @@ class CardDeadline(Rule[CardDeadlineParams]):
     entity_kind = "person"
     responsible_role = "secretary"
     params_model = CardDeadlineParams
-    clauses = {"kpgt": "4.2", "tpt": "4.9"}
+    clauses = clause_map({"kpgt": "4.2", "tpt": "4.9"})
 
     def evaluate(self, ctx: Context, params: CardDeadlineParams) -> Outcome:
         cal = ctx.calendar
@@ -300,7 +308,7 @@ class StaffCardDeadline(Rule[StaffParams]):
     entity_kind = "person"
     responsible_role = "secretary"
     params_model = StaffParams
-    clauses = {"tpt": "4.4"}
+    clauses = clause_map({"tpt": "4.4"})
 
     def evaluate(self, ctx: Context, params: StaffParams) -> Outcome:
         rows = entry_verdicts(
@@ -330,7 +338,7 @@ class RegistryMatch(Rule[RegistryParams]):
     entity_kind = "person"
     responsible_role = "secretary"
     params_model = RegistryParams
-    clauses = {"talmenka": "3", "usolye": "4.6", "tpt": "4.8"}
+    clauses = clause_map({"talmenka": "3", "usolye": "4.6", "tpt": "4.8"})
 
     def evaluate(self, ctx: Context, params: RegistryParams) -> Outcome:
         reg = params.registry_platform
@@ -400,7 +408,7 @@ class RegistryMatch(Rule[RegistryParams]):
             r.c.since.label("rsince"),
         ).select_from(j.outerjoin(r, match))
         for row in ctx.conn.execute(pairs).mappings():
-            diffs = {}
+            diffs: dict[str, Any] = {}
             if row["rpid"] is None:
                 if row["status"] != "studying":
                     continue
@@ -467,7 +475,7 @@ class DataReview(Rule[ReviewParams]):
     entity_kind = "group"
     responsible_role = "class_teacher"
     params_model = ReviewParams
-    clauses = {"mazanka": "3.4.6", "tpt": "4.5"}
+    clauses = clause_map({"mazanka": "3.4.6", "tpt": "4.5"})
 
     def evaluate(self, ctx: Context, params: ReviewParams) -> Outcome:
         year = ctx.version("school_year", "dr_year")

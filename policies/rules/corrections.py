@@ -17,7 +17,16 @@ from sqlalchemy import and_, func, literal, or_, select
 from local_store.schema import entity, sync_run, version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict, join_run_times, verdict_sql
-from policies.rule import Context, Outcome, Rule, RuleParams, iso, register, run_evidence
+from policies.rule import (
+    Context,
+    Outcome,
+    Rule,
+    RuleParams,
+    clause_map,
+    iso,
+    register,
+    run_evidence,
+)
 from policies.rules.common import current, ref
 from policies.sqlfunc import epoch
 
@@ -56,10 +65,10 @@ def edits(
     query, seen, prev_seen, _, _ = join_run_times(
         query, new.c.first_seen_run_id, new.c.prev_seen_run_id, name
     )
-    source = None
+    source: Any = None
     if "f_entered_at" in new.c:
-        source = epoch(new.c.f_entered_at)
-        source = func.nullif(source, epoch(old.c.f_entered_at))
+        # The platform's timestamp counts for the edit only when the edit changed it.
+        source = func.nullif(epoch(new.c.f_entered_at), epoch(old.c.f_entered_at))
     return query, {"new": new, "old": old, "seen": seen, "prev_seen": prev_seen, "source": source}
 
 
@@ -136,7 +145,7 @@ class NoBackdating(Rule[RuleParams]):
     id = "marks.no_backdating"
     title = "Отметки не исправляются и не выставляются «задним числом»"
     entity_kind = "mark"
-    clauses = {"kpgt": "3.2"}
+    clauses = clause_map({"kpgt": "3.2"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         query, a = edits(ctx, "mark", name="nb")
@@ -157,7 +166,7 @@ class CorrectionWindow(Rule[WindowParams]):
     title = "Ошибочные записи исправляются в тот же рабочий день до 20:00"
     entity_kind = "mark"
     params_model = WindowParams
-    clauses = {"mazanka": "2.8.1–2.8.2"}
+    clauses = clause_map({"mazanka": "2.8.1–2.8.2"})
 
     def evaluate(self, ctx: Context, params: WindowParams) -> Outcome:
         query, a = edits(ctx, "mark", name="cw")
@@ -176,7 +185,7 @@ class CorrectionWindow(Rule[WindowParams]):
 
 
 class ImmutableParams(RuleParams):
-    grades: list[str] = ["2", "3", "4", "5"]
+    grades: tuple[str, ...] = ("2", "3", "4", "5")
 
 
 @register
@@ -185,7 +194,7 @@ class CorrectMarkImmutable(Rule[ImmutableParams]):
     title = "Правильно выставленные отметки не пересматриваются"
     entity_kind = "mark"
     params_model = ImmutableParams
-    clauses = {"mazanka": "2.8.3"}
+    clauses = clause_map({"mazanka": "2.8.3"})
 
     def evaluate(self, ctx: Context, params: ImmutableParams) -> Outcome:
         query, a = edits(ctx, "mark", name="ci")
@@ -210,7 +219,7 @@ class EditMaxAge(Rule[MaxAgeParams]):
     title = "Текущие отметки и посещаемость не редактируются позднее N дней после урока"
     entity_kind = "mark"
     params_model = MaxAgeParams
-    clauses = {"tpt": "3.18"}
+    clauses = clause_map({"tpt": "3.18"})
 
     def evaluate(self, ctx: Context, params: MaxAgeParams) -> Outcome:
         spec = DeadlineSpec(calendar_days=params.days)
@@ -237,10 +246,7 @@ class EditMaxAge(Rule[MaxAgeParams]):
             field="code",
             kind="absence",
         )
-        touched = ctx.touched_keys("mark")
-        if touched is not None:
-            touched = select(touched.union(ctx.touched_keys("absence")).subquery().c[0])  # type: ignore[arg-type]
-        return Outcome(findings, touched=touched)
+        return Outcome(findings, touched=ctx.touched_keys_of("mark", "absence"))
 
 
 @register
@@ -249,7 +255,7 @@ class FinalImmutable(Rule[RuleParams]):
     title = "Итоговые отметки не исправляются без письменного согласования"
     entity_kind = "mark"
     responsible_role = "teacher"
-    clauses = {"mazanka": "2.8.4", "tpt": "4.6"}
+    clauses = clause_map({"mazanka": "2.8.4", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         query, a = edits(ctx, "mark", name="fi")
@@ -265,7 +271,7 @@ class PeriodLock(Rule[RuleParams]):
     id = "period.lock"
     title = "После окончания отчётного периода исправление отметок заблокировано"
     entity_kind = "mark"
-    clauses = {"mazanka": "2.8.5"}
+    clauses = clause_map({"mazanka": "2.8.5"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         period = version_table("period").alias("pl_period")
@@ -293,7 +299,7 @@ class YearLockTeacher(Rule[RuleParams]):
     id = "year.lock.teacher"
     title = "Учителя не редактируют журнал после годовых отметок"
     entity_kind = "mark"
-    clauses = {"mazanka": "3.5.16"}
+    clauses = clause_map({"mazanka": "3.5.16"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         year_mark = version_table("mark").alias("yl_year")

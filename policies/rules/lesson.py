@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, literal, not_, or_, select
 from local_store.schema import entity
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict, join_run_times
-from policies.rule import Context, Outcome, Rule, RuleParams, register, run_evidence
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register, run_evidence
 from policies.rules.common import (
     current,
     entry_findings,
@@ -37,13 +37,15 @@ class LessonTopicDeadline(Rule[DeadlineParams]):
     title = "Тема урока внесена в срок"
     entity_kind = "lesson"
     params_model = DeadlineParams
-    clauses = {
-        "kpgt": "3.2",
-        "talmenka": "2.7",
-        "mazanka": "3.5.1–3.5.2",
-        "usolye": "3.4",
-        "tpt": "4.6",
-    }
+    clauses = clause_map(
+        {
+            "kpgt": "3.2",
+            "talmenka": "2.7",
+            "mazanka": "3.5.1–3.5.2",
+            "usolye": "3.4",
+            "tpt": "4.6",
+        }
+    )
 
     def evaluate(self, ctx: Context, params: DeadlineParams) -> Outcome:
         rows = entry_verdicts(
@@ -84,7 +86,9 @@ class LessonHomeworkDeadline(Rule[DeadlineParams]):
     title = "Домашнее задание внесено в срок"
     entity_kind = "homework"
     params_model = DeadlineParams
-    clauses = {"kpgt": "3.2", "talmenka": "2.8", "mazanka": "3.5.7", "usolye": "3.4", "tpt": "4.6"}
+    clauses = clause_map(
+        {"kpgt": "3.2", "talmenka": "2.8", "mazanka": "3.5.7", "usolye": "3.4", "tpt": "4.6"}
+    )
 
     def evaluate(self, ctx: Context, params: DeadlineParams) -> Outcome:
         rows = entry_verdicts(
@@ -116,13 +120,15 @@ class AttendanceDeadline(Rule[DeadlineParams]):
     title = "Отсутствующие отмечены в срок"
     entity_kind = "absence"
     params_model = DeadlineParams
-    clauses = {
-        "kpgt": "3.2",
-        "talmenka": "2.5",
-        "mazanka": "3.5.1–3.5.2",
-        "usolye": "3.4",
-        "tpt": "4.6",
-    }
+    clauses = clause_map(
+        {
+            "kpgt": "3.2",
+            "talmenka": "2.5",
+            "mazanka": "3.5.1–3.5.2",
+            "usolye": "3.4",
+            "tpt": "4.6",
+        }
+    )
 
     def evaluate(self, ctx: Context, params: DeadlineParams) -> Outcome:
         rows = entry_verdicts(
@@ -224,7 +230,7 @@ class LessonTopicAheadLimit(Rule[AheadParams]):
     title = "Темы уроков вносятся не более чем на N уроков вперёд"
     entity_kind = "lesson"
     params_model = AheadParams
-    clauses = {"mazanka": "3.5.4"}
+    clauses = clause_map({"mazanka": "3.5.4"})
 
     def evaluate(self, ctx: Context, params: AheadParams) -> Outcome:
         return _ahead(ctx, self, params, homework=False)
@@ -236,7 +242,7 @@ class LessonHomeworkAheadLimit(Rule[AheadParams]):
     title = "Опережающее домашнее задание не более чем на N уроков вперёд"
     entity_kind = "homework"
     params_model = AheadParams
-    clauses = {"mazanka": "3.5.7"}
+    clauses = clause_map({"mazanka": "3.5.7"})
 
     def evaluate(self, ctx: Context, params: AheadParams) -> Outcome:
         return _ahead(ctx, self, params, homework=True)
@@ -251,7 +257,7 @@ class LessonTopicMatchesPlan(Rule[RuleParams]):
     id = "lesson.topic.matches_plan"
     title = "Тема урока соответствует КТП"
     entity_kind = "lesson"
-    clauses = {"kpgt": "3.2", "talmenka": "2.7", "usolye": "3.4, 4.7", "tpt": "4.6"}
+    clauses = clause_map({"kpgt": "3.2", "talmenka": "2.7", "usolye": "3.4, 4.7", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         from local_store.schema import version_table
@@ -324,7 +330,7 @@ class LessonTopicMatchesPlan(Rule[RuleParams]):
 
 
 class NamesWorkParams(RuleParams):
-    work_kinds: list[str] = ["practical", "laboratory", "control"]
+    work_kinds: tuple[str, ...] = ("practical", "laboratory", "control")
 
 
 @register
@@ -333,7 +339,7 @@ class LessonTopicNamesWork(Rule[NamesWorkParams]):
     title = "Практические, лабораторные и контрольные работы названы с номером"
     entity_kind = "lesson"
     params_model = NamesWorkParams
-    clauses = {"kpgt": "3.2", "tpt": "4.6"}
+    clauses = clause_map({"kpgt": "3.2", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: NamesWorkParams) -> Outcome:
         from local_store.schema import version_table
@@ -380,7 +386,7 @@ class LessonLanguageRussian(Rule[RuleParams]):
     id = "lesson.language.russian"
     title = "Записи ведутся на русском языке"
     entity_kind = "lesson"
-    clauses = {"kpgt": "3.2", "tpt": "4.6"}
+    clauses = clause_map({"kpgt": "3.2", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         lesson = ctx.version("lesson", "ru_lesson")
@@ -421,7 +427,7 @@ class LessonHoursRecorded(Rule[DeadlineParams]):
     title = "Количество часов занятия указано"
     entity_kind = "lesson"
     params_model = DeadlineParams
-    clauses = {"usolye": "4.7"}
+    clauses = clause_map({"usolye": "4.7"})
 
     def evaluate(self, ctx: Context, params: DeadlineParams) -> Outcome:
         rows = missing_entries(

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
-from policies.rule import Context, Outcome, Rule, RuleParams, register
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
 from policies.rules.common import current, entry_findings, entry_verdicts, ref, with_deadline
 from policies.sqlfunc import epoch
 
@@ -91,7 +91,9 @@ class MarksDeadline(Rule[MarksDeadlineParams]):
     title = "Текущие отметки выставлены в срок"
     entity_kind = "mark"
     params_model = MarksDeadlineParams
-    clauses = {"kpgt": "3.2", "talmenka": "2.6", "mazanka": "3.5.2", "usolye": "3.4", "tpt": "4.6"}
+    clauses = clause_map(
+        {"kpgt": "3.2", "talmenka": "2.6", "mazanka": "3.5.2", "usolye": "3.4", "tpt": "4.6"}
+    )
 
     def evaluate(self, ctx: Context, params: MarksDeadlineParams) -> Outcome:
         skip_control = _enabled(ctx, "marks.control_work.deadline")
@@ -148,7 +150,7 @@ class ControlWorkDeadline(Rule[ControlWorkParams]):
     title = "Отметки за контрольные работы выставлены в срок"
     entity_kind = "mark"
     params_model = ControlWorkParams
-    clauses = {"mazanka": "3.5.11", "tpt": "4.6"}
+    clauses = clause_map({"mazanka": "3.5.11", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: ControlWorkParams) -> Outcome:
         def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
@@ -187,7 +189,7 @@ class ExternalWorkDeadline(Rule[ExternalWorkParams]):
     title = "Отметки за всероссийские и районные работы выставлены в срок"
     entity_kind = "mark"
     params_model = ExternalWorkParams
-    clauses = {"mazanka": "3.5.12"}
+    clauses = clause_map({"mazanka": "3.5.12"})
 
     def evaluate(self, ctx: Context, params: ExternalWorkParams) -> Outcome:
         ann = version_table("result_announcement").alias("ext_ann")
@@ -239,7 +241,7 @@ class AfterOutageDeadline(Rule[AfterOutageParams]):
     title = "Пропущенные из-за сбоя записи внесены в срок после восстановления журнала"
     entity_kind = "mark"
     params_model = AfterOutageParams
-    clauses = {"talmenka": "3.2 приказа", "mazanka": "3.5.14"}
+    clauses = clause_map({"talmenka": "3.2 приказа", "mazanka": "3.5.14"})
 
     def evaluate(self, ctx: Context, params: AfterOutageParams) -> Outcome:
         rows = []
@@ -332,7 +334,7 @@ class WorkTypeRequired(Rule[RuleParams]):
     id = "marks.work_type.required"
     title = "У отметки указан вид работы"
     entity_kind = "mark"
-    clauses = {"kpgt": "3.2", "talmenka": "2.7", "tpt": "4.6"}
+    clauses = clause_map({"kpgt": "3.2", "talmenka": "2.7", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         m, query, a = _current_marks(ctx, "wt_mark")
@@ -353,7 +355,7 @@ class WorkTypeRequired(Rule[RuleParams]):
 
 
 class ScaleParams(RuleParams):
-    allowed: list[str] = ["2", "3", "4", "5"]
+    allowed: tuple[str, ...] = ("2", "3", "4", "5")
 
 
 @register
@@ -362,7 +364,7 @@ class MarkScale(Rule[ScaleParams]):
     title = "В клетке одна отметка «2», «3», «4» или «5»"
     entity_kind = "mark"
     params_model = ScaleParams
-    clauses = {"kpgt": "3.2"}
+    clauses = clause_map({"kpgt": "3.2"})
 
     def evaluate(self, ctx: Context, params: ScaleParams) -> Outcome:
         m, query, a = _current_marks(ctx, "sc_mark")
@@ -380,7 +382,7 @@ class MarkScale(Rule[ScaleParams]):
 
 
 class FirstGradeParams(RuleParams):
-    grades: list[int] = [1]
+    grades: tuple[int, ...] = (1,)
 
 
 @register
@@ -389,10 +391,10 @@ class FirstGradeNone(Rule[FirstGradeParams]):
     title = "В 1-х классах отметки и домашние задания не ставятся"
     entity_kind = "mark"
     params_model = FirstGradeParams
-    clauses = {"mazanka": "2.7"}
+    clauses = clause_map({"mazanka": "2.7"})
 
     def evaluate(self, ctx: Context, params: FirstGradeParams) -> Outcome:
-        m, query, a = _current_marks(ctx, "fg_mark")
+        _m, query, a = _current_marks(ctx, "fg_mark")
         query = query.where(a["group"].c.f_grade.in_(params.grades))
         findings = _simple(
             ctx, self, params, query, a, lambda r: f"Отметка «{r.f_value}» в 1-м классе за {r.day}"
@@ -429,11 +431,7 @@ class FirstGradeNone(Rule[FirstGradeParams]):
                     evidence={"day": str(r.f_date)},
                 )
             )
-        touched = ctx.touched_keys("mark")
-        if touched is not None:
-            touched = touched.union(ctx.touched_keys("homework"))  # type: ignore[arg-type]
-            touched = select(touched.subquery().c[0])
-        return Outcome(findings, touched=touched)
+        return Outcome(findings, touched=ctx.touched_keys_of("mark", "homework"))
 
 
 __all__ = ["epoch", "exists"]

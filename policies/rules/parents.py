@@ -11,12 +11,19 @@ from sqlalchemy import and_, func, literal, not_, or_, select
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
-from policies.rule import Context, Outcome, Rule, RuleParams, register
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
 from policies.rules.common import current, entry_findings, entry_verdicts, missing_entries, ref
 
 
 class ParentFieldsParams(RuleParams):
-    fields: list[str] = ["last_name", "first_name", "sex", "birth_date", "document_number", "snils"]
+    fields: tuple[str, ...] = (
+        "last_name",
+        "first_name",
+        "sex",
+        "birth_date",
+        "document_number",
+        "snils",
+    )
 
 
 _RU = {
@@ -37,7 +44,7 @@ class ParentRequiredFields(Rule[ParentFieldsParams]):
     entity_kind = "person"
     responsible_role = "class_teacher"
     params_model = ParentFieldsParams
-    clauses = {"talmenka": "1.6"}
+    clauses = clause_map({"talmenka": "1.6"})
 
     def evaluate(self, ctx: Context, params: ParentFieldsParams) -> Outcome:
         person = ctx.version("person", "pf_person")
@@ -91,7 +98,7 @@ class OwnChildOnly(Rule[RuleParams]):
     title = "Родитель видит сведения только своего ребёнка"
     entity_kind = "epgu_request"
     responsible_role = "administrator"
-    clauses = {"talmenka": "4.6", "mazanka": "2.6", "usolye": "3.5", "tpt": "3.7, 3.9"}
+    clauses = clause_map({"talmenka": "4.6", "mazanka": "2.6", "usolye": "3.5", "tpt": "3.7, 3.9"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         req = ctx.version("epgu_request", "oc_req")
@@ -163,7 +170,7 @@ class PaperReport(Rule[PaperParams]):
     entity_kind = "diary_opt_out"
     responsible_role = "class_teacher"
     params_model = PaperParams
-    clauses = {"talmenka": "2.12", "mazanka": "4.2", "tpt": "4.5"}
+    clauses = clause_map({"talmenka": "2.12", "mazanka": "4.2", "tpt": "4.5"})
 
     def evaluate(self, ctx: Context, params: PaperParams) -> Outcome:
         opt = ctx.version("diary_opt_out", "pr_opt")
@@ -219,7 +226,7 @@ class RegistrationDeadline(Rule[RegistrationParams]):
     entity_kind = "invitation_code"
     responsible_role = "class_teacher"
     params_model = RegistrationParams
-    clauses = {"mazanka": "4.3–4.4"}
+    clauses = clause_map({"mazanka": "4.3–4.4"})
 
     def evaluate(self, ctx: Context, params: RegistrationParams) -> Outcome:
         code = ctx.version("invitation_code", "rg_code")
@@ -285,7 +292,7 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
     entity_kind = "absence"
     responsible_role = "class_teacher"
     params_model = ReasonParams
-    clauses = {"talmenka": "2.9", "mazanka": "3.4.1", "tpt": "4.5"}
+    clauses = clause_map({"talmenka": "2.9", "mazanka": "3.4.1", "tpt": "4.5"})
 
     def evaluate(self, ctx: Context, params: ReasonParams) -> Outcome:
         group_t = version_table("group")

@@ -11,14 +11,14 @@ from local_store.schema import version_table
 from local_store.violations import Figure
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
-from policies.rule import Context, Outcome, Rule, RuleParams, register
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
 from policies.rules.common import current, entry_findings, entry_verdicts, ref
 
 
 class FinalMarksParams(RuleParams):
     deadline: DeadlineSpec = DeadlineSpec()
     """Counted from the last day of the period."""
-    final_kinds: list[str] = ["period", "attestation", "year", "exam"]
+    final_kinds: tuple[str, ...] = ("period", "attestation", "year", "exam")
 
 
 def _final_rows(ctx: Context, params: FinalMarksParams) -> list[Any]:
@@ -49,7 +49,7 @@ class FinalMarksDeadline(Rule[FinalMarksParams]):
     title = "Итоговые отметки выставлены в срок"
     entity_kind = "mark"
     params_model = FinalMarksParams
-    clauses = {"kpgt": "3.2", "talmenka": "2.6", "mazanka": "3.5.8", "tpt": "4.6"}
+    clauses = clause_map({"kpgt": "3.2", "talmenka": "2.6", "mazanka": "3.5.8", "tpt": "4.6"})
 
     def evaluate(self, ctx: Context, params: FinalMarksParams) -> Outcome:
         rows = _final_rows(ctx, params)
@@ -63,7 +63,7 @@ class FinalMarksVisible(Rule[FinalMarksParams]):
     title = "Результаты аттестации доступны обучающимся и родителям в срок"
     entity_kind = "mark"
     params_model = FinalMarksParams
-    clauses = {"usolye": "7.3"}
+    clauses = clause_map({"usolye": "7.3"})
 
     def evaluate(self, ctx: Context, params: FinalMarksParams) -> Outcome:
         rows = _final_rows(ctx, params)
@@ -77,7 +77,7 @@ class DensityParams(RuleParams):
     severity: str = "low"
     max_share_without_marks: float = Field(0.0, ge=0, le=1)
     max_share_one_mark: float = Field(0.2, ge=0, le=1)
-    period_kinds: list[str] = ["quarter", "semester", "trimester", "half_year"]
+    period_kinds: tuple[str, ...] = ("quarter", "semester", "trimester", "half_year")
 
 
 @register
@@ -88,7 +88,7 @@ class MarksDensity(Rule[DensityParams]):
     responsible_role = "teacher"
     params_model = DensityParams
     monitoring = True
-    clauses = {"kpgt": "5.2", "mazanka": "3.2.5", "tpt": "4.3"}
+    clauses = clause_map({"kpgt": "5.2", "mazanka": "3.2.5", "tpt": "4.3"})
 
     def evaluate(self, ctx: Context, params: DensityParams) -> Outcome:
         ta = ctx.version("teaching_assignment", "md_ta")

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, literal, not_, select
 from local_store.schema import sync_run, version_table
 from local_store.violations import Figure
 from policies.evidence import Verdict
-from policies.rule import Context, Outcome, Rule, RuleParams, iso, register
+from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, iso, register
 from policies.rules.common import EntryRow, current, entry_findings, entry_verdicts, ref
 from policies.sqlfunc import epoch
 
@@ -31,7 +31,7 @@ class PlanDeadline(Rule[PlanDeadlineParams]):
     title = "Рабочая программа и КТП внесены в срок"
     entity_kind = "plan"
     params_model = PlanDeadlineParams
-    clauses = {"kpgt": "3.2", "mazanka": "3.5.9"}
+    clauses = clause_map({"kpgt": "3.2", "mazanka": "3.5.9"})
 
     def evaluate(self, ctx: Context, params: PlanDeadlineParams) -> Outcome:
         cal = ctx.calendar
@@ -129,7 +129,7 @@ class PlanHoursMatchCurriculum(Rule[RuleParams]):
     id = "plan.hours.match_curriculum"
     title = "Количество часов в КТП соответствует учебному плану"
     entity_kind = "plan"
-    clauses = {"mazanka": "3.5.9"}
+    clauses = clause_map({"mazanka": "3.5.9"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         plan = ctx.version("plan", "ph_plan")
@@ -195,7 +195,7 @@ class PlanCoverage(Rule[CoverageParams]):
     entity_kind = "plan"
     params_model = CoverageParams
     monitoring = True
-    clauses = {"kpgt": "5.2", "mazanka": "3.2.5", "usolye": "2.3", "tpt": "4.3"}
+    clauses = clause_map({"kpgt": "5.2", "mazanka": "3.2.5", "usolye": "2.3", "tpt": "4.3"})
 
     def evaluate(self, ctx: Context, params: CoverageParams) -> Outcome:
         plan = ctx.version("plan", "pc_plan")
