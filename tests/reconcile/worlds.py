@@ -189,6 +189,26 @@ def contingent_world() -> dict[str, Any]:
         "profile": "tpt",
         "timezone": "Asia/Tomsk",
         "tables": {
+            "institution": {
+                "columns": [
+                    "id",
+                    "created_at",
+                    "profile_id",
+                    "name",
+                    "institution_kind",
+                    "timezone",
+                ],
+                "rows": [
+                    [
+                        "inst",
+                        T0,
+                        "tpt",
+                        "ОГБПОУ «Томский политехнический техникум»",
+                        "college",
+                        "Asia/Tomsk",
+                    ]
+                ],
+            },
             "person": {"columns": person_cols, "rows": student_rows()},
             "group": {
                 "columns": ["id", "created_at", "name", "group_kind", "course"],
@@ -242,7 +262,7 @@ def _run(engine: Engine, source: str, deployment: str, snapshots: list[Snapshot]
     return run_id
 
 
-JOURNAL_KINDS = ("person", "group", "enrolment", "movement_order", "parent_link")
+JOURNAL_KINDS = ("institution", "person", "group", "enrolment", "movement_order", "parent_link")
 
 
 def ingest_world(engine: Engine, data: dict[str, Any] | None = None) -> World:
