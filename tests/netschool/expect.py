@@ -141,7 +141,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             continue
         weight = r.get("weight")
         if weight is None:
-            weight = weights.get(r.get("work_kind_id"))
+            weight = weights.get(str(r.get("work_kind_id")))
         out["mark"][
             (
                 _p(r["student_id"]),

@@ -85,7 +85,7 @@ def test_pull_at_d_plus_3_records_exactly_the_changes(
         ).all()
     assert [tuple(r) for r in late_runs] == [(second.run_id, first.run_id)]
     with engine.connect() as conn:
-        removed = conn.execute(
+        removed_ids = conn.execute(
             select(entity.c.external_id).where(
                 entity.c.kind == "mark", entity.c.removed_run_id == second.run_id
             )
@@ -95,7 +95,7 @@ def test_pull_at_d_plus_3_records_exactly_the_changes(
                 entity.c.kind == "mark", entity.c.first_seen_run_id == second.run_id
             )
         ).all()
-    assert len(removed) == counts["mark"]["removed"]
+    assert len(removed_ids) == counts["mark"]["removed"]
     assert len(fresh) == counts["mark"]["added"]
     run = get_run(engine, second.run_id)
     assert run.observed_at == D3.astimezone(dt.UTC)
