@@ -14,9 +14,11 @@ from sqlalchemy.exc import OperationalError
 
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
+from cli import smev3 as smev3_cli
 from cli.context import SETTINGS
 from cli.emulate import emulate_app
 from cli.emulate_poo import emulate_poo_command as _emulate_poo  # noqa: F401
+from cli.emulate_smev3 import emulate_smev3 as _emulate_smev3  # noqa: F401
 from cli.errors import user_errors
 from cli.logging import configure_logging
 from cli.sync import sync_app
@@ -130,6 +132,9 @@ app.add_typer(schedule_cli.scheduler_app, name="scheduler")
 app.command("runs")(schedule_cli.runs_command)
 app.add_typer(sync_app, name="sync")
 app.add_typer(emulate_app, name="emulate")
+app.add_typer(smev3_cli.push_app, name="push")
+app.add_typer(smev3_cli.epgu_app, name="epgu")
+app.command("outbox")(smev3_cli.outbox_command)
 from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
 
 

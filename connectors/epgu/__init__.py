@@ -12,8 +12,10 @@ from connectors.epgu.wire import (
     WireMark,
     WireStatus,
     WireSubject,
+    cancel_response_xml,
     form_data_response_xml,
     parse_form_data,
+    parse_report,
 )
 
 __all__ = [
@@ -29,6 +31,8 @@ __all__ = [
     "WireMark",
     "WireStatus",
     "WireSubject",
+    "cancel_response_xml",
     "form_data_response_xml",
     "parse_form_data",
+    "parse_report",
 ]

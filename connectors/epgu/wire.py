@@ -233,6 +233,16 @@ def form_data_response_xml(
     return root
 
 
+def cancel_response_xml(order_id: int, result: str, comment: str | None = None) -> etree._Element:
+    """The answer to a ``cancelRequest``: CANCELLED, IN_PROGRESS or REJECTED."""
+    root = etree.Element(_q("FormDataResponse"), nsmap={"ed": NS})
+    cancel = etree.SubElement(root, _q("cancelResponse"))
+    _add(cancel, "orderId", order_id)
+    _add(cancel, "result", result)
+    _add(cancel, "comment", (comment or "")[:2048] or None)
+    return root
+
+
 def parse_report(element: etree._Element) -> WireDiaryReport:
     """The reverse of :func:`form_data_response_xml` for a ``DiaryReport`` (tests, audits)."""
     subjects = tuple(

@@ -1,0 +1,316 @@
+"""СМЭВ 3 commands: ``sverka sync contingent``, ``sverka sync e-uslugi``,
+``sverka push contingent [--dry-run]``, ``sverka epgu poll`` and ``sverka outbox``.
+
+The commands only parse options and print; the work is in ``cli.smev3_jobs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError
+
+from cli.context import SETTINGS
+from cli.errors import UserError, user_errors
+from cli.smev3_jobs import (
+    E_USLUGI_RECEIPT,
+    EPGU_ANSWER,
+    MOVEMENT,
+    DeliveryReport,
+    Smev3Options,
+    poll_epgu,
+    push_contingent,
+    sync_contingent,
+    sync_e_uslugi,
+)
+from cli.sync import sync_app
+from connectors.smev3 import SmevError
+from local_store import outbox
+
+console = Console()
+push_app = typer.Typer(
+    help="Отправка сведений во внешние системы через СМЭВ.", no_args_is_help=True
+)
+epgu_app = typer.Typer(help="Заявления ЕПГУ на услугу «электронный дневник».", no_args_is_help=True)
+
+CHANNELS_RU = {
+    MOVEMENT: "движение контингента → реестр",
+    EPGU_ANSWER: "ответы на заявления ЕПГУ",
+    E_USLUGI_RECEIPT: "квитанции «Е-услуги»",
+}
+STATUS_RU = {
+    "pending": "ожидает отправки",
+    "sent": "отправлено, ждём ответа",
+    "answered": "получен ответ",
+    "delivered": "доставлено",
+    "failed": "ошибка",
+}
+
+UrlOption = typer.Option(None, "--url", help="Адрес СМЭВ (иначе SVERKA_SMEV3_URL).")
+OrgOption = typer.Option(
+    None, "--org-code", help="Код организации в реестре (иначе SVERKA_ORG_CODE)."
+)
+MnemonicOption = typer.Option(
+    None, "--mnemonic", help="Мнемоника ИС в СМЭВ (иначе SVERKA_SMEV3_MNEMONIC)."
+)
+VersionOption = typer.Option(None, "--smev-version", help="Версия схем СМЭВ: 1.2 или 1.3.")
+DeploymentOption = typer.Option(
+    None, "--deployment", help="Имя подключения в хранилище (по умолчанию хост СМЭВ)."
+)
+SignerOption = typer.Option(None, "--signer", help="Подпись: mock (тестовая) или none.")
+
+
+def _options(
+    url: str | None,
+    org_code: str | None,
+    mnemonic: str | None,
+    version: str | None,
+    deployment: str | None,
+    signer: str | None,
+) -> Smev3Options:
+    try:
+        return Smev3Options.from_env(
+            url=url,
+            org_code=org_code,
+            mnemonic=mnemonic,
+            version=version,
+            deployment=deployment,
+            signer=signer,
+        )
+    except SmevError as exc:
+        raise UserError(exc.message) from None
+
+
+def _db_error(exc: BaseException) -> str:
+    return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
+
+
+def _errors() -> object:
+    return user_errors(
+        OperationalError,
+        SmevError,
+        render=lambda e: e.message if isinstance(e, SmevError) else _db_error(e),
+    )
+
+
+def _print_delivery(report: DeliveryReport | None) -> None:
+    if report is None:
+        return
+    console.print(
+        f"Отправлено запросов: {report.sent}, доставлено ответов: {report.delivered}, "
+        f"уже были доставлены ранее: {report.already_sent}, отложено до повтора: {report.retried}."
+    )
+    for key, error in report.failed:
+        console.print(f"[red]Не отправлено[/red] ({key}): {error}")
+
+
+@sync_app.command("contingent")
+def sync_contingent_command(
+    url: str | None = UrlOption,
+    org_code: str | None = OrgOption,
+    mnemonic: str | None = MnemonicOption,
+    version: str | None = VersionOption,
+    deployment: str | None = DeploymentOption,
+    signer: str | None = SignerOption,
+) -> None:
+    """Забрать из реестра контингента его сведения об обучающихся организации."""
+    options = _options(url, org_code, mnemonic, version, deployment, signer)
+    with _errors():  # type: ignore[attr-defined]
+        summary = asyncio.run(sync_contingent(SETTINGS.engine(), options))
+    console.print(f"Реестр контингента: обучающихся {summary.students}, запуск № {summary.run_id}.")
+    for kind, counts in summary.counts.items():
+        console.print(
+            f"  {kind}: новых {counts['added']}, изменилось {counts['changed']}, "
+            f"исчезло {counts['removed']}, без изменений {counts['unchanged']}"
+        )
+
+
+@sync_app.command("e-uslugi")
+def sync_e_uslugi_command(
+    url: str | None = UrlOption,
+    org_code: str | None = OrgOption,
+    mnemonic: str | None = MnemonicOption,
+    version: str | None = VersionOption,
+    deployment: str | None = DeploymentOption,
+    signer: str | None = SignerOption,
+) -> None:
+    """Принять уведомления «Е-услуги. Образование» о зачисленных (ожидаемые обучающиеся)."""
+    options = _options(url, org_code, mnemonic, version, deployment, signer)
+    with _errors():  # type: ignore[attr-defined]
+        report = asyncio.run(sync_e_uslugi(SETTINGS.engine(), options))
+    console.print(
+        f"Уведомлений о зачислении принято: {report.received}, повторных: {report.duplicates}, "
+        f"нечитаемых: {report.unreadable}."
+    )
+    _print_delivery(report.delivery)
+
+
+@push_app.command("contingent")
+def push_contingent_command(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Только показать, что будет отправлено."),
+    budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки и ответов."),
+    url: str | None = UrlOption,
+    org_code: str | None = OrgOption,
+    mnemonic: str | None = MnemonicOption,
+    version: str | None = VersionOption,
+    deployment: str | None = DeploymentOption,
+    signer: str | None = SignerOption,
+) -> None:
+    """Отправить приказы о движении обучающихся в реестр контингента (через очередь отправки)."""
+    options = _options(url, org_code, mnemonic, version, deployment, signer)
+    with _errors():  # type: ignore[attr-defined]
+        report = asyncio.run(
+            push_contingent(SETTINGS.engine(), options, dry_run=dry_run, budget_seconds=budget)
+        )
+    plan = report.plan
+    verb = "будет поставлено" if dry_run else "поставлено"
+    console.print(
+        f"Приказов о движении {verb} в очередь: {len(plan.queued)}; уже в очереди ранее: {plan.already}."
+    )
+    if dry_run and plan.queued:
+        table = Table(title="Будут отправлены")
+        for title in ("Приказ", "Дата", "Движение", "Идентификатор записи"):
+            table.add_column(title)
+        for order, record_id in plan.queued:
+            table.add_row(
+                order.number, order.order_date.isoformat(), order.movement.value, record_id
+            )
+        console.print(table)
+    for order, reason in plan.skipped:
+        console.print(f"[yellow]Пропущен[/yellow] приказ № {order.number}: {reason}")
+    _print_delivery(report.delivery)
+    feedback = report.feedback
+    if feedback is not None:
+        console.print(
+            f"Ответов реестра: {feedback.answered} (принято {feedback.accepted}, "
+            f"отклонено {len(feedback.rejected)}); ждут ответа: {feedback.waiting}."
+        )
+        for _student, text in feedback.rejected:
+            console.print(f"[red]Реестр отклонил[/red]: {text}")
+    if report.delivery is not None and report.delivery.failed:
+        raise typer.Exit(1)
+
+
+@epgu_app.command("poll")
+def epgu_poll_command(
+    url: str | None = UrlOption,
+    org_code: str | None = OrgOption,
+    mnemonic: str | None = MnemonicOption,
+    version: str | None = VersionOption,
+    deployment: str | None = DeploymentOption,
+    signer: str | None = SignerOption,
+    budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки ответов."),
+) -> None:
+    """Принять заявления ЕПГУ, проверить право заявителя и ответить сведениями из журнала."""
+    options = _options(url, org_code, mnemonic, version, deployment, signer)
+    engine = SETTINGS.engine()
+    with _errors():  # type: ignore[attr-defined]
+        report = asyncio.run(poll_epgu(engine, options, budget_seconds=budget))
+    console.print(
+        f"Заявлений принято: {report.received} (услуга оказана: {report.provided}, отказ: {report.refused}); "
+        f"повторных: {report.duplicates}, нечитаемых: {report.unreadable}."
+    )
+    _print_delivery(report.delivery)
+    _print_applications(engine, options.name)
+
+
+def _print_applications(engine: object, deployment: str) -> None:
+    from datetime import UTC, datetime
+
+    from local_store.history import records_as_of
+
+    requests = [
+        r for r in records_as_of(engine, "epgu_request") if r.source.deployment == deployment
+    ]  # type: ignore[arg-type]
+    if not requests:
+        return
+    now = datetime.now(UTC)
+    table = Table(title="Заявления ЕПГУ")
+    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние"):
+        table.add_column(title)
+    status_ru = {
+        "received": "получено",
+        "in_progress": "ответ в очереди",
+        "answered": "услуга оказана",
+        "refused": "отказ",
+        "failed": "ошибка",
+    }
+    for request in sorted(requests, key=lambda r: r.received_at):  # type: ignore[attr-defined]
+        state = status_ru.get(request.status.value, request.status.value)  # type: ignore[attr-defined]
+        deadline = request.deadline  # type: ignore[attr-defined]
+        if (
+            deadline is not None
+            and request.status.value in ("received", "in_progress")
+            and deadline < now
+        ):  # type: ignore[attr-defined]
+            state += " — [red]срок нарушен[/red]"
+        table.add_row(
+            request.order_id,  # type: ignore[attr-defined]
+            request.received_at.strftime("%d.%m.%Y %H:%M"),  # type: ignore[attr-defined]
+            deadline.strftime("%d.%m.%Y") if deadline else "—",
+            state,
+        )
+    console.print(table)
+
+
+def outbox_command(
+    status: str | None = typer.Option(
+        None, "--status", help="pending, sent, answered, delivered или failed."
+    ),
+    requeue_failed: bool = typer.Option(
+        False, "--requeue-failed", help="Вернуть ошибочные в очередь отправки."
+    ),
+    deployment: str | None = DeploymentOption,
+) -> None:
+    """Очередь отправки в СМЭВ: ожидающие, доставленные и ошибочные сообщения."""
+    with user_errors(OperationalError, render=_db_error):
+        engine = SETTINGS.engine()
+        if requeue_failed:
+            if not deployment:
+                raise UserError(
+                    "укажите --deployment: для какого подключения вернуть сообщения в очередь"
+                )
+            count = outbox.requeue_failed(engine, deployment)
+            console.print(f"Возвращено в очередь отправки: {count}.")
+            return
+        wanted = None
+        if status is not None:
+            try:
+                wanted = outbox.OutboxStatus(status)
+            except ValueError:
+                raise UserError(
+                    f"неизвестное состояние «{status}»: pending, sent, answered, delivered, failed"
+                ) from None
+        counts = outbox.summary(engine)
+        rows = outbox.items(engine, deployment=deployment, status=wanted, limit=200)
+    if not counts:
+        console.print("Очередь отправки пуста.")
+        return
+    table = Table(title="Очередь отправки в СМЭВ")
+    for title in ("Канал", "Состояние", "Сообщений"):
+        table.add_column(title)
+    for (channel, state), count in sorted(counts.items()):
+        table.add_row(CHANNELS_RU.get(channel, channel), STATUS_RU.get(state, state), str(count))
+    console.print(table)
+    shown = [
+        r
+        for r in rows
+        if wanted is not None
+        or r.status in (outbox.OutboxStatus.FAILED, outbox.OutboxStatus.PENDING)
+    ]
+    if shown:
+        detail = Table(title="Сообщения")
+        for title in ("№", "Канал", "Состояние", "Попыток", "Ошибка"):
+            detail.add_column(title)
+        for row in shown:
+            detail.add_row(
+                str(row.id),
+                CHANNELS_RU.get(row.channel, row.channel),
+                STATUS_RU.get(row.status.value, row.status.value),
+                str(row.attempts),
+                row.last_error or "—",
+            )
+        console.print(detail)
