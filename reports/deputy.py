@@ -11,6 +11,7 @@ and by rule; open items first, the ones resolved in the last week apart.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -380,10 +381,8 @@ def _evidence_lines(evidence: Mapping[str, Any] | None) -> tuple[str, ...]:
             continue
         label = EVIDENCE_RU.get(key, key)
         if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
-            try:
+            with contextlib.suppress(ValueError):
                 value = ru_datetime(dt.datetime.fromisoformat(value))
-            except ValueError:
-                pass
         if value is True:
             value = "да"
         lines.append(f"{label}: {value}")
