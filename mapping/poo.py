@@ -509,10 +509,18 @@ def map_group_journal(
                 )
             else:
                 local[str(student.id)] = found
+        unmatched = {str(s.id) for s in answer.students} - set(local)
         for lesson in answer.lessons:
             if lesson.id in seen_lessons or lesson.date is None:
                 continue
             seen_lessons.add(lesson.id)
+            for key in lesson.markSets:
+                if key not in local and key not in unmatched:
+                    unmatched.add(key)
+                    out.warnings.append(
+                        f"группа {journal.group.name}: отметки студента журнала {key}, "
+                        "которого нет в списке группы, пропущены"
+                    )
             out.dated.extend(
                 _lesson_records(ctx, lesson, group_id, subject.id, teacher_ref, local, plan_topics)
             )

@@ -40,8 +40,13 @@ def _snake(value: str | None) -> str:
 def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
     ids = Ids(world)
     s = world.state_as_of(moment, platform="poo")
-    person = lambda pid: f"student:{ids.of('person', pid)}"  # noqa: E731
-    ref = lambda kind, x: str(ids.of(kind, x)) if x is not None else None  # noqa: E731
+
+    def person(pid: Any) -> str:
+        return f"student:{ids.of('person', pid)}"
+
+    def ref(kind: str, value: Any) -> str | None:
+        return str(ids.of(kind, value)) if value is not None else None
+
     teacher_of = {
         (r["group_id"], r["subject_id"]): r["teacher_id"]
         for r in s.kind("teaching_assignment").values()

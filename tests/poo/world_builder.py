@@ -261,7 +261,7 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
     if absences:
         t.edit("absence", absences[0]["id"], d1, "code", "УП")
 
-    accounts = [
+    accounts: list[dict[str, Any]] = [
         {"role": "deputy", "login": ADMIN[0], "password": ADMIN[1], "person_id": "t0"},
         {"role": "secretary", "login": NO_GRADEBOOK[0], "password": NO_GRADEBOOK[1],
          "person_id": "t3", "permissions": [507, 508, 509]},

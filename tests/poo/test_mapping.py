@@ -1,0 +1,139 @@
+"""mapping.poo and the wire models: tolerant of the documented variants, exact on values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from canonical import AbsenceCode, Homework, Lesson, Mark, MarkScale
+from connectors.poo.pull import GroupJournal, Structure
+from connectors.poo.wire import (
+    Decree,
+    GradebookEntry,
+    GroupRef,
+    ScheduleSubject,
+    StudentCard,
+    StudentDay,
+    StudentGroup,
+    StudentSummary,
+    SubjectAnswer,
+    parse_wire_datetime,
+)
+from mapping.poo import MapContext, StudentIndex, map_group_journal, snake, teacher_index
+
+CTX = MapContext("poo.tomedu.ru/spo_1", "Asia/Tomsk", "tpt")
+
+
+def test_seven_digit_datetimes_and_dates() -> None:
+    assert parse_wire_datetime("2026-09-01T08:30:15.1234567") == dt.datetime(
+        2026, 9, 1, 8, 30, 15, 123456
+    )
+    assert parse_wire_datetime("2026-09-01T00:00:00.0000000") == dt.datetime(2026, 9, 1)
+    assert parse_wire_datetime("2026-09-01") == dt.datetime(2026, 9, 1)
+    assert snake("PracticalTraining") == "practical_training"
+
+
+def test_classroom_shapes_of_both_server_versions() -> None:
+    old = StudentDay.model_validate(
+        {"date": "2026-09-01T00:00:00.0000000", "lessons": [{"startTime": "08:30",
+         "endTime": "10:00", "timetable": {"classroom": {"id": 1, "name": "214", "building": "2"}}}]}
+    )  # fmt: skip
+    new = StudentDay.model_validate(
+        {"date": "2026-09-01T00:00:00.0000000", "lessons": [{"startTime": "08:30",
+         "endTime": "10:00", "timetable": {"classroom": {"id": 1, "name": "214", "buildingId": 2,
+         "buildingName": "2"}}}, {"startTime": "10:10", "endTime": "11:40"}]}
+    )  # fmt: skip
+    for day in (old, new):
+        assert day.lessons and day.lessons[0].timetable and day.lessons[0].timetable.classroom
+        assert day.lessons[0].timetable.classroom.building_label == "2"
+
+
+def _structure(students: list[StudentCard]) -> Structure:
+    return Structure(
+        organization=None,
+        departments=[],
+        groups=[StudentGroup(id=10, name="ИС-21")],
+        employees=[],
+        students=[StudentSummary.model_validate(s.model_dump()) for s in students],
+        cards={s.id: s for s in students},
+        entries={},
+    )
+
+
+def _card(number: int, last: str, first: str, group: int, since: str) -> StudentCard:
+    return StudentCard(
+        id=number,
+        lastName=last,
+        firstName=first,
+        middleName="",
+        studentGroup=GroupRef(id=group),
+        decrees=[
+            Decree(
+                id=number * 10,
+                type="Enroll",
+                date=dt.datetime(2026, 8, 20),
+                effectiveDate=dt.datetime.fromisoformat(since),
+                studentGroup=GroupRef(id=group),
+                number="1-к",
+            )
+        ],
+    )
+
+
+def _answer(marks: dict[str, object]) -> SubjectAnswer:
+    return SubjectAnswer.model_validate(
+        {
+            "workingProgram": {"isApproved": True, "topics": [{"sectionIndex": 1, "index": 1,
+                "name": "Раздел 1", "lessons": [{"id": 77, "type": "Lecture", "duration": 2,
+                "name": "Множества"}]}]},
+            "teacher": "Петров И.П.",
+            "students": [
+                {"id": 501, "firstName": "Анна", "middleName": "", "lastName": "Иванова",
+                 "startDate": "2026-09-01T00:00:00.0000000"},
+                {"id": 502, "firstName": "Анна", "middleName": "", "lastName": "Иванова",
+                 "startDate": "2026-09-08T00:00:00.0000000"},
+            ],
+            "lessons": [{"id": 9, "date": "2026-09-02T00:00:00.0000000", "type": "Lecture",
+                "duration": 2, "startTime": "08:30", "endTime": "10:00",
+                "plannedLessons": {"77": 2},
+                "tasks": [{"id": 91, "type": "Control", "topic": "Контрольная работа № 1"},
+                          {"id": 92, "type": "Home", "topic": "§ 1", "condition": "задачи 1–3"}],
+                "markSets": marks}],
+        }
+    )  # fmt: skip
+
+
+def test_marks_bare_word_or_object_and_namesakes_by_start_date() -> None:
+    a = _card(1, "Иванова", "Анна", 10, "2026-09-01")
+    b = _card(2, "Иванова", "Анна", 10, "2026-09-08")
+    structure = _structure([a, b])
+    entry = GradebookEntry(id=1000, termNumber=1, startDate=dt.datetime(2026, 9, 1),
+                           endDate=dt.datetime(2026, 12, 28))  # fmt: skip
+    answer = _answer(
+        {
+            "501": {"marks": {"91": "Five"}, "absenceType": None},
+            "502": {"marks": {"91": {"value": "Success", "isRequired": True}},
+                    "absenceType": "SickLeave"},
+            "999": {"marks": {"91": "Two"}},
+        }
+    )  # fmt: skip
+    journal = GroupJournal(
+        StudentGroup(id=10, name="ИС-21"),
+        [(entry, ScheduleSubject(id=5, name="Математика"), answer)],
+    )
+    mapped = map_group_journal(
+        journal, structure, StudentIndex(structure), teacher_index(structure), CTX
+    )
+    records = [r for _, r in mapped.dated]
+    marks = {m.student_id: m for m in records if isinstance(m, Mark)}
+    assert marks["student:1"].value == "5" and marks["student:1"].numeric == 5.0
+    assert marks["student:2"].value == "зч" and marks["student:2"].scale is MarkScale.PASS_FAIL
+    assert marks["student:1"].task_id == "91" and marks["student:1"].work_kind_id == "Control"
+    assert len(marks) == 2, "the unknown gradebook student 999 is reported, not guessed"
+    assert any("999" in w for w in mapped.warnings)
+    (lesson,) = [r for r in records if isinstance(r, Lesson)]
+    assert lesson.topic == "Множества", "no themes: the topic comes from the planned lesson"
+    assert lesson.plan_item_id == "77"
+    (homework,) = [r for r in records if isinstance(r, Homework)]
+    assert homework.text == "§ 1\nзадачи 1–3"
+    (absence,) = [r for _, r in mapped.dated if r.kind == "absence"]
+    assert absence.code is AbsenceCode.B  # type: ignore[attr-defined]
