@@ -245,7 +245,11 @@ def summary_table(result: IngestResult) -> Table:
     table = Table(title="Изменения")
     for title in ("Данные", "Добавлено", "Изменено", "Удалено", "Без изменений"):
         table.add_column(title)
-    for kind, counts in sorted(result.counts.items()):
+    order = list(KIND_NAMES_RU)
+    ranked = sorted(
+        result.counts.items(), key=lambda i: (order.index(i[0]) if i[0] in order else 99, i[0])
+    )
+    for kind, counts in ranked:
         table.add_row(
             KIND_NAMES_RU.get(kind, kind),
             str(counts.added),
@@ -308,11 +312,12 @@ def sync_netschool_command(
             )
         if outcome.status is RunStatus.FAILED:
             raise UserError(
-                f"{outcome.error}. Запуск № {outcome.run_id} записан как неудачный, данные не изменены."
+                f"{outcome.error}; запуск № {outcome.run_id} записан как неудачный, "
+                "данные в хранилище не изменены"
             )
     assert outcome.counts is not None
     console.print(summary_table(outcome.counts))
     console.print(
-        f"Синхронизация № {outcome.run_id} завершена: {outcome.requests} запросов, "
+        f"Синхронизация № {outcome.run_id} завершена (запросов к серверу: {outcome.requests}); "
         f"данные на {outcome.observed_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
     )

@@ -136,7 +136,9 @@ def test_version_switches(emulator: RunningEmulator) -> None:
         emulator.set_faults(version="4.30.43656")
         http.get("logindata")
         meta = http.post("auth/getdata").json()
-        answer = http.post("login", data={"un": DEPUTY_LOGIN, "pw": "x", "pw2": "y", "lt": meta["lt"]})
+        answer = http.post(
+            "login", data={"un": DEPUTY_LOGIN, "pw": "x", "pw2": "y", "lt": meta["lt"]}
+        )
         assert answer.status_code == 200 and "at" not in answer.json(), "old servers: 200 + message"
 
 

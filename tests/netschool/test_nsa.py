@@ -24,8 +24,15 @@ def _ensure_venv() -> None:
         return
     subprocess.run([sys.executable, "-m", "venv", str(ROOT / ".venv-nsa")], check=True)
     subprocess.run(
-        [str(NSA_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "netschoolapi==11.0.5"],
+        [
+            str(NSA_PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "netschoolapi==11.0.5",
+        ],
         check=True,
         timeout=600,
     )
@@ -35,8 +42,16 @@ def test_netschoolapi_reads_diaries_overdue_announcements(emulator: RunningEmula
     _ensure_venv()
     school = emulator.state.school()
     run = subprocess.run(
-        [str(NSA_PYTHON), str(SCRIPT), emulator.url, STUDENT_LOGIN, STUDENT_PASSWORD,
-         str(school.id), "2026-09-07", "6"],
+        [
+            str(NSA_PYTHON),
+            str(SCRIPT),
+            emulator.url,
+            STUDENT_LOGIN,
+            STUDENT_PASSWORD,
+            str(school.id),
+            "2026-09-07",
+            "6",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -56,8 +71,16 @@ def test_netschoolapi_reads_diaries_overdue_announcements(emulator: RunningEmula
 def test_netschoolapi_wrong_password_is_auth_error(emulator: RunningEmulator) -> None:
     _ensure_venv()
     run = subprocess.run(
-        [str(NSA_PYTHON), str(SCRIPT), emulator.url, STUDENT_LOGIN, "wrong",
-         str(emulator.state.school().id), "2026-09-07", "1"],
+        [
+            str(NSA_PYTHON),
+            str(SCRIPT),
+            emulator.url,
+            STUDENT_LOGIN,
+            "wrong",
+            str(emulator.state.school().id),
+            "2026-09-07",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
