@@ -35,6 +35,7 @@ from connectors.e_uslugi import EUslugiConnector, receipt_xml
 from connectors.epgu import (
     EpguConnector,
     WireCancelRequest,
+    WireDiaryRequest,
     cancel_response_xml,
     form_data_response_xml,
 )
@@ -300,7 +301,13 @@ def _parse_payload(payload: str) -> etree._Element:
 
 
 class _Runs:
-    """One run per job session, opened on first use (feedback and status changes need one)."""
+    """One run per job session, opened on first use (feedback and status changes need one).
+
+    :meth:`prepare` a scope *before* opening the write transaction that
+    ingests into it: opening a run is a transaction of its own, and SQLite has
+    one writer at a time.  Inside the transaction :meth:`for_scope` hands the
+    prepared run id back.
+    """
 
     def __init__(self, engine: Engine, source: str, deployment: str, job: str) -> None:
         self.engine, self.source, self.deployment, self.job = engine, source, deployment, job
@@ -309,6 +316,11 @@ class _Runs:
         self.changes = 0
 
     def for_scope(self, scope: str) -> int:
+        if self.run_id is None or scope not in self.scopes:
+            raise RuntimeError(f"run for scope {scope!r} was not prepared")
+        return self.run_id
+
+    def prepare(self, scope: str) -> int:
         if self.run_id is None or scope in self.scopes:
             if self.run_id is not None:
                 self.finish()
@@ -444,6 +456,7 @@ async def _deliver_one(
             outbox.mark_retry(engine, item.id, exc.message, _now())
             raise DeliveryStopped(f"отправка остановлена: {exc.message}") from None
         else:
+            runs.prepare(_feedback_scope(options, item.event_key))
             with engine.begin() as conn:
                 _fail_movement(conn, runs, options, item, exc.message, exc.name)
             report.failed.append((item.event_key, exc.message))
@@ -458,6 +471,7 @@ async def _deliver_one(
         outbox.mark_sent(engine, item.id)
         report.sent += 1
     else:
+        runs.prepare(epgu_map.scope(options.name, item.subject_id or item.event_key))
         with engine.begin() as conn:
             _after_delivery(conn, runs, options, item)
         report.delivered += 1
@@ -507,15 +521,17 @@ async def collect_feedback(
                 await asyncio.sleep(poll_interval)
                 continue
             received = answer.received
+            original = received.original_message_id
+            with engine.connect() as conn:
+                known = outbox.by_message_id(conn, original) if original else None
+            waiting_states = (outbox.OutboxStatus.SENT, outbox.OutboxStatus.PENDING)
+            if known is not None and known.status in waiting_states:
+                runs.prepare(_feedback_scope(options, known.event_key))
             with engine.begin() as conn:
-                item = by_original = (
-                    outbox.by_message_id(conn, received.original_message_id)
-                    if received.original_message_id
-                    else None
-                )
-                if item is None or by_original is None:
+                item = outbox.by_message_id(conn, original) if original else None
+                if item is None:
                     report.stray += 1
-                elif item.status in (outbox.OutboxStatus.SENT, outbox.OutboxStatus.PENDING):
+                elif item.status in waiting_states:
                     _store_answer(conn, runs, options, item, answer.result, answer.refusal, report)
                 else:
                     report.duplicates += 1
@@ -597,6 +613,7 @@ class EpguReport:
     refused: int = 0
     duplicates: int = 0
     unreadable: int = 0
+    ack_failures: int = 0
     delivery: DeliveryReport | None = None
 
 
@@ -738,7 +755,12 @@ async def poll_epgu(
                 if application is None:
                     break
                 _handle_application(engine, runs, options, application, report)
-                await connector.ack(application.received)
+                try:
+                    await connector.ack(application.received)
+                except SmevError:
+                    # The decision is stored; СМЭВ offers the application again and the
+                    # next take only acknowledges it (its answers are already queued).
+                    report.ack_failures += 1
         finally:
             runs.finish()
         report.delivery = await deliver(
@@ -772,6 +794,8 @@ def _handle_application(
     received = application.received
     base = f"epgu:{received.message_id}"
     now = _now()
+    if isinstance(application.request, WireDiaryRequest):
+        runs.prepare(epgu_map.scope(options.name, str(application.request.order_id)))
     with engine.begin() as conn:
         if base + ":final" in outbox.known_keys(conn, EPGU_ANSWER, options.name):
             report.duplicates += 1
@@ -865,6 +889,7 @@ class NoticeReport:
     received: int = 0
     duplicates: int = 0
     unreadable: int = 0
+    ack_failures: int = 0
     delivery: DeliveryReport | None = None
 
 
@@ -882,6 +907,8 @@ async def sync_e_uslugi(
                 if notice is None:
                     break
                 key = f"e_uslugi:{notice.received.message_id}"
+                if notice.notice is not None:
+                    runs.prepare(e_uslugi_map.scope(options.name, notice.notice))
                 with engine.begin() as conn:
                     if key in outbox.known_keys(conn, E_USLUGI_RECEIPT, options.name):
                         report.duplicates += 1
@@ -924,7 +951,10 @@ async def sync_e_uslugi(
                             ),
                         )
                         report.received += 1
-                await connector.ack(notice.received)
+                try:
+                    await connector.ack(notice.received)
+                except SmevError:
+                    report.ack_failures += 1
         finally:
             runs.finish()
         report.delivery = await deliver(
