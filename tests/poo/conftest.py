@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import structlog
 
 from cli.sync_poo import PooSyncConfig
 from connectors.poo.profiles import Deployment
@@ -14,6 +15,13 @@ from emulators.scenario.world import World
 from tests.poo.world_builder import ADMIN, D, build_world
 
 TENANT = "spo_1"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """CLI tests point structlog at the runner's stream, closed after them: undo that."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")
