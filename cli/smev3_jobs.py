@@ -489,6 +489,7 @@ class FeedbackReport:
     duplicates: int = 0
     stray: int = 0
     waiting: int = 0
+    ack_failures: int = 0
 
 
 async def collect_feedback(
@@ -507,7 +508,13 @@ async def collect_feedback(
     deadline = loop.time() + budget_seconds
     try:
         while True:
-            answer = await connector.next_movement_answer()
+            try:
+                answer = await connector.next_movement_answer()
+            except SmevError as exc:
+                if not exc.retryable or loop.time() >= deadline:
+                    raise
+                await asyncio.sleep(poll_interval)
+                continue
             if answer is None:
                 waiting = outbox.items(
                     engine,
@@ -535,7 +542,11 @@ async def collect_feedback(
                     _store_answer(conn, runs, options, item, answer.result, answer.refusal, report)
                 else:
                     report.duplicates += 1
-            await connector.ack(received)
+            try:
+                await connector.ack(received)
+            except SmevError:
+                # Stored already: the answer comes again and is then only acknowledged.
+                report.ack_failures += 1
     finally:
         runs.finish()
     return report

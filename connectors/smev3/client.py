@@ -215,12 +215,15 @@ class SmevClient:
         signer: Signer | None = None,
         audit: AuditHook | None = None,
         http: httpx.AsyncClient | None = None,
+        schema_dir: Path = SCHEMAS,
     ) -> None:
         self.settings = settings
         self.signer: Signer = signer or NoSigner()
         self.types = f"{BASE}/types/{settings.version}"
         self.basic = f"{BASE}/types/basic/{settings.version}"
-        wsdl = SCHEMAS / settings.version / f"smev-message-exchange-service-{settings.version}.wsdl"
+        wsdl = (
+            schema_dir / settings.version / f"smev-message-exchange-service-{settings.version}.wsdl"
+        )
         if not wsdl.exists():
             raise SmevError(f"нет схем СМЭВ версии {settings.version}")
         self._http = http or httpx.AsyncClient(timeout=settings.timeout, trust_env=False)
