@@ -44,6 +44,8 @@ from connectors.netschool import wire
 from connectors.netschool.pull import InstitutionPull, JournalEntry
 
 HOMEWORK_TYPE = "домашнее задание"
+UNTYPED = "не указан"
+"""The type a server shows for a mark given without a kind of work: no kind, for the policies."""
 
 STRUCTURE_KINDS = (
     "institution",
@@ -254,7 +256,9 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             for teacher in sg.teacherIds
         )
     records.extend(
-        WorkKind(source=source.ref(t.id), name=t.name, short_name=t.abbr or "") for t in pull.types
+        WorkKind(source=source.ref(t.id), name=t.name, short_name=t.abbr or "")
+        for t in pull.types
+        if t.name.strip().lower() != UNTYPED
     )
     return records
 
@@ -309,7 +313,10 @@ def map_journal_entries(
                 continue
             seen_assignments.add(assignment.id)
             type_name = type_names.get(assignment.typeId)
-            if (type_name or "").strip().lower() == HOMEWORK_TYPE:
+            untyped = (type_name or "").strip().lower() == UNTYPED
+            if (
+                type_name or ""
+            ).strip().lower() == HOMEWORK_TYPE and assignment.assignmentName.strip():
                 records.append(
                     Homework(
                         source=source.ref(assignment.id),
@@ -334,8 +341,8 @@ def map_journal_entries(
                         value=value,
                         scale=scale,
                         numeric=numeric,
-                        work_kind_id=str(assignment.typeId),
-                        work_kind_name=type_name,
+                        work_kind_id=None if untyped else str(assignment.typeId),
+                        work_kind_name=None if untyped else type_name,
                         weight=assignment.weight,
                         comment=result.comment or None,
                         teacher_id=teacher_id,

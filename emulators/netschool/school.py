@@ -256,7 +256,7 @@ class _Builder:
         return School(
             moment=st.moment,
             tz=self.tz,
-            id=ns_id("institution", inst_sid),
+            id=school_id(self.world, inst_sid),
             name=str(inst.get("name", "")),
             short_name=str(inst.get("short_name") or inst.get("name", "")),
             year=year_out,
@@ -423,7 +423,7 @@ class _Builder:
             if cm_id is None:
                 continue
             cm = meetings[cm_id]
-            a = Assignment(
+            homework = Assignment(
                 id=ns_id("homework", sid),
                 class_meeting_id=cm_id,
                 type_id=homework_type,
@@ -432,8 +432,8 @@ class _Builder:
                 due_date=as_date(row["due_date"]) if row.get("due_date") else cm.date,
                 is_homework=True,
             )
-            assignments[a.id] = a
-            cm.assignments.append(a)
+            assignments[homework.id] = homework
+            cm.assignments.append(homework)
         work_weights = {
             ns_id("work_kind", sid): row.get("weight") for sid, row in st.kind("work_kind").items()
         }
@@ -445,29 +445,47 @@ class _Builder:
             cm = meetings[cm_id]
             wk = row.get("work_kind_id")
             type_id = ns_id("work_kind", str(wk)) if wk else untyped
-            task = row.get("task_id")
-            key = f"task:{task}" if task else f"{row['lesson_id']}/{wk}"
-            a_id = ns_id("assignment", key)
+            weight = row.get("weight")
+            if weight is None:
+                weight = work_weights.get(type_id)
             student = ns_id("person", str(row["student_id"]))
-            if a_id in assignments and student in assignments[a_id].results:
-                a_id = ns_id("assignment", f"{key}/{sid}")
-            found = assignments.get(a_id)
-            if found is not None:
-                a = found
-            else:
-                weight = row.get("weight")
-                if weight is None:
-                    weight = work_weights.get(type_id)
-                a = Assignment(
-                    id=a_id,
-                    class_meeting_id=cm_id,
-                    type_id=type_id,
-                    name=str(types.get(type_id, {}).get("name", "")),
-                    weight=weight,
-                    due_date=cm.date,
+            task = row.get("task_id")
+            a = None
+            if type_id == homework_type and not task:
+                # A mark for homework goes on the lesson's homework assignment, as on the platform.
+                a = next(
+                    (
+                        h
+                        for h in cm.assignments
+                        if h.is_homework and student not in h.results and h.weight in (None, weight)
+                    ),
+                    None,
                 )
-                assignments[a_id] = a
-                cm.assignments.append(a)
+                if a is not None:
+                    a.weight = weight
+            if a is None:
+                key = f"task:{task}" if task else f"{row['lesson_id']}/{wk}"
+                a_id = ns_id("assignment", key)
+                found = assignments.get(a_id)
+                if found is not None and (student in found.results or found.weight != weight):
+                    a_id = ns_id("assignment", f"{key}/{sid}")
+                    found = assignments.get(a_id)
+                if found is not None:
+                    a = found
+                else:
+                    # Without homework to hang it on, a homework mark sits on an untitled
+                    # assignment of the homework type (no text, so it is no homework).
+                    untitled = type_id == homework_type
+                    a = Assignment(
+                        id=a_id,
+                        class_meeting_id=cm_id,
+                        type_id=type_id,
+                        name="" if untitled else str(types.get(type_id, {}).get("name", "")),
+                        weight=weight,
+                        due_date=cm.date,
+                    )
+                    assignments[a_id] = a
+                    cm.assignments.append(a)
             entered = as_moment(row.get("entered_at")) or as_moment(row.get("created_at"))
             a.results[student] = {
                 "mark": row["value"],
@@ -483,6 +501,14 @@ class _Builder:
                 continue
             meetings[cm_id].attendance[ns_id("person", str(row["student_id"]))] = str(row["code"])
         return meetings, dict(by_sg), assignments
+
+
+def school_id(world: World, institution_sid: str) -> int:
+    """The school's login id (``scid``): the generator's ``platform.school_id`` when it sets one."""
+    platform = world.meta.get("platform")
+    if isinstance(platform, dict) and platform.get("school_id") is not None:
+        return int(platform["school_id"])
+    return ns_id("institution", institution_sid)
 
 
 def sg_key(group_sid: str, subject_sid: str, subgroup_sid: str | None) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from emulators.netschool.ids import ns_id
-from emulators.netschool.school import sg_key
+from emulators.netschool.school import STAFF_ROLES, sg_key
 from emulators.scenario.world import World
 from local_store.history import records_as_of
 
@@ -81,7 +81,11 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
         out["holiday"][
             (str(ns_id("holiday", sid)), r["name"], _d(r["starts_on"]), _d(r["ends_on"]))
         ] += 1
+    listed = {str(r["student_id"]) for r in st.kind("enrolment").values()}
     for sid, r in st.kind("person").items():
+        roles = set(r.get("roles") or ())
+        if not (roles & STAFF_ROLES or ("student" in roles and sid in listed)):
+            continue  # parents are not on the staff journal surface
         out["person"][(_p(sid), r["last_name"], r["first_name"], r.get("middle_name") or "")] += 1
     for sid, r in st.kind("subgroup").items():
         out["subgroup"][
@@ -133,7 +137,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
                 str(ns_id("homework", sid)),
                 str(ns_id("lesson", r["lesson_id"])),
                 r["text"],
-                _d(r["due_date"]),
+                _d(r.get("due_date") or lessons[r["lesson_id"]]["date"]),
             )
         ] += 1
     for r in st.kind("mark").values():
@@ -146,7 +150,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             (
                 _p(r["student_id"]),
                 str(ns_id("lesson", r["lesson_id"])),
-                str(ns_id("work_kind", r["work_kind_id"])),
+                str(ns_id("work_kind", r["work_kind_id"])) if r.get("work_kind_id") else None,
                 str(r["value"]),
                 r.get("comment"),
                 _m(r.get("entered_at") or r.get("created_at")),

@@ -1,0 +1,66 @@
+"""The generated talmenka school (``sverka scenario generate``) through the emulator and the connector."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine
+
+from cli.sync_netschool import NetSchoolConfig, sync_netschool
+from connectors.netschool.client import ClientSettings
+from emulators.netschool.server import start_emulator
+from emulators.scenario.generate import generate
+from emulators.scenario.world import World
+from local_store.runs import RunStatus
+from tests.netschool.expect import KINDS, diff, expected, stored
+
+KEY_LEN = {"mark": 3, "absence": 1}
+
+
+@pytest.fixture(scope="module")
+def talmenka() -> tuple[World, dict[str, object]]:
+    data = generate("talmenka", 60, 3, 5)
+    return World.from_dict(data), data
+
+
+def test_generated_school_pulls_exactly_and_records_changes(
+    engine: Engine, talmenka: tuple[World, dict[str, object]]
+) -> None:
+    world, data = talmenka
+    platform = data["platform"]
+    assert isinstance(platform, dict)
+    deputy = next(a for a in world.accounts if a["role"] == "deputy")
+    start = dt.datetime.fromisoformat(str(data["starts_at"]))
+    first_at = start + dt.timedelta(days=8, hours=15)
+    second_at = first_at + dt.timedelta(days=3)
+    with start_emulator(world, as_of=first_at) as emu:
+        config = NetSchoolConfig(
+            base_url=emu.url,
+            deployment=str(platform["deployment"]),
+            school_id=int(deputy["school_id"]),
+            login=str(deputy["login"]),
+            timezone=world.timezone,
+            profile_id="talmenka",
+            client=ClientSettings(backoff_initial=0.01, backoff_max=0.05),
+        )
+        first = sync_netschool(engine, config, str(deputy["password"]), full=True)
+        assert first.status is RunStatus.SUCCEEDED, first.error
+        want = expected(world, first_at)
+        have = stored(engine)
+        for kind in KINDS:
+            assert have[kind] == want[kind], kind
+        assert sum(want["mark"].values()) > 500
+        emu.set_clock(second_at)
+        second = sync_netschool(engine, config, str(deputy["password"]), full=True)
+    assert second.status is RunStatus.SUCCEEDED and second.counts is not None
+    after = expected(world, second_at)
+    counts = second.counts.as_dict()
+    for kind in ("lesson", "homework", "mark", "absence"):
+        added, changed, removed = diff(want[kind], after[kind], KEY_LEN.get(kind, 1))
+        got = counts.get(kind, {"added": 0, "changed": 0, "removed": 0})
+        assert (got["added"], got["changed"], got["removed"]) == (added, changed, removed), kind
+    assert counts["lesson"]["changed"] > 0 and counts["mark"]["added"] > 0
+    have = stored(engine)
+    for kind in KINDS:
+        assert have[kind] == after[kind], kind
