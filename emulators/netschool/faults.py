@@ -57,7 +57,7 @@ class Faults:
 
 
 class FaultInjector:
-    """ASGI middleware: applies the knobs to ``/webapi`` and ``/api`` requests."""
+    """ASGI middleware: applies the knobs to ``/webapi``, ``/api`` and ``/asp`` requests."""
 
     def __init__(self, app: ASGIApp, faults: Faults) -> None:
         self.app = app
@@ -72,7 +72,7 @@ class FaultInjector:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path.startswith("/webapi") or path.startswith("/api")):
+        if not path.startswith(("/webapi", "/api", "/asp")):
             await self.app(scope, receive, send)
             return
         f = self.faults
