@@ -1144,7 +1144,7 @@ def _journal(ctx: Context) -> None:
             students_by_group[g].append(s)
     pending_hw: dict[str, Row] = {}
     mark_counts: dict[tuple[str, str], int] = defaultdict(int)
-    lecture_rate = 0.75 if college else 0.28
+    lecture_rate = 0.9 if college else 0.3
     published: dict[dt.date, str] = {}
     for key in sorted(by_group_day, key=lambda k: (k[1], int(k[0][1:]))):
         group_id, day = key
@@ -1204,7 +1204,7 @@ def _journal(ctx: Context) -> None:
             if group.grade == 1:
                 rate = 0.0
             elif item_kind in WORK_KIND_BY_PLAN:
-                rate = 0.97
+                rate = 1.3
             else:
                 rate = lecture_rate
             for s in roster:
@@ -1232,6 +1232,7 @@ def _journal(ctx: Context) -> None:
                         continue
                 if rate == 0.0 or rng.random() >= rate:
                     continue
+                extra = rate > 1.0 and rng.random() < rate - 1.0
                 limit = ctx.mark_limits.get((s.id, a.id))
                 if limit is not None:
                     if mark_counts[(s.id, a.id)] >= limit:
@@ -1265,6 +1266,17 @@ def _journal(ctx: Context) -> None:
                 ]
                 marks.append(mrow)
                 ctx.marks_by_lesson[lid].append(mrow)
+                if extra and limit is None:
+                    # an oral answer besides the practical work: a second mark that pair
+                    value = int(s.ability + rng.random() * 1.8 - 0.9 + 0.5)
+                    value = 2 if value < 2 else 5 if value > 5 else value
+                    second = list(mrow)
+                    second[0] = ctx.b.next_id("m")
+                    second[1] = ctx.stamp(day, min(at_s + 240, evening))
+                    second[7], second[9] = str(value), float(value)
+                    second[10], second[11] = "wk-answer", _WEIGHTS["wk-answer"]
+                    marks.append(second)
+                    ctx.marks_by_lesson[lid].append(second)
     _absence_reasons(ctx)
 
 
