@@ -89,7 +89,9 @@ entity = Table(
     Column("scope", String(300), nullable=False),
     Column("first_seen_run_id", Integer, ForeignKey("sync_run.id"), nullable=False),
     Column("removed_run_id", Integer, ForeignKey("sync_run.id"), nullable=True),
-    UniqueConstraint("kind", "platform", "deployment", "external_id", name="uq_entity_key"),
+    # The most selective column leads, so key lookups by external id use the
+    # index even before PostgreSQL has statistics for a freshly filled table.
+    UniqueConstraint("external_id", "deployment", "platform", "kind", name="uq_entity_key"),
     Index("ix_entity_scope", "kind", "scope"),
 )
 

@@ -61,7 +61,7 @@ def upgrade() -> None:
             ["removed_run_id"], ["sync_run.id"], name=op.f("fk_entity_removed_run_id_sync_run")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_entity")),
-        sa.UniqueConstraint("kind", "platform", "deployment", "external_id", name="uq_entity_key"),
+        sa.UniqueConstraint("external_id", "deployment", "platform", "kind", name="uq_entity_key"),
     )
     with op.batch_alter_table("entity", schema=None) as batch_op:
         batch_op.create_index("ix_entity_scope", ["kind", "scope"], unique=False)
