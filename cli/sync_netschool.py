@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -215,8 +216,22 @@ def sync_netschool(
         return SyncOutcome(
             run_id, RunStatus.FAILED, None, requests, observed or dt.datetime.now(dt.UTC), str(exc)
         )
-    snapshots = snapshots_of(pulled, source)
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
+    try:
+        snapshots = snapshots_of(pulled, source)
+    except (ValueError, ValidationError) as exc:
+        # Data the canonical model refuses: record the failure, write nothing.
+        message = f"данные сервера не удалось перевести в общую модель: {str(exc).splitlines()[0]}"
+        run_id = start_run(
+            engine,
+            "netschool",
+            deployment=config.deployment,
+            scope=scope,
+            job=job,
+            observed_at=observed_at,
+        )
+        finish_run(engine, run_id, RunStatus.FAILED, error=message)
+        return SyncOutcome(run_id, RunStatus.FAILED, None, pulled.requests, observed_at, message)
     run_id = start_run(
         engine,
         "netschool",
