@@ -91,7 +91,8 @@ class Deadlines:
     def after_outage(self, outage_end: dt.datetime) -> dt.datetime:
         days = AFTER_OUTAGE_WORKING_DAYS[self.profile.id]
         local_end = outage_end.astimezone(self.zone).date()
-        return self.end_of(self.calendar.add_working_days(local_end, days))
+        # the daily entry limit (mazanka 20:00) still holds on the day entries are due
+        return self.at(self.calendar.add_working_days(local_end, days), self.same_day_limit())
 
     def movement(self, order_date: dt.date) -> dt.datetime:
         days = MOVEMENT_WORKING_DAYS[self.profile.id]

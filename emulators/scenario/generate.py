@@ -1555,7 +1555,7 @@ def _external_records(ctx: Context, people: People) -> None:
     work_days = [d for d in days if ctx.cal.is_working_day(d)] or days
     chosen = rng.sample(
         sorted(ctx.students, key=lambda s: int(s[1:])),
-        k=min(len(ctx.students), max(5, len(ctx.students) // 60)),
+        k=min(len(ctx.students), max(8, len(ctx.students) // 60)),
     )
     for sid in chosen:
         info = ctx.students[sid]

@@ -294,6 +294,7 @@ def staff_card(ctx: Context) -> None:
             sex=name.sex,
             position="Преподаватель",
             employed_from=start.isoformat(),
+            login=_people(ctx).login(name),
         )
         ctx.staff["teacher"].append(pid)
         label = window_label(ctx, start, deadline.date())

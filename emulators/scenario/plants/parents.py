@@ -70,26 +70,33 @@ def own_child_only(ctx: Context) -> None:
     # a second one: a parent asks about another family's child
     qi = ctx.table("epgu_request").index
     person = ctx.table("person")
-    if len(ctx.epgu_rows) >= 4:
-        row = ctx.epgu_rows[3]
-        others = sorted(ctx.students, key=lambda s: int(s[1:]))
-        victim = others[len(others) // 2]
+    others = sorted(ctx.students, key=lambda s: int(s[1:]))
+    planted = 0
+    for row in ctx.epgu_rows[3:]:
+        if planted >= 2:
+            break
+        victim = others[(len(others) // 2 + planted * 7) % len(others)]
         child = person.by_id[victim]
-        if row[qi["child_snils"]] != person.get(child, "snils"):
-            row[qi["child_last_name"]] = person.get(child, "last_name")
-            row[qi["child_first_name"]] = person.get(child, "first_name")
-            row[qi["child_middle_name"]] = person.get(child, "middle_name")
-            row[qi["child_birth_date"]] = person.get(child, "birth_date")
-            row[qi["child_snils"]] = person.get(child, "snils")
-            case(
-                ctx,
-                "epgu.own_child_only",
-                "epgu_request",
-                row[0],
-                "parent asks about another family's child",
-                condition="заявитель — родитель другого ребёнка",
-                child_id=victim,
-            )
+        if row[qi["child_snils"]] == person.get(child, "snils") or not person.get(child, "snils"):
+            continue
+        own = {person.get(person.by_id[p], "snils") for p in ctx.students[victim].parents}
+        if row[qi["applicant_snils"]] in own:
+            continue  # a sibling: the applicant is this child's parent too
+        row[qi["child_last_name"]] = person.get(child, "last_name")
+        row[qi["child_first_name"]] = person.get(child, "first_name")
+        row[qi["child_middle_name"]] = person.get(child, "middle_name")
+        row[qi["child_birth_date"]] = person.get(child, "birth_date")
+        row[qi["child_snils"]] = person.get(child, "snils")
+        planted += 1
+        case(
+            ctx,
+            "epgu.own_child_only",
+            "epgu_request",
+            row[0],
+            "parent asks about another family's child",
+            condition="заявитель — родитель другого ребёнка",
+            child_id=victim,
+        )
 
 
 @planter("diary.opt_out.paper_report")
