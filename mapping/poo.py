@@ -356,8 +356,8 @@ def _orders(ctx: MapContext, card: StudentCard, warnings: list[str]) -> list[Rec
                 number=decree.number or "",
                 order_date=order_date,
                 effective_date=effective,
-                from_group_id=None if movement is MovementKind.ENROLMENT else (
-                    previous_group if opens else group
+                from_group_id=(
+                    previous_group if movement is MovementKind.TRANSFER else None if opens else group
                 ),
                 to_group_id=group if opens else None,
                 reason=decree.reason,
@@ -414,6 +414,7 @@ class StudentIndex:
         self._by_group: dict[int, dict[str, list[tuple[int, set[dt.date]]]]] = defaultdict(
             lambda: defaultdict(list)
         )
+        self._anywhere: dict[str, list[int]] = defaultdict(list)
         for summary in structure.students:
             card = structure.cards.get(summary.id)
             groups: dict[int, set[dt.date]] = defaultdict(set)
@@ -423,12 +424,18 @@ class StudentIndex:
                 if decree.studentGroup and decree.effectiveDate:
                     groups[decree.studentGroup.id].add(decree.effectiveDate.date())
             key = name_key(summary.lastName, summary.firstName, summary.middleName or "")
+            self._anywhere[key].append(summary.id)
             for group_id, starts in groups.items():
                 self._by_group[group_id][key].append((summary.id, starts))
 
     def find(self, group_id: int, student: GbStudent) -> int | None:
         key = name_key(student.lastName, student.firstName, student.middleName or "")
         candidates = self._by_group.get(group_id, {}).get(key, [])
+        if not candidates:
+            # Not in the group by any order yet (studies before the order is entered):
+            # a name unique in the whole college still identifies the student.
+            anywhere = self._anywhere.get(key, [])
+            return anywhere[0] if len(anywhere) == 1 else None
         if len(candidates) == 1:
             return candidates[0][0]
         start = _date(student.startDate)

@@ -353,7 +353,7 @@ def gradebook_subject(
     version: str = "2025",
 ) -> Json:
     start, end = _period_dates(period)
-    members = s.members(group_id, start, end)
+    members = _gradebook_members(s, group_id, subject_id, start, end)
     local = {
         sid: s.ids.gradebook_student(gradebook_id, s.ids.of("person", sid)) for sid, _ in members
     }
@@ -413,6 +413,41 @@ def gradebook_subject(
         "remarks": [],
         "teacher": s.employee_short_name(s.teacher_of(group_id, subject_id)),
     }
+
+
+def _gradebook_members(
+    s: PooState, group_id: str, subject_id: str, start: dt.date, end: dt.date
+) -> list[tuple[str, Episode]]:
+    """The group's students in the term, plus anyone the teacher marked there without an order.
+
+    A student who studies before the enrolment order is entered still gets
+    marks in the journal (ours: the platform lists them from the first marked
+    lesson); hiding them would hide exactly what the regulation checks.
+    """
+    members = s.members(group_id, start, end)
+    known = {sid for sid, _ in members}
+    first_seen: dict[str, dt.date] = {}
+    for lesson in s.lessons_by_group_subject.get((group_id, subject_id), []):
+        day = parse_value_date(lesson["date"])
+        if not start <= day <= end:
+            continue
+        lesson_id = str(lesson["id"])
+        marked = {str(m["student_id"]) for m in s.marks_by_lesson.get(lesson_id, [])}
+        marked |= set(s.absence_by_lesson.get(lesson_id, {}))
+        for sid in marked - known:
+            if sid in s.students and (sid not in first_seen or day < first_seen[sid]):
+                first_seen[sid] = day
+    if not first_seen:
+        return members
+    extra = [(sid, Episode(group_id, day, None, "studying")) for sid, day in first_seen.items()]
+    return sorted(
+        members + extra,
+        key=lambda kv: (
+            str(s.students[kv[0]].get("last_name", "")),
+            str(s.students[kv[0]].get("first_name", "")),
+            str(s.students[kv[0]].get("middle_name") or ""),
+        ),
+    )
 
 
 def _number(value: Any) -> int | float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -33,13 +34,55 @@ def _time(value: Any) -> dt.time | None:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
 
 
+LESSON_TYPES = {
+    "lecture", "practice", "laboratory", "self", "lesson", "consultation", "seminar", "excursion",
+    "examination", "composition", "business_game", "practical_training", "sport_standarts",
+    "practical_work",
+}  # fmt: skip
+"""The vendor's lesson types in snake case; other kinds of work («control») show as «lesson»."""
+
+
 def _snake(value: str | None) -> str:
-    return {"practical": "practice", None: "lesson", "": "lesson"}.get(value, value or "lesson")
+    value = {"practical": "practice", "exam": "examination", "lab": "laboratory"}.get(
+        value or "", value
+    )
+    return value if value in LESSON_TYPES else "lesson"
+
+
+MARK_VALUES = {"1", "2", "3", "4", "5", "зч", "нз"}
+"""What ПОО's mark words can carry; «н/а» and the like have no word and are not shown.
+
+Marks and absences of a person the platform does not hold yet (the scenario
+lets a student attend before the card exists) cannot be shown either.
+"""
 
 
 def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
     ids = Ids(world)
     s = world.state_as_of(moment, platform="poo")
+    today = moment.astimezone(ZoneInfo(world.timezone)).date()
+    this_week = today - dt.timedelta(days=today.weekday())
+    work_kinds = {k: r["name"] for k, r in s.kind("work_kind").items()}
+    semesters = {k: r for k, r in s.kind("period").items() if r["period_kind"] != "year"}
+
+    def pulled_week(day: Any) -> bool:
+        date = _date(day)
+        assert date is not None
+        return date - dt.timedelta(days=date.weekday()) <= this_week
+
+    def kind_name(mark: dict[str, Any]) -> str:
+        return str(
+            mark.get("work_kind_name")
+            or work_kinds.get(str(mark.get("work_kind_id") or ""))
+            or "Работа на занятии"
+        )
+
+    def period_key(period_id: str) -> str:
+        period = semesters[period_id]
+        start = _date(period["starts_on"])
+        assert start is not None
+        year = start.year if start.month >= 8 else start.year - 1
+        return f"{year}-Semester-{period['number']}"
 
     def person(pid: Any) -> str:
         return f"student:{ids.of('person', pid)}"
@@ -66,34 +109,40 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
             f"employee:{ids.of('person', r.get('teacher_id') or teacher_of[(r['group_id'], r['subject_id'])])}",
         )
         for lid, r in s.kind("lesson").items()
+        if pulled_week(r["date"])
     }
-    lesson_ids = set(s.kind("lesson"))
+    lesson_ids = {lid for lid, r in s.kind("lesson").items() if pulled_week(r["date"])}
     marks = Counter(
         (
             person(r["student_id"]),
             ref("lesson", r["lesson_id"]),
             str(r["value"]),
-            r.get("work_kind_name"),
+            kind_name(r),
         )
         for r in s.kind("mark").values()
-        if not r.get("final_kind") and r.get("lesson_id") in lesson_ids
+        if not r.get("final_kind")
+        and r.get("lesson_id") in lesson_ids
+        and str(r["value"]) in MARK_VALUES
+        and r["student_id"] in s.kind("person")
     )
     finals = {
         (
             person(r["student_id"]),
             ref("subject", r["subject_id"]),
             str(r["value"]),
-            "2026-Semester-" + str(s.kind("period")[r["period_id"]]["number"]),
+            period_key(r["period_id"]),
         )
         for r in s.kind("mark").values()
         if r.get("final_kind")
+        and r.get("period_id") in semesters
+        and str(r["value"]) in MARK_VALUES
     }
     absences = {
         (ref("lesson", r["lesson_id"]), person(r["student_id"])): (
             "УП" if r["code"] == "ОСВ" else r["code"]
         )
         for r in s.kind("absence").values()
-        if r.get("lesson_id") in lesson_ids
+        if r.get("lesson_id") in lesson_ids and r["student_id"] in s.kind("person")
     }
     homework = Counter(
         (ref("lesson", r["lesson_id"]), r["text"])

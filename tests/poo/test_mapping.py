@@ -137,3 +137,17 @@ def test_marks_bare_word_or_object_and_namesakes_by_start_date() -> None:
     assert homework.text == "§ 1\nзадачи 1–3"
     (absence,) = [r for _, r in mapped.dated if r.kind == "absence"]
     assert absence.code is AbsenceCode.B  # type: ignore[attr-defined]
+
+
+def test_student_outside_the_group_by_orders_is_found_by_a_unique_name() -> None:
+    """Studies before the enrolment order is entered: no decree into the group yet."""
+    newcomer = _card(3, "Яковлева", "Ника", 99, "2026-09-01")
+    structure = _structure([newcomer])
+    index = StudentIndex(structure)
+    from connectors.poo.wire import GbStudent
+
+    found = index.find(10, GbStudent(id=700, lastName="Яковлева", firstName="Ника"))
+    assert found == 3
+    twin = _card(4, "Яковлева", "Ника", 98, "2026-09-01")
+    ambiguous = StudentIndex(_structure([newcomer, twin]))
+    assert ambiguous.find(10, GbStudent(id=700, lastName="Яковлева", firstName="Ника")) is None
