@@ -71,11 +71,12 @@ async def test_order_without_student_card_is_skipped_not_lost(
     engine: Engine, smev: Running, world: World
 ) -> None:
     seed_journal(engine, world)
+    import datetime as dt
+
     from canonical.base import Platform, SourceRef
     from canonical.contingent import MovementKind, MovementOrder
     from local_store.ingest import Snapshot, ingest
     from local_store.runs import start_run
-    import datetime as dt
 
     orphan = MovementOrder(
         source=SourceRef(

@@ -246,7 +246,7 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
     for i in range(extra_orders):
         orders.append(
             [
-                "mx%d" % i,
+                f"mx{i}",
                 "2026-10-10T09:00:00+07:00",
                 "s1",
                 "transfer",

@@ -1,0 +1,143 @@
+"""SIGKILL the delivering process at random points; after a restart every event arrives once.
+
+Each trial: a fresh store (a copy of one seeded SQLite file) and a fresh
+emulator; the push runs as a separate process, killed with SIGKILL when the
+registry has received a random number of events (plus a random delay, so
+kills also land between sending and storing, during feedback, before Ack);
+a second process then finishes the job.  The registry bot counts every
+delivery of every RecordId.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from emulators.smev3.app import build, create_app, running
+from emulators.smev3.broker import BrokerConfig
+from local_store import outbox
+from local_store.engine import make_engine, migrate
+from local_store.history import records_as_of
+from tests.smev3.conftest import Running, seed_journal
+from tests.smev3.worlds import NOW, ORG, small_world
+
+ROOT = Path(__file__).resolve().parents[2]
+TRIALS = int(os.environ.get("SVERKA_KILL_TRIALS", "20"))
+EXTRA_ORDERS = 5
+EVENTS = 5 + EXTRA_ORDERS
+
+
+def _template(tmp_path: Path) -> Path:
+    path = tmp_path / "template.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    seed_journal(engine, small_world(EXTRA_ORDERS))
+    with engine.connect() as conn:
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
+    return path
+
+
+class Zygote:
+    """The warm parent of the delivering processes (``tests.smev3.push_worker``)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.smev3.push_worker"],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def start(self, db: Path, url: str) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"sqlite:///{db} {url} {ORG}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline().split()
+        assert line[0] == "started", line
+        return int(line[1])
+
+    def wait(self, pid: int) -> int:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().split()
+        assert line[:2] == ["exit", str(pid)], line
+        return int(line[2])
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _receipts(smev: Running) -> dict[str, int]:
+    return smev.control("GET", "registry")["receipts"]  # type: ignore[no-any-return]
+
+
+def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> None:
+    rng = random.Random(20261123)
+    template = _template(tmp_path)
+    kills_during_work = 0
+    started = time.monotonic()
+    zygote = Zygote()
+    try:
+        for trial in range(TRIALS):
+            db = tmp_path / f"trial{trial}.sqlite"
+            shutil.copy(template, db)
+            emulator = build(
+                small_world(EXTRA_ORDERS),
+                as_of=NOW,
+                org_code=ORG,
+                config=BrokerConfig(signature="mock"),
+            )
+            with running(create_app(emulator)) as url:
+                smev = Running(emulator, url)
+                target = rng.randrange(0, EVENTS)
+                delay = rng.uniform(0.0, 0.15)
+                pid = zygote.start(db, smev.smev)
+                deadline = time.monotonic() + 60
+                while _alive(pid) and time.monotonic() < deadline:
+                    if sum(_receipts(smev).values()) >= target:
+                        time.sleep(delay)
+                        break
+                    time.sleep(0.005)
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+                    kills_during_work += 1
+                first_code = zygote.wait(pid)
+                assert first_code in (0, -signal.SIGKILL), (
+                    f"trial {trial}: worker failed ({first_code})"
+                )
+
+                second = zygote.start(db, smev.smev)
+                assert zygote.wait(second) == 0, f"trial {trial}: restarted worker failed"
+
+                receipts = _receipts(smev)
+                assert len(receipts) == EVENTS, f"trial {trial}: lost events {receipts}"
+                assert set(receipts.values()) == {1}, f"trial {trial}: sent twice {receipts}"
+                engine = make_engine(f"sqlite:///{db}")
+                items = outbox.items(engine)
+                assert len(items) == EVENTS
+                assert {i.status for i in items} == {outbox.OutboxStatus.ANSWERED}, f"trial {trial}"
+                assert len(records_as_of(engine, "registry_feedback")) == EVENTS
+                engine.dispose()
+    finally:
+        zygote.close()
+    assert kills_during_work >= TRIALS // 2, "most kills must land while the job is working"
+    assert time.monotonic() - started < 150
