@@ -51,7 +51,10 @@ class WorkCalendar:
 
     @cached_property
     def _ru(self) -> holidays.HolidayBase:
-        return holidays.RU(years=list(self.years), language="ru")
+        found: holidays.HolidayBase = holidays.country_holidays(
+            "RU", years=list(self.years), language="ru"
+        )
+        return found
 
     @cached_property
     def days_off(self) -> dict[dt.date, str]:

@@ -1010,9 +1010,10 @@ def _movements(ctx: Context, people: People) -> None:
             ctx.orders.append(row)
             ctx.order_edits[row[0]] = ctx.b.edits[first_edit:]
             continue
-        sid = next((s for s in candidates if s not in used), None)
-        if sid is None:
+        free = next((s for s in candidates if s not in used), None)
+        if free is None:
             break
+        sid = free
         used.add(sid)
         info = ctx.students[sid]
         group_id = info.group_id

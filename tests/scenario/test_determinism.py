@@ -26,8 +26,9 @@ def test_other_seed_other_world() -> None:
     one = build("mazanka", 80, 3, 1).scenario
     two = build("mazanka", 80, 3, 2).scenario
     assert to_bytes(one) != to_bytes(two)
-    names = lambda s: [r[2] for r in s["tables"]["person"]["rows"]]  # noqa: E731
-    assert names(one) != names(two)
+    assert [r[2] for r in one["tables"]["person"]["rows"]] != [
+        r[2] for r in two["tables"]["person"]["rows"]
+    ]
 
 
 def test_truth_path_beside_the_scenario() -> None:

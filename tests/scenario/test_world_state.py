@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from canonical.base import Platform
-from emulators.scenario.world import World, parse_moment
+from emulators.scenario.world import World, WorldState, parse_moment
 from tests.scenario.conftest import generated
 
 SECOND = dt.timedelta(seconds=1)
+
+
+def _get(state: WorldState, kind: str, record_id: str) -> dict[str, Any]:
+    found = state.get(kind, record_id)
+    assert found is not None, (kind, record_id)
+    return found
 
 
 def _world(profile: str = "tpt") -> World:
@@ -24,7 +31,7 @@ def test_a_late_mark_appears_exactly_when_it_was_made() -> None:
     after = world.state_as_of(made, kinds=["mark"])
     assert late["entity_id"] not in before.kind("mark")
     assert late["entity_id"] in after.kind("mark")
-    assert after.get("mark", late["entity_id"])["created_at"] == made
+    assert _get(after, "mark", late["entity_id"])["created_at"] == made
 
 
 def test_topic_arrives_with_its_edit_and_corrections_apply_in_order() -> None:
@@ -33,10 +40,9 @@ def test_topic_arrives_with_its_edit_and_corrections_apply_in_order() -> None:
     lesson_id, history = next((k[1], v) for k, v in edits.items() if k[0] == "lesson")
     at, name, value = history[0]
     assert name == "topic"
-    assert (
-        world.state_as_of(at - SECOND, kinds=["lesson"]).get("lesson", lesson_id)["topic"] is None
-    )
-    assert world.state_as_of(at, kinds=["lesson"]).get("lesson", lesson_id)["topic"] == value
+    before = world.state_as_of(at - SECOND, kinds=["lesson"])
+    assert _get(before, "lesson", lesson_id)["topic"] is None
+    assert _get(world.state_as_of(at, kinds=["lesson"]), "lesson", lesson_id)["topic"] == value
     changed = next(
         (k[1], v) for k, v in edits.items() if k[0] == "mark" and any(n == "value" for _, n, _ in v)
     )
@@ -116,8 +122,8 @@ def test_registry_view_lags_the_order() -> None:
     assert lag["entity_id"] in journal.kind("movement_order")
     assert lag["entity_id"] not in registry.kind("movement_order")
     enrolment = lag["details"]["enrolment_id"]
-    assert journal.get("enrolment", enrolment)["status"] != "studying"
-    assert registry.get("enrolment", enrolment)["status"] == "studying"
+    assert _get(journal, "enrolment", enrolment)["status"] != "studying"
+    assert _get(registry, "enrolment", enrolment)["status"] == "studying"
 
 
 def test_every_kind_validates_as_canonical_records() -> None:
