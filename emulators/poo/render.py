@@ -333,8 +333,8 @@ class LessonRender:
         self.tasks.sort(key=lambda t: t["id"])
         day = parse_value_date(lesson["date"])
         self.absences: dict[str, str] = {}
-        for (student, absent_day), code in s.absence_by_day.items():
-            if absent_day == day and s.group_of_on(student, day) == str(lesson["group_id"]):
+        for student, code in s.absence_by_day.get(day, {}).items():
+            if s.group_of_on(student, day) == str(lesson["group_id"]):
                 self.absences[student] = code
         self.absences.update(s.absence_by_lesson.get(lesson_id, {}))
 

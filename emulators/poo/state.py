@@ -155,15 +155,15 @@ class PooState:
                 self.marks_by_lesson[str(mark["lesson_id"])].append(mark)
 
         self.absence_by_lesson: dict[str, dict[str, str]] = defaultdict(dict)
-        self.absence_by_day: dict[tuple[str, dt.date], str] = {}
+        self.absence_by_day: dict[dt.date, dict[str, str]] = defaultdict(dict)
+        """Day-long absences (no lesson): date → student → code."""
         for absence in sorted(k("absence").values(), key=_sort_key):
             student = str(absence["student_id"])
+            code = str(absence["code"])
             if absence.get("lesson_id"):
-                self.absence_by_lesson[str(absence["lesson_id"])][student] = str(absence["code"])
+                self.absence_by_lesson[str(absence["lesson_id"])][student] = code
             else:
-                self.absence_by_day[(student, parse_value_date(absence["date"]))] = str(
-                    absence["code"]
-                )
+                self.absence_by_day[parse_value_date(absence["date"])][student] = code
 
     # -- people --------------------------------------------------------------------------
 

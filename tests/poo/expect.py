@@ -144,6 +144,22 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
         for r in s.kind("absence").values()
         if r.get("lesson_id") in lesson_ids and r["student_id"] in s.kind("person")
     }
+    for r in s.kind("absence").values():
+        if r.get("lesson_id") or r["student_id"] not in s.kind("person"):
+            continue
+        day = _date(r["date"])
+        groups = {
+            e["group_id"]
+            for e in s.kind("enrolment").values()
+            if e["student_id"] == r["student_id"]
+            and _date(e["starts_on"]) <= day  # type: ignore[operator]
+            and (e.get("ends_on") is None or _date(e["ends_on"]) >= day)  # type: ignore[operator]
+        }
+        for lid in lesson_ids:
+            lesson = s.kind("lesson")[lid]
+            if lesson["group_id"] in groups and _date(lesson["date"]) == day:
+                key = (ref("lesson", lid), person(r["student_id"]))
+                absences.setdefault(key, "УП" if r["code"] == "ОСВ" else r["code"])
     homework = Counter(
         (ref("lesson", r["lesson_id"]), r["text"])
         for r in s.kind("homework").values()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from cli.sync_poo import run_poo_sync
 from emulators.poo import RunningEmulator
+from emulators.poo.ids import Ids
 from emulators.scenario.world import World
-from local_store.history import count_as_of, versions_of
+from local_store.history import count_as_of, records_as_of, versions_of
 from local_store.runs import RunStatus, get_run
-from local_store.schema import entity
+from local_store.schema import entity, run_scope
 from tests.poo.conftest import sync_config
 from tests.poo.expect import assert_same, expected, pulled
 from tests.poo.world_builder import D
@@ -63,8 +64,6 @@ async def test_pull_as_of_d_plus_3_records_exactly_the_changes(
 
     # The lesson whose topic was filled in late: two versions, the second first seen by run 2.
     (lesson_edit,) = [e for e in edits if e[0] == "lesson"]
-    from emulators.poo.ids import Ids
-
     lesson_pid = str(Ids(world).of("lesson", lesson_edit[1]))
     versions = versions_of(engine, "lesson", lesson_pid)
     assert [v["f_topic"] for v in versions] == [None, "Тема внесена задним числом"]
@@ -81,3 +80,47 @@ async def test_pull_as_of_d_plus_3_records_exactly_the_changes(
         ).all()
     assert len(removed) == 1
     assert len(versions_of(engine, "mark", removed[0][0])) == 1
+
+
+async def test_day_long_absence_shows_on_every_lesson_of_the_day(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    sick_day = [
+        a
+        for a in records_as_of(engine, "absence")
+        if a.date == dt.date(2026, 9, 4) and a.code.value == "Б"  # type: ignore[attr-defined]
+    ]
+    lessons = {a.lesson_id for a in sick_day}  # type: ignore[attr-defined]
+    assert len(lessons) >= 3, "one absence per lesson of the day, not one per day"
+
+
+async def test_incremental_pull_touches_only_the_window(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    first = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    emulator.emulator.set_clock(D3)
+    second = await run_poo_sync(engine, sync_config(emulator.url, lookback_days=0), as_of=D3)
+    with engine.connect() as conn:
+        scopes = {
+            row[0]
+            for row in conn.execute(
+                select(run_scope.c.scope).where(run_scope.c.run_id == second.run_id)
+            )
+        }
+        first_count = conn.execute(
+            select(func.count()).select_from(run_scope).where(run_scope.c.run_id == first.run_id)
+        ).scalar_one()
+    journal = sorted(s for s in scopes if ":journal:" in s)
+    assert journal and all(s.endswith("2026-09-07") for s in journal), journal
+    assert len(scopes) < first_count
+    # A lesson of the first week was not seen again, yet stays current.
+    early = [
+        r
+        for r in records_as_of(engine, "lesson")
+        if r.date < dt.date(2026, 9, 7)  # type: ignore[attr-defined]
+    ]
+    assert early
+    versions = versions_of(engine, "lesson", early[0].source.external_id)
+    assert versions[-1]["last_seen_run_id"] == first.run_id
+    assert versions[-1]["superseded_run_id"] is None

@@ -238,6 +238,10 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
                         t.add("absence", at(day, 20, 7), id=f"ab-{lid}-{st}", student_id=st,
                               lesson_id=lid, date=day.isoformat(), code=code,
                               valid={"УП": True, "Б": True, "НП": False}.get(code))  # fmt: skip
+    # A day-long sick leave (no lesson): the journal shows it on every lesson of that day.
+    sick = students["g1"][1]
+    t.add("absence", at(dt.date(2026, 9, 4), 9), id=f"ab-day-{sick}", student_id=sick,
+          lesson_id=None, date="2026-09-04", code="Б", valid=True)  # fmt: skip
     # Final marks of semester 1 (put in early for the test: the attestation view shows them).
     for gid, members_ in students.items():
         for st in members_[:2]:
