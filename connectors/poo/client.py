@@ -164,13 +164,23 @@ class PooClient:
             wait = self.pause - (time.monotonic() - self._last)
             if wait > 0:
                 await asyncio.sleep(wait)
+            started = time.monotonic()
             try:
                 self.requests += 1
-                return await self.http.request(method, path, **kwargs)
+                response = await self.http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
+                log.debug("poo.request_failed", method=method, path=path, error=type(exc).__name__)
                 raise from_transport(exc, self.deployment.base_url) from None
             finally:
                 self._last = time.monotonic()
+            log.debug(
+                "poo.request",
+                method=method,
+                path=path,
+                status=response.status_code,
+                ms=round((self._last - started) * 1000, 1),
+            )
+            return response
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

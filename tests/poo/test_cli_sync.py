@@ -130,3 +130,29 @@ async def test_forbidden_mid_pull_names_the_route_permission(
         with pytest.raises(MissingPermission) as caught:
             await pull_structure(client)
     assert "ViewGradebook" in str(caught.value) and "gradebook" in str(caught.value)
+
+
+def test_verbose_log_has_no_personal_data(
+    tmp_path: Path, emulator: RunningEmulator, world: object
+) -> None:
+    from emulators.scenario.world import World
+
+    assert isinstance(world, World)
+    db = tmp_path / "store.sqlite"
+    config = _config(tmp_path, emulator.url, ADMIN[0])
+    result = runner.invoke(
+        app,
+        ["--db", str(db), "-v", "--log-json", "sync", "poo", "--config", str(config),
+         "--whole-year", "--as-of", D.isoformat()],
+        env={PASSWORD_ENV: ADMIN[1]},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    log = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert '"event": "poo.request"' in log, "the verbose log is there"
+    people = world.tables["person"]
+    for row in people.dicts():
+        for field in ("snils", "document_number", "last_name"):
+            value = row.get(field)
+            if value:
+                assert str(value) not in log, f"{field} leaked into the log"
+    assert ADMIN[1] not in log
