@@ -89,6 +89,10 @@ class Malformed(PooError):
     """An answer that is not the JSON it should be."""
 
 
+class Unexpected(PooError):
+    """Valid JSON of a shape the connector does not know (a different server version)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     retry: bool
@@ -108,6 +112,7 @@ ERROR_TABLE: dict[type[PooError], Rule] = {
     ServerError: Rule(True, "ошибка на стороне сервера"),
     Throttled: Rule(True, "сервер ограничил частоту запросов"),
     Malformed: Rule(True, "сервер прислал повреждённый ответ"),
+    Unexpected: Rule(False, "ответ сервера неожиданного вида"),
 }
 
 
@@ -121,6 +126,8 @@ def is_retryable(exc: BaseException) -> bool:
 
 def from_transport(exc: httpx.TransportError, url: str) -> PooError:
     """An httpx transport failure as the table's class."""
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Unreachable(f"адрес {url} не поддерживается: нужен http:// или https://")
     if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError):
         return Unreachable(f"сервер {url} недоступен: не удалось установить соединение")
     if isinstance(exc, httpx.TimeoutException):

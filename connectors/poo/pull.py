@@ -10,9 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from connectors.poo.client import PooClient
-from connectors.poo.errors import REQUIRED_PERMISSIONS, MissingPermission
+from connectors.poo.errors import REQUIRED_PERMISSIONS, MissingPermission, Unexpected
 from connectors.poo.wire import (
     Department,
     Employee,
@@ -29,6 +32,24 @@ from connectors.poo.wire import (
 
 PAGE_SIZE = 200
 Progress = Callable[[str], None]
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: Any, path: str) -> M:
+    """A wire model, or a Russian error naming the request whose answer had another shape."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else ""
+        raise Unexpected(
+            f"ответ сервера на запрос {path} неожиданного вида (поле {where or '?'})"
+        ) from None
+
+
+def parse_list(model: type[M], data: Any, path: str) -> list[M]:
+    if not isinstance(data, list):
+        raise Unexpected(f"ответ сервера на запрос {path} неожиданного вида (ожидался список)")
+    return [parse(model, item, path) for item in data]
 
 
 def _noop(_: str) -> None:
@@ -66,23 +87,19 @@ def check_permissions(client: PooClient) -> None:
 
 
 async def pull_structure(client: PooClient, progress: Progress = _noop) -> Structure:
-    departments = [
-        Department.model_validate(d) for d in await client.get("/services/people/departments/all")
-    ]
-    groups = [
-        StudentGroup.model_validate(g)
-        for g in await client.get("/services/people/student-groups/all")
-    ]
-    employees = [
-        Employee.model_validate(e)
-        for e in await client.get("/services/people/employees/all", permission=509)
-    ]
+    path = "/services/people/departments/all"
+    departments = parse_list(Department, await client.get(path), path)
+    path = "/services/people/student-groups/all"
+    groups = parse_list(StudentGroup, await client.get(path), path)
+    path = "/services/people/employees/all"
+    employees = parse_list(Employee, await client.get(path, permission=509), path)
     progress("structure")
     students: dict[int, StudentSummary] = {}
     for active in ("true", "false"):
         page_index = 0
         while True:
-            page = StudentsPage.model_validate(
+            page = parse(
+                StudentsPage,
                 await client.get(
                     "/services/people/students",
                     {
@@ -93,7 +110,8 @@ async def pull_structure(client: PooClient, progress: Progress = _noop) -> Struc
                         "pageSize": PAGE_SIZE,
                     },
                     permission=507,
-                )
+                ),
+                "/services/people/students",
             )
             for student in page.students:
                 students.setdefault(student.id, student)
@@ -102,20 +120,15 @@ async def pull_structure(client: PooClient, progress: Progress = _noop) -> Struc
             page_index += 1
     cards: dict[int, StudentCard] = {}
     for student_id in sorted(students):
-        cards[student_id] = StudentCard.model_validate(
-            await client.get(f"/services/people/students/{student_id}", permission=507)
-        )
+        path = f"/services/people/students/{student_id}"
+        cards[student_id] = parse(StudentCard, await client.get(path, permission=507), path)
         progress("card")
-    journal_groups = await client.get("/services/journal/gradebook/student-groups", permission=200)
+    path = "/services/journal/gradebook/student-groups"
+    journal_groups = parse_list(StudentGroup, await client.get(path, permission=200), path)
     entries: dict[int, list[GradebookEntry]] = {}
     for item in journal_groups:
-        group_id = int(item["id"])
-        entries[group_id] = [
-            GradebookEntry.model_validate(e)
-            for e in await client.get(
-                f"/services/journal/gradebook/{group_id}/entries", permission=200
-            )
-        ]
+        path = f"/services/journal/gradebook/{item.id}/entries"
+        entries[item.id] = parse_list(GradebookEntry, await client.get(path, permission=200), path)
     progress("entries")
     organization = (
         client.tenant.settings.organization if client.tenant and client.tenant.settings else None
@@ -150,19 +163,15 @@ async def pull_group(
         if not entry_overlaps(entry, *window):
             continue
         for subject in entry.scheduleSubjects:
-            answer = SubjectAnswer.model_validate(
-                await client.get(
-                    f"/services/journal/gradebook/{entry.id}/subjects/{subject.id}", permission=200
-                )
-            )
+            path = f"/services/journal/gradebook/{entry.id}/subjects/{subject.id}"
+            answer = parse(SubjectAnswer, await client.get(path, permission=200), path)
             journal.subjects.append((entry, subject, answer))
             progress("subject")
-        attestation = GroupAttestation.model_validate(
-            await client.get(
-                f"/services/reports/curator/group-attestation/{group.id}",
-                {"gradebookId": entry.id},
-                permission=700,
-            )
+        path = f"/services/reports/curator/group-attestation/{group.id}"
+        attestation = parse(
+            GroupAttestation,
+            await client.get(path, {"gradebookId": entry.id}, permission=700),
+            path,
         )
         journal.attestations.append((entry, attestation))
     return journal
