@@ -46,8 +46,11 @@ def emulate_smev3(
         if moment.tzinfo is None:
             raise UserError("момент --as-of нужен с часовым поясом")
         config = BrokerConfig(
-            version=version, school=school, signature=signature, validation=validation
-        )  # type: ignore[arg-type]
+            version=version,
+            school=school,
+            signature="mock" if signature == "mock" else "off",
+            validation="async" if validation == "async" else "sync",
+        )
         emulator = build(world, as_of=moment, org_code=org_code, config=config)
         if send:
             emulator.epgu.send_due(emulator.broker, moment)

@@ -7,12 +7,16 @@ The commands only parse options and print; the work is in ``cli.smev3_jobs``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from contextlib import AbstractContextManager
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.smev3_jobs import (
@@ -29,6 +33,7 @@ from cli.smev3_jobs import (
 from cli.sync import sync_app
 from connectors.smev3 import SmevError
 from local_store import outbox
+from local_store.history import records_as_of
 
 console = Console()
 push_app = typer.Typer(
@@ -40,6 +45,13 @@ CHANNELS_RU = {
     MOVEMENT: "движение контингента → реестр",
     EPGU_ANSWER: "ответы на заявления ЕПГУ",
     E_USLUGI_RECEIPT: "квитанции «Е-услуги»",
+}
+APPLICATION_STATUS_RU = {
+    "received": "получено",
+    "in_progress": "ответ в очереди",
+    "answered": "услуга оказана",
+    "refused": "отказ",
+    "failed": "ошибка",
 }
 STATUS_RU = {
     "pending": "ожидает отправки",
@@ -88,7 +100,7 @@ def _db_error(exc: BaseException) -> str:
     return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
 
 
-def _errors() -> object:
+def _errors() -> AbstractContextManager[None]:
     return user_errors(
         OperationalError,
         SmevError,
@@ -117,8 +129,8 @@ def sync_contingent_command(
     signer: str | None = SignerOption,
 ) -> None:
     """Забрать из реестра контингента его сведения об обучающихся организации."""
-    options = _options(url, org_code, mnemonic, version, deployment, signer)
-    with _errors():  # type: ignore[attr-defined]
+    with _errors():
+        options = _options(url, org_code, mnemonic, version, deployment, signer)
         summary = asyncio.run(sync_contingent(SETTINGS.engine(), options))
     console.print(f"Реестр контингента: обучающихся {summary.students}, запуск № {summary.run_id}.")
     for kind, counts in summary.counts.items():
@@ -138,8 +150,8 @@ def sync_e_uslugi_command(
     signer: str | None = SignerOption,
 ) -> None:
     """Принять уведомления «Е-услуги. Образование» о зачисленных (ожидаемые обучающиеся)."""
-    options = _options(url, org_code, mnemonic, version, deployment, signer)
-    with _errors():  # type: ignore[attr-defined]
+    with _errors():
+        options = _options(url, org_code, mnemonic, version, deployment, signer)
         report = asyncio.run(sync_e_uslugi(SETTINGS.engine(), options))
     console.print(
         f"Уведомлений о зачислении принято: {report.received}, повторных: {report.duplicates}, "
@@ -160,8 +172,8 @@ def push_contingent_command(
     signer: str | None = SignerOption,
 ) -> None:
     """Отправить приказы о движении обучающихся в реестр контингента (через очередь отправки)."""
-    options = _options(url, org_code, mnemonic, version, deployment, signer)
-    with _errors():  # type: ignore[attr-defined]
+    with _errors():
+        options = _options(url, org_code, mnemonic, version, deployment, signer)
         report = asyncio.run(
             push_contingent(SETTINGS.engine(), options, dry_run=dry_run, budget_seconds=budget)
         )
@@ -205,9 +217,9 @@ def epgu_poll_command(
     budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки ответов."),
 ) -> None:
     """Принять заявления ЕПГУ, проверить право заявителя и ответить сведениями из журнала."""
-    options = _options(url, org_code, mnemonic, version, deployment, signer)
-    engine = SETTINGS.engine()
-    with _errors():  # type: ignore[attr-defined]
+    with _errors():
+        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        engine = SETTINGS.engine()
         report = asyncio.run(poll_epgu(engine, options, budget_seconds=budget))
     console.print(
         f"Заявлений принято: {report.received} (услуга оказана: {report.provided}, отказ: {report.refused}); "
@@ -217,39 +229,28 @@ def epgu_poll_command(
     _print_applications(engine, options.name)
 
 
-def _print_applications(engine: object, deployment: str) -> None:
-    from datetime import UTC, datetime
-
-    from local_store.history import records_as_of
-
+def _print_applications(engine: Engine, deployment: str) -> None:
+    """Every application with its deadline; an unanswered one past its deadline is flagged."""
     requests = [
-        r for r in records_as_of(engine, "epgu_request") if r.source.deployment == deployment
-    ]  # type: ignore[arg-type]
+        r
+        for r in records_as_of(engine, "epgu_request")
+        if isinstance(r, EpguRequest) and r.source.deployment == deployment
+    ]
     if not requests:
         return
-    now = datetime.now(UTC)
+    now = dt.datetime.now(dt.UTC)
     table = Table(title="Заявления ЕПГУ")
     for title in ("№ заявления", "Получено", "Срок ответа", "Состояние"):
         table.add_column(title)
-    status_ru = {
-        "received": "получено",
-        "in_progress": "ответ в очереди",
-        "answered": "услуга оказана",
-        "refused": "отказ",
-        "failed": "ошибка",
-    }
-    for request in sorted(requests, key=lambda r: r.received_at):  # type: ignore[attr-defined]
-        state = status_ru.get(request.status.value, request.status.value)  # type: ignore[attr-defined]
-        deadline = request.deadline  # type: ignore[attr-defined]
-        if (
-            deadline is not None
-            and request.status.value in ("received", "in_progress")
-            and deadline < now
-        ):  # type: ignore[attr-defined]
+    for request in sorted(requests, key=lambda r: r.received_at):
+        state = APPLICATION_STATUS_RU.get(request.status.value, request.status.value)
+        deadline = request.deadline
+        open_states = (EpguRequestStatus.RECEIVED, EpguRequestStatus.IN_PROGRESS)
+        if deadline is not None and request.status in open_states and deadline < now:
             state += " — [red]срок нарушен[/red]"
         table.add_row(
-            request.order_id,  # type: ignore[attr-defined]
-            request.received_at.strftime("%d.%m.%Y %H:%M"),  # type: ignore[attr-defined]
+            request.order_id,
+            request.received_at.strftime("%d.%m.%Y %H:%M"),
             deadline.strftime("%d.%m.%Y") if deadline else "—",
             state,
         )

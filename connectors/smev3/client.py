@@ -24,9 +24,9 @@ import httpx
 from lxml import etree
 from zeep import AsyncClient, Settings
 from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportError, XMLSyntaxError
-from zeep.xsd import SkipValue
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
+from zeep.xsd import SkipValue
 
 from connectors.smev3.errors import (
     HostileEnvelopeError,
@@ -141,14 +141,14 @@ def _unwrap(result: Any, wrapper: str, child: str) -> Any:
     return getattr(result, wrapper, None)
 
 
-class _LocalTransport(AsyncTransport):  # type: ignore[misc]
+class _LocalTransport(AsyncTransport):
     """httpx transport that loads schemas from disk only and audits every envelope."""
 
     def __init__(
         self, http: httpx.AsyncClient, settings: SmevSettings, audit: AuditHook | None
     ) -> None:
-        super().__init__(client=http, wsdl_client=httpx.Client(trust_env=False))
-        self.settings = settings
+        super().__init__(client=http, wsdl_client=httpx.Client(trust_env=False))  # type: ignore[no-untyped-call]
+        self.smev_settings = settings
         self.audit = audit
         self.last_response: bytes = b""
 
@@ -180,8 +180,8 @@ class _LocalTransport(AsyncTransport):  # type: ignore[misc]
 
     async def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
         headers = dict(headers)
-        if self.settings.mnemonic:
-            headers["X-Smev-Mnemonic"] = self.settings.mnemonic
+        if self.smev_settings.mnemonic:
+            headers["X-Smev-Mnemonic"] = self.smev_settings.mnemonic
         operation = str(headers.get("SOAPAction", "")).strip('"').removeprefix("urn:")
         sent = _safe_parse(message)
         out_id = _first(sent, "//*[local-name()='MessageID' or local-name()='AckTargetMessage']")
@@ -235,7 +235,7 @@ class SmevClient:
             forbid_external=True,
             xml_huge_tree=False,
         )
-        self.zeep = AsyncClient(
+        self.zeep = AsyncClient(  # type: ignore[no-untyped-call]
             str(wsdl), transport=self.transport, settings=zeep_settings, wsse=self.signer
         )
         # AsyncClient.create_service hands back a synchronous proxy (zeep 4.3.3),
@@ -243,7 +243,7 @@ class SmevClient:
         binding = self.zeep.wsdl.bindings[
             f"{{{BASE}/{settings.version}}}SMEVMessageExchangeSoap11Binding"
         ]
-        self.service = AsyncServiceProxy(self.zeep, binding, address=settings.url)
+        self.service = AsyncServiceProxy(self.zeep, binding, address=settings.url)  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -118,7 +118,7 @@ def create_app(emulator: Emulator) -> Starlette:
     async def add_fault(request: Request) -> JSONResponse:
         data = await request.json()
         extra = [tuple(pair) for pair in data.get("extra", [])]
-        broker.inject(data["fault"], data.get("operation", "*"), int(data.get("count", 1)), extra)  # type: ignore[arg-type]
+        broker.inject(data["fault"], data.get("operation", "*"), int(data.get("count", 1)), extra)
         return JSONResponse({"ok": True})
 
     async def clear_faults(request: Request) -> JSONResponse:

@@ -8,6 +8,7 @@ that a UTF-16 document cannot slip past the byte scan.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lxml import etree
 
@@ -41,7 +42,7 @@ def parse_untrusted(data: bytes) -> etree._Element:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedXmlError(f"документ не является корректным XML: {exc}") from None
-    docinfo = root.getroottree().docinfo
+    docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise HostileXmlError("документ содержит DTD")
     for node in root.iter():
