@@ -76,6 +76,8 @@ class NetSchoolConfig:
     profile_id: str = ""
     region: str = ""
     lookback_weeks: int = 2
+    school_name: str = ""
+    """Looked up with ``schools/search`` when ``school_id`` is 0."""
     secrets_file: str | None = None
     client: ClientSettings = field(default_factory=ClientSettings)
 
@@ -105,11 +107,14 @@ def load_config(path: str | Path) -> NetSchoolConfig:
     timezone = section.get("timezone") or (known.timezone if known else None)
     if not timezone:
         raise UserError(f"в файле настроек {path} не указан timezone для {base_url}")
-    for key in ("school_id", "login"):
-        if key not in section:
-            raise UserError(f"в файле настроек {path} не указан параметр {key}")
+    if "login" not in section:
+        raise UserError(f"в файле настроек {path} не указан параметр login")
+    if "school_id" not in section and "school" not in section:
+        raise UserError(
+            f"в файле настроек {path} не указана организация: school_id (число) или school (краткое имя)"
+        )
     try:
-        school_id = int(section["school_id"])
+        school_id = int(section.get("school_id", 0))
     except (TypeError, ValueError):
         raise UserError(f"в файле настроек {path}: school_id должен быть числом") from None
     client = ClientSettings(
@@ -124,6 +129,7 @@ def load_config(path: str | Path) -> NetSchoolConfig:
         base_url=str(base_url),
         deployment=str(section.get("deployment") or base_url),
         school_id=school_id,
+        school_name=str(section.get("school", "")),
         login=str(section["login"]),
         timezone=str(timezone),
         profile_id=str(section.get("profile", "")),
@@ -190,6 +196,8 @@ def sync_netschool(
         )
         holder["client"] = client
         async with client:
+            if not config.school_id and config.school_name:
+                client.auth.school_id = await client.find_school(config.school_name)
             return await pull_institution(
                 client,
                 timezone=config.timezone,

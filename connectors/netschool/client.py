@@ -30,6 +30,7 @@ from connectors.netschool.errors import (
     BudgetExceeded,
     MalformedAnswer,
     NetSchoolError,
+    ProtocolFailure,
     UnsupportedVersion,
     final_error,
     is_transient,
@@ -51,6 +52,7 @@ _LIST_SUBJECTINFO: TypeAdapter[list[wire.SubjectInfo]] = TypeAdapter(list[wire.S
 _LIST_TERM: TypeAdapter[list[wire.Term]] = TypeAdapter(list[wire.Term])
 _LIST_VACATION: TypeAdapter[list[wire.Vacation]] = TypeAdapter(list[wire.Vacation])
 _CONTEXT: TypeAdapter[wire.Context] = TypeAdapter(wire.Context)
+_LIST_SCHOOLENTRY: TypeAdapter[list[wire.SchoolEntry]] = TypeAdapter(list[wire.SchoolEntry])
 _JOURNALEDIT: TypeAdapter[wire.JournalEdit] = TypeAdapter(wire.JournalEdit)
 _JOURNALFILTERS: TypeAdapter[wire.JournalFilters] = TypeAdapter(wire.JournalFilters)
 _JOURNALSHORT: TypeAdapter[wire.JournalShort] = TypeAdapter(wire.JournalShort)
@@ -226,6 +228,22 @@ class NetSchoolClient:
         except httpx.HTTPError:
             pass  # the session dies by itself after timeOut
         self.auth.token = None
+
+    async def find_school(self, name: str) -> int:
+        """The school id for a short name (``schools/search``; ``?name=`` where the server needs it)."""
+        needs_name = (
+            self.deployment.search_needs_name
+            if self.deployment
+            else parse_version(self.version or "5.30") >= (5, 30)
+        )
+        params = {"name": name} if needs_name else None
+        schools = await self._call(
+            "GET", "schools/search", _LIST_SCHOOLENTRY, params=params, auth=None
+        )
+        for school in schools:
+            if school.shortName == name or school.name == name:
+                return school.id
+        raise ProtocolFailure(f"на сервере {self.host} нет организации «{name}»")
 
     # ----- endpoints -----------------------------------------------------------
 

@@ -44,6 +44,12 @@ class LoginResult(Wire):
     timeOut: int | None = None
 
 
+class SchoolEntry(Wire):
+    id: int
+    name: str = ""
+    shortName: str = ""
+
+
 class Named(Wire):
     id: int
     name: str = ""

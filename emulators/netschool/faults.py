@@ -26,6 +26,8 @@ class Faults:
     error_rate: float = 0.0
     error_every: int = 0
     """Every N-th API request answers 500 (0 = never)."""
+    fail_after: int = 0
+    """From the N-th API request since start on, every request answers 500 (a server going down)."""
     throttle_every: int = 0
     """Every N-th API request answers 429 with ``Retry-After``."""
     throttle_rate: float = 0.0
@@ -85,7 +87,7 @@ class FaultInjector:
         if self._hit(f.drop_every, f.drop_rate):
             await _drop(send)
             return
-        if self._hit(f.error_every, f.error_rate):
+        if self._hit(f.error_every, f.error_rate) or (f.fail_after and self.count >= f.fail_after):
             await _plain(send, 500, b'{"message":"Internal Server Error"}')
             return
         if self._hit(f.throttle_every, f.throttle_rate):

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.netschool.auth import password_hashes
 from connectors.netschool.client import ClientSettings, NetSchoolClient
-from connectors.netschool.errors import AuthFailed
+from connectors.netschool.errors import AuthFailed, ProtocolFailure
 from emulators.netschool.server import RunningEmulator
 from tests.netschool.worlds import DEPUTY_LOGIN, DEPUTY_PASSWORD, STUDENT_LOGIN, STUDENT_PASSWORD
 
@@ -163,3 +163,12 @@ def test_control_endpoint_sets_knobs_and_clock(emulator: RunningEmulator) -> Non
         assert date == "Tue, 20 Oct 2026 02:00:00 GMT"
         bad = http.post("/_emulator/control", json={"faults": {"nonsense": 1}})
         assert bad.status_code == 400 and "nonsense" in bad.json()["message"]
+
+
+async def test_find_school_by_short_name_sends_name_where_needed(emulator: RunningEmulator) -> None:
+    async with _client(emulator, DEPUTY_LOGIN, DEPUTY_PASSWORD) as client:
+        found = await client.find_school("Тальменская школа-интернат")
+    assert found == emulator.state.school().id
+    async with _client(emulator, DEPUTY_LOGIN, DEPUTY_PASSWORD) as client:
+        with pytest.raises(ProtocolFailure):
+            await client.find_school("Несуществующая школа")

@@ -107,3 +107,23 @@ def test_second_identical_pull_changes_nothing(engine: Engine, emulator: Running
     assert again.counts is not None
     for kind, c in again.counts.as_dict().items():
         assert (c["added"], c["changed"], c["removed"]) == (0, 0, 0), kind
+
+
+def test_incremental_pull_keeps_weeks_outside_its_window(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=True)
+    emulator.set_clock(D3)
+    narrow = dataclasses.replace(config_for(emulator), lookback_weeks=0)
+    outcome = sync_netschool(engine, narrow, DEPUTY_PASSWORD)
+    assert outcome.status is RunStatus.SUCCEEDED and outcome.counts is not None
+    counts = outcome.counts.as_dict()
+    # Only this week (12 October) and the next were looked at.
+    assert counts["lesson"]["unchanged"] + counts["lesson"]["changed"] < 80
+    assert counts["lesson"]["removed"] == 0
+    assert counts["mark"]["removed"] == 1, "only the mark deleted in this week, nothing outside"
+    have, before = stored(engine), expected(world, D)
+    september = dt.date(2026, 10, 1)
+    assert {r for r in have["mark"] if r[7] < september} == {
+        r for r in before["mark"] if r[7] < september
+    }, "weeks outside the window stay as last seen"
