@@ -82,6 +82,7 @@ class AsyncStatus:
     details: str | None
     fault: str | None
     description: str | None
+    original_message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -435,5 +436,8 @@ class SmevClient:
         message = _unwrap(result, "SmevAsyncProcessingMessage", "AsyncProcessingStatusData")
         if message is None:
             return None
-        aps = message.AsyncProcessingStatusData.AsyncProcessingStatus
-        return AsyncStatus(str(aps.StatusCategory), aps.StatusDetails, None, None)
+        data = message.AsyncProcessingStatusData
+        aps = getattr(data, "AsyncProcessingStatus", data)
+        return AsyncStatus(
+            str(aps.StatusCategory), aps.StatusDetails, None, None, str(aps.OriginalMessageId)
+        )

@@ -275,7 +275,9 @@ class Broker:
         sent_at = self.now()
         if errors:
             self._reject_async(caller, message_id, mtype, errors)
+            self._status(caller, message_id, "requestIsRejectedBySmev", errors[0])
         else:
+            self._status(caller, message_id, "requestIsAcceptedBySmev", None)
             queued = Queued(
                 message_id,
                 "REQUEST",
@@ -296,6 +298,16 @@ class Broker:
             sent_at,
             "requestIsQueued",
         )
+
+    def _status(self, sender: str, message_id: str, category: str, details: str | None) -> None:
+        """Queue an AsyncProcessingStatus for the sender's GetStatus."""
+        ns = self.ns
+        status = etree.Element(q(ns.basic, "AsyncProcessingStatus"), nsmap={"ns3": ns.basic})
+        etree.SubElement(status, q(ns.basic, "OriginalMessageId")).text = message_id
+        etree.SubElement(status, q(ns.basic, "StatusCategory")).text = category
+        if details:
+            etree.SubElement(status, q(ns.basic, "StatusDetails")).text = details[:500]
+        self.statuses[sender].append(status)
 
     def _check_eol(self, data: etree._Element) -> None:
         eol = data.findtext(q(self.ns.types, "EOL"))

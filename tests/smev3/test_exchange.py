@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
+from canonical.normalize import make_snils
 from canonical.requests import ExpectedEnrolment
 from cli.smev3_jobs import E_USLUGI_RECEIPT, sync_e_uslugi
 from connectors.contingent.wire import (
@@ -18,6 +19,7 @@ from connectors.contingent.wire import (
     WireMovementEvent,
     WirePerson,
     event_xml,
+    parse_result,
 )
 from connectors.smev3 import (
     MockSigner,
@@ -31,7 +33,7 @@ from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
 from tests.smev3.conftest import Running, start
-from tests.smev3.worlds import NOW, ORG, SNILS_S4
+from tests.smev3.worlds import ORG, SNILS_S1, SNILS_S4
 
 CNT = "urn://sverka/contingent/1.0"
 
@@ -220,6 +222,11 @@ async def test_end_of_life_and_get_status(smev: Running) -> None:
             await client.send_request(_view(), new_message_id())
         assert eol.value.retryable and "срок жизни" in eol.value.message
         assert await client.get_status() is None
+        message_id = new_message_id()
+        await client.send_request(_view(), message_id)
+        status = await client.get_status()
+        assert status is not None and status.category == "requestIsAcceptedBySmev"
+        assert status.original_message_id == message_id
 
 
 async def test_e_uslugi_notices_become_expected_students(engine: Engine, smev: Running) -> None:
@@ -249,3 +256,87 @@ async def test_answer_to_a_foreign_reply_to_is_refused(smev: Running) -> None:
                 "bm90LWEtcmVwbHktdG8=", new_message_id(), rejection=("NO_DATA", "нет")
             )
     assert nobody.value.name == "RecipientIsNotFound"
+
+
+def _person(**changes: object) -> WirePerson:
+    values: dict[str, object] = {
+        "last_name": "Новикова",
+        "first_name": "Вера",
+        "birth_date": dt.date(2014, 8, 8),
+        "gender": "2",
+        "snils": make_snils(623456789),
+        "document_type": "03",
+        "document_number": "623456",
+    }
+    values.update(changes)
+    return WirePerson(**values)  # type: ignore[arg-type]
+
+
+def _movement(person: WirePerson, kind: str = "ENROLMENT", **changes: object) -> etree._Element:
+    values: dict[str, object] = {
+        "org_code": ORG,
+        "record_id": f"C-{uuid.uuid4().hex[:8]}",
+        "person": person,
+        "event_kind": kind,
+        "order_number": "50-у",
+        "order_date": dt.date(2026, 10, 1),
+        "effective_date": dt.date(2026, 10, 2),
+        "group_to": "5А",
+    }
+    values.update(changes)
+    return event_xml(WireMovementEvent(**values))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "code"),
+    [
+        ("snils_of_another", "DUPLICATE", "DUPLICATE_SNILS"),
+        ("same_fio_birth_document", "DUPLICATE", "PROBABLE_DUPLICATE"),
+        ("unknown_document_code", "REJECTED", "UNKNOWN_CODE"),
+        ("unknown_gender_code", "REJECTED", "UNKNOWN_CODE"),
+        ("missing_gender", "REJECTED", "MISSING_REQUIRED"),
+        ("unknown_organisation", "REJECTED", "UNKNOWN_ORGANISATION"),
+        ("already_studying", "CONFLICT", "EPISODE_STATE"),
+        ("expel_unknown", "CONFLICT", "NOT_FOUND"),
+        ("expel_before_enrolment", "REJECTED", "DATE_ORDER"),
+        ("new_student", "ACCEPTED", None),
+    ],
+)
+async def test_registry_bot_checks(smev: Running, case: str, status: str, code: str | None) -> None:
+    s1 = dict(
+        last_name="Иванов",
+        first_name="Пётр",
+        middle_name="Сергеевич",
+        birth_date=dt.date(2014, 3, 2),
+        gender="1",
+        snils=SNILS_S1,
+        document_type="03",
+        document_series="II-ТО",
+        document_number="123456",
+    )
+    documents = {
+        "snils_of_another": _movement(_person(snils=SNILS_S1)),
+        "same_fio_birth_document": _movement(_person(**{**s1, "snils": make_snils(723456789)})),
+        "unknown_document_code": _movement(_person(document_type="77")),
+        "unknown_gender_code": _movement(_person(gender="9")),
+        "missing_gender": _movement(_person(gender=None)),
+        "unknown_organisation": _movement(_person(), org_code="0000000000"),
+        "already_studying": _movement(_person(**s1)),
+        "expel_unknown": _movement(_person(), "EXPULSION", group_to=None),
+        "expel_before_enrolment": _movement(
+            _person(**s1),
+            "EXPULSION",
+            effective_date=dt.date(2026, 8, 1),
+            order_date=dt.date(2026, 8, 1),
+        ),
+        "new_student": _movement(_person()),
+    }
+    async with _client(smev) as client:
+        await client.send_request(documents[case], new_message_id())
+        answer = await client.get_response(MOVEMENT_RESPONSE)
+    assert answer is not None and answer.content is not None
+    result = parse_result(answer.content)
+    assert result.status == status
+    assert (result.errors[0].code if result.errors else None) == code
+    if result.errors:
+        assert any("а" <= ch <= "я" for ch in result.errors[0].message)
