@@ -11,6 +11,7 @@ break rules on purpose and write the ground truth.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import random
 from collections import defaultdict
@@ -130,6 +131,7 @@ class GroupInfo:
     course: int | None
     curator_id: str
     room: str
+    specialty: str | None = None
     assignments: list[Assignment] = field(default_factory=list)
     timetable: dict[int, list[tuple[int, Assignment]]] = field(default_factory=dict)
 
@@ -230,6 +232,8 @@ class Context:
         self.order_edits: dict[str, list[Row]] = defaultdict(list)
         """Movement order id → the enrolment edits made when it was entered."""
         self.people: People | None = None
+        self.notes: dict[str, Any] = {}
+        """What one planter leaves for another (the ЕПГУ stranger, density targets…)."""
         self.year_marks_at: dt.datetime | None = None
         self.order_date_hints: list[dt.date] = []
         """Order dates the movement planter wants (next to holidays and moved Saturdays)."""
@@ -541,7 +545,7 @@ def _groups_and_subjects(ctx: Context) -> list[tuple[GroupInfo, list[tuple[str, 
                 for code, name_ in spec.disciplines[start : start + k]:
                     subjects.append((name_, code, 3))
             group_specialty = f"{spec.code} {spec.name}"
-            group.__dict__["specialty"] = group_specialty
+            group.specialty = group_specialty
             out.append((group, subjects))
         return out
     letters = "АБВГ"
@@ -670,7 +674,7 @@ def _subjects_and_assignments(
             course=group.course,
             curator_id=group.curator_id,
             department=department,
-            specialty=group.__dict__.get("specialty"),
+            specialty=group.specialty,
         )
         ctx.groups.append(group)
     # class teachers / curators carry the role
@@ -1732,6 +1736,25 @@ def build(
     progress: Callable[[str], None] | None = None,
 ) -> Generated:
     """The scenario and its ground truth (see ``docs/scenario-format.md``)."""
+    # A million fresh rows make the cyclic collector rescan the heap over and
+    # over; nothing built here needs it until the end.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(profile, students, weeks, seed, start, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    profile: str,
+    students: int,
+    weeks: int,
+    seed: int,
+    start: dt.date | None,
+    progress: Callable[[str], None] | None,
+) -> Generated:
     from emulators.scenario.plants import PLANTERS, PREPARERS, run_planters
     from emulators.scenario.plants.contingent import plant_discrepancies
 

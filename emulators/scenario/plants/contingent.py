@@ -28,16 +28,15 @@ def _col(ctx: Context, kind: str, name: str) -> int:
 @preparer("contingent.movement.deadline")
 def movement_prepare(ctx: Context) -> None:
     """Order dates whose deadline window holds a holiday or a moved Saturday, where the window has one."""
-    days = N = MOVEMENT_WORKING_DAYS[ctx.profile.id]
+    working_days = MOVEMENT_WORKING_DAYS[ctx.profile.id]
     hints: list[dt.date] = []
     day = ctx.window_start
     while day < ctx.window_end - dt.timedelta(days=10) and len(hints) < 2:
         if ctx.cal.is_working_day(day) and day.weekday() < 5:
-            end = ctx.cal.add_working_days(day, N)
+            end = ctx.cal.add_working_days(day, working_days)
             if window_label(ctx, day, end) and (not hints or (day - hints[-1]).days > 7):
                 hints.append(day)
         day += dt.timedelta(days=1)
-    del days
     ctx.order_date_hints = hints
 
 
@@ -216,7 +215,6 @@ def data_review(ctx: Context) -> None:
         due = _add_months(first, months)
         when = [due + dt.timedelta(days=1), due, due + dt.timedelta(days=20)][i]
         # drop the reviews in between and move the next one
-        keep = [rows[0]]
         later = [r for r in rows[1:] if dt.date.fromisoformat(r[ri["reviewed_on"]]) > when]
         dropped = {r[0] for r in rows[1:]} - {r[0] for r in later}
         reviews.rows[:] = [r for r in reviews.rows if r[0] not in dropped]
@@ -251,7 +249,6 @@ def data_review(ctx: Context) -> None:
             near_miss=i == 1,
             previous_review=first.isoformat(),
         )
-        del keep
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -476,7 +473,7 @@ def plant_discrepancies(ctx: Context) -> None:
         row[qi["applicant_sex"]] = "female"
         row[qi["applicant_birth_date"]] = dt.date(ctx.year - 58, 5, 2).isoformat()
         row[qi["applicant_document_number"]] = f"{rng.randint(100000, 999999)}"
-        ctx.__dict__["stranger_request"] = row[0]
+        ctx.notes["stranger_request"] = row[0]
         ctx.b.discrepancies.append(
             Discrepancy(
                 "epgu_applicant_not_parent",
@@ -501,7 +498,7 @@ def plant_discrepancies(ctx: Context) -> None:
         if child_sid is not None and ctx.students[child_sid].parents:
             parent = ctx.students[child_sid].parents[0]
             person.set(person.by_id[parent], "snils", None)
-            ctx.__dict__["parent_without_snils"] = (parent, row[0])
+            ctx.notes["parent_without_snils"] = (parent, row[0])
             ctx.b.discrepancies.append(
                 Discrepancy(
                     "parent_without_snils",

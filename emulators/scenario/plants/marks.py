@@ -391,12 +391,12 @@ def density_prepare(ctx: Context) -> None:
         for s in one:
             ctx.mark_limits[(s, a.id)] = 1
         picked.append((a.id, zero, one))
-    ctx.__dict__["density_targets"] = picked
+    ctx.notes["density_targets"] = picked
 
 
 @planter("marks.density")
 def density(ctx: Context) -> None:
-    targets = ctx.__dict__.get("density_targets", [])
+    targets = ctx.notes.get("density_targets", [])
     period = ctx.period_of(ctx.window_start + dt.timedelta(days=7)) or ctx.period_ids[0]
     for aid, zero, one in targets:
         for s in zero:

@@ -20,7 +20,7 @@ def parent_required(ctx: Context) -> None:
     person = ctx.table("person")
     qi = ctx.table("epgu_request").index
     by_snils = {person.get(r, "snils"): r for r in person.rows if person.get(r, "snils")}
-    done = ctx.__dict__.get("parent_without_snils")
+    done = ctx.notes.get("parent_without_snils")
     if done is not None:
         case(
             ctx,
@@ -57,7 +57,7 @@ def parent_required(ctx: Context) -> None:
 
 @planter("epgu.own_child_only")
 def own_child_only(ctx: Context) -> None:
-    stranger = ctx.__dict__.get("stranger_request")
+    stranger = ctx.notes.get("stranger_request")
     if stranger is not None:
         case(
             ctx,

@@ -62,7 +62,7 @@ def hours_match(ctx: Context) -> None:
     for i, a in enumerate(pick(ctx, ctx.assignments, 3, "plan_hours", _key)):
         extra = [3, 1, 2][i]
         plan = plans.by_id[a.plan_id]
-        for k in range(extra):
+        for _ in range(extra):
             row = items.add(
                 ctx.b.next_id("pi"),
                 plan[1],
@@ -74,7 +74,6 @@ def hours_match(ctx: Context) -> None:
                 work_number=None,
             )
             a.items.append(row)
-            del k
         total = plans.get(plan, "total_hours") + extra * hours
         plans.set(plan, "total_hours", total)
         case(
@@ -101,12 +100,12 @@ def coverage_prepare(ctx: Context) -> None:
         for d in gap:
             ctx.skip_lessons.add((a.id, d))
         targets.append((a, gap))
-    ctx.__dict__["coverage_targets"] = targets
+    ctx.notes["coverage_targets"] = targets
 
 
 @planter("plan.coverage")
 def coverage(ctx: Context) -> None:
-    for a, gap in ctx.__dict__.get("coverage_targets", []):
+    for a, gap in ctx.notes.get("coverage_targets", []):
         ctx.claim("plan", a.plan_id)
         skipped = [
             a.items[min(i, len(a.items) - 1)][0]
