@@ -30,8 +30,8 @@ def test_unlisted_marks_and_topics_are_on_time(profile: str) -> None:
     for mark in world.tables["mark"].dicts():
         if mark["id"] in listed or mark["final_kind"] is not None or mark["lesson_id"] is None:
             continue
-        kind = kinds.get(mark["work_kind_id"] or "", {})
-        if kind.get("is_control") or kind.get("is_external"):
+        work = kinds.get(mark["work_kind_id"] or "", {})
+        if work.get("is_control") or work.get("is_external"):
             continue
         lesson = lessons[mark["lesson_id"]]
         start = dt.datetime.combine(
