@@ -17,7 +17,9 @@ from emulators.smev3.broker import BrokerConfig
 def emulate_smev3(
     scenario: str = typer.Option(..., "--scenario", help="Файл сценария (JSON или JSON.gz)."),
     port: int = typer.Option(8093, "--port", help="Порт на 127.0.0.1."),
-    org_code: str = typer.Option(..., "--org-code", help="Код организации в реестре контингента."),
+    org_code: str | None = typer.Option(
+        None, "--org-code", help="Код организации в реестре (по умолчанию institution_id сценария)."
+    ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Момент сценария (ISO 8601 с часовым поясом)."
     ),
@@ -42,7 +44,8 @@ def emulate_smev3(
         )
     with user_errors(ScenarioError, ValueError):
         world = World.load(scenario)
-        moment = dt.datetime.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC)
+        moment_text = as_of or world.meta.get("ends_at")
+        moment = dt.datetime.fromisoformat(moment_text) if moment_text else dt.datetime.now(dt.UTC)
         if moment.tzinfo is None:
             raise UserError("момент --as-of нужен с часовым поясом")
         config = BrokerConfig(
@@ -51,7 +54,10 @@ def emulate_smev3(
             signature="mock" if signature == "mock" else "off",
             validation="async" if validation == "async" else "sync",
         )
-        emulator = build(world, as_of=moment, org_code=org_code, config=config)
+        code = org_code or str(world.meta.get("institution_id") or "")
+        if not code:
+            raise UserError("укажите --org-code: в сценарии нет institution_id")
+        emulator = build(world, as_of=moment, org_code=code, config=config)
         if send:
             emulator.epgu.send_due(emulator.broker, moment)
             emulator.e_uslugi.send_due(emulator.broker, moment)
