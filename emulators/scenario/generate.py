@@ -1425,12 +1425,14 @@ def _local_records(ctx: Context) -> None:
     issued = dt.date(ctx.year, 9, 2)
     while not ctx.cal.is_working_day(issued):
         issued += dt.timedelta(days=1)
+    coded: set[str] = set()
     for sid, info in sorted(ctx.students.items(), key=lambda kv: int(kv[0][1:])):
         enrol = ctx.table("enrolment").by_id[info.enrolment_id]
         start = max(issued, dt.date.fromisoformat(enrol[ctx.table("enrolment").index["starts_on"]]))
         for person in [sid, *info.parents]:
-            if not ctx.claim("invitation_code:person", person):
+            if person in coded:  # a parent of two children gets one code
                 continue
+            coded.add(person)
             registered = start + dt.timedelta(days=rng.choice([0, 0, 1, 1, 2, 3]))
             codes.add(
                 ctx.b.next_id("ic"),
@@ -1457,12 +1459,11 @@ def _local_records(ctx: Context) -> None:
             declined_on=declined.isoformat(),
         )
         ctx.optouts.append(row)
-        day = declined
-        while day < ctx.ends_on:
-            day += dt.timedelta(days=every)
-            given = day
-            while not ctx.cal.is_working_day(given):
-                given -= dt.timedelta(days=1)
+        # every seven calendar days, holidays included (the class teacher sends it
+        # home with the child or by post): no gap ever exceeds the weekly rule
+        given = declined
+        while True:
+            given += dt.timedelta(days=every)
             if given >= ctx.ends_on:
                 break
             papers.add(

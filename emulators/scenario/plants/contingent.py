@@ -201,42 +201,49 @@ def card_required(ctx: Context) -> None:
 
 @planter("contingent.data.review")
 def data_review(ctx: Context) -> None:
-    """A group whose review comes one day too late, and one exactly on time."""
+    """A group with no review in a whole window (every N months from the school year's start).
+
+    Violated: the window's only review moved to the day after it ends, or three
+    weeks later; met: the only review on the window's last working day.
+    """
     months = {"mazanka": 1, "tpt": 3}.get(ctx.profile.id, 1)
     reviews = ctx.table("data_review")
     ri = reviews.index
-    by_group: dict[str, list[Row]] = {}
-    for row in reviews.rows:
-        by_group.setdefault(row[ri["group_id"]], []).append(row)
-    groups = [g for g in ctx.groups if len(by_group.get(g.id, [])) >= 2]
+    start = ctx.year_start
+    while True:
+        end = _add_months(start, months) - dt.timedelta(days=1)
+        if end >= ctx.window_start and end + dt.timedelta(days=22) < ctx.ends_on:
+            break
+        start = end + dt.timedelta(days=1)
+        if start >= ctx.ends_on:
+            return
+    last_working = end
+    while not ctx.cal.is_working_day(last_working):
+        last_working -= dt.timedelta(days=1)
+    groups = sorted(ctx.groups, key=lambda g: int(g.id[1:]))
     for i, group in enumerate(pick(ctx, groups, 3, "review", lambda g: ("group", g.id))):
-        rows = sorted(by_group[group.id], key=lambda r: r[ri["reviewed_on"]])
-        first = dt.date.fromisoformat(rows[0][ri["reviewed_on"]])
-        due = _add_months(first, months)
-        when = [due + dt.timedelta(days=1), due, due + dt.timedelta(days=20)][i]
-        # drop the reviews in between and move the next one
-        later = [r for r in rows[1:] if dt.date.fromisoformat(r[ri["reviewed_on"]]) > when]
-        dropped = {r[0] for r in rows[1:]} - {r[0] for r in later}
-        reviews.rows[:] = [r for r in reviews.rows if r[0] not in dropped]
-        for r in dropped:
-            reviews.by_id.pop(r, None)
-        deadline = ctx.dl.end_of(due)
-        if when < ctx.ends_on:
-            made = ctx.dl.at(when, dt.time(15))
-            new_id = ctx.b.next_id("dr")
-            reviews.add(
-                new_id,
-                ctx.iso(made),
-                group_id=group.id,
-                reviewed_on=when.isoformat(),
-                reviewer_id=group.curator_id,
-            )
-        else:
-            made = None
+        when = [end + dt.timedelta(days=1), last_working, end + dt.timedelta(days=21)][i]
+        inside = {
+            r[0]
+            for r in reviews.rows
+            if r[ri["group_id"]] == group.id
+            and start <= dt.date.fromisoformat(r[ri["reviewed_on"]]) <= max(when, end)
+        }
+        reviews.rows[:] = [r for r in reviews.rows if r[0] not in inside]
+        for rid in inside:
+            reviews.by_id.pop(rid, None)
+        made = ctx.dl.at(when, dt.time(15))
+        reviews.add(
+            ctx.b.next_id("dr"),
+            ctx.iso(made),
+            group_id=group.id,
+            reviewed_on=when.isoformat(),
+            reviewer_id=group.curator_id,
+        )
         label = [
-            "review one day late",
-            "boundary: review on the last allowed day",
-            "review three weeks late",
+            "review on the first day after the window",
+            "boundary: the only review on the window's last working day",
+            "review three weeks after the window",
         ][i]
         case(
             ctx,
@@ -245,9 +252,9 @@ def data_review(ctx: Context) -> None:
             group.id,
             label,
             made_at=made,
-            deadline=deadline,
+            deadline=ctx.dl.end_of(end),
             near_miss=i == 1,
-            previous_review=first.isoformat(),
+            window=[start.isoformat(), end.isoformat()],
         )
 
 
@@ -313,18 +320,29 @@ def staff_card(ctx: Context) -> None:
 
 @planter("contingent.registry.match")
 def registry_match(ctx: Context) -> None:
-    """The profile's rule cases are the discrepancies planted for reconciliation."""
+    """The journal and the registry disagree on a person's status, group or presence.
+
+    The case names the student (the unit the registry keeps); a differing
+    birth date is a reconciliation discrepancy, not a contingent mismatch.
+    """
     for d in ctx.b.discrepancies:
-        if d.kind in ("registry_lags_order", "birth_date_differs", "registry_missing_student"):
-            case(
-                ctx,
-                "contingent.registry.match",
-                d.entity_kind,
-                d.entity_id,
-                d.kind,
-                condition=d.cause,
-                platforms=d.platforms,
-            )
+        if d.kind in ("registry_lags_order", "registry_lags_transfer"):
+            student = str(d.details["student_id"])
+            label = d.kind
+        elif d.kind == "registry_missing_student":
+            student, label = d.entity_id, d.kind
+        else:
+            continue
+        case(
+            ctx,
+            "contingent.registry.match",
+            "person",
+            student,
+            label,
+            condition=d.cause,
+            platforms=d.platforms,
+            movement_order_id=d.entity_id if d.entity_kind == "movement_order" else None,
+        )
 
 
 def plant_discrepancies(ctx: Context) -> None:
@@ -373,8 +391,58 @@ def plant_discrepancies(ctx: Context) -> None:
                 {"student_id": sid, "enrolment_id": info.enrolment_id},
             )
         )
+    # 1b. the registry lags a transfer: it still shows the old group
+    transfers = [r for r in ctx.orders if r[mi["movement"]] == "transfer"]
+    lagged = {str(d.details.get("student_id")) for d in ctx.b.discrepancies}
+    for order in transfers[-1:]:
+        sid = order[mi["student_id"]]
+        if sid in lagged or not ctx.claim("movement_order", order[0]):
+            continue
+        info = ctx.students[sid]
+        old = [
+            r
+            for r in ctx.table("enrolment").rows
+            if r[ctx.table("enrolment").index["student_id"]] == sid and r[0] != info.enrolment_id
+        ]
+        ctx.b.view(
+            "contingent",
+            "movement_order",
+            order[0],
+            "__absent__",
+            None,
+            "реестр не получил приказ о переводе",
+        )
+        ctx.b.view(
+            "contingent",
+            "enrolment",
+            info.enrolment_id,
+            "__absent__",
+            None,
+            "в реестре нет новой группы",
+        )
+        for r in old[-1:]:
+            ctx.b.view(
+                "contingent",
+                "enrolment",
+                r[0],
+                "ends_on",
+                None,
+                "в реестре обучающийся в прежней группе",
+            )
+        lagged.add(sid)
+        ctx.b.discrepancies.append(
+            Discrepancy(
+                "registry_lags_transfer",
+                "movement_order",
+                order[0],
+                ["contingent", ctx.profile.journal_platform],
+                f"приказ о переводе № {order[mi['number']]} от {order[mi['order_date']]} не передан "
+                "в реестр: там обучающийся в прежней группе",
+                {"student_id": sid, "enrolment_id": info.enrolment_id},
+            )
+        )
     # 2. a birth date differs in the registry
-    students = sorted(ctx.students, key=lambda s: int(s[1:]))
+    students = sorted((s for s in ctx.students if s not in lagged), key=lambda s: int(s[1:]))
     for sid in rng.sample(students, k=2):
         ctx.claim("card", sid)
         row = person.by_id[sid]

@@ -227,13 +227,10 @@ def final_immutable(ctx: Context) -> None:
         pick(ctx, finals, 3, "final_immutable", lambda f: ("mark", f[0][M_ID]))
     ):
         entered = parse(ctx, row[M_AT])
-        at = (
-            entered.replace(hour=17, minute=5, second=0)
-            if entered.hour < 17
-            else entered + dt.timedelta(minutes=30)
-        )
+        # two days later, so a sync sees the mark before the change
+        at = (entered + dt.timedelta(days=2)).replace(hour=16, minute=5, second=0)
         approved: set[str] = set()
-        label = "final mark changed the same day"
+        label = "final mark changed two days later"
         if i == 2:
             _approve(ctx, "marks.final.immutable", row, at, "Директор")
             approved = {"marks.final.immutable"}

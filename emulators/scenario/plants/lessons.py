@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from emulators.scenario.curriculum import ENGLISH_TOPICS, FOREIGN_LANGUAGE_SUBJECTS
 from emulators.scenario.plants import planter
@@ -11,6 +11,7 @@ from emulators.scenario.plants.common import (
     SECOND,
     case,
     fits,
+    has,
     is_boundary_day,
     lesson_key,
     parse,
@@ -223,9 +224,11 @@ def attendance_deadline(ctx: Context) -> None:
             made, label = _late_pair(ctx, deadline, lesson.day, i)
             row[1] = ctx.iso(made)
             near = False
-        for edit in ctx.reason_edits.get(row[0], []):
+        edits = ctx.reason_edits.get(row[0], [])
+        for edit in edits:
             if edit[2] < row[1]:
                 edit[2] = ctx.iso(made + dt.timedelta(minutes=10))
+        _reason_side_effect(ctx, lesson, row[0], edits, label)
         case(
             ctx,
             "attendance.deadline",
@@ -236,6 +239,31 @@ def attendance_deadline(ctx: Context) -> None:
             deadline=deadline,
             near_miss=near,
             lesson_id=lesson.id,
+        )
+
+
+def _reason_side_effect(
+    ctx: Context, lesson: LessonInfo, absence_id: str, edits: list[list[Any]], label: str
+) -> None:
+    """A late absence pushes its reason late too: list that where the profile has the rule."""
+    if not edits or not has(ctx, "absence.reason.deadline"):
+        return
+    document = next((e[4] for e in edits if e[3] == "document_date"), None)
+    if ctx.profile.id == "talmenka" and document is None:
+        return
+    deadline = ctx.dl.absence_reason(
+        lesson.day, dt.date.fromisoformat(document) if document else None
+    )
+    set_at = parse(ctx, edits[0][2])
+    if set_at > deadline:
+        case(
+            ctx,
+            "absence.reason.deadline",
+            "absence",
+            absence_id,
+            f"side effect: {label}",
+            made_at=set_at,
+            deadline=deadline,
         )
 
 

@@ -130,7 +130,12 @@ def scale(ctx: Context) -> None:
 @planter("marks.control_work.deadline")
 def control_work(ctx: Context) -> None:
     """Control-work marks after N working days; near misses inside the window (not late for marks.deadline)."""
-    control = [x for x in ctx.lessons if x.item_kind == "control" and ctx.marks_by_lesson.get(x.id)]
+    control = [
+        x
+        for x in ctx.lessons
+        if x.item_kind == "control"
+        and sum(1 for m in ctx.marks_by_lesson.get(x.id, []) if m[M_WORK_KIND] == "wk-control") >= 3
+    ]
 
     def deadline_of(lesson: LessonInfo) -> dt.datetime:
         return ctx.dl.control_work(lesson.day, lesson.assignment.group.grade)
@@ -143,7 +148,7 @@ def control_work(ctx: Context) -> None:
     for i, lesson in enumerate(chosen):
         deadline = deadline_of(lesson)
         label = window_label(ctx, lesson.day, deadline.date())
-        marks = ctx.marks_by_lesson[lesson.id]
+        marks = [m for m in ctx.marks_by_lesson[lesson.id] if m[M_WORK_KIND] == "wk-control"]
         late = deadline + SECOND if i % 2 == 0 else deadline + dt.timedelta(days=3)
         if not fits(ctx, late) or not same_period(ctx, lesson.day, late):
             late = deadline + SECOND
