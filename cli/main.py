@@ -129,13 +129,19 @@ _STATUS_RU = {
 app.add_typer(scenario_cli.app, name="scenario")
 app.add_typer(schedule_cli.schedule_app, name="schedule")
 app.add_typer(schedule_cli.scheduler_app, name="scheduler")
-app.command("runs")(schedule_cli.runs_command)
 app.add_typer(sync_app, name="sync")
 app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
 from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
+from cli import reports as reports_cli  # noqa: E402
+
+app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
+app.add_typer(reports_cli.report_app, name="report")
+app.add_typer(reports_cli.export_app, name="export")
+app.add_typer(reports_cli.discrepancy_app, name="discrepancies")
+app.command("reconcile")(reports_cli.reconcile_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,289 @@
+"""``sverka reconcile``, ``sverka report …``, ``sverka export contingent`` and ``sverka runs approve|discard``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from cli import schedule as schedule_cli
+from cli.context import SETTINGS
+from cli.errors import UserError, user_errors
+from local_store.discrepancies import RULES, DiscrepancyError, acknowledge
+from local_store.hold import HoldError, approve, discard, held_changes, list_held
+from local_store.reconcile import reconcile
+from reports.bundle import write_all
+from reports.contingent_export import CHECK_RU, ExportError, export_contingent
+from reports.data import ReportError, load_journal, pick_source, resolve_period
+from reports.deputy import deputy_report_from_store, write_deputy_report
+from reports.journal_print import build_journal, journal_pairs, write_journal
+from reports.regulation import REGULATION_REPORTS, ReportContext
+from reports.render import write_tabular
+
+console = Console()
+KNOWN = (ReportError, ExportError, HoldError, DiscrepancyError)
+
+report_app = typer.Typer(
+    help="Отчёты: заместителю директора, отчёты положения, печатный журнал.", no_args_is_help=True
+)
+export_app = typer.Typer(help="Выгрузки для внешних систем.", no_args_is_help=True)
+runs_app = typer.Typer(
+    help="История запусков; утверждение и отклонение задержанных запусков.",
+    invoke_without_command=True,
+)
+discrepancy_app = typer.Typer(help="Расхождения между источниками.", no_args_is_help=True)
+
+OUT = typer.Option(Path("otchety"), "--out", "-o", help="Папка, куда записать отчёты.")
+PERIOD = typer.Option(
+    None,
+    "--period",
+    help="Период: название или номер периода журнала («1 семестр»), месяц 2026-10 "
+    "или даты 2026-09-01..2026-12-31 (по умолчанию текущий период).",
+)
+SOURCE = typer.Option(
+    None, "--source", help="Журнал, если их несколько: платформа или platform:deployment."
+)
+FORMATS = typer.Option("html,pdf,xlsx", "--format", help="Форматы через запятую: html, pdf, xlsx.")
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip() for f in value.split(",") if f.strip())
+    bad = [f for f in chosen if f not in ("html", "pdf", "xlsx")]
+    if bad or not chosen:
+        raise UserError(f"неизвестный формат: {', '.join(bad) or 'пусто'} (можно html, pdf, xlsx)")
+    return chosen
+
+
+def _print_paths(paths: dict[str, Path]) -> None:
+    for fmt, path in paths.items():
+        console.print(f"  {fmt.upper()}: {path}")
+
+
+# --------------------------------------------------------------------------- reconcile
+
+
+def reconcile_command(
+    as_json: bool = typer.Option(False, "--json", help="Итог в формате JSON."),
+) -> None:
+    """Сверить журнал, реестр контингента, «Е-услуги» и ЕПГУ; записать расхождения."""
+    with user_errors(*KNOWN):
+        result = reconcile(SETTINGS.engine())
+    stats = result.stats.as_dict() if result.stats else {}
+    if as_json:
+        payload = {
+            "run_id": result.run_id,
+            "by_rule": result.by_rule(),
+            "root_causes": [
+                {"title": c.title, "consequences": c.details.get("consequences")}
+                for c in result.causes
+            ],
+            "lifecycle": stats,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    table = RichTable(title="Расхождения по видам")
+    table.add_column("Вид расхождения")
+    table.add_column("Найдено", justify="right")
+    for rule, n in result.by_rule().items():
+        table.add_row(RULES[rule].title if rule in RULES else rule, str(n))
+    console.print(table)
+    for cause in result.causes:
+        console.print(
+            f"Общая причина: {cause.title} — последствий: {cause.details.get('consequences')}"
+        )
+    console.print(
+        f"Новых: {stats.get('opened', 0)}, снова открыто: {stats.get('reopened', 0)}, "
+        f"по-прежнему открыто: {stats.get('still_open', 0)}, устранено: {stats.get('resolved', 0)}."
+    )
+
+
+@discrepancy_app.command("acknowledge")
+def acknowledge_command(
+    discrepancy_id: str = typer.Argument(..., help="Номер расхождения (D…)."),
+    note: str | None = typer.Option(None, "--note", help="Комментарий."),
+) -> None:
+    """Принять расхождение в работу."""
+    with user_errors(*KNOWN):
+        acknowledge(SETTINGS.engine(), discrepancy_id, note)
+    console.print(f"Расхождение {discrepancy_id} принято в работу.")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@report_app.command("discrepancies")
+def discrepancies_command(out: Path = OUT, formats: str = FORMATS) -> None:
+    """Отчёт заместителю директора: нарушения положения и расхождения с реестрами."""
+    with user_errors(*KNOWN):
+        report = deputy_report_from_store(SETTINGS.engine())
+        paths = write_deputy_report(report, out, _formats(formats))
+    console.print(
+        f"Отчёт заместителю директора: открыто {len(report.open_items)} "
+        f"(неделю назад {report.open_week_ago}), устранено за неделю {len(report.resolved_items)}."
+    )
+    _print_paths(paths)
+
+
+@report_app.command("all")
+def all_command(period: str | None = PERIOD, out: Path = OUT, source: str | None = SOURCE) -> None:
+    """Все отчёты за период в одну папку (с печатным журналом и выгрузкой контингента)."""
+    with user_errors(*KNOWN):
+        result = write_all(SETTINGS.engine(), out, period=period, source=source)
+    console.print(
+        f"Период «{result.period_title}»: записано {len(result.paths())} файлов в {out}"
+        f" (оглавление: {out / 'index.html'})."
+    )
+    for problem in result.problems:
+        console.print(f"[yellow]Внимание:[/yellow] {problem}")
+
+
+def _regulation_command(name: str, title: str) -> None:
+    def command(
+        period: str | None = PERIOD,
+        out: Path = OUT,
+        source: str | None = SOURCE,
+        formats: str = FORMATS,
+    ) -> None:
+        with user_errors(*KNOWN):
+            engine = SETTINGS.engine()
+            data = load_journal(engine, pick_source(engine, source))
+            ctx = ReportContext(data, resolve_period(data, period), engine)
+            paths = write_tabular(REGULATION_REPORTS[name][1](ctx), out, _formats(formats))
+        console.print(f"«{title}» за период {ctx.period.title}:")
+        _print_paths(paths)
+
+    command.__doc__ = f"«{title}»."
+    report_app.command(name.replace("_", "-"))(command)
+
+
+for _name, (_title, _builder) in REGULATION_REPORTS.items():
+    _regulation_command(_name, _title)
+
+
+@report_app.command("journal")
+def journal_command(
+    period: str | None = PERIOD,
+    out: Path = OUT,
+    source: str | None = SOURCE,
+    group: str | None = typer.Option(
+        None, "--group", help="Группа (класс) по названию; иначе все."
+    ),
+    subject: str | None = typer.Option(
+        None, "--subject", help="Дисциплина по названию; иначе все."
+    ),
+) -> None:
+    """Печатный журнал для архива (PDF) по группам и дисциплинам."""
+    with user_errors(*KNOWN):
+        engine = SETTINGS.engine()
+        data = load_journal(engine, pick_source(engine, source))
+        report_period = resolve_period(data, period)
+        pairs = [
+            (g, s)
+            for g, s in journal_pairs(data, report_period)
+            if (group is None or data.group_name(g) == group)
+            and (subject is None or data.subject_name(s) == subject)
+        ]
+        if not pairs:
+            raise UserError("нет журналов для указанных группы и дисциплины")
+        for g, s in pairs:
+            paths = write_journal(build_journal(data, g, s, report_period), out)
+            console.print(f"{data.group_name(g)}, {data.subject_name(s)}: {paths['pdf']}")
+
+
+# --------------------------------------------------------------------------- export
+
+
+@export_app.command("contingent")
+def export_contingent_command(
+    fmt: str = typer.Option("xml", "--format", help="xml, csv или xlsx."),
+    since: int | None = typer.Option(
+        None, "--since", help="Только изменения после запуска с этим номером."
+    ),
+    out: Path = typer.Option(Path("vygruzka"), "--out", "-o", help="Папка для выгрузки."),
+    source: str | None = SOURCE,
+) -> None:
+    """Выгрузка контингента для регионального оператора (с проверкой записей и схемы XSD)."""
+    with user_errors(*KNOWN):
+        engine = SETTINGS.engine()
+        result = export_contingent(
+            engine, pick_source(engine, source), out, fmt=fmt, since_run=since
+        )
+    console.print(
+        f"Выгружено {len(result.exported)} из {len(result.records)}; не выгружено из-за ошибок: "
+        f"{len(result.rejected)}."
+    )
+    counts: dict[str, int] = {}
+    for p in result.problems:
+        counts[p.check] = counts.get(p.check, 0) + 1
+    for check, n in counts.items():
+        console.print(f"  {CHECK_RU[check]}: {n}")
+    for label, path in result.paths.items():
+        console.print(f"  {'выгрузка' if label == 'export' else 'проверка'}: {path}")
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@runs_app.callback()
+def runs_callback(
+    ctx: typer.Context,
+    failed: bool = typer.Option(False, "--failed", help="Только запуски с ошибкой."),
+    limit: int = typer.Option(30, "--limit", help="Сколько запусков показать."),
+) -> None:
+    """Показать историю запусков (синхронизации и задания)."""
+    if ctx.invoked_subcommand is None:
+        schedule_cli.runs_command(failed=failed, limit=limit)
+
+
+@runs_app.command("held")
+def held_command(
+    run_id: int | None = typer.Argument(None, help="Номер запуска: показать его изменения."),
+) -> None:
+    """Задержанные запуски (массовые изменения) и что они изменили бы."""
+    engine = SETTINGS.engine()
+    if run_id is None:
+        held = list_held(engine)
+        if not held:
+            console.print("Задержанных запусков нет.")
+        for h in held:
+            console.print(
+                f"Запуск {h.run_id} ({h.source} {h.deployment}) задержан {h.held_at:%Y-%m-%d %H:%M} UTC:"
+            )
+            for reason in h.reasons:
+                console.print(f"  — {reason}")
+        return
+    changes = held_changes(engine, run_id)
+    if not changes:
+        raise typer.Exit(0)
+    table = RichTable(title=f"Изменения задержанного запуска {run_id}")
+    for title in ("Вид записи", "Изменение", "Запись", "Подробности"):
+        table.add_column(title)
+    names = {"added": "добавлена", "changed": "изменена", "removed": "удалена"}
+    for c in changes:
+        table.add_row(
+            c["kind"], names.get(c["change"], c["change"]), c["external_id"], c["detail"] or ""
+        )
+    console.print(table)
+
+
+@runs_app.command("approve")
+def approve_command(run_id: int = typer.Argument(..., help="Номер задержанного запуска.")) -> None:
+    """Утвердить задержанный запуск: применить его изменения к хранилищу."""
+    with user_errors(*KNOWN):
+        result = approve(SETTINGS.engine(), run_id)
+    summary = ", ".join(
+        f"{kind}: +{c['added']} ~{c['changed']} -{c['removed']}"
+        for kind, c in result.as_dict().items()
+    )
+    console.print(f"Запуск {run_id} утверждён и применён: {summary or 'изменений нет'}.")
+
+
+@runs_app.command("discard")
+def discard_command(run_id: int = typer.Argument(..., help="Номер задержанного запуска.")) -> None:
+    """Отклонить задержанный запуск: хранилище остаётся как было."""
+    with user_errors(*KNOWN):
+        discard(SETTINGS.engine(), run_id)
+    console.print(f"Запуск {run_id} отклонён; хранилище не изменилось.")

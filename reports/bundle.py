@@ -1,0 +1,91 @@
+"""Every report for a period into one folder: what ``sverka report all`` and the weekly job call.
+
+The folder gets the deputy's report, the fourteen regulation reports (HTML,
+PDF, XLSX), the printable journal of every group and subject (``zhurnaly/``),
+the contingent export with its validation report (``kontingent/``), and an
+``index.html`` that links them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from reports.contingent_export import ExportError, export_contingent
+from reports.data import load_journal, pick_source, resolve_period
+from reports.deputy import deputy_report_from_store, write_deputy_report
+from reports.journal_print import build_journal, journal_pairs, write_journal
+from reports.regulation import REGULATION_REPORTS, ReportContext
+from reports.render import render_html, write_html
+
+
+@dataclass
+class BundleResult:
+    out_dir: Path
+    period_title: str
+    files: dict[str, dict[str, Path]] = field(default_factory=dict)
+    """Report title → format → path."""
+    problems: list[str] = field(default_factory=list)
+
+    def paths(self) -> list[Path]:
+        return [p for formats in self.files.values() for p in formats.values()]
+
+
+def write_all(
+    engine: Engine,
+    out_dir: Path,
+    *,
+    period: str | None = None,
+    source: str | None = None,
+    now: dt.datetime | None = None,
+    journals: bool = True,
+    export: bool = True,
+) -> BundleResult:
+    now = now or dt.datetime.now(dt.UTC)
+    src = pick_source(engine, source)
+    data = load_journal(engine, src)
+    report_period = resolve_period(data, period, today=now.date())
+    result = BundleResult(out_dir, report_period.title)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    result.files["Отчёт заместителю директора"] = write_deputy_report(
+        deputy_report_from_store(engine, now=now), out_dir
+    )
+    ctx = ReportContext(data, report_period, engine)
+    from reports.render import write_tabular
+
+    for title, builder in REGULATION_REPORTS.values():
+        result.files[title] = write_tabular(builder(ctx), out_dir)
+    if journals:
+        for group_id, subject_id in journal_pairs(data, report_period):
+            journal = build_journal(
+                data, group_id, subject_id, report_period, printed_on=now.date()
+            )
+            label = f"Журнал: {journal.group}, {journal.subject}"
+            result.files[label] = write_journal(journal, out_dir / "zhurnaly")
+    if export:
+        try:
+            exported = export_contingent(engine, src, out_dir / "kontingent", fmt="xml", now=now)
+        except ExportError as exc:
+            result.problems.append(str(exc))
+        else:
+            result.files["Выгрузка контингента"] = {"xml": exported.paths["export"]}
+            result.files["Проверка выгрузки контингента"] = {
+                k.removeprefix("validation_"): v
+                for k, v in exported.paths.items()
+                if k.startswith("validation_")
+            }
+    index = render_html(
+        "index.html.j2",
+        {
+            "result": result,
+            "institution": data.institution_name(),
+            "now": now,
+            "rel": lambda p: p.relative_to(out_dir).as_posix(),
+        },
+    )
+    result.files["Оглавление"] = {"html": write_html(index, out_dir / "index.html")}
+    return result
