@@ -110,6 +110,9 @@ class EmulatorState:
 
     def school(self) -> School:
         moment = self.now()
+        if self.as_of is None:
+            # A live clock re-renders the world at most once a minute.
+            moment = moment.replace(second=0)
         if self._school is None or self._school_at != moment:
             self._school = build_school(self.world, moment)
             self._school_at = moment

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import hashlib
 
 import httpx
@@ -10,7 +12,8 @@ import pytest
 from connectors.netschool.auth import password_hashes
 from connectors.netschool.client import ClientSettings, NetSchoolClient
 from connectors.netschool.errors import AuthFailed, ProtocolFailure
-from emulators.netschool.server import RunningEmulator
+from emulators.netschool.server import RunningEmulator, start_emulator
+from emulators.scenario.world import World
 from tests.netschool.worlds import DEPUTY_LOGIN, DEPUTY_PASSWORD, STUDENT_LOGIN, STUDENT_PASSWORD
 
 FAST = ClientSettings(backoff_initial=0.01, backoff_max=0.05, timeout=5)
@@ -172,3 +175,10 @@ async def test_find_school_by_short_name_sends_name_where_needed(emulator: Runni
     async with _client(emulator, DEPUTY_LOGIN, DEPUTY_PASSWORD) as client:
         with pytest.raises(ProtocolFailure):
             await client.find_school("Несуществующая школа")
+
+
+def test_live_clock_follows_real_time(world: World) -> None:
+    with start_emulator(world) as live, httpx.Client(base_url=live.url) as http:
+        stamp = email.utils.parsedate_to_datetime(http.get("/webapi/logindata").headers["date"])
+        assert abs((stamp - dt.datetime.now(dt.UTC)).total_seconds()) < 5
+        assert live.state.school().year is None or live.state.school().moment.second == 0
