@@ -290,6 +290,9 @@ class RegistryBot:
         if kind == "ENROLMENT":
             if person is not None:
                 active = person.active()
+                if any(e.start == effective for e in person.episodes):
+                    # The registry already holds this enrolment: a consistent repeat, not a conflict.
+                    return Verdict("ACCEPTED", regional_id=person.regional_id)
                 if active is not None:
                     return Verdict(
                         "CONFLICT",
@@ -337,6 +340,14 @@ class RegistryBot:
                 "CONFLICT", [("NOT_FOUND", "Person", "Обучающийся не найден в реестре контингента")]
             )
         active = person.active()
+        closing = {
+            "EXPULSION": "EXPELLED",
+            "GRADUATION": "GRADUATED",
+            "TRANSFER": "TRANSFERRED_OUT",
+        }
+        if any(closing.get(kind) == e.status and e.end == effective for e in person.episodes):
+            # Already applied (the registry's view is newer than this order): a consistent repeat.
+            return Verdict("ACCEPTED", regional_id=person.regional_id)
         allowed = {
             "EXPULSION": ACTIVE,
             "GRADUATION": ("STUDYING",),
