@@ -14,10 +14,11 @@ import hashlib
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import structlog
+from pydantic import TypeAdapter, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from connectors.poo.errors import (
@@ -30,6 +31,7 @@ from connectors.poo.errors import (
     SessionLapsed,
     SessionLimit,
     Throttled,
+    Unexpected,
     WrongCredentials,
     from_transport,
     is_retryable,
@@ -40,6 +42,7 @@ from connectors.poo.wire import LoginInfo, Tenant
 log = structlog.get_logger("connectors.poo")
 
 _LOCKS: dict[tuple[int, str, str], asyncio.Lock] = {}
+T = TypeVar("T")
 
 
 def account_lock(base_url: str, login: str) -> asyncio.Lock:
@@ -274,9 +277,44 @@ class PooClient:
                 return await self._get_once(path, params, permission)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def get_as(
+        self,
+        shape: TypeAdapter[T],
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        permission: int | None = None,
+    ) -> T:
+        """A GET validated into ``shape`` by pydantic's own JSON parser, inside the retry loop.
+
+        Broken JSON is retried like any transient fault; JSON of another shape is not.
+        """
+        async for attempt in self._retrying():
+            with attempt:
+                response = await self._get_response(path, params, permission)
+                try:
+                    return shape.validate_json(response.content)
+                except ValidationError as exc:
+                    errors = exc.errors()
+                    if any(e["type"] == "json_invalid" for e in errors):
+                        raise Malformed(
+                            f"сервер прислал повреждённый ответ на запрос {path}"
+                        ) from None
+                    where = ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
+                    raise Unexpected(
+                        f"ответ сервера на запрос {path} неожиданного вида (поле {where})"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def _get_once(
         self, path: str, params: Mapping[str, Any] | None, permission: int | None
     ) -> Any:
+        response = await self._get_response(path, params, permission)
+        return self._json(response, path)
+
+    async def _get_response(
+        self, path: str, params: Mapping[str, Any] | None, permission: int | None
+    ) -> httpx.Response:
         response = await self._send("GET", path, params=params)
         if _lapsed(response):
             self.relogins += 1
@@ -288,7 +326,7 @@ class PooClient:
                     f"сервер {self.deployment.host} завершает сеанс сразу после входа (запрос {path})"
                 )
         self._raise_for_status(response, path, permission)
-        return self._json(response, path)
+        return response
 
     async def _get_raw(self, path: str) -> Any:
         response = await self._send("GET", path)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter
 
 from connectors.poo.client import PooClient
-from connectors.poo.errors import REQUIRED_PERMISSIONS, MissingPermission, Unexpected
+from connectors.poo.errors import REQUIRED_PERMISSIONS, MissingPermission
 from connectors.poo.wire import (
     Department,
     Employee,
@@ -32,24 +31,14 @@ from connectors.poo.wire import (
 
 PAGE_SIZE = 200
 Progress = Callable[[str], None]
-M = TypeVar("M", bound=BaseModel)
-
-
-def parse(model: type[M], data: Any, path: str) -> M:
-    """A wire model, or a Russian error naming the request whose answer had another shape."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        where = ".".join(str(p) for p in exc.errors()[0]["loc"]) if exc.errors() else ""
-        raise Unexpected(
-            f"ответ сервера на запрос {path} неожиданного вида (поле {where or '?'})"
-        ) from None
-
-
-def parse_list(model: type[M], data: Any, path: str) -> list[M]:
-    if not isinstance(data, list):
-        raise Unexpected(f"ответ сервера на запрос {path} неожиданного вида (ожидался список)")
-    return [parse(model, item, path) for item in data]
+_DEPARTMENTS = TypeAdapter(list[Department])
+_GROUPS = TypeAdapter(list[StudentGroup])
+_EMPLOYEES = TypeAdapter(list[Employee])
+_PAGE = TypeAdapter(StudentsPage)
+_CARD = TypeAdapter(StudentCard)
+_ENTRIES = TypeAdapter(list[GradebookEntry])
+_SUBJECT = TypeAdapter(SubjectAnswer)
+_ATTESTATION = TypeAdapter(GroupAttestation)
 
 
 def _noop(_: str) -> None:
@@ -88,30 +77,27 @@ def check_permissions(client: PooClient) -> None:
 
 async def pull_structure(client: PooClient, progress: Progress = _noop) -> Structure:
     path = "/services/people/departments/all"
-    departments = parse_list(Department, await client.get(path), path)
+    departments = await client.get_as(_DEPARTMENTS, path)
     path = "/services/people/student-groups/all"
-    groups = parse_list(StudentGroup, await client.get(path), path)
+    groups = await client.get_as(_GROUPS, path)
     path = "/services/people/employees/all"
-    employees = parse_list(Employee, await client.get(path, permission=509), path)
+    employees = await client.get_as(_EMPLOYEES, path, permission=509)
     progress("structure")
     students: dict[int, StudentSummary] = {}
     for active in ("true", "false"):
         page_index = 0
         while True:
-            page = parse(
-                StudentsPage,
-                await client.get(
-                    "/services/people/students",
-                    {
-                        "isActive": active,
-                        "isEsia": "false",
-                        "orderBy": "+fullName",
-                        "pageIndex": page_index,
-                        "pageSize": PAGE_SIZE,
-                    },
-                    permission=507,
-                ),
+            page = await client.get_as(
+                _PAGE,
                 "/services/people/students",
+                {
+                    "isActive": active,
+                    "isEsia": "false",
+                    "orderBy": "+fullName",
+                    "pageIndex": page_index,
+                    "pageSize": PAGE_SIZE,
+                },
+                permission=507,
             )
             for student in page.students:
                 students.setdefault(student.id, student)
@@ -121,14 +107,14 @@ async def pull_structure(client: PooClient, progress: Progress = _noop) -> Struc
     cards: dict[int, StudentCard] = {}
     for student_id in sorted(students):
         path = f"/services/people/students/{student_id}"
-        cards[student_id] = parse(StudentCard, await client.get(path, permission=507), path)
+        cards[student_id] = await client.get_as(_CARD, path, permission=507)
         progress("card")
     path = "/services/journal/gradebook/student-groups"
-    journal_groups = parse_list(StudentGroup, await client.get(path, permission=200), path)
+    journal_groups = await client.get_as(_GROUPS, path, permission=200)
     entries: dict[int, list[GradebookEntry]] = {}
     for item in journal_groups:
         path = f"/services/journal/gradebook/{item.id}/entries"
-        entries[item.id] = parse_list(GradebookEntry, await client.get(path, permission=200), path)
+        entries[item.id] = await client.get_as(_ENTRIES, path, permission=200)
     progress("entries")
     organization = (
         client.tenant.settings.organization if client.tenant and client.tenant.settings else None
@@ -164,14 +150,12 @@ async def pull_group(
             continue
         for subject in entry.scheduleSubjects:
             path = f"/services/journal/gradebook/{entry.id}/subjects/{subject.id}"
-            answer = parse(SubjectAnswer, await client.get(path, permission=200), path)
+            answer = await client.get_as(_SUBJECT, path, permission=200)
             journal.subjects.append((entry, subject, answer))
             progress("subject")
         path = f"/services/reports/curator/group-attestation/{group.id}"
-        attestation = parse(
-            GroupAttestation,
-            await client.get(path, {"gradebookId": entry.id}, permission=700),
-            path,
+        attestation = await client.get_as(
+            _ATTESTATION, path, {"gradebookId": entry.id}, permission=700
         )
         journal.attestations.append((entry, attestation))
     return journal

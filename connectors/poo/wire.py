@@ -17,6 +17,7 @@ _WIRE_DT = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:
 
 
 def parse_wire_datetime(value: Any) -> dt.datetime | None:
+    """Standalone parser of a wire date-time (for values outside the models)."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -30,7 +31,12 @@ def parse_wire_datetime(value: Any) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day, hour, minute, second, micro)
 
 
-WireDateTime = Annotated[dt.datetime | None, BeforeValidator(parse_wire_datetime)]
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+WireDateTime = Annotated[dt.datetime | None, BeforeValidator(_blank_is_none)]
+"""pydantic parses the seven fractional digits itself (truncating to microseconds)."""
 
 
 class Wire(BaseModel):
