@@ -269,7 +269,7 @@ def _person(**changes: object) -> WirePerson:
         "document_number": "623456",
     }
     values.update(changes)
-    return WirePerson(**values)  # type: ignore[arg-type]
+    return WirePerson.model_validate(values)
 
 
 def _movement(person: WirePerson, kind: str = "ENROLMENT", **changes: object) -> etree._Element:
@@ -284,7 +284,7 @@ def _movement(person: WirePerson, kind: str = "ENROLMENT", **changes: object) ->
         "group_to": "5А",
     }
     values.update(changes)
-    return event_xml(WireMovementEvent(**values))  # type: ignore[arg-type]
+    return event_xml(WireMovementEvent.model_validate(values))
 
 
 @pytest.mark.parametrize(

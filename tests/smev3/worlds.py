@@ -46,7 +46,7 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
         "document_number",
         "document_issued_on",
     ]
-    people = [
+    people: list[list[Any]] = [
         [
             "s1",
             T0,
@@ -154,7 +154,7 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
         ],
     ]
     groups = [["g1", T0, "5А", "class", 5], ["g2", T0, "5Б", "class", 5]]
-    enrolments = [
+    enrolments: list[list[Any]] = [
         ["e1", T0, "s1", "g1", "studying", "2026-09-01", None, "12-у", "2026-08-25"],
         ["e2", T0, "s2", "g1", "studying", "2026-09-01", None, "12-у", "2026-08-25"],
         ["e3", T0, "s3", "g1", "studying", "2026-09-01", None, "12-у", "2026-08-25"],
@@ -181,7 +181,7 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
             "2026-09-30",
         ],
     ]
-    orders = [
+    orders: list[list[Any]] = [
         [
             "m1",
             "2026-10-01T09:00:00+07:00",
@@ -259,25 +259,25 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
             ]
         )
     subjects = [["sub1", T0, "Математика"], ["sub2", T0, "Русский язык"]]
-    lessons = [
+    lessons: list[list[Any]] = [
         ["l1", T0, "g1", "sub1", "2026-10-12", 1, "Дроби", "101"],
         ["l2", T0, "g1", "sub2", "2026-10-12", 2, "Суффиксы", "102"],
         ["l3", T0, "g1", "sub1", "2026-10-13", 1, "Сложение дробей", "101"],
         ["l4", T0, "g1", "sub1", "2026-09-10", 1, "Повторение", "101"],
         ["l5", T0, "g2", "sub1", "2026-10-12", 3, "Чужой урок", "201"],
     ]
-    marks = [
+    marks: list[list[Any]] = [
         ["k1", T0, "s1", "sub1", "g1", "l1", "2026-10-12", "5"],
         ["k2", T0, "s1", "sub2", "g1", "l2", "2026-10-12", "4"],
         ["k3", T0, "s1", "sub1", "g1", "l3", "2026-10-13", "3"],
         ["k4", T0, "s1", "sub1", "g1", "l4", "2026-09-10", "2"],
         ["k5", T0, "s2", "sub1", "g1", "l1", "2026-10-12", "5"],
     ]
-    absences = [
+    absences: list[list[Any]] = [
         ["a1", T0, "s1", "l3", "2026-10-13", "Б"],
         ["a2", T0, "s2", "l1", "2026-10-12", "НП"],
     ]
-    homework = [
+    homework: list[list[Any]] = [
         ["h1", T0, "l1", "№ 12, 14", "2026-10-13"],
         ["h2", T0, "l2", "Упр. 5", "2026-10-13"],
     ]
@@ -301,7 +301,7 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
         "period_from",
         "period_to",
     ]
-    requests = [
+    requests: list[list[Any]] = [
         [
             "r1",
             "2026-10-15T10:00:00+07:00",
@@ -366,7 +366,7 @@ def world_dict(extra_orders: int = 0) -> dict[str, Any]:
             "2026-10-31",
         ],
     ]
-    expected = [
+    expected: list[list[Any]] = [
         [
             "x1",
             "2026-10-16T09:00:00+07:00",
