@@ -248,6 +248,7 @@ class SmevClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        self.transport.wsdl_client.close()
 
     async def __aenter__(self) -> SmevClient:
         return self

@@ -3,6 +3,17 @@
 The control API lets tests and demos inject faults, move the clock, make
 ЕПГУ and «Е-услуги» send their applications and read what the registry and
 ЕПГУ received.  Everything runs in one event loop, so the broker needs no lock.
+
+``POST /smev``                      the SOAP 1.1 endpoint (header ``X-Smev-Mnemonic``
+                                    names the sender; default: the school)
+``POST /control/faults``            ``{"fault", "operation"="*", "count"=1, "extra"=[]}``
+``DELETE /control/faults``          clear faults, hostile answers and lost replies
+``POST /control/hostile``           ``{"operation", "kind": dtd|external_entity|billion_laughs}``
+``POST /control/lose-reply``        ``{"operation", "count"}``: process, then answer 502
+``POST /control/config``            ``{"signature", "validation", "redeliver_after_seconds"}``
+``POST /control/clock``             ``{"as_of"}``: the scenario moment the bots send from
+``POST /control/parties/epgu/send`` ЕПГУ sends the applications due; ``…/e-uslugi/send`` too
+``GET /control/state|registry|epgu|e-uslugi``  queues; receipts per RecordId; answers
 """
 
 from __future__ import annotations
