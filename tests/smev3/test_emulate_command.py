@@ -50,9 +50,9 @@ def test_emulate_smev3_serves_the_scenario(tmp_path: Path) -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        assert state is not None, (
-            process.stderr.read().decode() if process.poll() is not None else ""
-        )
+        if state is None:
+            _, err = process.communicate(timeout=5) if process.poll() is not None else (b"", b"")
+            raise AssertionError(f"the emulator did not start: {err.decode()[-1000:]}")
         # --send (default): ЕПГУ's three applications and one «Е-услуги» notice wait for the school.
         school = state["queues"]["SVERKA01"]
         assert sorted(m["root"] for m in school) == [
