@@ -391,7 +391,9 @@ def _print_summary(cfg: PooSyncConfig, outcome: SyncOutcome) -> None:
     )
     for title in ("Данные", "Добавлено", "Изменено", "Удалено", "Без изменений"):
         table.add_column(title)
-    for kind, counts in outcome.counts.as_dict().items():
+    order = {kind: i for i, kind in enumerate(KIND_RU)}
+    rows = sorted(outcome.counts.as_dict().items(), key=lambda kv: order.get(kv[0], len(order)))
+    for kind, counts in rows:
         table.add_row(
             KIND_RU.get(kind, kind),
             str(counts["added"]),
