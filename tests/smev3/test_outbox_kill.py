@@ -10,6 +10,7 @@ delivery of every RecordId.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import text
@@ -26,11 +28,13 @@ from emulators.smev3.broker import BrokerConfig
 from local_store import outbox
 from local_store.engine import make_engine, migrate
 from local_store.history import records_as_of
+from tests.conftest import BACKENDS, _fresh_pg
 from tests.smev3.conftest import Running, seed_journal
 from tests.smev3.worlds import NOW, ORG, small_world
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = int(os.environ.get("SVERKA_KILL_TRIALS", "20"))
+PG_TRIALS = int(os.environ.get("SVERKA_KILL_TRIALS_PG", "3"))
 EXTRA_ORDERS = 5
 EVENTS = 5 + EXTRA_ORDERS
 
@@ -58,9 +62,9 @@ class Zygote:
             text=True,
         )
 
-    def start(self, db: Path, url: str) -> int:
+    def start(self, db_url: str, url: str) -> int:
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"sqlite:///{db} {url} {ORG}\n")
+        self.process.stdin.write(f"{db_url} {url} {ORG}\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline().split()
         assert line[0] == "started", line
@@ -90,16 +94,14 @@ def _receipts(smev: Running) -> dict[str, int]:
     return smev.control("GET", "registry")["receipts"]  # type: ignore[no-any-return]
 
 
-def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> None:
+def _trials(stores: Iterator[str], trials: int) -> None:
+    """Run ``trials`` kill-and-restart rounds, each on the next fresh store URL."""
     rng = random.Random(20261123)
-    template = _template(tmp_path)
     kills_during_work = 0
-    started = time.monotonic()
     zygote = Zygote()
     try:
-        for trial in range(TRIALS):
-            db = tmp_path / f"trial{trial}.sqlite"
-            shutil.copy(template, db)
+        for trial in range(trials):
+            db_url = next(stores)
             emulator = build(
                 small_world(EXTRA_ORDERS),
                 as_of=NOW,
@@ -110,7 +112,7 @@ def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> No
                 smev = Running(emulator, url)
                 target = rng.randrange(0, EVENTS)
                 delay = rng.uniform(0.0, 0.15)
-                pid = zygote.start(db, smev.smev)
+                pid = zygote.start(db_url, smev.smev)
                 deadline = time.monotonic() + 60
                 while _alive(pid) and time.monotonic() < deadline:
                     if sum(_receipts(smev).values()) >= target:
@@ -125,13 +127,13 @@ def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> No
                     f"trial {trial}: worker failed ({first_code})"
                 )
 
-                second = zygote.start(db, smev.smev)
+                second = zygote.start(db_url, smev.smev)
                 assert zygote.wait(second) == 0, f"trial {trial}: restarted worker failed"
 
                 receipts = _receipts(smev)
                 assert len(receipts) == EVENTS, f"trial {trial}: lost events {receipts}"
                 assert set(receipts.values()) == {1}, f"trial {trial}: sent twice {receipts}"
-                engine = make_engine(f"sqlite:///{db}")
+                engine = make_engine(db_url)
                 items = outbox.items(engine)
                 assert len(items) == EVENTS
                 assert {i.status for i in items} == {outbox.OutboxStatus.ANSWERED}, f"trial {trial}"
@@ -139,5 +141,36 @@ def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> No
                 engine.dispose()
     finally:
         zygote.close()
-    assert kills_during_work >= TRIALS // 2, "most kills must land while the job is working"
+    assert kills_during_work >= trials // 2, "most kills must land while the job is working"
+
+
+def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> None:
+    """SQLite: twenty trials, each on a copy of one seeded store file."""
+    template = _template(tmp_path)
+
+    def stores() -> Iterator[str]:
+        for n in itertools.count():
+            db = tmp_path / f"trial{n}.sqlite"
+            shutil.copy(template, db)
+            yield f"sqlite:///{db}"
+
+    started = time.monotonic()
+    _trials(stores(), TRIALS)
     assert time.monotonic() - started < 150
+
+
+if "postgresql" in BACKENDS:
+
+    def test_sigkill_on_postgresql(pg_server_url: str) -> None:
+        """PostgreSQL: fewer trials (each store is migrated and seeded afresh)."""
+
+        def stores() -> Iterator[str]:
+            while True:
+                engine = _fresh_pg(pg_server_url)
+                migrate(engine)
+                seed_journal(engine, small_world(EXTRA_ORDERS))
+                url = engine.url.render_as_string(hide_password=False)
+                engine.dispose()
+                yield url
+
+        _trials(stores(), PG_TRIALS)
