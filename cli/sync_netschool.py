@@ -39,9 +39,11 @@ from mapping.netschool import (
     JOURNAL_KINDS,
     STRUCTURE_KINDS,
     Source,
+    finals_scope,
     journal_scope,
     map_journal_entries,
     map_structure,
+    map_totals,
     structure_scope,
 )
 
@@ -159,6 +161,14 @@ def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
             kinds=STRUCTURE_KINDS,
         )
     ]
+    for class_id, totals in sorted(pull.totals.items()):
+        snapshots.append(
+            Snapshot.of(
+                finals_scope(source, class_id),
+                map_totals(totals, pull.terms, source),
+                kinds=("mark",),
+            )
+        )
     for class_id, weeks in sorted(pull.journal.items()):
         for week, entries in sorted(weeks.items()):
             snapshots.append(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from canonical import (
     Absence,
     AbsenceCode,
+    FinalKind,
     Group,
     Holiday,
     Homework,
@@ -366,3 +367,40 @@ def map_journal_entries(
                 )
             )
     return records
+
+
+def finals_scope(source: Source, class_id: int) -> str:
+    return f"netschool:{source.deployment}:finals:{class_id}"
+
+
+def map_totals(
+    totals: Iterable[tuple[wire.FilterItem, wire.Total]],
+    terms: Iterable[wire.Term],
+    source: Source,
+) -> list[Record]:
+    """Period (and year) marks of one class: no lesson, the term as the period."""
+    by_id = {t.id: t for t in terms}
+    records: dict[str, Record] = {}
+    for sg, total in totals:
+        value = _mark_value(total.mark)
+        if value is None:
+            continue
+        term = by_id.get(total.termId)
+        scale, numeric = _scale(value)
+        external_id = f"total-{total.termId}-{sg.value}-{total.studentId}"
+        records[external_id] = Mark(
+            source=source.ref(external_id),
+            student_id=str(total.studentId),
+            subject_id=str(sg.subjectId),
+            group_id=str(sg.classId),
+            date=term.endDate if term else None,
+            value=value,
+            scale=scale,
+            numeric=numeric,
+            final_kind=FinalKind.YEAR
+            if term is not None and term.termTypeId == 5
+            else FinalKind.PERIOD,
+            period_id=str(total.termId),
+            entered_at=source.moment(total.resultDate),
+        )
+    return list(records.values())

@@ -49,6 +49,8 @@ class InstitutionPull:
     weeks: list[dt.date]
     """Mondays pulled: every class's journal is complete for each of them."""
     journal: dict[int, dict[dt.date, list[JournalEntry]]] = field(default_factory=dict)
+    totals: dict[int, list[tuple[wire.FilterItem, wire.Total]]] = field(default_factory=dict)
+    """Class → period marks of its subject groups (complete for the classes pulled)."""
     requests: int = 0
 
 
@@ -159,8 +161,11 @@ async def pull_institution(
         [client.journal_short(int(sg.value), start, end) for sg in groups], "lessons", progress
     )
     wanted: list[tuple[wire.FilterItem, wire.ClassMeetingBrief]] = []
+    pull.totals = {cid: [] for cid in class_ids}
     for sg, short in zip(groups, shorts, strict=True):
         for journal in short.journals:
+            assert sg.classId is not None
+            pull.totals[sg.classId].extend((sg, total) for total in journal.totals)
             for meeting in journal.classMeeting:
                 if start <= meeting.date <= end:
                     wanted.append((sg, meeting))

@@ -166,9 +166,17 @@ class ClassMeetingBrief(Wire):
     teachers: list[Named] = []
 
 
+class Total(Wire):
+    studentId: int
+    termId: int
+    mark: str | int | None = None
+    resultDate: NsMoment | None = None
+
+
 class Journal(Wire):
     sgId: int | None = None
     classMeeting: list[ClassMeetingBrief] = []
+    totals: list[Total] = []
 
 
 class JournalShort(Wire):

@@ -729,7 +729,13 @@ class _Api:
                     {
                         "sgId": sg_id,
                         "classMeeting": [self._meeting_brief(school, m) for m in meetings],
-                        "totals": [],
+                        "totals": [
+                            {**t, "resultDate": ts(t["resultDate"])}
+                            for t in sorted(
+                                school.totals.get(sg_id, []),
+                                key=lambda t: (t["termId"], t["studentId"]),
+                            )
+                        ],
                         "avgMarks": [],
                         "gradingSys": {"id": 1, "name": "Пятибалльная"},
                     }

@@ -143,6 +143,8 @@ class School:
     meetings: dict[int, ClassMeeting]
     meetings_by_sg: dict[int, list[ClassMeeting]]
     assignments: dict[int, Assignment]
+    totals: dict[int, list[dict[str, Any]]]
+    """Subject group → period (term) marks: {studentId, termId, mark, resultDate}."""
     children: dict[int, list[int]]
     student_class: dict[int, int]
     accounts: dict[str, Account]
@@ -239,6 +241,7 @@ class _Builder:
         types, homework_type, untyped = self._types()
         sgs = self._subject_groups(classes)
         meetings, meetings_by_sg, assignments = self._meetings(sgs, types, homework_type, untyped)
+        totals = self._totals(sgs)
         children: dict[int, list[int]] = defaultdict(list)
         for row in st.kind("parent_link").values():
             children[ns_id("person", str(row["parent_id"]))].append(
@@ -273,6 +276,7 @@ class _Builder:
             meetings=meetings,
             meetings_by_sg=meetings_by_sg,
             assignments=assignments,
+            totals=totals,
             children=dict(children),
             student_class=student_class,
             accounts=accounts,
@@ -501,6 +505,38 @@ class _Builder:
                 continue
             meetings[cm_id].attendance[ns_id("person", str(row["student_id"]))] = str(row["code"])
         return meetings, dict(by_sg), assignments
+
+    def _totals(self, sgs: dict[int, SubjectGroup]) -> dict[int, list[dict[str, Any]]]:
+        """Period marks (no lesson) on the subject group the student is in for that subject."""
+        totals: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.state.kind("mark").values():
+            if row.get("lesson_id") or not row.get("period_id"):
+                continue
+            student = ns_id("person", str(row["student_id"]))
+            class_id = ns_id("group", str(row.get("group_id")))
+            subject = ns_id("subject", str(row["subject_id"]))
+            candidates = [
+                sg
+                for sg in sgs.values()
+                if sg.class_id == class_id
+                and sg.subject_id == subject
+                and (sg.student_ids is None or student in sg.student_ids)
+            ]
+            if not candidates:
+                continue
+            sg = min(candidates, key=lambda g: (g.student_ids is not None, g.id))
+            entered = as_moment(row.get("entered_at")) or as_moment(row.get("created_at"))
+            totals[sg.id].append(
+                {
+                    "studentId": student,
+                    "termId": ns_id("period", str(row["period_id"])),
+                    "mark": str(row["value"]),
+                    "resultDate": entered.astimezone(self.tz).replace(tzinfo=None, microsecond=0)
+                    if entered
+                    else None,
+                }
+            )
+        return dict(totals)
 
 
 def school_id(world: World, institution_sid: str) -> int:

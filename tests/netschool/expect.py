@@ -33,8 +33,10 @@ KINDS = (
     "lesson",
     "homework",
     "mark",
+    "final",
     "absence",
 )
+"""``final`` is the period marks (marks without a lesson), compared apart from the journal's."""
 
 
 def _p(sid: Any) -> str | None:
@@ -141,6 +143,18 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             )
         ] += 1
     for r in st.kind("mark").values():
+        if not r.get("lesson_id") and r.get("period_id"):
+            out["final"][
+                (
+                    _p(r["student_id"]),
+                    str(ns_id("subject", r["subject_id"])),
+                    str(ns_id("period", r["period_id"])),
+                    str(r["value"]),
+                    _m(r.get("entered_at") or r.get("created_at")),
+                    r.get("final_kind") or "period",
+                )
+            ] += 1
+            continue
         if r.get("lesson_id") not in lessons:
             continue
         weight = r.get("weight")
@@ -175,6 +189,8 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
 def stored(engine: Engine, run_id: int | None = None) -> dict[str, Counter[Row]]:
     out: dict[str, Counter[Row]] = {k: Counter() for k in KINDS}
     for kind in KINDS:
+        if kind == "final":
+            continue
         for rec in records_as_of(engine, kind, run_id):
             v: Any = rec
             e = rec.source.external_id
@@ -213,6 +229,18 @@ def stored(engine: Engine, run_id: int | None = None) -> dict[str, Counter[Row]]
                 )
             elif kind == "homework":
                 row = (e, v.lesson_id, v.text, v.due_date)
+            elif kind == "mark" and v.lesson_id is None:
+                out["final"][
+                    (
+                        v.student_id,
+                        v.subject_id,
+                        v.period_id,
+                        v.value,
+                        _m(v.entered_at),
+                        v.final_kind.value if v.final_kind else None,
+                    )
+                ] += 1
+                continue
             elif kind == "mark":
                 row = (
                     v.student_id,
