@@ -29,6 +29,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.logging import configure_logging
 from cli.sync_poo import JOURNAL_KINDS, STRUCTURE_KINDS, _group_snapshots, monday
 from connectors.poo.client import PooClient
 from connectors.poo.profiles import Deployment
@@ -117,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenario", default=None, help="an existing scenario file")
     args = parser.parse_args(argv)
+    configure_logging(level="WARNING")
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.scenario:
