@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context
+    from emulators.scenario.context import Context
 
 Planter = Callable[["Context"], None]
 

@@ -17,7 +17,7 @@ from emulators.scenario.catalog import rules_of
 from emulators.scenario.deadlines import EIGHT_PM
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context, LessonInfo
+    from emulators.scenario.context import Context, LessonInfo
 
 SECOND = dt.timedelta(seconds=1)
 

@@ -18,7 +18,8 @@ from emulators.scenario.plants import planter, preparer
 from emulators.scenario.plants.common import SECOND, case, fits, pick, window_label
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context, People
+    from emulators.scenario.context import Context
+    from emulators.scenario.people import People
 
 
 def _col(ctx: Context, kind: str, name: str) -> int:
@@ -273,7 +274,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 @planter("staff.card.deadline")
 def staff_card(ctx: Context) -> None:
     """New employees: in the system one second late, days late, and at the deadline."""
-    from emulators.scenario.generate import PERSON_COLUMNS
+    from emulators.scenario.context import PERSON_COLUMNS
 
     person = ctx.b.table("person", PERSON_COLUMNS)
     rng = ctx.rng("staff_card")

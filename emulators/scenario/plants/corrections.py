@@ -28,7 +28,7 @@ from emulators.scenario.plants.common import (
 )
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context, LessonInfo
+    from emulators.scenario.context import Context, LessonInfo
 
 
 def _change(ctx: Context, row: Row, at: dt.datetime) -> str:

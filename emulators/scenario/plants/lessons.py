@@ -20,7 +20,7 @@ from emulators.scenario.plants.common import (
 )
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context, LessonInfo
+    from emulators.scenario.context import Context, LessonInfo
 
 LESSON_TOPIC = 9
 """Position of ``topic`` in a lesson row."""

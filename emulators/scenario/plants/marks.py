@@ -27,7 +27,7 @@ from emulators.scenario.plants.common import (
 )
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context, LessonInfo
+    from emulators.scenario.context import Context, LessonInfo
 
 
 def _with_marks(ctx: Context, lesson: LessonInfo) -> bool:

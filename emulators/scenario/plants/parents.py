@@ -11,7 +11,7 @@ from emulators.scenario.plants import planter
 from emulators.scenario.plants.common import SECOND, case, fits, lesson_key, pick, window_label
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Context
+    from emulators.scenario.context import Context
 
 
 @planter("epgu.parent.required_fields")

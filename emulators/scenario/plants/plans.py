@@ -9,7 +9,7 @@ from emulators.scenario.plants import planter, preparer
 from emulators.scenario.plants.common import SECOND, case, pick
 
 if TYPE_CHECKING:
-    from emulators.scenario.generate import Assignment, Context
+    from emulators.scenario.context import Assignment, Context
 
 
 def _key(a: Assignment) -> tuple[str, str]:
