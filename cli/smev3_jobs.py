@@ -808,7 +808,7 @@ def _handle_application(
     if isinstance(application.request, WireDiaryRequest):
         runs.prepare(epgu_map.scope(options.name, str(application.request.order_id)))
     with engine.begin() as conn:
-        if base + ":final" in outbox.known_keys(conn, EPGU_ANSWER, options.name):
+        if outbox.has_key(conn, EPGU_ANSWER, options.name, base + ":final"):
             report.duplicates += 1
             return
         wire = application.request
@@ -921,7 +921,7 @@ async def sync_e_uslugi(
                 if notice.notice is not None:
                     runs.prepare(e_uslugi_map.scope(options.name, notice.notice))
                 with engine.begin() as conn:
-                    if key in outbox.known_keys(conn, E_USLUGI_RECEIPT, options.name):
+                    if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
                         report.duplicates += 1
                     elif notice.notice is None:
                         outbox.enqueue(

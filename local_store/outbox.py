@@ -119,16 +119,20 @@ def known_keys(conn: Connection, channel: str, deployment: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def enqueue(conn: Connection, item: NewItem, *, now: dt.datetime | None = None) -> bool:
-    """Add a push in the caller's transaction; ``False`` if this event was queued before."""
-    exists = conn.execute(
+def has_key(conn: Connection, channel: str, deployment: str, event_key: str) -> bool:
+    found = conn.execute(
         select(smev3_outbox.c.id).where(
-            smev3_outbox.c.channel == item.channel,
-            smev3_outbox.c.deployment == item.deployment,
-            smev3_outbox.c.event_key == item.event_key,
+            smev3_outbox.c.channel == channel,
+            smev3_outbox.c.deployment == deployment,
+            smev3_outbox.c.event_key == event_key,
         )
     ).first()
-    if exists is not None:
+    return found is not None
+
+
+def enqueue(conn: Connection, item: NewItem, *, now: dt.datetime | None = None) -> bool:
+    """Add a push in the caller's transaction; ``False`` if this event was queued before."""
+    if has_key(conn, item.channel, item.deployment, item.event_key):
         return False
     moment = now or _now()
     conn.execute(
