@@ -471,7 +471,8 @@ async def _deliver_one(
         outbox.mark_sent(engine, item.id)
         report.sent += 1
     else:
-        runs.prepare(epgu_map.scope(options.name, item.subject_id or item.event_key))
+        if item.meta.get("final_status") and item.subject_id is not None:
+            runs.prepare(epgu_map.scope(options.name, item.subject_id))
         with engine.begin() as conn:
             _after_delivery(conn, runs, options, item)
         report.delivered += 1
