@@ -10,7 +10,8 @@ false positive.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,29 +55,53 @@ def load_truth(path: str | Path) -> dict[str, Any]:
     return dict(data)
 
 
+EXPECTED_VERDICTS = ("violated", "possibly_violated")
+"""Truth verdicts that call for a violation (``approved`` and near misses do not)."""
+
+
+def expected_cases(truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """The truth's cases that the engine should report as (possibly) violated."""
+    return [
+        case
+        for case in truth.get("cases", [])
+        if case.get("expected", "violated") in EXPECTED_VERDICTS
+    ]
+
+
+def tally(
+    rules: Iterable[str],
+    expected: Mapping[str, Iterable[str]],
+    found: Mapping[str, Iterable[str]],
+) -> list[RuleScore]:
+    """Per rule: multisets of labels compared (a label twice on both sides matches twice).
+
+    Callers that decide matches by ids pass the ids; callers that match by
+    other means give a matched pair the same label.
+    """
+    out = []
+    for rule_id in sorted(set(rules) | set(expected)):
+        exp, got = Counter(expected.get(rule_id, ())), Counter(found.get(rule_id, ()))
+        out.append(
+            RuleScore(
+                rule_id,
+                expected=sum(exp.values()),
+                found=sum(got.values()),
+                true_positive=sum((exp & got).values()),
+                missed=sorted((exp - got).elements()),
+                extra=sorted((got - exp).elements()),
+            )
+        )
+    return out
+
+
 def score(engine: Engine, truth: dict[str, Any], profile_id: str | None = None) -> list[RuleScore]:
-    """Per rule of the truth: expected cases, violations found, matches."""
-    rules = list(truth.get("rules") or [])
+    """Per rule of the truth: expected cases, violations found, matches (by entity id)."""
     expected: dict[str, set[str]] = defaultdict(set)
-    for case in truth.get("cases", []):
-        if case.get("expected", "violated") in ("violated", "possibly_violated"):
-            expected[case["rule_id"]].add(str(case["entity_id"]))
+    for case in expected_cases(truth):
+        expected[case["rule_id"]].add(str(case["entity_id"]))
     found: dict[str, set[str]] = defaultdict(set)
     for v in list_violations(engine, profile_id=profile_id or truth.get("profile")):
         if v["status"] == "resolved":
             continue
         found[v["rule_id"]].add(str(v["entity_key"]))
-    out = []
-    for rule_id in sorted(set(rules) | set(expected)):
-        exp, got = expected.get(rule_id, set()), found.get(rule_id, set())
-        out.append(
-            RuleScore(
-                rule_id,
-                expected=len(exp),
-                found=len(got),
-                true_positive=len(exp & got),
-                missed=sorted(exp - got),
-                extra=sorted(got - exp),
-            )
-        )
-    return out
+    return tally(truth.get("rules") or [], expected, found)
