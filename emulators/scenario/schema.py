@@ -58,6 +58,18 @@ def build_schema() -> dict[str, Any]:
             "week_days": {"enum": [5, 6]},
             "period_kind": {"enum": ["quarter", "semester"]},
             "institution_id": {"type": "string"},
+            "institution": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "short_name": {"type": "string"},
+                    "region": {"type": "string"},
+                    "locality": {"type": "string"},
+                    "departments": {"type": "array", "items": {"type": "string"}},
+                },
+            },
             "school_year_id": {"type": "string"},
             "starts_at": {"$ref": "#/$defs/moment"},
             "lessons_until": {"$ref": "#/$defs/moment"},
