@@ -1,7 +1,7 @@
 """СМЭВ 3 commands: ``sverka sync contingent``, ``sverka sync e-uslugi``,
 ``sverka push contingent [--dry-run]``, ``sverka epgu poll`` and ``sverka outbox``.
 
-The commands only parse options and print; the work is in ``cli.smev3_jobs``.
+The commands only parse options and print; the work is in ``cli.smev3_*jobs``.
 """
 
 from __future__ import annotations
@@ -19,16 +19,14 @@ from sqlalchemy.exc import OperationalError
 from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
+from cli.smev3_contingent_jobs import push_contingent, sync_contingent
+from cli.smev3_epgu_jobs import poll_epgu, sync_e_uslugi
 from cli.smev3_jobs import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
     MOVEMENT,
     DeliveryReport,
     Smev3Options,
-    poll_epgu,
-    push_contingent,
-    sync_contingent,
-    sync_e_uslugi,
 )
 from cli.sync import sync_app
 from connectors.smev3 import SmevError

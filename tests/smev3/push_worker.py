@@ -15,7 +15,8 @@ import os
 import sys
 import traceback
 
-from cli.smev3_jobs import Smev3Options, push_contingent
+from cli.smev3_contingent_jobs import push_contingent
+from cli.smev3_jobs import Smev3Options
 from local_store.engine import make_engine
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import Engine
 
 from canonical.contingent import Enrolment
 from canonical.requests import RegistryFeedback, RegistryResult
-from cli.smev3_jobs import MOVEMENT, plan_movement_pushes, push_contingent, sync_contingent
+from cli.smev3_contingent_jobs import plan_movement_pushes, push_contingent, sync_contingent
+from cli.smev3_jobs import MOVEMENT
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 from canonical.journal import Mark
 from canonical.requests import EpguRequest, EpguRequestStatus
-from cli.smev3_jobs import EPGU_ANSWER, poll_epgu
+from cli.smev3_epgu_jobs import poll_epgu
+from cli.smev3_jobs import EPGU_ANSWER
 from connectors.epgu import parse_report
 from emulators.scenario.world import World
 from local_store import outbox

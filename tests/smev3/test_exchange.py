@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 
 from canonical.normalize import make_snils
 from canonical.requests import ExpectedEnrolment
-from cli.smev3_jobs import E_USLUGI_RECEIPT, sync_e_uslugi
+from cli.smev3_epgu_jobs import sync_e_uslugi
+from cli.smev3_jobs import E_USLUGI_RECEIPT
 from connectors.contingent.wire import (
     MOVEMENT_RESPONSE,
     VIEW_RESPONSE,

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import Engine
 
 from canonical.requests import RegistryResult
-from cli.smev3_jobs import MOVEMENT, DeliveryStopped, push_contingent
+from cli.smev3_contingent_jobs import push_contingent
+from cli.smev3_jobs import MOVEMENT, DeliveryStopped
 from connectors.smev3 import SmevFaultError
 from emulators.scenario.world import World
 from local_store import outbox

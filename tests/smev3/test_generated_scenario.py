@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from canonical.requests import EpguRequest, EpguRequestStatus
-from cli.smev3_jobs import poll_epgu, push_contingent, sync_e_uslugi
+from cli.smev3_contingent_jobs import push_contingent
+from cli.smev3_epgu_jobs import poll_epgu, sync_e_uslugi
 from emulators.scenario.generate import build as generate
 from emulators.scenario.world import World
 from emulators.smev3.app import build, create_app, running

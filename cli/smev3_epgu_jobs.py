@@ -1,0 +1,407 @@
+"""Incoming applications: ЕПГУ e-diary requests and «Е-услуги» enrolment notices.
+
+``sverka epgu poll`` and ``sverka sync e-uslugi`` (and the scheduler) call
+these.  Each application is decided and its answers queued in one
+transaction, acknowledged after that, and answered through the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import ColumnElement, Connection, Engine
+
+from canonical.base import Platform, Record
+from canonical.contingent import Enrolment
+from canonical.journal import Absence, Homework, Lesson, Mark
+from canonical.people import ParentLink, Person
+from canonical.requests import EpguRequest, EpguRequestStatus
+from canonical.structure import Group, Subject
+from cli.smev3_jobs import (
+    E_USLUGI_RECEIPT,
+    EPGU_ANSWER,
+    DeliveryReport,
+    RunLog,
+    Smev3Options,
+    current_records,
+    deliver,
+    ingest_in,
+    journal_only,
+    make_client,
+    utc_now,
+)
+from connectors.e_uslugi import EUslugiConnector, receipt_xml
+from connectors.epgu import (
+    EpguConnector,
+    WireCancelRequest,
+    WireDiaryRequest,
+    cancel_response_xml,
+    form_data_response_xml,
+)
+from connectors.smev3 import SmevError, new_message_id
+from local_store import outbox
+from local_store.schema import version_table
+from mapping import e_uslugi as e_uslugi_map
+from mapping import epgu as epgu_map
+
+# -- ЕПГУ applications ------------------------------------------------------------------------
+
+
+@dataclass
+class EpguReport:
+    received: int = 0
+    provided: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+    ack_failures: int = 0
+    delivery: DeliveryReport | None = None
+
+
+@dataclass
+class _JournalData:
+    people: list[Person]
+    links: list[ParentLink]
+
+
+def _journal_sources(conn: Connection) -> dict[tuple[str, str], _JournalData]:
+    sources: dict[tuple[str, str], _JournalData] = {}
+    for person in current_records(conn, "person", journal_only("person")):
+        assert isinstance(person, Person)
+        sources.setdefault(person.source.key()[:2], _JournalData([], [])).people.append(person)
+    for link in current_records(conn, "parent_link", journal_only("parent_link")):
+        assert isinstance(link, ParentLink)
+        if link.source.key()[:2] in sources:
+            sources[link.source.key()[:2]].links.append(link)
+    return sources
+
+
+def decide_in_store(
+    conn: Connection, request: EpguRequest
+) -> tuple[epgu_map.Decision, tuple[str, str] | None]:
+    """Apply the decision to every journal source; a provided answer wins, then a named refusal."""
+    best: tuple[epgu_map.Decision, tuple[str, str] | None] = (
+        epgu_map.Decision(None, None, epgu_map.REFUSE_NOT_REPRESENTATIVE),
+        None,
+    )
+    for source, data in sorted(_journal_sources(conn).items()):
+        decision = epgu_map.decide(request, data.people, data.links)
+        if decision.provide:
+            return decision, source
+        if decision.parent is not None and best[0].parent is None:
+            best = (decision, source)
+    return best
+
+
+def report_from_store(
+    conn: Connection,
+    options: Smev3Options,
+    source: tuple[str, str],
+    child: Person,
+    start: dt.date,
+    end: dt.date,
+) -> Any:
+    platform, deployment = source
+
+    def of_source(kind: str, *conditions: ColumnElement[bool]) -> list[Record]:
+        table = version_table(kind)
+        return current_records(
+            conn, kind, table.c.platform == platform, table.c.deployment == deployment, *conditions
+        )
+
+    child_id = child.source.external_id
+    mark_t, absence_t, lesson_t = (
+        version_table("mark"),
+        version_table("absence"),
+        version_table("lesson"),
+    )
+    marks = [m for m in of_source("mark", mark_t.c.f_student_id == child_id) if isinstance(m, Mark)]
+    enrolments = [
+        e
+        for e in of_source("enrolment", version_table("enrolment").c.f_student_id == child_id)
+        if isinstance(e, Enrolment)
+    ]
+    groups = {g.source.external_id: g for g in of_source("group") if isinstance(g, Group)}
+    group_ids = epgu_map.child_groups(child_id, enrolments, marks, start, end)
+    lessons = [
+        les
+        for les in of_source(
+            "lesson",
+            lesson_t.c.f_group_id.in_(sorted(group_ids)),
+            lesson_t.c.f_date >= start,
+            lesson_t.c.f_date <= end,
+        )
+        if isinstance(les, Lesson)
+    ]
+    absent_lessons = [
+        a
+        for a in of_source(
+            "absence",
+            absence_t.c.f_student_id == child_id,
+            absence_t.c.f_date >= start,
+            absence_t.c.f_date <= end,
+        )
+        if isinstance(a, Absence)
+    ]
+    lesson_ids = {les.source.external_id for les in lessons} | {
+        a.lesson_id for a in absent_lessons if a.lesson_id
+    }
+    extra = [
+        les
+        for les in of_source(
+            "lesson",
+            lesson_t.c.external_id.in_(
+                sorted(lesson_ids - {x.source.external_id for x in lessons})
+            ),
+        )
+        if isinstance(les, Lesson)
+    ]
+    homework_t = version_table("homework")
+    homework = [
+        h
+        for h in of_source(
+            "homework",
+            homework_t.c.f_lesson_id.in_(sorted({les.source.external_id for les in lessons})),
+        )
+        if isinstance(h, Homework)
+    ]
+    subjects = {s.source.external_id: s for s in of_source("subject") if isinstance(s, Subject)}
+    return epgu_map.diary_report(
+        child,
+        start=start,
+        end=end,
+        org_code=options.org_code,
+        org_name=options.org_name,
+        groups=groups,
+        subjects=subjects,
+        enrolments=enrolments,
+        lessons=lessons + extra,
+        marks=marks,
+        absences=absent_lessons,
+        homework=homework,
+    )
+
+
+async def poll_epgu(
+    engine: Engine, options: Smev3Options, *, limit: int = 500, budget_seconds: float = 60.0
+) -> EpguReport:
+    """Take applications from the queue, decide each, queue the answers, Ack, deliver."""
+    report = EpguReport()
+    runs = RunLog(engine, "epgu", options.name, "epgu.poll")
+    async with make_client(engine, options) as client:
+        connector = EpguConnector(client)
+        try:
+            for _ in range(limit):
+                application = await connector.next_application()
+                if application is None:
+                    break
+                _handle_application(engine, runs, options, application, report)
+                try:
+                    await connector.ack(application.received)
+                except SmevError:
+                    # The decision is stored; СМЭВ offers the application again and the
+                    # next take only acknowledges it (its answers are already queued).
+                    report.ack_failures += 1
+        finally:
+            runs.finish()
+        report.delivery = await deliver(
+            engine, client, options, channels=[EPGU_ANSWER], budget_seconds=budget_seconds
+        )
+    return report
+
+
+def _answer_item(
+    options: Smev3Options,
+    key: str,
+    reply_to: str,
+    payload: etree._Element | None = None,
+    **extra: Any,
+) -> outbox.NewItem:
+    return outbox.NewItem(
+        channel=EPGU_ANSWER,
+        deployment=options.name,
+        event_key=key,
+        message_id=new_message_id(),
+        operation="SendResponse",
+        payload=etree.tostring(payload, encoding="unicode") if payload is not None else None,
+        reply_to=reply_to,
+        **extra,
+    )
+
+
+def _handle_application(
+    engine: Engine, runs: RunLog, options: Smev3Options, application: Any, report: EpguReport
+) -> None:
+    received = application.received
+    base = f"epgu:{received.message_id}"
+    now = utc_now()
+    if isinstance(application.request, WireDiaryRequest):
+        runs.prepare(epgu_map.scope(options.name, str(application.request.order_id)))
+    with engine.begin() as conn:
+        if outbox.has_key(conn, EPGU_ANSWER, options.name, base + ":final"):
+            report.duplicates += 1
+            return
+        wire = application.request
+        if wire is None:
+            outbox.enqueue(
+                conn,
+                _answer_item(
+                    options,
+                    base + ":final",
+                    received.reply_to,
+                    rejection=(
+                        "UNKNOWN_REQUEST_DESCRIPTION",
+                        f"Заявление не принято: {application.problem}",
+                    ),
+                ),
+            )
+            report.unreadable += 1
+            return
+        if isinstance(wire, WireCancelRequest):
+            payload = cancel_response_xml(wire.order_id, "CANCELLED", epgu_map.REFUSE_CANCELLED)
+            outbox.enqueue(conn, _answer_item(options, base + ":final", received.reply_to, payload))
+            return
+        report.received += 1
+        deadline = epgu_map.deadline_after(now, options.answer_days)
+        request = epgu_map.request_record(
+            wire,
+            deployment=options.name,
+            received_at=now,
+            deadline=deadline,
+            status=EpguRequestStatus.IN_PROGRESS,
+            reason=None,
+        )
+        decision, source = decide_in_store(conn, request)
+        if decision.provide and source is not None and decision.child is not None:
+            diary = report_from_store(
+                conn, options, source, decision.child, wire.period_start, wire.period_end
+            )
+            status = epgu_map.status(
+                wire.order_id,
+                tech_code=epgu_map.PROVIDED_TECH_CODE,
+                comment=epgu_map.PROVIDED_COMMENT,
+            )
+            final_payload = form_data_response_xml(status, diary)
+            final_status = EpguRequestStatus.ANSWERED
+            report.provided += 1
+        else:
+            status = epgu_map.status(
+                wire.order_id, tech_code=epgu_map.REFUSED_TECH_CODE, comment=decision.refusal or ""
+            )
+            final_payload = form_data_response_xml(status)
+            final_status = EpguRequestStatus.REFUSED
+            report.refused += 1
+        request = request.model_copy(update={"status_reason": decision.refusal})
+        scope = epgu_map.scope(options.name, request.order_id)
+        ingest_in(conn, runs.for_scope(scope), scope, [request], ["epgu_request"])
+        received_status = epgu_map.status(
+            wire.order_id, org_code=epgu_map.RECEIVED_CODE, comment=epgu_map.RECEIVED_COMMENT
+        )
+        outbox.enqueue(
+            conn,
+            _answer_item(
+                options,
+                base + ":received",
+                received.reply_to,
+                form_data_response_xml(received_status),
+            ),
+        )
+        outbox.enqueue(
+            conn,
+            _answer_item(
+                options,
+                base + ":final",
+                received.reply_to,
+                final_payload,
+                subject_kind="epgu_request",
+                subject_platform=Platform.EPGU.value,
+                subject_deployment=options.name,
+                subject_id=request.source.external_id,
+                meta={"final_status": final_status.value},
+            ),
+        )
+
+
+# -- «Е-услуги» notices -----------------------------------------------------------------------
+
+
+@dataclass
+class NoticeReport:
+    received: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+    ack_failures: int = 0
+    delivery: DeliveryReport | None = None
+
+
+async def sync_e_uslugi(
+    engine: Engine, options: Smev3Options, *, limit: int = 500, budget_seconds: float = 60.0
+) -> NoticeReport:
+    """Take enrolment notices: each becomes an expected student, and a receipt goes back."""
+    report = NoticeReport()
+    runs = RunLog(engine, "e_uslugi", options.name, "sync.e_uslugi")
+    async with make_client(engine, options) as client:
+        connector = EUslugiConnector(client)
+        try:
+            for _ in range(limit):
+                notice = await connector.next_notice()
+                if notice is None:
+                    break
+                key = f"e_uslugi:{notice.received.message_id}"
+                if notice.notice is not None:
+                    runs.prepare(e_uslugi_map.scope(options.name, notice.notice))
+                with engine.begin() as conn:
+                    if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
+                        report.duplicates += 1
+                    elif notice.notice is None:
+                        outbox.enqueue(
+                            conn,
+                            outbox.NewItem(
+                                channel=E_USLUGI_RECEIPT,
+                                deployment=options.name,
+                                event_key=key,
+                                message_id=new_message_id(),
+                                operation="SendResponse",
+                                reply_to=notice.received.reply_to,
+                                rejection=(
+                                    "UNKNOWN_REQUEST_DESCRIPTION",
+                                    f"Уведомление не принято: {notice.problem}",
+                                ),
+                            ),
+                        )
+                        report.unreadable += 1
+                    else:
+                        record = e_uslugi_map.expected_enrolment(notice.notice, options.name)
+                        scope = e_uslugi_map.scope(options.name, notice.notice)
+                        ingest_in(
+                            conn, runs.for_scope(scope), scope, [record], ["expected_enrolment"]
+                        )
+                        outbox.enqueue(
+                            conn,
+                            outbox.NewItem(
+                                channel=E_USLUGI_RECEIPT,
+                                deployment=options.name,
+                                event_key=key,
+                                message_id=new_message_id(),
+                                operation="SendResponse",
+                                reply_to=notice.received.reply_to,
+                                payload=etree.tostring(
+                                    receipt_xml(notice.notice.application_number, "RECEIVED"),
+                                    encoding="unicode",
+                                ),
+                            ),
+                        )
+                        report.received += 1
+                try:
+                    await connector.ack(notice.received)
+                except SmevError:
+                    report.ack_failures += 1
+        finally:
+            runs.finish()
+        report.delivery = await deliver(
+            engine, client, options, channels=[E_USLUGI_RECEIPT], budget_seconds=budget_seconds
+        )
+    return report
