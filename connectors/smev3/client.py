@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import httpx
 from lxml import etree
 from zeep import AsyncClient, Settings
 from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportError, XMLSyntaxError
+from zeep.plugins import Plugin
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
 from zeep.xsd import SkipValue
@@ -217,6 +218,7 @@ class SmevClient:
         audit: AuditHook | None = None,
         http: httpx.AsyncClient | None = None,
         schema_dir: Path = SCHEMAS,
+        plugins: Sequence[Plugin] = (),
     ) -> None:
         self.settings = settings
         self.signer: Signer = signer or NoSigner()
@@ -237,7 +239,11 @@ class SmevClient:
             xml_huge_tree=False,
         )
         self.zeep = AsyncClient(  # type: ignore[no-untyped-call]
-            str(wsdl), transport=self.transport, settings=zeep_settings, wsse=self.signer
+            str(wsdl),
+            transport=self.transport,
+            settings=zeep_settings,
+            wsse=self.signer,
+            plugins=list(plugins),
         )
         # AsyncClient.create_service hands back a synchronous proxy (zeep 4.3.3),
         # so the async proxy is bound to the binding and address directly.

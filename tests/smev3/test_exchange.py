@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree
 from sqlalchemy import Engine
+from zeep.plugins import HistoryPlugin, Plugin
 
 from canonical.normalize import make_snils
 from canonical.requests import ExpectedEnrolment
@@ -341,3 +342,27 @@ async def test_registry_bot_checks(smev: Running, case: str, status: str, code: 
     assert (result.errors[0].code if result.errors else None) == code
     if result.errors:
         assert any("а" <= ch <= "я" for ch in result.errors[0].message)
+
+
+async def test_signature_is_applied_after_plugins(smev: Running) -> None:
+    """A plugin that edits the signed element runs first; the signature covers its edit."""
+
+    class NodePlugin(Plugin):
+        def egress(self, envelope, http_headers, operation, binding_options):  # type: ignore[no-untyped-def]
+            for data in envelope.iter("{*}SenderProvidedRequestData"):
+                node = etree.Element(
+                    f"{{{data.nsmap.get(data.prefix) or etree.QName(data).namespace}}}NodeID"
+                )
+                node.text = "node-7"
+                data.insert(2, node)
+            return envelope, http_headers
+
+    history = HistoryPlugin()  # type: ignore[no-untyped-call]
+    client = SmevClient(
+        SmevSettings(smev.smev), signer=MockSigner(), plugins=[NodePlugin(), history]
+    )
+    async with client:
+        await client.send_request(_view(), new_message_id())
+    sent = history.last_sent["envelope"]
+    assert sent.find(".//{*}NodeID").text == "node-7"
+    assert sent.find(".//{*}CallerInformationSystemSignature") is not None
