@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
+from cli.demo import demo_command
 from cli import smev3 as smev3_cli
 from cli.context import SETTINGS
 from cli.emulate import emulate_app
@@ -142,6 +143,7 @@ app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(reports_cli.export_app, name="export")
 app.add_typer(reports_cli.discrepancy_app, name="discrepancies")
 app.command("reconcile")(reports_cli.reconcile_command)
+app.command("demo")(demo_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+"""``sverka demo``: the product's main job on emulated platforms, start to finish."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.logging import configure_logging
+from scheduler.demo import DemoOptions, DemoResult, run_demo
+
+console = Console()
+
+PROFILES = ("tpt", "usolye", "kpgt", "talmenka", "mazanka")
+
+
+def demo_command(
+    profile: str = typer.Option(
+        "tpt", "--profile", help=f"Профиль организации: {', '.join(PROFILES)}."
+    ),
+    students: int = typer.Option(90, "--students", help="Сколько обучающихся в сценарии."),
+    weeks: int = typer.Option(3, "--weeks", help="Сколько учебных недель проиграть."),
+    seed: int = typer.Option(
+        1, "--seed", help="Зерно генератора (тот же номер — тот же сценарий)."
+    ),
+    out: Path = typer.Option(Path("sverka-demo"), "--out", help="Папка с результатами."),
+    as_json: bool = typer.Option(False, "--json", help="Итог в формате JSON (docs/demo-json.md)."),
+) -> None:
+    """Демонстрация: сценарий, эмуляторы платформ, синхронизации по дням, проверка, сверка, отчёты."""
+    if profile not in PROFILES:
+        console.print(
+            f"[red]Ошибка:[/red] неизвестный профиль «{profile}»; есть: {', '.join(PROFILES)}"
+        )
+        raise typer.Exit(1)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(exist_ok=True)
+    log_stream = (out / "logs" / "demo.log").open("w", encoding="utf-8")
+    configure_logging(json_output=True, level="INFO", stream=log_stream)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    options = DemoOptions(profile=profile, students=students, weeks=weeks, seed=seed, out=out)
+    try:
+        if as_json:
+            result = run_demo(options)
+        else:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task("Подготовка", total=1)
+
+                def note(what: str, done: int, total: int) -> None:
+                    bar.update(task, description=what, completed=done, total=max(total, 1))
+
+                result = run_demo(options, note)
+    finally:
+        log_stream.close()
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_summary(result)
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f} %"
+
+
+def _print_summary(result: DemoResult) -> None:
+    platform = {
+        "poo": "«Сетевой город. Образование — Модуль ПОО»",
+        "netschool": "«Сетевой город» (NetSchool)",
+    }
+    console.print(
+        f"\n[bold]Итог демонстрации[/bold]: профиль {result.profile}, журнал — эмулятор "
+        f"{platform.get(result.platform, result.platform)}, {result.syncs} синхронизаций, {result.seconds:.0f} с."
+    )
+    table = Table(title="Нарушения положения об ЭЖ: найдено против заложенных в сценарий")
+    for title in ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота"):
+        table.add_column(title, justify="left" if title == "Правило" else "right")
+    for row in result.rules:
+        table.add_row(
+            row["rule_id"],
+            str(row["planted"]),
+            str(row["found"]),
+            str(row["matched"]),
+            _percent(row["precision"]),
+            _percent(row["recall"]),
+        )
+    console.print(table)
+    console.print(
+        f"Реестр контингента: событий к отправке {result.outbox.get('planned', 0)}, доставлено "
+        f"{result.outbox.get('delivered', 0)}, ошибок доставки {result.outbox.get('failed', 0)}; ответы реестра: "
+        f"принято {result.registry.get('accepted', 0)}, отклонено {result.registry.get('rejected', 0)}, "
+        f"повторов {result.registry.get('duplicates', 0)}."
+    )
+    console.print(
+        f"ЕПГУ: заявлений {result.epgu.get('received', 0)}, ответов с данными {result.epgu.get('answered', 0)}, "
+        f"отказов {result.epgu.get('refused', 0)}; «Е-услуги»: уведомлений о зачислении "
+        f"{result.epgu.get('e_uslugi_notices', 0)}."
+    )
+    if result.discrepancies:
+        causes = ", ".join(f"{k}: {v}" for k, v in sorted(result.discrepancies.items()))
+        console.print(f"Расхождения источников по причинам: {causes}.")
+    for problem in result.problems:
+        console.print(f"[yellow]Внимание:[/yellow] {problem}")
+    console.print("\n[bold]Где результаты[/bold]:")
+    titles = {
+        "folder": "папка",
+        "store": "хранилище",
+        "violations_csv": "нарушения (CSV)",
+        "violations_json": "нарушения (JSON)",
+        "reports": "отчёты",
+        "summary": "итог (JSON)",
+        "log": "журнал событий",
+        "scenario": "сценарий",
+        "truth": "эталон нарушений",
+    }
+    for key, title in titles.items():
+        if key in result.paths:
+            console.print(f"  {title}: {result.paths[key]}")

@@ -1,0 +1,1 @@
+"""The institution's own files (CSV and XLSX): facts no platform carries."""

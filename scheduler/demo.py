@@ -1,0 +1,481 @@
+"""The demo: a synthetic institution replayed day by day through real emulators.
+
+It is the product's main job in miniature: the journal platform and СМЭВ are
+our emulators on loopback, their clocks move through the scenario's school
+weeks, and at each planned moment the same job functions the scheduler runs
+pull the journal, check the regulation, push movement orders to the registry
+and answer ЕПГУ.  At the end it reconciles the sources, writes the reports and
+scores the violations found against the scenario's planted truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine
+
+from emulators.scenario.generate import build
+from emulators.scenario.world import World
+from emulators.scenario.writer import write_scenario
+from local_store.engine import open_store
+
+log = structlog.get_logger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""(what is happening, step done, steps in all)."""
+
+EVENING_SYNC = "0 21 * * *"
+"""NetSchool/ПОО pulls every evening at 21:00 in the institution's time zone."""
+SCHOOL_HOURS_SYNC = "0 12-18 * * *"
+"""Hourly during school hours, where the profile has "1.5 hours after the last lesson" rules."""
+HOURLY_RULE_PROFILES = frozenset({"talmenka", "kpgt"})
+
+
+@dataclass
+class DemoOptions:
+    profile: str = "tpt"
+    students: int = 90
+    weeks: int = 3
+    seed: int = 1
+    out: Path = Path("sverka-demo")
+
+
+@dataclass
+class DemoResult:
+    profile: str
+    platform: str
+    scenario: Path
+    truth: Path
+    store: Path
+    moments: int
+    syncs: int
+    seconds: float = 0.0
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    outbox: dict[str, int] = field(default_factory=dict)
+    registry: dict[str, int] = field(default_factory=dict)
+    epgu: dict[str, int] = field(default_factory=dict)
+    discrepancies: dict[str, int] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "journal_platform": self.platform,
+            "seconds": round(self.seconds, 1),
+            "sync_moments": self.moments,
+            "journal_syncs": self.syncs,
+            "rules": self.rules,
+            "outbox": self.outbox,
+            "registry": self.registry,
+            "epgu": self.epgu,
+            "discrepancies_by_cause": self.discrepancies,
+            "paths": self.paths,
+            "problems": self.problems,
+        }
+
+
+def plan_moments(world: World, profile: str) -> list[dt.datetime]:
+    """The firing times of the demo's plans over the scenario, computed by APScheduler's triggers."""
+    zone = ZoneInfo(world.timezone)
+    start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
+    end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
+    specs = [EVENING_SYNC] + ([SCHOOL_HOURS_SYNC] if profile in HOURLY_RULE_PROFILES else [])
+    moments: set[dt.datetime] = set()
+    for spec in specs:
+        trigger = CronTrigger.from_crontab(spec, timezone=zone)
+        previous: dt.datetime | None = None
+        moment = trigger.get_next_fire_time(None, start)
+        while moment is not None and moment <= end:
+            moments.add(moment)
+            previous = moment
+            moment = trigger.get_next_fire_time(previous, previous + dt.timedelta(seconds=1))
+    return sorted(moments)
+
+
+@contextmanager
+def _env(**values: str) -> Iterator[None]:
+    """Credentials for the connectors come from the environment, as in production."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _staff_account(world: World, platform: str) -> dict[str, Any]:
+    for role in ("deputy", "administrator"):
+        for account in world.accounts:
+            if account.get("role") == role and account.get("platform", platform) == platform:
+                return account
+    raise RuntimeError("в сценарии нет учётной записи заместителя директора или администратора")
+
+
+class _Journal:
+    """The journal platform's emulator and the connector that pulls it, for one demo run."""
+
+    def __init__(
+        self, world: World, platform: str, engine: Engine, stack: ExitStack, profile: str
+    ) -> None:
+        self.world = world
+        self.platform = platform
+        self.engine = engine
+        self.profile = profile
+        start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
+        account = _staff_account(world, platform)
+        self.login = str(account["login"])
+        self.password = str(account["password"])
+        meta = dict(world.meta.get("platform") or {})
+        if platform == "poo":
+            from emulators.poo.app import EmulatorConfig
+            from emulators.poo.server import start_emulator
+
+            running = start_emulator(EmulatorConfig(world=world, as_of=start))
+            stack.callback(running.stop)
+            self._poo = running
+            self.url = running.url
+            self.deployment = str(meta.get("deployment") or "poo.demo")
+        else:
+            from emulators.netschool.server import start_emulator as start_netschool
+
+            ns = start_netschool(world, as_of=start)
+            stack.callback(ns.stop)
+            self._ns = ns
+            self.url = ns.url
+            self.deployment = str(meta.get("deployment") or "netschool.demo")
+            self.school_id = int(meta.get("school_id") or account.get("school_id") or 0)
+
+    def set_clock(self, moment: dt.datetime) -> None:
+        if self.platform == "poo":
+            self._poo.emulator.set_clock(moment)
+        else:
+            self._ns.set_clock(moment)
+
+    def sync(self, moment: dt.datetime, *, first: bool) -> dict[str, Any]:
+        if self.platform == "poo":
+            from cli.sync_poo import PooSyncConfig, run_poo_sync
+            from connectors.poo.profiles import Deployment
+
+            deployment = Deployment(
+                key="demo", region="", base_url=self.url, timezone=self.world.timezone, tenant=""
+            )
+            config = PooSyncConfig(
+                deployment=deployment,
+                login=self.login,
+                password=self.password,
+                profile_id=self.profile,
+                pause=0.0,
+                lookback_days=7,
+            )
+            outcome = asyncio.run(run_poo_sync(self.engine, config, as_of=moment, whole_year=first))
+            return {"run": outcome.run_id, "requests": outcome.requests}
+        from cli.sync_netschool import NetSchoolConfig, sync_netschool
+
+        ns_config = NetSchoolConfig(
+            base_url=self.url,
+            deployment=self.deployment,
+            school_id=self.school_id,
+            login=self.login,
+            timezone=self.world.timezone,
+            profile_id=self.profile,
+            lookback_weeks=1,
+        )
+        ns_outcome = sync_netschool(self.engine, ns_config, self.password, full=first)
+        if ns_outcome.error:
+            raise RuntimeError(ns_outcome.error)
+        return {"run": ns_outcome.run_id, "requests": ns_outcome.requests}
+
+
+def _write_local_files(world: World, moment: dt.datetime, folder: Path) -> dict[str, Path]:
+    """The institution's own tables as it would keep them: one CSV (cp1251, «;») per kind."""
+    from mapping.local_files import LOCAL_KINDS
+
+    kinds = dict((world.meta.get("platform") or {}).get("kinds") or {}).get("local", [])
+    state = world.state_as_of(moment, platform="local")
+    folder.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for kind in kinds:
+        if kind not in LOCAL_KINDS:
+            continue
+        rows = list(state.kind(kind).values())
+        if not rows:
+            continue
+        columns = ["id", *sorted({k for r in rows for k in r if k not in ("id", "created_at")})]
+        path = folder / f"{kind}.csv"
+        with path.open("w", encoding="cp1251", errors="replace", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([_csv_value(row.get(c)) for c in columns])
+        written[kind] = path
+    return written
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]:
+    from cli.smev3_jobs import Smev3Options
+    from emulators.smev3.app import build as build_smev
+    from emulators.smev3.app import create_app, running
+    from emulators.smev3.broker import BrokerConfig
+
+    org_code = str(world.meta.get("institution_id") or "org")
+    emulator = build_smev(
+        world, as_of=start, org_code=org_code, config=BrokerConfig(signature="mock")
+    )
+    url = stack.enter_context(running(create_app(emulator)))
+    options = Smev3Options(
+        url=f"{url}/smev",
+        org_code=org_code,
+        deployment="smev3.demo",
+        backoff_base=0.05,
+        backoff_cap=0.5,
+    )
+    return emulator, options
+
+
+def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResult:
+    """Generate, serve, replay, check, reconcile, report and score; leaves nothing running."""
+    import time
+
+    from cli.smev3_contingent_jobs import push_contingent, sync_contingent
+    from cli.smev3_epgu_jobs import poll_epgu, sync_e_uslugi
+    from policies.engine import run_check
+    from policies.profiles import load_profile
+    from scheduler.tasks import import_local_file
+
+    note = progress or (lambda _what, _done, _total: None)
+    started = time.monotonic()
+    out = options.out
+    _fresh_output(out)
+
+    note("Генерация сценария", 0, 1)
+    generated = build(options.profile, options.students, options.weeks, options.seed)
+    scenario_path = out / "scenario.json"
+    _, truth_path = write_scenario(scenario_path, generated.scenario, generated.truth)
+    world = World.from_dict(generated.scenario)
+    platform = str((world.meta.get("platform") or {}).get("demo_journal") or "netschool")
+    if platform not in ("poo", "netschool"):
+        platform = "netschool"
+    store_path = out / "store.sqlite"
+    engine = open_store(str(store_path))
+    profile = load_profile(options.profile)
+    moments = plan_moments(world, options.profile)
+    result = DemoResult(
+        options.profile, platform, scenario_path, truth_path, store_path, len(moments), 0
+    )
+    start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
+    counters: Counter[str] = Counter()
+    try:
+        with ExitStack() as stack:
+            journal = _Journal(world, platform, engine, stack, options.profile)
+            smev, smev_options = _smev(world, stack, start)
+            local_dir = out / "institution-files"
+            for step, moment in enumerate(moments, start=1):
+                note(
+                    f"{moment.astimezone(ZoneInfo(world.timezone)):%d.%m %H:%M}: синхронизация",
+                    step - 1,
+                    len(moments),
+                )
+                journal.set_clock(moment)
+                smev.as_of = moment
+                journal.sync(moment, first=step == 1)
+                result.syncs += 1
+                if moment.hour == 21:
+                    for kind, path in _write_local_files(world, moment, local_dir).items():
+                        import_local_file(
+                            engine,
+                            path,
+                            kind,
+                            deployment=f"local:{journal.deployment}",
+                            observed_at=moment,
+                        )
+                    run_check(engine, profile)
+                    push = asyncio.run(push_contingent(engine, smev_options))
+                    _count_push(counters, push)
+                    smev.epgu.send_due(smev.broker, moment)
+                    epgu = asyncio.run(poll_epgu(engine, smev_options))
+                    counters["epgu_received"] += epgu.received
+                    counters["epgu_provided"] += epgu.provided
+                    counters["epgu_refused"] += epgu.refused
+                    smev.e_uslugi.send_due(smev.broker, moment)
+                    notices = asyncio.run(sync_e_uslugi(engine, smev_options))
+                    counters["e_uslugi_received"] += notices.received
+            end = moments[-1] if moments else start
+            note("Сверка с реестром контингента", len(moments), len(moments))
+            asyncio.run(sync_contingent(engine, smev_options))
+            run_check(engine, profile)
+    finally:
+        engine.dispose()
+    engine = open_store(str(store_path))
+    try:
+        result.discrepancies = _reconcile(engine, end, result)
+        result.outbox = {
+            "planned": counters["push_planned"],
+            "delivered": counters["push_delivered"],
+            "failed": counters["push_failed"],
+        }
+        result.registry = {
+            "accepted": counters["registry_accepted"],
+            "rejected": counters["registry_rejected"],
+            "duplicates": counters["registry_duplicates"],
+        }
+        result.epgu = {
+            "received": counters["epgu_received"],
+            "answered": counters["epgu_provided"],
+            "refused": counters["epgu_refused"],
+            "e_uslugi_notices": counters["e_uslugi_received"],
+        }
+        result.rules = _score(engine, world, generated.truth, options.profile)
+        _write_violations(engine, out, result)
+        _write_reports(engine, out, end, result)
+    finally:
+        engine.dispose()
+    result.paths.update(
+        {
+            "folder": str(out),
+            "store": str(store_path),
+            "scenario": str(scenario_path),
+            "truth": str(truth_path),
+            "log": str(out / "logs" / "demo.log"),
+        }
+    )
+    result.seconds = time.monotonic() - started
+    (out / "summary.json").write_text(
+        json.dumps(result.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    result.paths["summary"] = str(out / "summary.json")
+    return result
+
+
+def _fresh_output(out: Path) -> None:
+    """A second run starts from a clean folder; nothing else on the disk is touched."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("store.sqlite", "store.sqlite-wal", "store.sqlite-shm", "summary.json"):
+        (out / name).unlink(missing_ok=True)
+    for folder in ("reports", "institution-files"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+    (out / "logs").mkdir(exist_ok=True)
+
+
+def _count_push(counters: Counter[str], push: Any) -> None:
+    counters["push_planned"] += len(getattr(push.plan, "queued", []) or [])
+    if push.delivery is not None:
+        counters["push_delivered"] += push.delivery.delivered
+        counters["push_failed"] += len(push.delivery.failed)
+    if push.feedback is not None:
+        counters["registry_accepted"] += push.feedback.accepted
+        counters["registry_rejected"] += len(push.feedback.rejected)
+        counters["registry_duplicates"] += push.feedback.duplicates
+
+
+def _reconcile(engine: Engine, at: dt.datetime, result: DemoResult) -> dict[str, int]:
+    from local_store.reconcile import reconcile
+
+    try:
+        outcome = reconcile(engine, at=at)
+    except Exception as exc:  # the demo reports what failed and goes on with the rest
+        result.problems.append(f"сверка источников не выполнена: {type(exc).__name__}: {exc}")
+        return {}
+    return {str(k): int(v) for k, v in outcome.by_rule().items()}
+
+
+def _score(
+    engine: Engine, world: World, truth: dict[str, Any], profile: str
+) -> list[dict[str, Any]]:
+    from scheduler.demo_truth import score_by_signature
+
+    scores = score_by_signature(engine, world, truth, profile_id=profile).scores
+    return [
+        {
+            "rule_id": s.rule_id,
+            "planted": s.expected,
+            "found": s.found,
+            "matched": s.true_positive,
+            "precision": round(s.precision, 3),
+            "recall": round(s.recall, 3),
+        }
+        for s in scores
+    ]
+
+
+def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
+    from cli.check import _row_json
+    from local_store.violations import list_violations
+
+    rows = [_row_json(v) for v in list_violations(engine)]
+    json_path = out / "violations.json"
+    json_path.write_text(
+        json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    csv_path = out / "violations.csv"
+    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(
+            [
+                "Правило",
+                "Статус",
+                "Вердикт",
+                "Запись",
+                "Срок",
+                "Ответственный",
+                "Пункт положения",
+                "Описание",
+            ]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row["rule_id"],
+                    row["status"],
+                    row["verdict"],
+                    f"{row['entity']['kind']}:{row['entity']['id']}",
+                    row["deadline"] or "",
+                    (row["responsible"] or {}).get("person")
+                    or (row["responsible"] or {}).get("role")
+                    or "",
+                    row["clause"] or "",
+                    row["message"] or "",
+                ]
+            )
+    result.paths["violations_json"] = str(json_path)
+    result.paths["violations_csv"] = str(csv_path)
+
+
+def _write_reports(engine: Engine, out: Path, at: dt.datetime, result: DemoResult) -> None:
+    try:
+        from reports.bundle import write_all
+
+        bundle = write_all(engine, out / "reports", now=at)
+    except Exception as exc:
+        result.problems.append(f"отчёты не сформированы: {type(exc).__name__}: {exc}")
+        return
+    result.paths["reports"] = str(out / "reports")
+    result.problems.extend(bundle.problems)
