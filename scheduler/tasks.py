@@ -70,3 +70,114 @@ def import_local_file(
     counts: dict[str, Any] = {**result.as_dict(), "_problems": mapped.problems}
     finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=counts)
     return counts
+
+
+def sync_source(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
+    """Pull one journal platform; ``params``: ``source`` (netschool | poo) and ``config`` (TOML)."""
+    source = str(params.get("source", ""))
+    if source == "poo":
+        from cli.sync_poo import sync_poo_job
+
+        return sync_poo_job(engine, params, now)
+    if source == "netschool":
+        from cli.context import read_secret
+        from cli.sync_netschool import PASSWORD_ENV, load_config, sync_netschool
+
+        config = load_config(str(params["config"]))
+        password = read_secret(PASSWORD_ENV, config.secrets_file)
+        if not password:
+            raise RuntimeError(
+                f"пароль NetSchool не задан: переменная {PASSWORD_ENV} или файл секретов"
+            )
+        outcome = sync_netschool(
+            engine, config, password, full=bool(params.get("full")), job="sync"
+        )
+        if outcome.error:
+            raise RuntimeError(outcome.error)
+        return outcome.counts.as_dict() if outcome.counts else {}
+    if source in ("contingent", "e_uslugi"):
+        return _smev_job(engine, source, params)
+    raise ValueError(f"неизвестный источник «{source}»: netschool, poo, contingent или e_uslugi")
+
+
+def run_check(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
+    """Evaluate the profile's rules over what changed (``full`` re-checks everything)."""
+    from policies.engine import run_check as evaluate
+    from policies.profiles import load_profile
+
+    profile = load_profile(str(params["profile"]), params.get("config"))
+    report = evaluate(engine, profile, full=bool(params.get("full")))
+    return {"check": report.check_id, **report.totals()}
+
+
+def deliver_outbox(
+    engine: Engine, params: Mapping[str, Any], now: dt.datetime
+) -> Mapping[str, Any]:
+    """Push the journal's movement orders to the contingent registry through the outbox."""
+    return _smev_job(engine, "push", params)
+
+
+def poll_epgu(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
+    """Take ЕПГУ applications, decide and answer them."""
+    return _smev_job(engine, "epgu", params)
+
+
+def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    import asyncio
+
+    from cli.smev3_contingent_jobs import push_contingent, sync_contingent
+    from cli.smev3_epgu_jobs import poll_epgu as poll
+    from cli.smev3_epgu_jobs import sync_e_uslugi
+    from cli.smev3_jobs import Smev3Options
+
+    options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
+    if what == "push":
+        push = asyncio.run(push_contingent(engine, options))
+        delivered = push.delivery.delivered if push.delivery else 0
+        return {"delivered": delivered, "failed": len(push.delivery.failed) if push.delivery else 0}
+    if what == "epgu":
+        report = asyncio.run(poll(engine, options))
+        return {"received": report.received, "answered": report.provided, "refused": report.refused}
+    if what == "contingent":
+        summary = asyncio.run(sync_contingent(engine, options))
+        return {"students": summary.students}
+    notices = asyncio.run(sync_e_uslugi(engine, options))
+    return {"received": notices.received}
+
+
+def reconcile(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
+    """Compare the journal with the registry, «Е-услуги» and ЕПГУ into discrepancies."""
+    from local_store.reconcile import reconcile as run
+
+    result = run(engine, at=now)
+    return {str(k): int(v) for k, v in result.by_rule().items()}
+
+
+def weekly_report(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
+    """The deputy's report into ``params["out"]`` (HTML, PDF, XLSX)."""
+    from reports.deputy import deputy_report_from_store, write_deputy_report
+
+    out = Path(str(params.get("out", "otchety"))) / now.strftime("%Y-%m-%d")
+    files = write_deputy_report(deputy_report_from_store(engine, now=now), out)
+    return {"files": len(files)}
+
+
+def export_contingent(
+    engine: Engine, params: Mapping[str, Any], now: dt.datetime
+) -> Mapping[str, Any]:
+    """The contingent export for the regional operator into ``params["out"]``."""
+    from reports.contingent_export import export_contingent as export
+    from reports.data import pick_source
+
+    source = pick_source(engine, params.get("source"))
+    out = Path(str(params.get("out", "vygruzka"))) / now.strftime("%Y-%m-%d")
+    since = params.get("since_run")
+    result = export(
+        engine,
+        source,
+        out,
+        fmt=str(params.get("format", "xml")),
+        since_run=int(since) if since else None,
+        now=now,
+    )
+    return {"records": len(getattr(result, "records", []) or [])}

@@ -38,12 +38,9 @@ def _decode(raw: bytes, path: Path) -> str:
 
 def _read_csv(path: Path) -> list[Row]:
     text = _decode(path.read_bytes(), path)
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    header_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=header_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
