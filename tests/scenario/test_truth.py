@@ -70,3 +70,10 @@ def test_discrepancies_name_their_cause() -> None:
         "parent_without_snils",
     } <= kinds
     assert all(d["cause"] for d in truth["discrepancies"])
+
+
+def test_every_catalog_rule_has_a_planter() -> None:
+    from emulators.scenario.catalog import RULES
+    from emulators.scenario.plants import PLANTERS
+
+    assert set(RULES) - REPORT_OBLIGATIONS == set(PLANTERS)
