@@ -33,7 +33,8 @@ from connectors.netschool.deployments import deployment as known_deployment
 from connectors.netschool.errors import NetSchoolError
 from connectors.netschool.pull import InstitutionPull, pull_institution
 from connectors.netschool.pull import Progress as PullProgress
-from local_store.ingest import IngestResult, Snapshot, ingest
+from local_store.hold import guarded_ingest
+from local_store.ingest import IngestResult, Snapshot
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.netschool import (
     JOURNAL_KINDS,
@@ -150,6 +151,8 @@ class SyncOutcome:
     requests: int
     observed_at: dt.datetime
     error: str | None = None
+    held: list[str] = field(default_factory=list)
+    """Why the mass-change hold staged the run (Russian), when it did."""
 
 
 def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
@@ -259,12 +262,19 @@ def sync_netschool(
         observed_at=observed_at,
     )
     try:
-        result = ingest(engine, run_id, snapshots)
+        guard = guarded_ingest(engine, run_id, snapshots)
     except Exception as exc:
         finish_run(
             engine, run_id, RunStatus.FAILED, error=f"запись в хранилище не выполнена: {exc}"
         )
         raise
+    if guard.held:
+        # Too much would change at once: the run waits for `sverka runs approve/discard`.
+        return SyncOutcome(
+            run_id, RunStatus.HELD, None, pulled.requests, observed_at, held=guard.reasons
+        )
+    assert guard.result is not None
+    result = guard.result
     finish_run(
         engine,
         run_id,
@@ -348,6 +358,13 @@ def sync_netschool_command(
                 f"{outcome.error}; запуск № {outcome.run_id} записан как неудачный, "
                 "данные в хранилище не изменены"
             )
+    if outcome.status is RunStatus.HELD:
+        console.print(
+            f"[yellow]Синхронизация № {outcome.run_id} задержана: {'; '.join(outcome.held)}.[/yellow] "
+            f"Проверьте изменения и выполните sverka runs approve {outcome.run_id} "
+            f"или sverka runs discard {outcome.run_id}."
+        )
+        return
     assert outcome.counts is not None
     console.print(summary_table(outcome.counts))
     console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
@@ -12,7 +13,8 @@ from connectors.netschool.client import ClientSettings
 from emulators.netschool.server import start_emulator
 from emulators.scenario.generate import generate
 from emulators.scenario.world import World
-from local_store.runs import RunStatus
+from local_store.history import count_as_of
+from local_store.runs import RunStatus, get_run
 from tests.netschool.expect import KINDS, diff, expected, stored
 
 KEY_LEN = {"mark": 3, "absence": 1}
@@ -68,3 +70,38 @@ def test_generated_school_pulls_exactly_and_records_changes(
     have = stored(engine)
     for kind in KINDS:
         assert have[kind] == after[kind], kind
+
+
+def test_a_class_vanishing_is_held_not_ingested(
+    engine: Engine, talmenka: tuple[World, dict[str, object]]
+) -> None:
+    world, data = talmenka
+    platform = data["platform"]
+    assert isinstance(platform, dict)
+    deputy = next(a for a in world.accounts if a["role"] == "deputy")
+    moment = dt.datetime.fromisoformat(str(data["lessons_until"]))
+    broken = copy.deepcopy(data)
+    enrolments = broken["tables"]["enrolment"]  # type: ignore[index]
+    group = enrolments["columns"].index("group_id")
+    enrolments["rows"] = [r for r in enrolments["rows"] if r[group] not in ("g1", "g2")]
+
+    def config(url: str) -> NetSchoolConfig:
+        return NetSchoolConfig(
+            base_url=url,
+            deployment=str(platform["deployment"]),
+            school_id=int(deputy["school_id"]),
+            login=str(deputy["login"]),
+            timezone=world.timezone,
+            client=ClientSettings(backoff_initial=0.01, backoff_max=0.05),
+        )
+
+    with start_emulator(world, as_of=moment) as emu:
+        first = sync_netschool(engine, config(emu.url), str(deputy["password"]))
+    assert first.status is RunStatus.SUCCEEDED
+    people = count_as_of(engine, ["person"])["person"]
+    with start_emulator(World.from_dict(broken), as_of=moment) as emu:
+        held = sync_netschool(engine, config(emu.url), str(deputy["password"]))
+    assert held.status is RunStatus.HELD and held.held, "two classes' students gone: held"
+    assert any("карточек людей" in reason for reason in held.held)
+    assert get_run(engine, held.run_id).status is RunStatus.HELD
+    assert count_as_of(engine, ["person"])["person"] == people, "nothing applied while held"
