@@ -158,6 +158,7 @@ async def run_poo_sync(
             students = StudentIndex(structure)
             teachers = teacher_index(structure)
             groups = {g.id: g for g in structure.groups}
+            seen_finals: set[str] = set()
             starts = [
                 e.startDate.date() for es in structure.entries.values() for e in es if e.startDate
             ]
@@ -173,6 +174,13 @@ async def run_poo_sync(
                 journal = await pull_group(client, group, entries, window, note)
                 jm = map_group_journal(journal, structure, students, teachers, ctx)
                 warnings += jm.warnings
+                # A student who changed groups may appear on both groups' sheets: one scope
+                # owns each final mark, or the two scopes would take it from each other.
+                for period, finals in jm.finals.items():
+                    jm.finals[period] = [
+                        r for r in finals if r.source.external_id not in seen_finals
+                    ]
+                    seen_finals.update(r.source.external_id for r in finals)
                 snapshots = _group_snapshots(base, group_id, journal, jm, window)
                 result.merge(ingest(engine, run_id, snapshots))
                 records += sum(len(s.records) for s in snapshots)

@@ -495,6 +495,8 @@ def group_attestation(s: PooState, group_id: str, period: dict[str, Any]) -> Jso
         student = str(mark["student_id"])
         if student not in in_group:
             continue
+        if mark.get("group_id") and str(mark["group_id"]) != group_id:
+            continue  # a transferred student's mark belongs to the sheet of the group that gave it
         word = mark_word(mark.get("value"))
         if word:
             by_subject[str(mark["subject_id"])][str(s.ids.of("person", student))] = {"value": word}

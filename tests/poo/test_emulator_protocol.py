@@ -228,3 +228,19 @@ def test_clock_controls_what_is_shown(http: httpx.Client, emulator: RunningEmula
     knobs = http.put("/x-emulator/control", json={"latency_ms": 1}).json()
     assert knobs["latency_ms"] == 1
     assert http.put("/x-emulator/control", json={"nonsense": 1}).status_code == 400
+
+
+def test_transferred_students_final_mark_is_on_the_new_groups_sheet(
+    http: httpx.Client, emulator: RunningEmulator
+) -> None:
+    login(http, ADMIN)
+    ids = emulator.emulator.ids
+    moved = str(ids.of("person", "st4"))
+    old, new = (
+        http.get(f"/services/reports/curator/group-attestation/{ids.of('group', g)}").json()
+        for g in ("g1", "g2")
+    )
+    assert moved in {str(s["id"]) for s in old["students"]}, "listed in both: a member of both"
+    old_marks = {k for subject in old["subjects"] for k in subject["marks"]}
+    new_marks = {k for subject in new["subjects"] for k in subject["marks"]}
+    assert moved in new_marks and moved not in old_marks

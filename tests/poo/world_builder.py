@@ -249,6 +249,11 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
                   subject_id="sub1", group_id=gid, lesson_id=None, date="2026-09-08", value="4",
                   final_kind="attestation", period_id="s1")  # fmt: skip
 
+    # The transferred student's final mark, given in the new group.
+    t.add("mark", at(dt.date(2026, 9, 8), 16), id=f"fin-{moved}", student_id=moved,
+          subject_id="sub2", group_id="g2", lesson_id=None, date="2026-09-08", value="5",
+          final_kind="attestation", period_id="s1")  # fmt: skip
+
     # Edits after D: a mark changed, a mark deleted, a topic filled in late, homework removed.
     d1, d2, d3 = (at(dt.date(2026, 9, 9) + dt.timedelta(days=k), 10) for k in (1, 2, 3))
     early_marks = [r for r in t.rows["mark"] if r["lesson_id"] and r["date"] <= "2026-09-05"]
