@@ -34,10 +34,20 @@ def classify(
     seen_at: dt.datetime,
     prev_seen_at: dt.datetime | None,
     source_at: dt.datetime | None = None,
+    *,
+    judge_baseline: bool = True,
 ) -> Verdict:
-    """The §8 verdict for one entry first seen at ``seen_at`` after ``prev_seen_at``."""
+    """The §8 verdict for one entry first seen at ``seen_at`` after ``prev_seen_at``.
+
+    ``prev_seen_at`` ``None`` means the entry was there the first time the store
+    looked at its scope (the baseline): with ``judge_baseline`` the interval is
+    open below and a passed deadline is *possibly violated*; without it such an
+    entry predates the store's watch and is not judged (reported as met).
+    """
     if source_at is not None:
         return Verdict.VIOLATED if source_at > deadline else Verdict.MET
+    if prev_seen_at is None and not judge_baseline:
+        return Verdict.MET
     if seen_at <= deadline:
         return Verdict.MET
     if prev_seen_at is not None and prev_seen_at >= deadline:
@@ -50,12 +60,16 @@ def verdict_sql(
     seen: ColumnElement[Any],
     prev_seen: ColumnElement[Any],
     source: ColumnElement[Any] | None = None,
+    *,
+    judge_baseline: bool = True,
 ) -> ColumnElement[str]:
     """:func:`classify` as a SQL expression over epoch seconds (NULL ``prev_seen``: no earlier run)."""
     whens: list[tuple[ColumnElement[bool], Any]] = []
     if source is not None:
         whens.append((source.is_not(None) & (source > deadline), literal(Verdict.VIOLATED.value)))
         whens.append((source.is_not(None), literal(Verdict.MET.value)))
+    if not judge_baseline:
+        whens.append((prev_seen.is_(None), literal(Verdict.MET.value)))
     whens.append((seen <= deadline, literal(Verdict.MET.value)))
     whens.append(
         (prev_seen.is_not(None) & (prev_seen >= deadline), literal(Verdict.VIOLATED.value))

@@ -50,6 +50,10 @@ class Profile:
     week_days: int
     overrides: Mapping[dt.date, bool]
     rules: Mapping[str, RuleSetting]
+    judge_baseline: bool = False
+    """Judge entries found by the first sync of their scope (no earlier observation) as
+    *possibly violated* when their deadline had passed; off by default, so connecting a
+    journal with years of history does not flood the report."""
 
     def enabled_rules(self) -> list[str]:
         return sorted(r for r, s in self.rules.items() if s.enabled)
@@ -113,6 +117,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
         week_days=week_days,
         overrides=overrides,
         rules=rules,
+        judge_baseline=bool(dict(data.get("engine", {})).get("judge_baseline", False)),
     )
 
 

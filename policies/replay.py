@@ -10,6 +10,7 @@ the connectors.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
-from canonical.base import Platform
+from canonical.base import Platform, SourceRef
 from canonical.registry import RECORD_TYPES
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
@@ -38,10 +39,9 @@ class World(Protocol):
 
     def kinds(self) -> list[str]: ...
 
-    def state_as_of(self, moment: dt.datetime, platform: str | None = None) -> Any: ...
-
-
-REGISTRY_KINDS = ("person", "enrolment", "group", "movement_order")
+    def state_as_of(
+        self, moment: dt.datetime, platform: str | None = None, kinds: Any = None
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -53,18 +53,21 @@ class ReplaySource:
     kinds: Sequence[str]
 
 
-def journal_source(world: World, platform: str | None = None) -> ReplaySource:
-    name = platform or str(
-        world.meta.get("journal_platform") or world.meta.get("platform") or "poo"
-    )
-    deployment = str(world.meta.get("deployment") or f"{world.profile}.local")
-    kinds = [k for k in world.kinds() if k in RECORD_TYPES]
-    return ReplaySource(Platform(name), deployment, name, kinds)
-
-
-def registry_source(world: World) -> ReplaySource:
-    kinds = [k for k in REGISTRY_KINDS if k in world.kinds()]
-    return ReplaySource(Platform.CONTINGENT, "contingent.registry", "contingent", kinds)
+def scenario_sources(world: World) -> list[ReplaySource]:
+    """One source per platform the scenario lists (``meta.platform.kinds``): the journal,
+    the contingent registry, ЕПГУ, «Е-услуги» and the institution's own files."""
+    platform = dict(world.meta.get("platform") or {})
+    journal = str(platform.get("journal") or "poo")
+    deployment = str(platform.get("deployment") or f"{world.profile}.local")
+    kinds_by_platform = dict(platform.get("kinds") or {journal: world.kinds()})
+    out = []
+    for name, kinds in sorted(kinds_by_platform.items()):
+        wanted = [k for k in kinds if k in RECORD_TYPES and k in world.kinds()]
+        if not wanted:
+            continue
+        dep = deployment if name == journal else f"{name}:{deployment}"
+        out.append(ReplaySource(Platform(name), dep, name, wanted))
+    return out
 
 
 def sync_moments(
@@ -97,42 +100,219 @@ def sync_moments(
         day += dt.timedelta(days=1)
 
 
-def replay_sync(
-    engine: Engine, world: World, moment: dt.datetime, sources: Sequence[ReplaySource]
-) -> list[int]:
-    """One simulated sync of every source at ``moment``; returns the run ids."""
-    runs = []
-    for source in sources:
-        state = world.state_as_of(moment, platform=source.view)
+DATED_KINDS = {"lesson": "date", "mark": "date", "absence": "date"}
+"""Kinds scoped by the ISO week of their date, as journal pulls are (one class-week per page)."""
+
+
+def _scope_of(source: ReplaySource, kind: str, row: dict[str, Any]) -> str:
+    base = f"{source.platform.value}:{source.deployment}:{kind}"
+    field = DATED_KINDS.get(kind)
+    if field is None:
+        return base
+    value = row.get(field)
+    if value is None:
+        return f"{base}:undated"
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    monday = day - dt.timedelta(days=day.weekday())
+    return f"{base}:{monday.isoformat()}"
+
+
+def _records(kind: str, rows: dict[str, dict[str, Any]], source: ReplaySource) -> list[Any]:
+    model = RECORD_TYPES[kind]
+    fields = set(model.model_fields) - {"source"}
+    out = []
+    for record_id, row in rows.items():
+        values = {k: v for k, v in row.items() if k in fields}
+        values["source"] = SourceRef(
+            platform=source.platform, deployment=source.deployment, external_id=record_id
+        )
+        out.append(model.model_validate(values))
+    return out
+
+
+class _Changes:
+    """Which records of each kind were created or edited in a time interval (bisect on
+    sorted event lists built once), so a sync touches only the scopes that changed."""
+
+    def __init__(self, world: Any) -> None:
+        self.events: dict[str, tuple[list[float], list[str]]] = {}
+        self.rows: dict[str, dict[str, dict[str, Any]]] = {}
+        """kind → id → the row as created (before edits): where a record not yet made will be."""
+        for kind, table in world.tables.items():
+            created, ident = table.index["created_at"], table.index["id"]
+            columns = table.columns
+            self.rows[kind] = {
+                row[ident]: dict(zip(columns, row, strict=True)) for row in table.rows
+            }
+            pairs = sorted((row[created].timestamp(), row[ident]) for row in table.rows)
+            self.events[kind] = ([t for t, _ in pairs], [i for _, i in pairs])
+        extra: dict[str, list[tuple[float, str]]] = {}
+        for kind, record_id, at, _name, _value in world.edits:
+            extra.setdefault(kind, []).append((at.timestamp(), record_id))
+        for kind, pairs in extra.items():
+            times, ids = self.events.get(kind, ([], []))
+            merged = sorted([*zip(times, ids, strict=True), *pairs])
+            self.events[kind] = ([t for t, _ in merged], [i for _, i in merged])
+
+    def between(self, kind: str, start: dt.datetime | None, end: dt.datetime) -> set[str]:
+        times, ids = self.events.get(kind, ([], []))
+        lo = 0 if start is None else bisect.bisect_right(times, start.timestamp())
+        hi = bisect.bisect_right(times, end.timestamp())
+        return set(ids[lo:hi])
+
+
+class Replayer:
+    """Simulated syncs of every platform of a scenario, remembering what it pulled.
+
+    A scope is pulled at a sync when something in it changed since the
+    previous sync, when something in it will change before the next one, and
+    at the first sync: exactly the T and T0 (first seen, last seen before) a
+    pull of everything at every sync would record, for a fraction of the work.
+    ``final=True`` pulls every scope at a batch's last sync (a full pull, so
+    "still missing" has a recent observation).
+    """
+
+    def __init__(self, engine: Engine, world: World) -> None:
+        self.engine = engine
+        self.world = world
+        self.sources = scenario_sources(world)
+        self.changes = _Changes(world)
+        self.scope_of: dict[tuple[str, str, str], str] = {}
+        """(source, kind, id) → the scope it was last pulled in."""
+        self.known: dict[str, set[str]] = {s.view or "": set() for s in self.sources}
+        self.last_moment: dt.datetime | None = None
+        self.runs: list[int] = []
+
+    def sync(self, moments: Sequence[dt.datetime], *, final: bool = True) -> list[int]:
+        runs: list[int] = []
+        for n, moment in enumerate(moments):
+            following = moments[n + 1] if n + 1 < len(moments) else None
+            full_pull = self.last_moment is None or (following is None and final)
+            for source in self.sources:
+                runs.append(self._sync_source(source, moment, following, full_pull))
+            self.last_moment = moment
+        self.runs += runs
+        return runs
+
+    def _sync_source(
+        self,
+        source: ReplaySource,
+        moment: dt.datetime,
+        following: dt.datetime | None,
+        full_pull: bool,
+    ) -> int:
+        name = source.view or ""
+        kinds: dict[str, set[str]] = {}
+        if not full_pull:
+            for kind in source.kinds:
+                now = self.changes.between(kind, self.last_moment, moment)
+                soon = (
+                    self.changes.between(kind, moment, following)
+                    if following is not None
+                    else set()
+                )
+                if now or soon:
+                    kinds[kind] = now | soon
+        else:
+            kinds = {kind: set() for kind in source.kinds}
         snapshots = []
-        for kind in source.kinds:
-            records = state.to_records(kind, source.platform, source.deployment)
-            scope = f"{source.platform.value}:{source.deployment}:{kind}"
-            snapshots.append(Snapshot.of(scope, records, kinds=[kind]))
+        if kinds:
+            state = self.world.state_as_of(moment, platform=source.view, kinds=list(kinds))
+            for kind, ids in kinds.items():
+                rows = state.kind(kind)
+                by_scope: dict[str, dict[str, dict[str, Any]]] = {}
+                for record_id, row in rows.items():
+                    by_scope.setdefault(_scope_of(source, kind, row), {})[record_id] = row
+                if full_pull:
+                    wanted = set(by_scope) | {
+                        scope
+                        for (src, k, _), scope in self.scope_of.items()
+                        if src == name and k == kind
+                    }
+                else:
+                    wanted = set()
+                    for record_id in ids:
+                        row = rows.get(record_id) or self.changes.rows.get(kind, {}).get(record_id)
+                        if row is not None:
+                            wanted.add(_scope_of(source, kind, row))
+                        old = self.scope_of.get((name, kind, record_id))
+                        if old is not None:
+                            wanted.add(old)
+                for scope in sorted(wanted):
+                    scoped = by_scope.get(scope, {})
+                    snapshots.append(
+                        Snapshot(scope, frozenset({kind}), _records(kind, scoped, source))
+                    )
+                    for record_id in scoped:
+                        self.scope_of[(name, kind, record_id)] = scope
         run_id = start_run(
-            engine,
+            self.engine,
             source.platform.value,
             deployment=source.deployment,
             job="scenario.replay",
             observed_at=moment,
         )
-        result = ingest(engine, run_id, snapshots)
-        finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=result.as_dict())
-        runs.append(run_id)
-    return runs
+        result = ingest(self.engine, run_id, snapshots)
+        finish_run(self.engine, run_id, RunStatus.SUCCEEDED, counts=result.as_dict())
+        return run_id
 
 
-def replay(
-    engine: Engine,
+def replay(engine: Engine, world: World, moments: Sequence[dt.datetime]) -> list[int]:
+    """Simulated syncs of every platform at each moment (see :class:`Replayer`)."""
+    return Replayer(engine, world).sync(moments)
+
+
+def evidence_schedule(
     world: World,
-    moments: Sequence[dt.datetime],
     *,
-    registry: bool = False,
-) -> list[int]:
-    sources = [journal_source(world)]
-    if registry:
-        sources.append(registry_source(world))
-    runs: list[int] = []
-    for moment in moments:
-        runs += replay_sync(engine, world, moment, sources)
-    return runs
+    timezone: str,
+    after_last_lesson_hours: float | None = None,
+    extra: Iterable[dt.datetime] = (),
+    history_days: int = 130,
+) -> list[dt.datetime]:
+    """Sync moments that make every deadline decidable from the evidence.
+
+    A deadline D is decided exactly when some sync happens at D: an entry
+    made by D is seen by then (T ≤ D), a later one is first seen after a sync
+    at or past D (T0 ≥ D).  Deadlines are 23:59:59 or 20:00 local on some day,
+    or a group's last lesson plus some hours, so the schedule syncs at those
+    instants every day of the scenario (and once a day, at 23:59:59, over the
+    months before it, when plans and contingent records are made).
+    """
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
+    end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
+    first_day = start.astimezone(zone).date() - dt.timedelta(days=history_days)
+    window_day = start.astimezone(zone).date() - dt.timedelta(days=4)
+    # One more day after the scenario: a check runs after the last school day.
+    last_day = end.astimezone(zone).date() + dt.timedelta(days=1)
+    lesson_ends: dict[dt.date, set[dt.time]] = {}
+    if after_last_lesson_hours is not None:
+        ends: dict[tuple[Any, Any], dt.time] = {}
+        for record in world.state_as_of(end).kind("lesson").values():
+            raw_end, day, group = record.get("ends_at"), record.get("date"), record.get("group_id")
+            if raw_end is None or day is None:
+                continue
+            clock = dt.time.fromisoformat(str(raw_end))
+            key = (group, str(day))
+            ends[key] = max(ends.get(key, clock), clock)
+        for (_, day), clock in ends.items():
+            lesson_ends.setdefault(dt.date.fromisoformat(day), set()).add(clock)
+    moments: set[dt.datetime] = {
+        dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    }
+    day = first_day
+    while day <= last_day:
+        moments.add(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone))
+        if day >= window_day:
+            moments.add(dt.datetime.combine(day, dt.time(20, 0), tzinfo=zone))
+            for clock in lesson_ends.get(day, ()):
+                after = dt.datetime.combine(day, clock, tzinfo=zone) + dt.timedelta(
+                    hours=after_last_lesson_hours or 0
+                )
+                moments.add(after)
+        day += dt.timedelta(days=1)
+    moments.update(m for m in extra if m.tzinfo is not None)
+    return sorted(moments)

@@ -218,6 +218,28 @@ class Context:
             .subquery(name)
         )
 
+    def outage_shifts(self, always: bool = False) -> list[tuple[int, int, int]]:
+        """Journal outages as (start, end, moved deadline) epochs: lessons that began while the
+        journal was down are due by the end of the N-th working day after it works again
+        (N from ``marks.after_outage.deadline``; no shift when the profile lacks the rule)."""
+        setting = self.profile.setting("marks.after_outage.deadline")
+        if not setting.enabled and not always:
+            return []
+        days = int(dict(setting.params).get("working_days", 1))
+        table = version_table("journal_outage")
+        out = []
+        for start, end in self.conn.execute(
+            select(table.c.f_starts_at, table.c.f_ends_at).where(
+                table.c.superseded_run_id.is_(None)
+            )
+        ):
+            if start is None or end is None:
+                continue
+            back_on = self.calendar.local_date(end)
+            moved = self.calendar.end_of_day(self.calendar.add_working_days(back_on, days))
+            out.append((to_epoch(start), to_epoch(end), to_epoch(moved)))
+        return out
+
     # -- findings -------------------------------------------------------------
 
     def finding(

@@ -95,13 +95,40 @@ def tally(
 
 
 def score(engine: Engine, truth: dict[str, Any], profile_id: str | None = None) -> list[RuleScore]:
-    """Per rule of the truth: expected cases, violations found, matches (by entity id)."""
-    expected: dict[str, set[str]] = defaultdict(set)
-    for case in expected_cases(truth):
-        expected[case["rule_id"]].add(str(case["entity_id"]))
-    found: dict[str, set[str]] = defaultdict(set)
+    """Per planted rule of the truth: expected cases, violations found, matches.
+
+    A case expected ``approved`` matches only a violation in the approved
+    exception state; rules the generator could not plant (``not_planted``) are
+    left out.
+    """
+    skipped = {n["rule_id"] for n in truth.get("not_planted", [])}
+    rules = [r for r in truth.get("rules") or [] if r not in skipped]
+    expected: dict[str, dict[str, str]] = defaultdict(dict)
+    for case in truth.get("cases", []):
+        wanted = case.get("expected", "violated")
+        if wanted in ("violated", "possibly_violated", "approved"):
+            slot = expected[case["rule_id"]]
+            entity = str(case["entity_id"])
+            if slot.get(entity) != "violated":
+                slot[entity] = "approved" if wanted == "approved" else "violated"
+    found: dict[str, dict[str, str]] = defaultdict(dict)
     for v in list_violations(engine, profile_id=profile_id or truth.get("profile")):
         if v["status"] == "resolved":
             continue
-        found[v["rule_id"]].add(str(v["entity_key"]))
-    return tally(truth.get("rules") or [], expected, found)
+        state = "approved" if v["status"] == "approved" else "violated"
+        found[v["rule_id"]][str(v["entity_key"])] = state
+    out = []
+    for rule_id in sorted((set(rules) | set(expected)) - skipped):
+        exp, got = expected.get(rule_id, {}), found.get(rule_id, {})
+        hits = {e for e, state in exp.items() if got.get(e) == state}
+        out.append(
+            RuleScore(
+                rule_id,
+                expected=len(exp),
+                found=len(got),
+                true_positive=len(hits),
+                missed=sorted(set(exp) - hits),
+                extra=sorted(set(got) - hits),
+            )
+        )
+    return out

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
 )
 
@@ -38,6 +39,7 @@ def ref(target: Any, source: Any, column: str) -> ColumnElement[bool]:
     """``target`` is the current version referenced by ``source.<column>`` (same deployment)."""
     return and_(
         target.c.external_id == source.c[column],
+        target.c.platform == source.c.platform,
         target.c.deployment == source.c.deployment,
         target.c.superseded_run_id.is_(None),
     )
@@ -68,10 +70,48 @@ def with_deadline(
     group: ColumnElement[Any] | None = None,
     deployment: ColumnElement[Any] | None = None,
     name: str = "due",
+    lesson_start: ColumnElement[Any] | None = None,
 ) -> tuple[Select[Any], ColumnElement[Any]]:
-    """Join the deadline of entries about ``day``; return the query and the deadline (epoch)."""
+    """Join the deadline of entries about ``day``; return the query and the deadline (epoch).
+
+    With ``lesson_start`` (the lesson's start time of day), a lesson that began
+    while the journal was down has the outage deadline instead (the next working
+    days after the journal works again, ``marks.after_outage.deadline``).
+    """
     table = ctx.due_table(spec, name)
     query = query.join(table, table.c.day == day)
+    query, deadline = _last_lesson_deadline(ctx, query, spec, table, day, group, deployment)
+    if lesson_start is not None:
+        deadline = outage_deadline(ctx, table.c.midnight + time_seconds(lesson_start), deadline)
+    return query, deadline
+
+
+def outage_deadline(ctx: Context, start: ColumnElement[Any], deadline: Any) -> Any:
+    shifts = ctx.outage_shifts()
+    if not shifts:
+        return deadline
+    return case(
+        *[(and_(start >= s, start <= e), literal(moved)) for s, e, moved in shifts],
+        else_=deadline,
+    )
+
+
+def in_outage(ctx: Context, start: ColumnElement[Any]) -> Any:
+    shifts = ctx.outage_shifts(always=True)
+    if not shifts:
+        return literal(False)
+    return or_(*[and_(start >= s, start <= e) for s, e, _ in shifts])
+
+
+def _last_lesson_deadline(
+    ctx: Context,
+    query: Select[Any],
+    spec: DeadlineSpec,
+    table: Any,
+    day: ColumnElement[Any],
+    group: ColumnElement[Any] | None,
+    deployment: ColumnElement[Any] | None,
+) -> tuple[Select[Any], ColumnElement[Any]]:
     if spec.after_last_lesson_hours is None or group is None:
         return query, table.c.due
     last = last_lesson_end(ctx)
@@ -118,6 +158,7 @@ def entry_verdicts(
     source_field: str | None = "entered_at",
     extra: dict[str, Any] | None = None,
     deadline_override: Any = None,
+    lesson_start: Any = None,
 ) -> list[EntryRow]:
     """Every entry of ``kind`` (its first version satisfying ``condition``) not made by its deadline.
 
@@ -144,13 +185,21 @@ def entry_verdicts(
     else:
         assert spec is not None
         query, deadline = with_deadline(
-            ctx, query, spec, day_expr, group=group_expr, deployment=v.c.deployment
+            ctx,
+            query,
+            spec,
+            day_expr,
+            group=group_expr,
+            deployment=v.c.deployment,
+            lesson_start=lesson_start(aliases) if lesson_start else None,
         )
     query, seen, prev_seen, _, _ = join_run_times(
         query, v.c.first_seen_run_id, v.c.prev_seen_run_id
     )
     source = epoch(v.c[f"f_{source_field}"]) if source_field else None
-    verdict = verdict_sql(deadline, seen, prev_seen, source)
+    verdict = verdict_sql(
+        deadline, seen, prev_seen, source, judge_baseline=ctx.profile.judge_baseline
+    )
     if where is not None:
         query = query.where(where(aliases))
     extras = extra or {}
@@ -198,6 +247,7 @@ def missing_entries(
     where: Any = None,
     group: Any = None,
     person: Any = None,
+    lesson_start: Any = None,
 ) -> list[EntryRow]:
     """Current records still lacking an entry (``missing``) after a run observed past the deadline."""
     v = ctx.version(kind, "holder")
@@ -216,7 +266,14 @@ def missing_entries(
     day_expr = day(aliases)
     group_expr = group(aliases) if group else None
     query, deadline = with_deadline(
-        ctx, query, spec, day_expr, group=group_expr, deployment=v.c.deployment, name="due_m"
+        ctx,
+        query,
+        spec,
+        day_expr,
+        group=group_expr,
+        deployment=v.c.deployment,
+        name="due_m",
+        lesson_start=lesson_start(aliases) if lesson_start else None,
     )
     last = sync_run.alias("last_seen")
     query = query.join(last, last.c.id == v.c.last_seen_run_id)

@@ -478,67 +478,75 @@ class DataReview(Rule[ReviewParams]):
     clauses = clause_map({"mazanka": "3.4.6", "tpt": "4.5"})
 
     def evaluate(self, ctx: Context, params: ReviewParams) -> Outcome:
+        """Each review must follow the previous one (the year's start for the first) within
+        N months; a gap longer than that is one violation, keyed by its deadline day."""
         year = ctx.version("school_year", "dr_year")
         group = ctx.version("group", "dr_group")
         review = ctx.version("data_review", "dr_review")
         today = ctx.calendar.local_date(ctx.data_as_of)
-        years = ctx.conn.execute(
-            select(year.c.external_id, year.c.f_starts_on, year.c.f_ends_on).where(current(year))
-        ).all()
+        starts = {
+            y: start
+            for y, start in ctx.conn.execute(
+                select(year.c.external_id, year.c.f_starts_on).where(current(year))
+            )
+        }
         groups = ctx.conn.execute(
             select(
                 group.c.external_id, group.c.deployment, group.c.f_year_id, group.c.f_curator_id
             ).where(current(group))
         ).all()
-        reviews = ctx.conn.execute(
+        reviews: dict[str | None, list[dt.date]] = {}
+        for gid, on in ctx.conn.execute(
             select(review.c.f_group_id, review.c.f_reviewed_on).where(current(review))
-        ).all()
+        ):
+            reviews.setdefault(gid, []).append(on)
         findings = []
-        for y_id, start, end in years:
-            windows = _windows(start, min(end, today), params.every_months)
-            for g in groups if params.per_group else [None]:
-                if g is not None and g.f_year_id not in (None, y_id):
-                    continue
-                for w_start, w_end in windows:
-                    if w_end >= today:
-                        continue
-                    done = any(
-                        w_start <= on <= w_end and (g is None or gid in (None, g.external_id))
-                        for gid, on in reviews
-                    )
-                    if done:
-                        continue
-                    key = g.external_id if g is not None else "institution"
+        for g in groups:
+            start = starts.get(g.f_year_id) or (min(starts.values()) if starts else None)
+            if start is None:
+                continue
+            done = sorted(
+                d for d in reviews.get(g.external_id, []) + reviews.get(None, []) if d >= start
+            )
+            previous = start
+            for on in [*done, None]:
+                limit = add_months(previous, params.every_months)
+                reached = on if on is not None else today
+                if reached > limit:
                     findings.append(
                         ctx.finding(
                             self,
-                            entity_key=key,
-                            deployment=g.deployment if g is not None else "",
-                            period_key=w_start.isoformat(),
+                            entity_key=g.external_id,
+                            deployment=g.deployment,
+                            period_key=limit.isoformat(),
                             verdict=Verdict.VIOLATED.value,
                             params=params,
-                            message=f"Нет выверки персональных данных за {w_start:%d.%m.%Y}–{w_end:%d.%m.%Y}",
-                            person=g.f_curator_id if g is not None else None,
-                            group=key,
-                            deadline=ctx.calendar.end_of_day(w_end),
-                            evidence={"window": [w_start.isoformat(), w_end.isoformat()]},
+                            message=(
+                                f"Выверка персональных данных после {previous:%d.%m.%Y} "
+                                f"не проведена до {limit:%d.%m.%Y}"
+                                + (f" (проведена {on:%d.%m.%Y})" if on else "")
+                            ),
+                            person=g.f_curator_id,
+                            group=g.external_id,
+                            deadline=ctx.calendar.end_of_day(limit),
+                            evidence={
+                                "previous": previous.isoformat(),
+                                "next": on.isoformat() if on else None,
+                            },
                         )
                     )
+                if on is not None:
+                    previous = on
         return Outcome(findings, touched=None)
 
 
-def _windows(start: dt.date, end: dt.date, months: int) -> list[tuple[dt.date, dt.date]]:
-    """Calendar windows of ``months`` months from the month of ``start`` until ``end``."""
-    out = []
-    year, month = start.year, start.month
-    while True:
-        w_start = dt.date(year, month, 1)
-        if w_start > end:
-            break
-        m2 = month + months
-        y2 = year + (m2 - 1) // 12
-        m2 = (m2 - 1) % 12 + 1
-        w_end = dt.date(y2, m2, 1) - dt.timedelta(days=1)
-        out.append((max(w_start, start), w_end))
-        year, month = y2, m2
-    return out
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    return dt.date(year, month, 28)

@@ -27,7 +27,7 @@ from policies.rule import (
     register,
     run_evidence,
 )
-from policies.rules.common import current, ref
+from policies.rules.common import current, entry_findings, entry_verdicts, ref
 from policies.sqlfunc import epoch
 
 
@@ -97,7 +97,7 @@ def _edit_findings(
 ) -> list[Any]:
     new, old = a["new"], a["old"]
     if deadline is not None:
-        verdict = verdict_sql(deadline, a["seen"], a["prev_seen"], a["source"])
+        verdict = verdict_sql(deadline, a["seen"], a["prev_seen"], a["source"], judge_baseline=True)
         query = query.where(verdict != Verdict.MET.value)
     else:
         verdict = literal(Verdict.VIOLATED.value)
@@ -140,6 +140,29 @@ def _edit_findings(
     return out
 
 
+def _correction_deadline(
+    ctx: Context, query: Any, a: dict[str, Any], until: DeadlineSpec, name: str
+) -> tuple[Any, Any]:
+    """The end of the correction window: ``until`` on the day the mark was first entered
+    (its platform timestamp, else the first version's first sync)."""
+    first = version_table("mark").alias(f"{name}_first")
+    first_run = sync_run.alias(f"{name}_first_run")
+    query = query.join(
+        first,
+        and_(
+            first.c.entity_id == a["new"].c.entity_id,
+            first.c.id
+            == select(func.min(version_table("mark").c.id))
+            .where(version_table("mark").c.entity_id == a["new"].c.entity_id)
+            .scalar_subquery(),
+        ),
+    ).join(first_run, first_run.c.id == first.c.first_seen_run_id)
+    entered = func.coalesce(epoch(first.c.f_entered_at), epoch(first_run.c.observed_at))
+    days = ctx.due_table(until, f"{name}_day")
+    query = query.join(days, and_(days.c.midnight <= entered, entered < days.c.midnight + 86400))
+    return query, days.c.due
+
+
 @register
 class NoBackdating(Rule[RuleParams]):
     id = "marks.no_backdating"
@@ -152,6 +175,24 @@ class NoBackdating(Rule[RuleParams]):
         query, more = _mark_context(query, a["new"], "nb")
         a.update(more)
         findings = _edit_findings(ctx, self, params, query, a)
+        # «Задним числом»: a current mark entered after its lesson day was over.
+        lesson_t = version_table("lesson")
+
+        def joins(q: Any, v: Any) -> tuple[Any, dict[str, Any]]:
+            lesson = lesson_t.alias("nbe_lesson")
+            return q.outerjoin(lesson, ref(lesson, v, "f_lesson_id")), {"lesson": lesson}
+
+        rows = entry_verdicts(
+            ctx,
+            kind="mark",
+            spec=DeadlineSpec(),
+            joins=joins,
+            day=lambda x: func.coalesce(x["v"].c.f_date, x["lesson"].c.f_date),
+            group=lambda x: func.coalesce(x["v"].c.f_group_id, x["lesson"].c.f_group_id),
+            person=lambda x: func.coalesce(x["v"].c.f_teacher_id, x["lesson"].c.f_teacher_id),
+            where=lambda x: x["v"].c.f_final_kind.is_(None),
+        )
+        findings += entry_findings(ctx, self, params, rows, what="Отметка «задним числом»")
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
 
@@ -172,20 +213,17 @@ class CorrectionWindow(Rule[WindowParams]):
         query, a = edits(ctx, "mark", name="cw")
         query, more = _mark_context(query, a["new"], "cw")
         a.update(more)
-        # The day of the original entry: its platform timestamp, else the run that first saw it.
-        first_run = sync_run.alias("cw_first")
-        query = query.join(first_run, first_run.c.id == a["old"].c.first_seen_run_id)
-        entered = func.coalesce(epoch(a["old"].c.f_entered_at), epoch(first_run.c.observed_at))
-        days = ctx.due_table(params.until, "cw_day")
-        query = query.join(
-            days, and_(days.c.midnight <= entered, entered < days.c.midnight + 86400)
-        )
-        findings = _edit_findings(ctx, self, params, query, a, deadline=days.c.due)
+        query, window = _correction_deadline(ctx, query, a, params.until, "cw")
+        findings = _edit_findings(ctx, self, params, query, a, deadline=window)
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
 
 class ImmutableParams(RuleParams):
+    until: DeadlineSpec = DeadlineSpec(at=dt.time(20, 0))
+    """The correction window of erroneous entries (2.8.1): later changes are revisions."""
     grades: tuple[str, ...] = ("2", "3", "4", "5")
+    erroneous_approval_rules: tuple[str, ...] = ("marks.correction.window",)
+    """Approvals that establish the corrected mark was erroneous."""
 
 
 @register
@@ -197,15 +235,33 @@ class CorrectMarkImmutable(Rule[ImmutableParams]):
     clauses = clause_map({"mazanka": "2.8.3"})
 
     def evaluate(self, ctx: Context, params: ImmutableParams) -> Outcome:
+        """A change of a mark after the day's correction window (2.8.1) is a revision of a
+        mark given correctly, unless the deputy approved it as an erroneous one (2.8.2)."""
         query, a = edits(ctx, "mark", name="ci")
         query, more = _mark_context(query, a["new"], "ci")
         a.update(more)
+        query, window = _correction_deadline(ctx, query, a, params.until, "ci")
+        approval = version_table("approval").alias("ci_approval")
+        # A correction the deputy approved in writing (2.8.2) fixed an erroneous mark, not a
+        # correct one; an unlock of the period (2.8.5) does not say the mark was wrong.
+        erroneous = (
+            select(literal(1))
+            .select_from(approval)
+            .where(
+                current(approval),
+                approval.c.f_rule_id.in_(params.erroneous_approval_rules),
+                approval.c.f_entity_id == a["new"].c.external_id,
+            )
+            .correlate(a["new"])
+            .exists()
+        )
         query = query.where(
             a["new"].c.f_final_kind.is_(None),
             a["old"].c.f_value.in_(params.grades),
             a["new"].c.f_value.in_(params.grades),
+            ~erroneous,
         )
-        findings = _edit_findings(ctx, self, params, query, a)
+        findings = _edit_findings(ctx, self, params, query, a, deadline=window)
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
 
@@ -266,6 +322,51 @@ class FinalImmutable(Rule[RuleParams]):
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
 
+def _entries_into_closed_period(ctx: Context) -> list[Any]:
+    period_t = version_table("period")
+    lesson_t = version_table("lesson")
+
+    def joins(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
+        lesson = lesson_t.alias("ple_lesson")
+        period = period_t.alias("ple_period")
+        query = query.outerjoin(lesson, ref(lesson, v, "f_lesson_id"))
+        day = func.coalesce(v.c.f_date, lesson.c.f_date)
+        query = query.join(
+            period,
+            and_(
+                current(period),
+                period.c.platform == v.c.platform,
+                period.c.deployment == v.c.deployment,
+                period.c.f_period_kind != "year",
+                or_(
+                    period.c.external_id == v.c.f_period_id,
+                    and_(
+                        v.c.f_period_id.is_(None),
+                        period.c.f_starts_on <= day,
+                        period.c.f_ends_on >= day,
+                    ),
+                ),
+            ),
+        )
+        return query, {"lesson": lesson, "period": period, "day": day}
+
+    def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
+        table = ctx.due_table(DeadlineSpec(), "ple_due")
+        return query.join(table, table.c.day == a["period"].c.f_ends_on), table.c.due
+
+    return entry_verdicts(
+        ctx,
+        kind="mark",
+        spec=None,
+        joins=joins,
+        day=lambda a: a["day"],
+        group=lambda a: func.coalesce(a["v"].c.f_group_id, a["lesson"].c.f_group_id),
+        person=lambda a: func.coalesce(a["v"].c.f_teacher_id, a["lesson"].c.f_teacher_id),
+        where=lambda a: or_(a["v"].c.f_final_kind.is_(None), a["v"].c.f_final_kind != "year"),
+        deadline_override=deadline,
+    )
+
+
 @register
 class PeriodLock(Rule[RuleParams]):
     id = "period.lock"
@@ -291,6 +392,10 @@ class PeriodLock(Rule[RuleParams]):
         days = ctx.due_table(DeadlineSpec(), "pl_due")
         query = query.join(days, days.c.day == period.c.f_ends_on)
         findings = _edit_findings(ctx, self, params, query, a, deadline=days.c.due)
+        # Entering a mark into a locked period is a change of the locked journal too.
+        findings += entry_findings(
+            ctx, self, params, _entries_into_closed_period(ctx), what="Отметка в закрытом периоде"
+        )
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
 

@@ -57,6 +57,7 @@ class LessonTopicDeadline(Rule[DeadlineParams]):
             group=lambda a: a["v"].c.f_group_id,
             person=lambda a: a["v"].c.f_teacher_id,
             source_field="topic_entered_at",
+            lesson_start=lambda a: a["v"].c.f_starts_at,
         )
         if params.report_missing:
             rows += missing_entries(
@@ -67,6 +68,7 @@ class LessonTopicDeadline(Rule[DeadlineParams]):
                 missing=lambda v: not_(_filled(v.c.f_topic)),
                 group=lambda a: a["v"].c.f_group_id,
                 person=lambda a: a["v"].c.f_teacher_id,
+                lesson_start=lambda a: a["v"].c.f_starts_at,
             )
         findings = entry_findings(ctx, self, params, rows, what="Тема урока", spec=params.deadline)
         return Outcome(findings, touched=ctx.touched_keys("lesson"))
@@ -99,6 +101,7 @@ class LessonHomeworkDeadline(Rule[DeadlineParams]):
             day=lambda a: a["lesson"].c.f_date,
             group=lambda a: a["lesson"].c.f_group_id,
             person=lambda a: a["lesson"].c.f_teacher_id,
+            lesson_start=lambda a: a["lesson"].c.f_starts_at,
         )
         findings = entry_findings(
             ctx, self, params, rows, what="Домашнее задание", spec=params.deadline
@@ -139,6 +142,7 @@ class AttendanceDeadline(Rule[DeadlineParams]):
             day=lambda a: a["v"].c.f_date,
             group=lambda a: a["lesson"].c.f_group_id,
             person=lambda a: a["lesson"].c.f_teacher_id,
+            lesson_start=lambda a: a["lesson"].c.f_starts_at,
         )
         findings = entry_findings(
             ctx, self, params, rows, what="Отметка об отсутствии", spec=params.deadline
@@ -173,23 +177,25 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
     query, seen, prev_seen, _, _ = join_run_times(
         query, v.c.first_seen_run_id, v.c.prev_seen_run_id
     )
+    # The local day the entry was first seen on; only entries made before their lesson's day
+    # can be ahead, which keeps the per-entry count below to a few rows.
     days = ctx.due_table(DeadlineSpec(), "ahead_days")
+    query = query.join(days, and_(days.c.midnight <= seen, seen < days.c.midnight + 86400))
+    query = query.where(lesson.c.f_date > days.c.day)
     other = lesson_t.alias("ahead_other")
-    other_day = days.alias("ahead_other_day")
-    # Lessons of the same group and subject after the day the entry was seen, up to this one.
     count = (
         select(func.count())
         .select_from(other)
-        .join(other_day, other_day.c.day == other.c.f_date)
         .where(
             current(other),
+            other.c.platform == lesson.c.platform,
             other.c.deployment == lesson.c.deployment,
             other.c.f_group_id == lesson.c.f_group_id,
             other.c.f_subject_id == lesson.c.f_subject_id,
-            other_day.c.midnight > seen,
+            other.c.f_date > days.c.day,
             other.c.f_date <= lesson.c.f_date,
         )
-        .correlate(lesson)
+        .correlate(lesson, days)
         .scalar_subquery()
     )
     query = query.add_columns(

@@ -12,16 +12,24 @@ from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
-from policies.rules.common import current, entry_findings, entry_verdicts, ref, with_deadline
-from policies.sqlfunc import epoch
+from policies.rules.common import (
+    current,
+    entry_findings,
+    entry_verdicts,
+    in_outage,
+    ref,
+)
+from policies.sqlfunc import epoch, time_seconds
 
 
 def _mark_joins(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
     lesson = version_table("lesson").alias("mk_lesson")
     work = version_table("work_kind").alias("mk_work")
     group = version_table("group").alias("mk_group")
+    item = version_table("plan_item").alias("mk_item")
     query = query.outerjoin(lesson, ref(lesson, v, "f_lesson_id"))
     query = query.outerjoin(work, ref(work, v, "f_work_kind_id"))
+    query = query.outerjoin(item, ref(item, lesson, "f_plan_item_id"))
     group_id = func.coalesce(v.c.f_group_id, lesson.c.f_group_id)
     query = query.outerjoin(
         group,
@@ -31,7 +39,7 @@ def _mark_joins(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
             current(group),
         ),
     )
-    return query, {"lesson": lesson, "work": work, "group": group}
+    return query, {"lesson": lesson, "work": work, "group": group, "item": item}
 
 
 def _day(a: dict[str, Any]) -> Any:
@@ -47,34 +55,22 @@ def _person(a: dict[str, Any]) -> Any:
 
 
 def _is_control(a: dict[str, Any]) -> Any:
-    return func.coalesce(a["work"].c.f_is_control, False) == True  # noqa: E712
+    """A control work's mark: its kind of work says so, or the lesson is the КТП's control work."""
+    return or_(
+        func.coalesce(a["work"].c.f_is_control, False) == True,  # noqa: E712
+        func.coalesce(a["item"].c.f_work_kind, a["lesson"].c.f_lesson_type) == "control",
+    )
 
 
 def _is_external(a: dict[str, Any]) -> Any:
     return func.coalesce(a["work"].c.f_is_external, False) == True  # noqa: E712
 
 
-def outages(ctx: Context) -> list[tuple[int, int, dt.date]]:
-    """Journal outages: (start epoch, end epoch, local day the journal worked again)."""
-    table = version_table("journal_outage")
-    out = []
-    for start, end in ctx.conn.execute(
-        select(table.c.f_starts_at, table.c.f_ends_at).where(current(table))
-    ):
-        if start is None or end is None:
-            continue
-        out.append((int(start.timestamp()), int(end.timestamp()), ctx.calendar.local_date(end)))
-    return out
-
-
-def _outage_clear(ctx: Context, a: dict[str, Any], deadline: Any) -> Any:
-    """No outage overlaps the time between the lesson day's start and the entry's deadline."""
-    spans = outages(ctx)
-    if not spans:
-        return literal(True)
-    days = ctx.due_table(DeadlineSpec(), "outage_day")
+def _lesson_start(ctx: Context, a: dict[str, Any]) -> Any:
+    """Epoch of the mark's lesson start (NULL without a lesson or a bell time)."""
+    days = ctx.due_table(DeadlineSpec(), "mk_start_day")
     midnight = select(days.c.midnight).where(days.c.day == _day(a)).scalar_subquery()
-    return and_(*[or_(midnight > end, deadline < start) for start, end, _ in spans])
+    return midnight + time_seconds(a["lesson"].c.f_starts_at)
 
 
 class MarksDeadlineParams(RuleParams):
@@ -99,19 +95,6 @@ class MarksDeadline(Rule[MarksDeadlineParams]):
         skip_control = _enabled(ctx, "marks.control_work.deadline")
         skip_external = _enabled(ctx, "marks.external_work.deadline")
         skip_outage = _enabled(ctx, "marks.after_outage.deadline")
-        holder: dict[str, Any] = {}
-
-        def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-            query, d = with_deadline(
-                ctx,
-                query,
-                params.deadline,
-                _day(a),
-                group=_group(a),
-                deployment=a["v"].c.deployment,
-            )
-            holder["d"] = d
-            return query, d
 
         def where(a: dict[str, Any]) -> Any:
             conditions = [a["v"].c.f_final_kind.is_(None)]
@@ -120,7 +103,8 @@ class MarksDeadline(Rule[MarksDeadlineParams]):
             if skip_external:
                 conditions.append(not_(_is_external(a)))
             if skip_outage:
-                conditions.append(_outage_clear(ctx, a, holder["d"]))
+                start = _lesson_start(ctx, a)
+                conditions.append(or_(start.is_(None), not_(in_outage(ctx, start))))
             return and_(*conditions)
 
         rows = entry_verdicts(
@@ -132,7 +116,6 @@ class MarksDeadline(Rule[MarksDeadlineParams]):
             group=_group,
             person=_person,
             where=where,
-            deadline_override=deadline,
         )
         findings = entry_findings(ctx, self, params, rows, what="Отметка", spec=params.deadline)
         return Outcome(findings, touched=ctx.touched_keys("mark"))
@@ -201,7 +184,6 @@ class ExternalWorkDeadline(Rule[ExternalWorkParams]):
                 ann,
                 and_(
                     current(ann),
-                    ann.c.deployment == v.c.deployment,
                     ann.c.f_group_id == _group(a),
                     ann.c.f_subject_id == v.c.f_subject_id,
                     ann.c.f_work_date == _day(a),
@@ -231,8 +213,7 @@ class ExternalWorkDeadline(Rule[ExternalWorkParams]):
 
 class AfterOutageParams(RuleParams):
     working_days: int = Field(1, ge=0)
-    entry_deadline: DeadlineSpec = DeadlineSpec()
-    """The ordinary deadline of the entries; an outage inside it moves it."""
+    """Working days after the day the journal works again (the end of the last one)."""
 
 
 @register
@@ -244,49 +225,46 @@ class AfterOutageDeadline(Rule[AfterOutageParams]):
     clauses = clause_map({"talmenka": "3.2 приказа", "mazanka": "3.5.14"})
 
     def evaluate(self, ctx: Context, params: AfterOutageParams) -> Outcome:
-        rows = []
-        for start, end, back_on in outages(ctx):
-            moved = ctx.calendar.end_of_day(
-                ctx.calendar.add_working_days(back_on, params.working_days)
+        shifts = ctx.outage_shifts(always=True)
+        if not shifts:
+            return Outcome([], touched=ctx.touched_keys("mark"))
+        cal = ctx.calendar
+        moved = [
+            (
+                s,
+                e,
+                int(
+                    cal.end_of_day(
+                        cal.add_working_days(
+                            cal.local_date(dt.datetime.fromtimestamp(e, dt.UTC)),
+                            params.working_days,
+                        )
+                    ).timestamp()
+                ),
             )
-            moved_epoch = int(moved.timestamp())
+            for s, e, _ in shifts
+        ]
 
-            def deadline(
-                query: Any, a: dict[str, Any], moved_epoch: int = moved_epoch
-            ) -> tuple[Any, Any]:
-                q, d = with_deadline(
-                    ctx,
-                    query,
-                    params.entry_deadline,
-                    _day(a),
-                    group=_group(a),
-                    deployment=a["v"].c.deployment,
-                    name="ao_due",
-                )
-                days = ctx.due_table(DeadlineSpec(), "ao_day")
-                q = q.join(days, days.c.day == _day(a))
-                a["ordinary"] = d
-                a["midnight"] = days.c.midnight
-                return q, literal(moved_epoch)
-
-            def where(a: dict[str, Any], start: int = start, end: int = end) -> Any:
-                return and_(
-                    a["v"].c.f_final_kind.is_(None),
-                    a["midnight"] <= end,
-                    a["ordinary"] >= start,
-                )
-
-            rows += entry_verdicts(
-                ctx,
-                kind="mark",
-                spec=params.entry_deadline,
-                joins=_mark_joins,
-                day=_day,
-                group=_group,
-                person=_person,
-                where=where,
-                deadline_override=deadline,
+        def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
+            start = _lesson_start(ctx, a)
+            a["start"] = start
+            d = case(
+                *[(and_(start >= s, start <= e), literal(m)) for s, e, m in moved],
+                else_=literal(None),
             )
+            return query, d
+
+        rows = entry_verdicts(
+            ctx,
+            kind="mark",
+            spec=None,
+            joins=_mark_joins,
+            day=_day,
+            group=_group,
+            person=_person,
+            where=lambda a: and_(a["v"].c.f_final_kind.is_(None), in_outage(ctx, a["start"])),
+            deadline_override=deadline,
+        )
         findings = entry_findings(
             ctx, self, params, rows, what="Отметка, пропущенная из-за сбоя журнала"
         )

@@ -142,7 +142,7 @@ class OwnChildOnly(Rule[RuleParams]):
             .exists()
         )
         query = select(req.c.external_id, req.c.deployment, req.c.f_order_id, req.c.f_status).where(
-            current(req), req.c.f_status == "answered", not_(linked)
+            current(req), req.c.f_status != "refused", not_(linked)
         )
         findings = [
             ctx.finding(
@@ -151,7 +151,10 @@ class OwnChildOnly(Rule[RuleParams]):
                 deployment=r.deployment,
                 verdict=Verdict.VIOLATED.value,
                 params=params,
-                message=f"По заявлению ЕПГУ {r.f_order_id} выданы сведения о ребёнке, законным представителем которого заявитель в журнале не указан",
+                message=(
+                    f"Заявление ЕПГУ {r.f_order_id}: заявитель не указан в журнале законным "
+                    "представителем ребёнка, сведения о ребёнке выдавать нельзя"
+                ),
                 evidence={"order_id": r.f_order_id, "status": r.f_status},
             )
             for r in ctx.conn.execute(query)
@@ -313,7 +316,22 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
         def set_reason(t: Any) -> Any:
             return or_(t.c.f_valid.is_not(None), t.c.f_code != "ОТ")
 
+        def later_than_entry(a: dict[str, Any]) -> Any:
+            # A reason given with the absence itself is the entry's lateness
+            # (attendance.deadline), not the class teacher's.
+            v = a["v"]
+            condition = v.c.prev_seen_run_id.is_not(None) & (
+                v.c.first_seen_run_id
+                != select(func.min(absence_t.c.first_seen_run_id))
+                .where(absence_t.c.entity_id == v.c.entity_id)
+                .scalar_subquery()
+            )
+            if params.from_document:
+                condition = condition & v.c.f_document_date.is_not(None)
+            return condition
+
         base = (lambda a: a["v"].c.f_document_date.is_not(None)) if params.from_document else None
+        absence_t = version_table("absence").alias("ar_first")
         rows = entry_verdicts(
             ctx,
             kind="absence",
@@ -323,7 +341,7 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
             day=day,
             group=lambda a: a["lesson"].c.f_group_id,
             person=lambda a: a["group"].c.f_curator_id,
-            where=base,
+            where=later_than_entry,
             source_field=None,
         )
         rows += missing_entries(

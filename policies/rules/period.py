@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, literal, not_, or_, select
 
 from local_store.schema import version_table
 from local_store.violations import Figure
@@ -76,27 +76,44 @@ class FinalMarksVisible(Rule[FinalMarksParams]):
 class DensityParams(RuleParams):
     severity: str = "low"
     max_share_without_marks: float = Field(0.0, ge=0, le=1)
-    max_share_one_mark: float = Field(0.2, ge=0, le=1)
+    max_share_one_mark: float = Field(0.0, ge=0, le=1)
     period_kinds: tuple[str, ...] = ("quarter", "semester", "trimester", "half_year")
+    exclude_grades: tuple[int, ...] = ()
+    """Grades without marks by regulation (grade 1 at school)."""
+    min_peer_median: int = Field(3, ge=0)
+    """Judge a group-subject only when its typical student has this many marks so far: a
+    student left without marks among marked classmates is the journal's gap, a subject
+    marked rarely (or a period just begun) is not."""
 
 
 @register
 class MarksDensity(Rule[DensityParams]):
     id = "marks.density"
     title = "Накопляемость отметок: доля обучающихся без отметок и с одной отметкой за период"
-    entity_kind = "group_subject"
+    entity_kind = "teaching_assignment"
     responsible_role = "teacher"
     params_model = DensityParams
     monitoring = True
     clauses = clause_map({"kpgt": "5.2", "mazanka": "3.2.5", "tpt": "4.3"})
 
     def evaluate(self, ctx: Context, params: DensityParams) -> Outcome:
+        """Per teaching assignment and period (so far): students with no marks or one mark.
+
+        Students count when enrolled in the group for the whole span evaluated
+        (from the period's start to its end or today), so a newcomer's short
+        history is not a thin journal.
+        """
+        today = ctx.calendar.local_date(ctx.data_as_of)
         ta = ctx.version("teaching_assignment", "md_ta")
         period = ctx.version("period", "md_period")
         enr = ctx.version("enrolment", "md_enr")
         mark = ctx.version("mark", "md_mark")
+        group = ctx.version("group", "md_group")
+        member = ctx.version("subgroup_member", "md_member")
+        until = period.c.f_ends_on
         counts = (
             select(
+                mark.c.platform,
                 mark.c.deployment,
                 mark.c.f_student_id.label("student"),
                 mark.c.f_subject_id.label("subject"),
@@ -108,6 +125,7 @@ class MarksDensity(Rule[DensityParams]):
                 period,
                 and_(
                     current(period),
+                    period.c.platform == mark.c.platform,
                     period.c.deployment == mark.c.deployment,
                     mark.c.f_date >= period.c.f_starts_on,
                     mark.c.f_date <= period.c.f_ends_on,
@@ -115,80 +133,127 @@ class MarksDensity(Rule[DensityParams]):
             )
             .where(current(mark), mark.c.f_final_kind.is_(None))
             .group_by(
-                mark.c.deployment, mark.c.f_student_id, mark.c.f_subject_id, period.c.external_id
+                mark.c.platform,
+                mark.c.deployment,
+                mark.c.f_student_id,
+                mark.c.f_subject_id,
+                period.c.external_id,
             )
             .subquery("md_counts")
         )
+        in_subgroup = (
+            select(literal(1))
+            .select_from(member)
+            .where(
+                current(member),
+                member.c.platform == ta.c.platform,
+                member.c.deployment == ta.c.deployment,
+                member.c.f_subgroup_id == ta.c.f_subgroup_id,
+                member.c.f_student_id == enr.c.f_student_id,
+            )
+            .correlate(ta, enr)
+            .exists()
+        )
         n = func.coalesce(counts.c.n, 0)
+        student = enr.c.f_student_id
         query = (
             select(
+                ta.c.external_id.label("ta"),
                 ta.c.deployment,
                 ta.c.f_group_id,
-                ta.c.f_subject_id,
                 ta.c.f_teacher_id,
                 period.c.external_id.label("period"),
-                func.count(func.distinct(enr.c.f_student_id)).label("students"),
-                func.count(func.distinct(case((n == 0, enr.c.f_student_id)))).label("none"),
-                func.count(func.distinct(case((n == 1, enr.c.f_student_id)))).label("one"),
+                student.label("student"),
+                func.max(n).label("n"),
             )
             .select_from(ta)
-            .join(period, and_(current(period), period.c.deployment == ta.c.deployment))
+            .join(group, ref(group, ta, "f_group_id"))
+            .join(
+                period,
+                and_(
+                    current(period),
+                    period.c.platform == ta.c.platform,
+                    period.c.deployment == ta.c.deployment,
+                ),
+            )
             .join(
                 enr,
                 and_(
                     current(enr),
+                    enr.c.platform == ta.c.platform,
                     enr.c.deployment == ta.c.deployment,
                     enr.c.f_group_id == ta.c.f_group_id,
                     enr.c.f_starts_on <= period.c.f_starts_on,
-                    or_(enr.c.f_ends_on.is_(None), enr.c.f_ends_on >= period.c.f_ends_on),
+                    or_(
+                        enr.c.f_ends_on.is_(None),
+                        enr.c.f_ends_on >= until,
+                        enr.c.f_ends_on >= today,
+                    ),
                 ),
             )
             .outerjoin(
                 counts,
                 and_(
+                    counts.c.platform == ta.c.platform,
                     counts.c.deployment == ta.c.deployment,
-                    counts.c.student == enr.c.f_student_id,
+                    counts.c.student == student,
                     counts.c.subject == ta.c.f_subject_id,
                     counts.c.period == period.c.external_id,
                 ),
             )
             .where(
                 current(ta),
-                ta.c.f_subgroup_id.is_(None),
+                or_(ta.c.f_subgroup_id.is_(None), in_subgroup),
                 period.c.f_period_kind.in_(params.period_kinds),
-                period.c.f_ends_on < ctx.calendar.local_date(ctx.data_as_of),
+                period.c.f_starts_on <= today,
+                or_(group.c.f_grade.is_(None), not_(group.c.f_grade.in_(params.exclude_grades))),
             )
             .group_by(
+                ta.c.external_id,
                 ta.c.deployment,
                 ta.c.f_group_id,
-                ta.c.f_subject_id,
                 ta.c.f_teacher_id,
                 period.c.external_id,
+                student,
             )
         )
+        per_assignment: dict[tuple[str, str], list[int]] = {}
+        info: dict[tuple[str, str], Any] = {}
+        for r in ctx.conn.execute(query).mappings():
+            key = (str(r["ta"]), str(r["period"]))
+            per_assignment.setdefault(key, []).append(int(r["n"]))
+            info[key] = r
         figures: list[Figure] = []
         findings = []
-        for r in ctx.conn.execute(query).mappings():
-            students = int(r["students"]) or 1
-            share_none = int(r["none"]) / students
-            share_one = int(r["one"]) / students
+        for key, counts_of in sorted(per_assignment.items()):
+            r = info[key]
+            ordered = sorted(counts_of)
+            median = ordered[len(ordered) // 2]
+            if sum(ordered) == 0 or median < params.min_peer_median:
+                # Not observed yet, or a subject the journal marks rarely: no figure to judge.
+                continue
+            students = len(ordered)
+            none = sum(1 for c in ordered if c == 0)
+            one = sum(1 for c in ordered if c == 1)
+            share_none, share_one = none / students, one / students
             breached = (
                 share_none > params.max_share_without_marks or share_one > params.max_share_one_mark
             )
-            key = f"{r['f_group_id']}:{r['f_subject_id']}"
             detail = {
-                "students": int(r["students"]),
-                "without_marks": int(r["none"]),
-                "one_mark": int(r["one"]),
+                "students": students,
+                "without_marks": none,
+                "one_mark": one,
+                "median_marks": median,
                 "share_without_marks": round(share_none, 4),
                 "share_one_mark": round(share_one, 4),
                 "teacher": r["f_teacher_id"],
+                "group": r["f_group_id"],
             }
             figures.append(
                 Figure(
-                    "group_subject",
-                    key,
-                    str(r["period"]),
+                    "teaching_assignment",
+                    key[0],
+                    key[1],
                     share_none + share_one,
                     params.max_share_without_marks + params.max_share_one_mark,
                     breached,
@@ -199,14 +264,14 @@ class MarksDensity(Rule[DensityParams]):
                 findings.append(
                     ctx.finding(
                         self,
-                        entity_key=key,
+                        entity_key=key[0],
                         deployment=r["deployment"],
-                        period_key=str(r["period"]),
+                        period_key=key[1],
                         verdict=Verdict.VIOLATED.value,
                         params=params,
                         message=(
-                            f"Накопляемость отметок за период: без отметок {r['none']} из "
-                            f"{r['students']}, с одной отметкой {r['one']}"
+                            f"Накопляемость отметок за период: без отметок {none} из "
+                            f"{students}, с одной отметкой {one}"
                         ),
                         person=r["f_teacher_id"],
                         group=r["f_group_id"],
@@ -214,6 +279,3 @@ class MarksDensity(Rule[DensityParams]):
                     )
                 )
         return Outcome(findings, figures, touched=None)
-
-
-__all__ = ["literal"]

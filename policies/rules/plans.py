@@ -183,9 +183,8 @@ class PlanHoursMatchCurriculum(Rule[RuleParams]):
 
 class CoverageParams(RuleParams):
     severity: str = "low"
-    min_ratio: float = Field(0.9, ge=0)
-    """Lessons given ÷ lessons the plan expects by now (its hours spread over the year)."""
-    hours_per_lesson: float = 1.0
+    max_behind: float = Field(5.0, ge=0)
+    """Planned lessons (КТП items) the journal may lag behind the plan's pace."""
 
 
 @register
@@ -198,24 +197,49 @@ class PlanCoverage(Rule[CoverageParams]):
     clauses = clause_map({"kpgt": "5.2", "mazanka": "3.2.5", "usolye": "2.3", "tpt": "4.3"})
 
     def evaluate(self, ctx: Context, params: CoverageParams) -> Outcome:
+        """How far the lessons given lag behind the КТП.
+
+        The plan's items are spread over the school days of the year; by the
+        journal's horizon (its latest lesson day) the plan expects that share
+        of its items covered, and the last item a lesson of the journal covers
+        says how far the teaching got.  The gap is the planned lessons not given.
+        """
         plan = ctx.version("plan", "pc_plan")
-        year = version_table("school_year").alias("pc_year")
-        lesson = version_table("lesson").alias("pc_lesson")
+        item = ctx.version("plan_item", "pc_item")
+        lesson = ctx.version("lesson", "pc_lesson")
+        year = ctx.version("school_year", "pc_year")
         today = ctx.calendar.local_date(ctx.data_as_of)
-        given = (
+        horizon = ctx.conn.execute(
+            select(func.max(lesson.c.f_date)).where(current(lesson), lesson.c.f_date <= today)
+        ).scalar()
+        if horizon is None:
+            return Outcome([], [], touched=None)
+        items = (
             select(
-                func.coalesce(func.sum(func.coalesce(lesson.c.f_hours, params.hours_per_lesson)), 0)
+                item.c.platform,
+                item.c.deployment,
+                item.c.f_plan_id.label("plan_id"),
+                func.count().label("items"),
             )
-            .where(
-                current(lesson),
-                lesson.c.deployment == plan.c.deployment,
-                lesson.c.f_group_id == plan.c.f_group_id,
-                lesson.c.f_subject_id == plan.c.f_subject_id,
-                lesson.c.f_date <= today,
-            )
-            .correlate(plan)
-            .scalar_subquery()
+            .where(current(item))
+            .group_by(item.c.platform, item.c.deployment, item.c.f_plan_id)
+            .subquery("pc_items")
         )
+        covered = item.alias("pc_covered")
+        reached_by_plan = (
+            select(
+                covered.c.platform,
+                covered.c.deployment,
+                covered.c.f_plan_id.label("plan_id"),
+                func.max(covered.c.f_ordinal).label("reached"),
+            )
+            .select_from(lesson)
+            .join(covered, ref(covered, lesson, "f_plan_item_id"))
+            .where(current(lesson), lesson.c.f_date <= horizon)
+            .group_by(covered.c.platform, covered.c.deployment, covered.c.f_plan_id)
+            .subquery("pc_reached")
+        )
+        reached = reached_by_plan.c.reached
         query = (
             select(
                 plan.c.external_id,
@@ -223,40 +247,61 @@ class PlanCoverage(Rule[CoverageParams]):
                 plan.c.f_group_id,
                 plan.c.f_subject_id,
                 plan.c.f_teacher_id,
-                plan.c.f_total_hours,
                 year.c.external_id.label("year"),
                 year.c.f_starts_on,
                 year.c.f_ends_on,
-                given.label("given"),
+                items.c["items"],
+                reached.label("reached"),
             )
             .select_from(plan)
             .join(year, ref(year, plan, "f_year_id"))
-            .where(current(plan), year.c.f_starts_on <= today)
+            .join(
+                items,
+                and_(
+                    items.c.platform == plan.c.platform,
+                    items.c.deployment == plan.c.deployment,
+                    items.c.plan_id == plan.c.external_id,
+                ),
+            )
+            .join(
+                reached_by_plan,
+                and_(
+                    reached_by_plan.c.platform == plan.c.platform,
+                    reached_by_plan.c.deployment == plan.c.deployment,
+                    reached_by_plan.c.plan_id == plan.c.external_id,
+                ),
+            )
+            .where(current(plan), year.c.f_starts_on <= horizon)
         )
+        cal = ctx.calendar
+        school_days: dict[tuple[dt.date, dt.date], tuple[int, int]] = {}
         figures: list[Figure] = []
         findings = []
         for r in ctx.conn.execute(query).mappings():
-            start, end = r["f_starts_on"], r["f_ends_on"]
-            upto = min(today, end)
-            total = sum(1 for d in ctx.calendar.days(start, end) if ctx.calendar.is_school_day(d))
-            elapsed = sum(
-                1 for d in ctx.calendar.days(start, upto) if ctx.calendar.is_school_day(d)
-            )
-            expected = float(r["f_total_hours"] or 0) * (elapsed / total if total else 0)
-            ratio = float(r["given"]) / expected if expected > 0 else None
-            breached = ratio is not None and ratio < params.min_ratio
+            if r["reached"] is None:
+                continue
+            span = (r["f_starts_on"], r["f_ends_on"])
+            if span not in school_days:
+                total = sum(1 for d in cal.days(*span) if cal.is_school_day(d))
+                upto = min(horizon, span[1])
+                elapsed = sum(1 for d in cal.days(span[0], upto) if cal.is_school_day(d))
+                school_days[span] = (total, elapsed)
+            total, elapsed = school_days[span]
+            expected = int(r["items"]) * elapsed / total if total else 0.0
+            behind = expected - int(r["reached"])
+            breached = behind > params.max_behind
             key = str(r["external_id"])
             detail = {
-                "given_hours": float(r["given"]),
-                "expected_hours": round(expected, 2),
-                "plan_hours": r["f_total_hours"],
-                "as_of": today.isoformat(),
+                "reached_item": int(r["reached"]),
+                "expected_item": round(expected, 1),
+                "behind": round(behind, 1),
+                "plan_items": int(r["items"]),
+                "horizon": horizon.isoformat(),
                 "group": r["f_group_id"],
                 "subject": r["f_subject_id"],
             }
-            figures.append(
-                Figure("plan", key, str(r["year"]), ratio, params.min_ratio, breached, detail)
-            )
+            ratio = int(r["reached"]) / expected if expected else None
+            figures.append(Figure("plan", key, str(r["year"]), ratio, None, breached, detail))
             if breached:
                 findings.append(
                     ctx.finding(
@@ -267,8 +312,8 @@ class PlanCoverage(Rule[CoverageParams]):
                         verdict=Verdict.VIOLATED.value,
                         params=params,
                         message=(
-                            f"Проведено {float(r['given']):g} ч из {expected:.0f} ч, "
-                            f"ожидаемых по КТП на {today:%d.%m.%Y}"
+                            f"К {horizon:%d.%m.%Y} по КТП ожидалось пройти {expected:.0f} уроков, "
+                            f"пройдено {r['reached']}: отставание {behind:.0f}"
                         ),
                         person=r["f_teacher_id"],
                         group=r["f_group_id"],

@@ -1,0 +1,80 @@
+"""Working days and deadlines: the production calendar, six-day weeks, time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from policies.calendar import Vacation, WorkCalendar
+from policies.deadlines import DeadlineSpec, due
+
+D = dt.date
+
+
+def test_moved_working_saturday_counts() -> None:
+    cal = WorkCalendar("Europe/Simferopol", 5)
+    assert cal.is_working_day(D(2024, 12, 28))  # Saturday moved to a working day
+    assert not cal.is_working_day(D(2024, 12, 21))  # an ordinary Saturday
+    # Friday 27 December + 1 working day = the moved Saturday 28 December.
+    assert cal.add_working_days(D(2024, 12, 27), 1) == D(2024, 12, 28)
+
+
+def test_holiday_inside_two_working_days() -> None:
+    cal = WorkCalendar("Asia/Barnaul", 5)
+    # 28.12.2024 (moved Saturday) + 2 working days skips 30.12–8.01 (days off) → 9 January.
+    assert cal.add_working_days(D(2024, 12, 28), 2) == D(2025, 1, 10)
+    assert cal.add_working_days(D(2024, 12, 27), 2) == D(2025, 1, 9)
+    # 23 February 2026 is a public holiday on a Monday.
+    assert cal.add_working_days(D(2026, 2, 20), 1) == D(2026, 2, 24)
+
+
+def test_six_day_week() -> None:
+    five = WorkCalendar("Asia/Tomsk", 5)
+    six = WorkCalendar("Asia/Tomsk", 6)
+    friday = D(2026, 10, 9)
+    assert five.add_working_days(friday, 1) == D(2026, 10, 12)
+    assert six.add_working_days(friday, 1) == D(2026, 10, 10)
+    assert not six.is_working_day(D(2026, 10, 11))  # Sunday stays off
+    assert not six.is_working_day(D(2026, 11, 4))  # public holiday stays off
+
+
+def test_regional_override_wins() -> None:
+    cal = WorkCalendar("Europe/Samara", 5, overrides={D(2026, 10, 9): False})
+    assert cal.add_working_days(D(2026, 10, 8), 1) == D(2026, 10, 12)
+
+
+def test_deadlines_in_local_time() -> None:
+    eight = DeadlineSpec(at=dt.time(20, 0))
+    day = D(2026, 10, 5)
+    # The same wall-clock 20:00 is a different instant in Simferopol and in Tomsk.
+    assert due(WorkCalendar("Europe/Simferopol"), day, eight) == dt.datetime(
+        2026, 10, 5, 17, 0, tzinfo=dt.UTC
+    )
+    assert due(WorkCalendar("Asia/Tomsk"), day, eight) == dt.datetime(
+        2026, 10, 5, 13, 0, tzinfo=dt.UTC
+    )
+    # End of the day is 23:59:59 local, inclusive.
+    assert due(WorkCalendar("Asia/Yekaterinburg"), day, DeadlineSpec()) == dt.datetime(
+        2026, 10, 5, 18, 59, 59, tzinfo=dt.UTC
+    )
+    # "The end of the day after the lesson" and "2 working days" from a Friday.
+    assert due(WorkCalendar("Asia/Tomsk", 6), D(2026, 10, 9), DeadlineSpec(calendar_days=1)) == (
+        dt.datetime(2026, 10, 10, 16, 59, 59, tzinfo=dt.UTC)
+    )
+    assert due(WorkCalendar("Asia/Barnaul"), D(2026, 10, 9), DeadlineSpec(working_days=2)) == (
+        dt.datetime(2026, 10, 13, 16, 59, 59, tzinfo=dt.UTC)
+    )
+
+
+def test_weekly_deadlines() -> None:
+    friday = DeadlineSpec(weekday=4)
+    cal = WorkCalendar("Europe/Simferopol")
+    assert due(cal, D(2026, 10, 6), friday).date() == D(2026, 10, 9)
+    last = DeadlineSpec(last_working_day_of_week=True)
+    six = WorkCalendar("Asia/Tomsk", 6)
+    assert six.local_date(due(six, D(2026, 10, 6), last)) == D(2026, 10, 10)  # Saturday
+    assert six.local_date(due(six, D(2026, 11, 2), last)) == D(2026, 11, 7)
+
+
+def test_school_days_skip_vacations() -> None:
+    cal = WorkCalendar(vacations=(Vacation(D(2026, 10, 26), D(2026, 11, 4)),))
+    assert cal.is_working_day(D(2026, 10, 27)) and not cal.is_school_day(D(2026, 10, 27))
