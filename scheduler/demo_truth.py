@@ -342,6 +342,19 @@ class WorldRows:
         return row
 
 
+REFERENCES = {
+    "student_id": "person",
+    "parent_id": "person",
+    "child_id": "person",
+    "person_id": "person",
+    "group_id": "group",
+    "subject_id": "subject",
+    "lesson_id": "lesson",
+    "period_id": "period",
+}
+"""Reference fields the signatures follow, and the kind each points to."""
+
+
 class StoreRows:
     """The latest version of each record of one deployment (current or since deleted).
 
@@ -379,6 +392,21 @@ class StoreRows:
             hit = found.get(ref)
             self._cache[(kind, ref)] = hit[1] if hit else None
 
+    def prefetch_with_references(self, kind: str, refs: Iterable[str], depth: int = 2) -> None:
+        """Rows and, ``depth`` levels down, the rows their signatures refer to, kind by kind."""
+        layer: dict[str, set[str]] = {kind: set(refs)}
+        for _ in range(depth + 1):
+            following: dict[str, set[str]] = defaultdict(set)
+            for k, ids in layer.items():
+                self.prefetch(k, ids)
+                for ref in ids:
+                    row = self._cache.get((k, ref))
+                    for name, target in REFERENCES.items():
+                        value = row.get(name) if row else None
+                        if value is not None:
+                            following[target].add(str(value))
+            layer = following
+
     def row(self, kind: str, ref: str | None) -> Mapping[str, Any] | None:
         if ref is None:
             return None
@@ -392,6 +420,7 @@ class StoreRows:
 
 VIOLATED = "violated"
 APPROVED = "approved"
+POSSIBLY = "possibly_violated"
 
 
 @dataclass
@@ -409,6 +438,8 @@ class Item:
     state: str = VIOLATED
     deployment: str = ""
     matched: str | None = None
+    possibly: bool = False
+    """A violation only possibly violated: the syncs were too sparse to tell (§8)."""
 
     @property
     def loosest(self) -> Key | None:
@@ -426,6 +457,11 @@ class Matching:
     found: list[Item] = field(default_factory=list)
     duplicates: list[Item] = field(default_factory=list)
     """Violations of an entity another deployment already reported (one entity, two platforms)."""
+
+    def extra_possibly(self) -> Counter[str]:
+        """Unmatched violations per rule that are only «possibly violated»: sync spacing, not
+        a wrong finding, when the truth knows the entry was in time."""
+        return Counter(i.rule_id for i in self.found if i.matched is None and i.possibly)
 
 
 def match_items(
@@ -497,13 +533,16 @@ def violation_items(engine: Engine, *, profile_id: str | None = None) -> list[It
         wanted[(v["deployment"] or "", kind)].add(str(v["entity_key"]))
     for (deployment, kind), refs in wanted.items():
         side = sides.setdefault(deployment, StoreRows(engine, deployment))
-        side.prefetch(kind, refs)
+        side.prefetch_with_references(kind, refs)
     states: dict[tuple[str, str, str, str], str] = {}
+    certain: set[tuple[str, str, str, str]] = set()
     for v in violations:
         key = (v["rule_id"], v["deployment"] or "", v["entity_kind"], str(v["entity_key"]))
         state = APPROVED if v["status"] == Status.APPROVED.value else VIOLATED
         if states.get(key) != VIOLATED:
             states[key] = state
+        if v["verdict"] != POSSIBLY:
+            certain.add(key)
     return [
         Item(
             rule_id,
@@ -511,6 +550,7 @@ def violation_items(engine: Engine, *, profile_id: str | None = None) -> list[It
             signature(sides[deployment], kind, ref),
             state,
             deployment,
+            possibly=(rule_id, deployment, kind, ref) not in certain,
         )
         for (rule_id, deployment, kind, ref), state in states.items()
     ]

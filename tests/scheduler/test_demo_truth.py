@@ -218,7 +218,7 @@ def test_missing_lowers_recall_and_extra_lowers_precision(
             c["rule_id"],
             c["entity_kind"],
             rename(c["entity_kind"], str(c["entity_id"])),
-            "violated",
+            "possibly_violated" if c is extra else "violated",
             deployment=deployment,
         )
         for c in [*cases, extra]
@@ -226,7 +226,9 @@ def test_missing_lowers_recall_and_extra_lowers_precision(
     ]
     _record(engine, findings)
 
-    scores = {s.rule_id: s for s in score_by_signature(engine, world, truth).scores}
+    matching = score_by_signature(engine, world, truth)
+    assert matching.extra_possibly() == {extra["rule_id"]: 1}
+    scores = {s.rule_id: s for s in matching.scores}
     for rule_id in {c["rule_id"] for c in cases}:
         s = scores[rule_id]
         if rule_id == dropped["rule_id"]:
