@@ -128,10 +128,18 @@ def discrepancies_command(out: Path = OUT, formats: str = FORMATS) -> None:
 
 
 @report_app.command("all")
-def all_command(period: str | None = PERIOD, out: Path = OUT, source: str | None = SOURCE) -> None:
+def all_command(
+    period: str | None = PERIOD,
+    out: Path = OUT,
+    source: str | None = SOURCE,
+    journals: bool = typer.Option(True, "--journals/--no-journals", help="Печатать журналы групп."),
+    jobs: int = typer.Option(2, "--jobs", min=1, help="Сколько PDF верстать одновременно."),
+) -> None:
     """Все отчёты за период в одну папку (с печатным журналом и выгрузкой контингента)."""
     with user_errors(*KNOWN):
-        result = write_all(SETTINGS.engine(), out, period=period, source=source)
+        result = write_all(
+            SETTINGS.engine(), out, period=period, source=source, journals=journals, jobs=jobs
+        )
     console.print(
         f"Период «{result.period_title}»: записано {len(result.paths())} файлов в {out}"
         f" (оглавление: {out / 'index.html'})."

@@ -16,10 +16,10 @@ from sqlalchemy import Engine
 
 from reports.contingent_export import ExportError, export_contingent
 from reports.data import load_journal, pick_source, resolve_period
-from reports.deputy import deputy_report_from_store, write_deputy_report
-from reports.journal_print import build_journal, journal_pairs, write_journal
+from reports.deputy import deputy_html, deputy_report_from_store, write_deputy_report
+from reports.journal_print import build_journal, journal_html, journal_pairs
 from reports.regulation import REGULATION_REPORTS, ReportContext
-from reports.render import render_html, write_html
+from reports.render import render_html, tabular_html, write_html, write_pdfs, write_tabular
 
 
 @dataclass
@@ -43,29 +43,38 @@ def write_all(
     now: dt.datetime | None = None,
     journals: bool = True,
     export: bool = True,
+    jobs: int = 1,
 ) -> BundleResult:
+    """Write everything; the PDFs (the slow part) are laid out at the end, ``jobs`` at a time."""
     now = now or dt.datetime.now(dt.UTC)
     src = pick_source(engine, source)
     data = load_journal(engine, src)
     report_period = resolve_period(data, period, today=now.date())
     result = BundleResult(out_dir, report_period.title)
     out_dir.mkdir(parents=True, exist_ok=True)
+    pdfs: list[tuple[str, Path]] = []
 
-    result.files["Отчёт заместителю директора"] = write_deputy_report(
-        deputy_report_from_store(engine, now=now), out_dir
-    )
+    deputy = deputy_report_from_store(engine, now=now)
+    files = write_deputy_report(deputy, out_dir, ("html", "xlsx"))
+    files["pdf"] = out_dir / "otchet_zamestitelyu.pdf"
+    pdfs.append((deputy_html(deputy), files["pdf"]))
+    result.files["Отчёт заместителю директора"] = files
     ctx = ReportContext(data, report_period, engine)
-    from reports.render import write_tabular
-
     for title, builder in REGULATION_REPORTS.values():
-        result.files[title] = write_tabular(builder(ctx), out_dir)
+        report = builder(ctx)
+        files = write_tabular(report, out_dir, ("html", "xlsx"))
+        files["pdf"] = out_dir / f"{report.name}.pdf"
+        pdfs.append((tabular_html(report), files["pdf"]))
+        result.files[title] = files
     if journals:
+        (out_dir / "zhurnaly").mkdir(exist_ok=True)
         for group_id, subject_id in journal_pairs(data, report_period):
             journal = build_journal(
                 data, group_id, subject_id, report_period, printed_on=now.date()
             )
-            label = f"Журнал: {journal.group}, {journal.subject}"
-            result.files[label] = write_journal(journal, out_dir / "zhurnaly")
+            path = out_dir / "zhurnaly" / f"{journal.file_stem}.pdf"
+            pdfs.append((journal_html(journal), path))
+            result.files[f"Журнал: {journal.group}, {journal.subject}"] = {"pdf": path}
     if export:
         try:
             exported = export_contingent(engine, src, out_dir / "kontingent", fmt="xml", now=now)
@@ -78,6 +87,7 @@ def write_all(
                 for k, v in exported.paths.items()
                 if k.startswith("validation_")
             }
+    write_pdfs(pdfs, jobs)
     index = render_html(
         "index.html.j2",
         {

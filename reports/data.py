@@ -265,10 +265,20 @@ def resolve_period(
             f"период «{spec}» не найден (периоды журнала: {known}; можно также 2026-10 или 2026-09-01..2026-12-31)"
         )
     today = today or dt.date.today()
-    for p in periods:
-        if p["starts_on"] <= today <= p["ends_on"]:
-            return ReportPeriod(p["starts_on"], p["ends_on"], p["name"], p["id"])
+
+    def length(p: Row) -> int:
+        return int((p["ends_on"] - p["starts_on"]).days)
+
+    containing = [p for p in periods if p["starts_on"] <= today <= p["ends_on"]]
+    if containing:
+        p = min(containing, key=length)
+        return ReportPeriod(p["starts_on"], p["ends_on"], p["name"], p["id"])
+    past = [p for p in periods if p["ends_on"] < today]
+    if past:
+        latest = max(p["ends_on"] for p in past)
+        p = min((p for p in past if p["ends_on"] == latest), key=length)
+        return ReportPeriod(p["starts_on"], p["ends_on"], p["name"], p["id"])
     if periods:
-        p = periods[-1] if today > periods[-1]["ends_on"] else periods[0]
+        p = min(periods, key=lambda p: (p["starts_on"], length(p)))
         return ReportPeriod(p["starts_on"], p["ends_on"], p["name"], p["id"])
     return month_period(today.year, today.month)

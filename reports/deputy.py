@@ -532,12 +532,8 @@ def _rule_counts(items: Sequence[DeputyItem]) -> str:
     return "; ".join(f"{t} — {n}" for t, n in c.most_common())
 
 
-def write_deputy_report(
-    report: DeputyReport, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf", "xlsx")
-) -> dict[str, Path]:
-    from reports.render import write_xlsx
-
-    html = render_html(
+def deputy_html(report: DeputyReport) -> str:
+    return render_html(
         "deputy.html.j2",
         {
             "r": report,
@@ -547,6 +543,14 @@ def write_deputy_report(
             "Status": Status,
         },
     )
+
+
+def write_deputy_report(
+    report: DeputyReport, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf", "xlsx")
+) -> dict[str, Path]:
+    from reports.render import write_xlsx
+
+    html = deputy_html(report)
     paths: dict[str, Path] = {}
     if "html" in formats:
         paths["html"] = write_html(html, out_dir / "otchet_zamestitelyu.html")

@@ -215,10 +215,14 @@ def build_journal(
     return result
 
 
+def journal_html(journal: JournalPrint) -> str:
+    return render_html("journal.html.j2", {"j": journal})
+
+
 def write_journal(
     journal: JournalPrint, out_dir: Path, formats: tuple[str, ...] = ("pdf",)
 ) -> dict[str, Path]:
-    html = render_html("journal.html.j2", {"j": journal})
+    html = journal_html(journal)
     paths: dict[str, Path] = {}
     if "html" in formats:
         paths["html"] = write_html(html, out_dir / f"{journal.file_stem}.html")

@@ -183,12 +183,29 @@ def write_xlsx(report: TabularReport, path: Path) -> Path:
     return path
 
 
+def tabular_html(report: TabularReport) -> str:
+    return render_html("tabular.html.j2", {"report": report, "generated": dt.datetime.now()})
+
+
+def write_pdfs(tasks: list[tuple[str, Path]], jobs: int = 1) -> None:
+    """Lay out many PDFs; WeasyPrint is the slow part, so big folders use several processes."""
+    if jobs <= 1 or len(tasks) < 2:
+        for html, path in tasks:
+            write_pdf(html, path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for _ in pool.map(write_pdf, [t[0] for t in tasks], [t[1] for t in tasks]):
+            pass
+
+
 def write_tabular(
     report: TabularReport, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf", "xlsx")
 ) -> dict[str, Path]:
     """The report in every asked format, named after it: ``<name>.html/.pdf/.xlsx``."""
     paths: dict[str, Path] = {}
-    html = render_html("tabular.html.j2", {"report": report, "generated": dt.datetime.now()})
+    html = tabular_html(report)
     if "html" in formats:
         paths["html"] = write_html(html, out_dir / f"{report.name}.html")
     if "pdf" in formats:

@@ -201,3 +201,19 @@ def test_activity_counts_entries_first_seen_in_the_period(engine: Engine, tmp_pa
     empty = REGULATION_REPORTS["aktivnost_polzovateley"][1](_context(engine, "2026-09"))
     assert all(r[6] == 0 for r in empty.tables[0].rows)
     assert AS_OF.month == 12
+
+
+def test_default_period_is_the_shortest_one_around_today(engine: Engine) -> None:
+    import datetime as dt
+
+    data = build()
+    data["tables"]["period"]["rows"].append(
+        ["py", "2026-08-25T09:00:00+07:00", "y1", "year", 1, "Год", "2026-09-01", "2027-06-30"]
+    )
+    ingest_term(engine, data)
+    journal = load_journal(engine, pick_source(engine))
+    assert resolve_period(journal, None, today=dt.date(2026, 10, 15)).title == "1 семестр"
+    assert resolve_period(journal, None, today=dt.date(2027, 8, 1)).title == "2 семестр"
+    assert resolve_period(journal, "Год").period_id == "py"
+    month = resolve_period(journal, "2026-10")
+    assert (month.start, month.end) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
