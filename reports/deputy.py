@@ -122,6 +122,8 @@ class DeputyItem:
     resolved_at: dt.datetime | None = None
     cause: str | None = None
     severity: str = "medium"
+    role: str = ""
+    """The responsible person's role here (преподаватель, куратор ИС-21), shown beside the name."""
     subject: str = ""
     """Whom or what the item is about (a student, a lesson…), for grouping a cause's consequences."""
     person_key: str | None = None
@@ -145,6 +147,11 @@ class RuleLine:
     new: int = 0
     resolved: int = 0
     open_week_ago: int = 0
+
+    @property
+    def clause_short(self) -> str:
+        """«п. 4.6» without the quoted text, for the summary table."""
+        return self.clause.split(":", 1)[0].strip()
 
 
 @dataclass
@@ -334,8 +341,9 @@ def discrepancy_items(
     for d in list_discrepancies(engine):
         rule = DISCREPANCY_RULES.get(d.rule)
         who = rule.who if rule else "ответственный за контингент"
+        role = ""
         if rule and "классный" in rule.who and d.group_name in curator_by_group:
-            who = f"{curator_by_group[d.group_name]} (куратор {d.group_name})"
+            who, role = curator_by_group[d.group_name], f"куратор {d.group_name}"
         evidence = tuple(t for t in (_side_text(d.side_a), _side_text(d.side_b)) if t)
         out.append(
             DeputyItem(
@@ -356,6 +364,7 @@ def discrepancy_items(
                 severity="high" if d.root_cause_id else "medium",
                 subject=d.subject,
                 person_key=d.person_key,
+                role=role,
             )
         )
     return out
@@ -401,9 +410,9 @@ def violation_items(engine: Engine, journal: JournalData | None = None) -> list[
         person = v.get("responsible_person")
         role = ROLE_RU.get(str(v.get("responsible_role") or ""), v.get("responsible_role") or "—")
         if person and journal is not None:
-            who = f"{journal.name_of(person, short=True)} ({role})"
+            who = journal.name_of(person, short=True)
         else:
-            who = str(person or role)
+            who, role = str(person or role), ""
         group = v.get("group_key")
         if group and journal is not None:
             group = journal.group_name(group)
@@ -424,6 +433,7 @@ def violation_items(engine: Engine, journal: JournalData | None = None) -> list[
                 status=str(v["status"]),
                 resolved_at=v.get("resolved_at"),
                 severity=str(v.get("severity") or "medium"),
+                role=str(role),
             )
         )
     return out
@@ -463,7 +473,10 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
                 "Новых за неделю",
                 "Устранено за неделю",
             ],
-            [[r.title, r.clause, r.open, r.open_week_ago, r.new, r.resolved] for r in report.rules],
+            [
+                [r.title, r.clause_short, r.open, r.open_week_ago, r.new, r.resolved]
+                for r in report.rules
+            ],
             totals=[
                 "Итого",
                 "",
@@ -493,7 +506,7 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
         return [
             i.rule_title,
             i.message,
-            i.responsible,
+            f"{i.responsible} ({i.role})" if i.role else i.responsible,
             i.group or "—",
             ru_datetime(i.since, tz),
             "; ".join(i.evidence),

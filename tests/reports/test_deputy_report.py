@@ -105,3 +105,49 @@ def test_deputy_report_from_a_reconciled_store(engine: Engine, tmp_path: Path) -
     ws = wb["Открытые"]
     assert ws.freeze_panes is not None
     assert ws.max_row - 6 == len(report.open_items)
+
+
+def test_deputy_report_reads_the_policy_engines_violations(engine: Engine, tmp_path: Path) -> None:
+    import re
+
+    from canonical.base import Platform
+    from emulators.scenario.generate import build
+    from emulators.scenario.world import World, parse_moment
+    from local_store.ingest import Snapshot, ingest
+    from local_store.runs import RunStatus, finish_run, start_run
+    from policies.engine import run_check
+    from policies.profiles import load_profile
+    from tests.reconcile.test_generated_scenarios import JOURNAL_KINDS, ingest_generated
+
+    generated = build("tpt", 150, 3, 1)
+    world = World.from_dict(generated.scenario)
+    moment = parse_moment(world.meta["ends_at"])
+    ingest_generated(engine, generated.scenario, "poo")
+    state = world.state_as_of(moment, "poo")
+    skip = {*JOURNAL_KINDS, "expected_enrolment", "epgu_request"}
+    kinds = tuple(k for k in world.kinds() if k not in skip)
+    records = [r for k in kinds for r in state.to_records(k, Platform.POO, "poo.test")]
+    run_id = start_run(engine, "poo", deployment="poo.test", observed_at=moment)
+    ingest(engine, run_id, Snapshot.of("poo:poo.test:journal", records, kinds))
+    finish_run(engine, run_id, RunStatus.SUCCEEDED)
+    reconcile(engine, at=moment)
+    run_check(engine, load_profile("tpt"), full=True)
+
+    report = deputy_report_from_store(engine, now=moment)
+    violations = [i for i in report.open_items if i.origin == "нарушение"]
+    discrepancies = [i for i in report.open_items if i.origin == "расхождение"]
+    assert violations and discrepancies
+    teacher_items = [i for i in violations if i.rule_id.startswith("lesson.")]
+    assert teacher_items
+    for i in teacher_items:
+        assert i.rule_title != i.rule_id and re.search("[а-я]", i.rule_title), "Russian title"
+        assert i.clause.startswith("п. 4.6"), i.clause
+        assert re.fullmatch(r"[А-ЯЁ][а-яё-]+ [А-ЯЁ]\. [А-ЯЁ]\.", i.responsible), i.responsible
+        assert i.group and not i.group.startswith("g"), "group named, not an id"
+    assert any("синхронизация" in line for i in violations for line in i.evidence)
+    names = [who for who, _ in report.by_responsible]
+    assert len(names) == len(set(names)), "one row per person in «by responsible»"
+
+    pdf = write_deputy_report(report, tmp_path, ("pdf",))["pdf"]
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert teacher_items[0].rule_title.split()[0] in text and "Контингент журнала" in text
