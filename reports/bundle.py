@@ -9,6 +9,7 @@ the contingent export with its validation report (``kontingent/``), and an
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,9 +44,14 @@ def write_all(
     now: dt.datetime | None = None,
     journals: bool = True,
     export: bool = True,
-    jobs: int = 1,
+    jobs: int | None = None,
 ) -> BundleResult:
-    """Write everything; the PDFs (the slow part) are laid out at the end, ``jobs`` at a time."""
+    """Write everything; the PDFs (the slow part) are laid out at the end, ``jobs`` at a time.
+
+    ``jobs`` defaults to the machine's cores, at most two: WeasyPrint lays out
+    about two A4 pages a second, and a college has a journal per group and subject.
+    """
+    jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     now = now or dt.datetime.now(dt.UTC)
     src = pick_source(engine, source)
     data = load_journal(engine, src)

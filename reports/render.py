@@ -193,9 +193,12 @@ def write_pdfs(tasks: list[tuple[str, Path]], jobs: int = 1) -> None:
         for html, path in tasks:
             write_pdf(html, path)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: the caller may run server threads (the demo) that a fork would copy mid-flight
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         for _ in pool.map(write_pdf, [t[0] for t in tasks], [t[1] for t in tasks]):
             pass
 
