@@ -286,8 +286,7 @@ def evidence_schedule(
     end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
     first_day = start.astimezone(zone).date() - dt.timedelta(days=history_days)
     window_day = start.astimezone(zone).date() - dt.timedelta(days=4)
-    # One more day after the scenario: a check runs after the last school day.
-    last_day = end.astimezone(zone).date() + dt.timedelta(days=1)
+    last_day = end.astimezone(zone).date()
     lesson_ends: dict[dt.date, set[dt.time]] = {}
     if after_last_lesson_hours is not None:
         ends: dict[tuple[Any, Any], dt.time] = {}
@@ -315,4 +314,4 @@ def evidence_schedule(
                 moments.add(after)
         day += dt.timedelta(days=1)
     moments.update(m for m in extra if m.tzinfo is not None)
-    return sorted(moments)
+    return sorted(m for m in moments if m <= end)

@@ -9,12 +9,11 @@ from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
 from canonical.base import Platform
-from local_store.schema import sync_run, version_table
+from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
-from policies.rules.common import EntryRow, current, entry_findings, entry_verdicts, ref
-from policies.sqlfunc import epoch
+from policies.rules.common import current, entry_findings, entry_verdicts, ref
 
 
 class MovementParams(RuleParams):
@@ -101,6 +100,10 @@ def _field_present(name: str, person: Any, enr: Any) -> Any:
     return and_(column.is_not(None), func.trim(column) != "")
 
 
+ENROLLED = ("studying", "academic_leave")
+"""Enrolment states of a student whose card the institution keeps."""
+
+
 class CardFieldsParams(RuleParams):
     fields: tuple[str, ...] = (
         "last_name",
@@ -151,7 +154,7 @@ class CardRequiredFields(Rule[CardFieldsParams]):
                     current(enr),
                     enr.c.deployment == person.c.deployment,
                     enr.c.f_student_id == person.c.external_id,
-                    enr.c.f_status == "studying",
+                    enr.c.f_status.in_(ENROLLED),
                 ),
             )
             .where(current(person), person.c.platform != Platform.CONTINGENT.value)
@@ -215,7 +218,7 @@ class CardDeadline(Rule[CardDeadlineParams]):
                     current(enr),
                     enr.c.deployment == v.c.deployment,
                     enr.c.f_student_id == v.c.external_id,
-                    enr.c.f_status == "studying",
+                    enr.c.f_status.in_(ENROLLED),
                 ),
             )
             return query, {"enr": enr}
@@ -223,7 +226,6 @@ class CardDeadline(Rule[CardDeadlineParams]):
         def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
             return query.join(table, table.c.day == a["enr"].c.f_starts_on), table.c.due
 
-        person_t = version_table("person")
         enr_c = enr_t.alias("cd_enr_cond")
 
         def complete(t: Any) -> Any:
@@ -243,58 +245,9 @@ class CardDeadline(Rule[CardDeadlineParams]):
             source_field=None,
             deadline_override=deadline,
         )
-        rows += self._missing(ctx, params, table, complete, person_t)
+        # A card never completed is ``contingent.card.required_fields``'s finding, not a late one.
         findings = entry_findings(ctx, self, params, rows, what="Карточка обучающегося")
         return Outcome(findings, touched=ctx.touched_keys("person"))
-
-    def _missing(
-        self, ctx: Context, params: CardDeadlineParams, table: Any, complete: Any, person_t: Any
-    ) -> list[EntryRow]:
-        person = person_t.alias("cdm_person")
-        enr = version_table("enrolment").alias("cdm_enr")
-        last = sync_run.alias("cdm_last")
-        seen = epoch(last.c.observed_at)
-        query = (
-            select(
-                person.c.external_id,
-                person.c.deployment,
-                enr.c.f_group_id,
-                enr.c.f_starts_on,
-                table.c.due,
-                seen.label("seen"),
-            )
-            .select_from(person)
-            .join(
-                enr,
-                and_(
-                    current(enr),
-                    enr.c.deployment == person.c.deployment,
-                    enr.c.f_student_id == person.c.external_id,
-                    enr.c.f_status == "studying",
-                ),
-            )
-            .join(table, table.c.day == enr.c.f_starts_on)
-            .join(last, last.c.id == person.c.last_seen_run_id)
-            .where(current(person), not_(complete(person)), seen >= table.c.due)
-            .where(person.c.platform != Platform.CONTINGENT.value)
-        )
-        query = ctx.only_touched(query, person, "person")
-        return [
-            EntryRow(
-                r.external_id,
-                r.deployment,
-                Verdict.VIOLATED.value,
-                int(r.due),
-                r.seen,
-                None,
-                None,
-                None,
-                r.f_group_id,
-                r.f_starts_on,
-                {"missing": True},
-            )
-            for r in ctx.conn.execute(query)
-        ]
 
 
 class StaffParams(RuleParams):

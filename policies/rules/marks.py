@@ -334,6 +334,8 @@ class WorkTypeRequired(Rule[RuleParams]):
 
 class ScaleParams(RuleParams):
     allowed: tuple[str, ...] = ("2", "3", "4", "5")
+    final_also: tuple[str, ...] = ("н/а",)
+    """Final (attestation) marks may also say the student was not assessed."""
 
 
 @register
@@ -346,7 +348,11 @@ class MarkScale(Rule[ScaleParams]):
 
     def evaluate(self, ctx: Context, params: ScaleParams) -> Outcome:
         m, query, a = _current_marks(ctx, "sc_mark")
-        query = query.where(not_(func.trim(m.c.f_value).in_(params.allowed)))
+        value = func.trim(m.c.f_value)
+        query = query.where(
+            not_(value.in_(params.allowed)),
+            or_(m.c.f_final_kind.is_(None), not_(value.in_(params.final_also))),
+        )
         allowed = ", ".join(f"«{x}»" for x in params.allowed)
         findings = _simple(
             ctx,

@@ -75,8 +75,10 @@ class FinalMarksVisible(Rule[FinalMarksParams]):
 
 class DensityParams(RuleParams):
     severity: str = "low"
-    max_share_without_marks: float = Field(0.0, ge=0, le=1)
-    max_share_one_mark: float = Field(0.0, ge=0, le=1)
+    max_students_low: int = Field(1, ge=0)
+    """Students with no mark or a single mark a group-subject may have in a period."""
+    max_share_without_marks: float = Field(1.0, ge=0, le=1)
+    max_share_one_mark: float = Field(1.0, ge=0, le=1)
     period_kinds: tuple[str, ...] = ("quarter", "semester", "trimester", "half_year")
     exclude_grades: tuple[int, ...] = ()
     """Grades without marks by regulation (grade 1 at school)."""
@@ -99,9 +101,8 @@ class MarksDensity(Rule[DensityParams]):
     def evaluate(self, ctx: Context, params: DensityParams) -> Outcome:
         """Per teaching assignment and period (so far): students with no marks or one mark.
 
-        Students count when enrolled in the group for the whole span evaluated
-        (from the period's start to its end or today), so a newcomer's short
-        history is not a thin journal.
+        Students count when enrolled (studying) in the group at some time in the
+        period; a group-subject is judged once its typical student has marks.
         """
         today = ctx.calendar.local_date(ctx.data_as_of)
         ta = ctx.version("teaching_assignment", "md_ta")
@@ -183,12 +184,9 @@ class MarksDensity(Rule[DensityParams]):
                     enr.c.platform == ta.c.platform,
                     enr.c.deployment == ta.c.deployment,
                     enr.c.f_group_id == ta.c.f_group_id,
-                    enr.c.f_starts_on <= period.c.f_starts_on,
-                    or_(
-                        enr.c.f_ends_on.is_(None),
-                        enr.c.f_ends_on >= until,
-                        enr.c.f_ends_on >= today,
-                    ),
+                    enr.c.f_status == "studying",
+                    enr.c.f_starts_on <= until,
+                    or_(enr.c.f_ends_on.is_(None), enr.c.f_ends_on >= period.c.f_starts_on),
                 ),
             )
             .outerjoin(
@@ -237,7 +235,9 @@ class MarksDensity(Rule[DensityParams]):
             one = sum(1 for c in ordered if c == 1)
             share_none, share_one = none / students, one / students
             breached = (
-                share_none > params.max_share_without_marks or share_one > params.max_share_one_mark
+                none + one > params.max_students_low
+                or share_none > params.max_share_without_marks
+                or share_one > params.max_share_one_mark
             )
             detail = {
                 "students": students,

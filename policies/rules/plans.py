@@ -183,8 +183,10 @@ class PlanHoursMatchCurriculum(Rule[RuleParams]):
 
 class CoverageParams(RuleParams):
     severity: str = "low"
-    max_behind: float = Field(5.0, ge=0)
-    """Planned lessons (КТП items) the journal may lag behind the plan's pace."""
+    max_skipped_items: int = Field(2, ge=0)
+    """КТП items between the first and the last one taught that no lesson covered."""
+    max_idle_school_days: int = Field(7, ge=1)
+    """School days without any lesson of the plan up to the journal's horizon."""
 
 
 @register
@@ -232,6 +234,9 @@ class PlanCoverage(Rule[CoverageParams]):
                 covered.c.deployment,
                 covered.c.f_plan_id.label("plan_id"),
                 func.max(covered.c.f_ordinal).label("reached"),
+                func.min(covered.c.f_ordinal).label("first_item"),
+                func.count(func.distinct(covered.c.f_ordinal)).label("covered"),
+                func.max(lesson.c.f_date).label("last_lesson"),
             )
             .select_from(lesson)
             .join(covered, ref(covered, lesson, "f_plan_item_id"))
@@ -252,6 +257,9 @@ class PlanCoverage(Rule[CoverageParams]):
                 year.c.f_ends_on,
                 items.c["items"],
                 reached.label("reached"),
+                reached_by_plan.c.first_item,
+                reached_by_plan.c.covered,
+                reached_by_plan.c.last_lesson,
             )
             .select_from(plan)
             .join(year, ref(year, plan, "f_year_id"))
@@ -289,9 +297,18 @@ class PlanCoverage(Rule[CoverageParams]):
             total, elapsed = school_days[span]
             expected = int(r["items"]) * elapsed / total if total else 0.0
             behind = expected - int(r["reached"])
-            breached = behind > params.max_behind
+            skipped = int(r["reached"]) - int(r["first_item"]) + 1 - int(r["covered"])
+            idle = sum(
+                1
+                for d in cal.days(r["last_lesson"] + dt.timedelta(days=1), horizon)
+                if cal.is_school_day(d)
+            )
+            breached = skipped > params.max_skipped_items or idle > params.max_idle_school_days
             key = str(r["external_id"])
             detail = {
+                "skipped_items": skipped,
+                "idle_school_days": idle,
+                "last_lesson": str(r["last_lesson"]),
                 "reached_item": int(r["reached"]),
                 "expected_item": round(expected, 1),
                 "behind": round(behind, 1),
@@ -312,8 +329,9 @@ class PlanCoverage(Rule[CoverageParams]):
                         verdict=Verdict.VIOLATED.value,
                         params=params,
                         message=(
-                            f"К {horizon:%d.%m.%Y} по КТП ожидалось пройти {expected:.0f} уроков, "
-                            f"пройдено {r['reached']}: отставание {behind:.0f}"
+                            f"Отставание от КТП: пропущено тем {skipped}, без уроков "
+                            f"{idle} учебн. дн. с {r['last_lesson']} по {horizon:%d.%m.%Y} "
+                            f"(пройдено {r['reached']} из {expected:.0f} ожидаемых)"
                         ),
                         person=r["f_teacher_id"],
                         group=r["f_group_id"],
