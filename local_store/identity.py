@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -205,14 +205,23 @@ def resolve_identities(facts: Iterable[PersonFacts]) -> IdentityResult:
     members: dict[RefKey, list[RefKey]] = defaultdict(list)
     for f in items:
         members[clusters.find(f.ref)].append(f.ref)
-    for refs in members.values():
+    candidates: dict[RefKey, str] = {}
+    for root, refs in members.items():
         refs.sort()
         snils = sorted({s for r in refs if (s := snils_of[r])})
+        fio = sorted({(k[0], k[1].isoformat()) for r in refs if (k := fio_of[r])})
         if snils:
-            person_key = "P" + _digest("snils", snils[0])
+            candidates[root] = "P" + _digest("snils", snils[0])
+        elif fio:
+            candidates[root] = "P" + _digest("fio", *fio[0])
         else:
-            fio = sorted({(k[0], k[1].isoformat()) for r in refs if (k := fio_of[r])})
-            person_key = "P" + (_digest("fio", *fio[0]) if fio else _digest("ref", *refs[0]))
+            candidates[root] = "P" + _digest("ref", *refs[0])
+    # Records kept apart (ambiguous, conflicting) must not share a key by accident.
+    used = Counter(candidates.values())
+    for root, refs in members.items():
+        person_key = candidates[root]
+        if used[person_key] > 1:
+            person_key = "P" + _digest("ref", *refs[0])
         for ref in refs:
             result.resolutions[ref] = Resolution(
                 ref=ref,

@@ -80,7 +80,10 @@ def expected_from_truth(truth: dict[str, Any]) -> Counter[tuple[str, str]]:
 
 def found_key(d: DiscrepancyRow) -> tuple[str, str]:
     rule = f"{d.rule}:{d.field}" if d.rule == "person.data_mismatch" else d.rule
-    if d.rule in ("e_uslugi.not_in_journal", "epgu.parent_missing", "epgu.parent_incomplete") or d.rule == "movement.order_missing_journal":
+    if (
+        d.rule in ("e_uslugi.not_in_journal", "epgu.parent_missing", "epgu.parent_incomplete")
+        or d.rule == "movement.order_missing_journal"
+    ):
         side = d.side_b
     else:
         side = d.side_a
