@@ -221,28 +221,29 @@ class PooClient:
             lowered = message.lower()
             if "session" in lowered or "сеанс" in lowered:
                 raise SessionLimit(
-                    "вход отклонён: превышено число одновременных сеансов учётной записи "
-                    f"{self.login_name} (закройте другие сеансы или подождите)"
+                    f"вход в {self.deployment.host} отклонён: превышено число одновременных "
+                    "сеансов учётной записи (закройте другие сеансы или подождите)"
                 )
             raise WrongCredentials(
-                f"вход в {self.deployment.host} не выполнен: неверный логин или пароль "
-                f"учётной записи {self.login_name}"
+                f"вход в {self.deployment.host} не выполнен: неверный логин или пароль"
             )
         self._raise_for_status(response, "/services/security/login", None)
-        info: LoginInfo
-        if response.content.strip():
-            info = LoginInfo.model_validate(self._json(response, "/services/security/login"))
-        else:
-            info = LoginInfo(tenants={})
-        if not info.tenants:
-            tenants = await self._get_raw("/services/security/get-tenants")
-            info = LoginInfo(tenantName=info.tenantName, tenants=tenants)
+        info = LoginInfo(tenants={})
+        try:
+            if response.content.strip():
+                info = LoginInfo.model_validate(self._json(response, "/services/security/login"))
+            if not info.tenants:
+                tenants = await self._get_raw("/services/security/get-tenants")
+                info = LoginInfo.model_validate({"tenantName": info.tenantName, "tenants": tenants})
+        except ValidationError:
+            raise Unexpected(
+                f"ответ {self.deployment.host} на вход неожиданного вида (нет списка организаций)"
+            ) from None
         wanted = self.deployment.tenant or info.tenantName or next(iter(info.tenants), None)
         if wanted is None or wanted not in info.tenants:
             known = ", ".join(sorted(info.tenants)) or "нет ни одной"
             raise PooError(
-                f"учётной записи {self.login_name} не доступна организация {wanted or '?'} "
-                f"(доступны: {known})"
+                f"учётной записи не доступна организация {wanted or '?'} (доступны: {known})"
             )
         if info.tenantName and wanted != info.tenantName:
             switch = await self._send(

@@ -156,3 +156,29 @@ def test_verbose_log_has_no_personal_data(
             if value:
                 assert str(value) not in log, f"{field} leaked into the log"
     assert ADMIN[1] not in log
+
+
+def test_scheduler_job_entry_point(
+    tmp_path: Path, emulator: RunningEmulator, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cli.sync_poo import sync_poo_job
+
+    monkeypatch.setenv(PASSWORD_ENV, ADMIN[1])
+    counts = sync_poo_job(engine, {"config": str(_config(tmp_path, emulator.url, ADMIN[0]))}, D)
+    assert counts["lesson"]["added"] > 30 and counts["person"]["added"] > 10
+
+
+def test_failed_run_keeps_no_credentials(
+    tmp_path: Path, emulator: RunningEmulator, engine: Engine
+) -> None:
+    from connectors.poo.errors import WrongCredentials
+
+    with pytest.raises(WrongCredentials):
+        import asyncio
+
+        asyncio.run(
+            run_poo_sync(engine, sync_config(emulator.url, ADMIN[0], "Неверный-1"), as_of=D)
+        )
+    (run,) = list_runs(engine, source="poo")
+    assert run.error and "неверный логин или пароль" in run.error
+    assert ADMIN[0] not in run.error and "Неверный-1" not in run.error
