@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import typer
@@ -32,7 +31,7 @@ def emulate_poo_command(
         None,
         "--as-of",
         help="Момент, на который показывать данные (ISO 8601 с часовым поясом); "
-        "без него — текущий момент.",
+        "без него часы эмулятора идут в реальном времени.",
     ),
     tenant: str = typer.Option("spo_1", "--tenant", help="Ключ организации (spo_<n>)."),
     faults: list[str] = typer.Option(
@@ -50,7 +49,7 @@ def emulate_poo_command(
 
     with user_errors(ScenarioError, ValueError):
         world = World.load(scenario)
-        moment = parse_moment(as_of) if as_of else dt.datetime.now(dt.UTC)
+        moment = parse_moment(as_of) if as_of else None
         knobs = Faults()
         for item in faults:
             name, sep, value = item.partition("=")
@@ -62,7 +61,7 @@ def emulate_poo_command(
                 raise UserError(f"неизвестный сбой «{name.strip()}»") from None
     Console().print(
         f"Эмулятор «Модуль ПОО»: http://127.0.0.1:{port}/ (сценарий {scenario}, "
-        f"часы: {moment.isoformat()}, организация {tenant}). "
+        f"часы: {moment.isoformat() if moment else 'реальное время'}, организация {tenant}). "
         "Управление: PUT /x-emulator/control, PUT /x-emulator/clock. Остановка: Ctrl+C."
     )
     serve_forever(EmulatorConfig(world=world, as_of=moment, tenant=tenant, faults=knobs), port)

@@ -51,7 +51,8 @@ PERMISSION_NAMES = {
 @dataclass
 class EmulatorConfig:
     world: World
-    as_of: dt.datetime
+    as_of: dt.datetime | None
+    """The moment the data reflects; ``None``: the real time, advancing by the minute."""
     tenant: str = "spo_1"
     install_name: str = "Модуль ПОО (эмулятор)"
     faults: Faults = field(default_factory=Faults)
@@ -65,7 +66,7 @@ class Emulator:
         self.config = config
         self.world = config.world
         self.ids = Ids(config.world)
-        self.clock = config.as_of
+        self._fixed: dt.datetime | None = config.as_of
         self.faults = config.faults
         self.sessions = SessionStore(idle_seconds=config.session_idle_seconds)
         self.accounts: dict[str, Account] = accounts_from(config.world.accounts)
@@ -76,14 +77,22 @@ class Emulator:
 
     def state(self) -> PooState:
         with self._lock:
-            if self._state is None or self._state.moment != self.clock:
-                self._state = PooState(self.world, self.ids, self.clock)
+            moment = self.clock
+            if self._state is None or self._state.moment != moment:
+                self._state = PooState(self.world, self.ids, moment)
             return self._state
 
-    def set_clock(self, moment: dt.datetime) -> None:
-        if moment.tzinfo is None:
+    @property
+    def clock(self) -> dt.datetime:
+        if self._fixed is not None:
+            return self._fixed
+        return dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+
+    def set_clock(self, moment: dt.datetime | None) -> None:
+        """Fix the clock at ``moment`` (aware), or let it follow real time (``None``)."""
+        if moment is not None and moment.tzinfo is None:
             raise ValueError("clock needs a time zone")
-        self.clock = moment
+        self._fixed = moment
 
     def add_account(self, login: str, password: str, role: str, **extra: Any) -> None:
         self.accounts.update(
@@ -559,7 +568,8 @@ def build_routes(emu: Emulator) -> list[Route]:
         if request.method == "PUT":
             body = await request.json()
             try:
-                emu.set_clock(dt.datetime.fromisoformat(body["now"]))
+                now = body["now"]
+                emu.set_clock(dt.datetime.fromisoformat(now) if now else None)
             except (KeyError, ValueError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"now": emu.clock.isoformat()})

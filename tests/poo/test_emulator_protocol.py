@@ -244,3 +244,10 @@ def test_transferred_students_final_mark_is_on_the_new_groups_sheet(
     old_marks = {k for subject in old["subjects"] for k in subject["marks"]}
     new_marks = {k for subject in new["subjects"] for k in subject["marks"]}
     assert moved in new_marks and moved not in old_marks
+
+
+def test_live_clock_follows_real_time(emulator: RunningEmulator, http: httpx.Client) -> None:
+    assert http.put("/x-emulator/clock", json={"now": None}).status_code == 200
+    shown = dt.datetime.fromisoformat(http.get("/x-emulator/clock").json()["now"])
+    assert abs((dt.datetime.now(dt.UTC) - shown).total_seconds()) < 120
+    assert http.put("/x-emulator/clock", json={"now": "2026-09-09T21:00"}).status_code == 400
