@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, select
@@ -457,6 +457,8 @@ class Matching:
     found: list[Item] = field(default_factory=list)
     duplicates: list[Item] = field(default_factory=list)
     """Violations of an entity another deployment already reported (one entity, two platforms)."""
+    near_misses_flagged: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Per rule, (near miss, violation) pairs: an entry made in time that was reported anyway."""
 
     def extra_possibly(self) -> Counter[str]:
         """Unmatched violations per rule that are only «possibly violated»: sync spacing, not
@@ -494,15 +496,19 @@ def match_items(
     return dict(pairs)
 
 
-def truth_items(truth: Mapping[str, Any], world: Any) -> list[Item]:
+def truth_items(truth: Mapping[str, Any], world: Any, section: str = "cases") -> list[Item]:
     """One item per planted (rule, entity): several cases on one entity are one violation.
 
     A case expected ``approved`` stands for an approved exception, unless a
-    case of the same entity expects a violation.
+    case of the same entity expects a violation.  ``section="near_misses"``
+    gives the entries that were in time (each stands for a violation that
+    must not be there).
     """
     rows = WorldRows(world)
     states: dict[tuple[str, str, str], str] = {}
-    for case in truth.get("cases", []):
+    for case in truth.get(section, []):
+        if section != "cases":
+            case = {**case, "expected": VIOLATED}
         wanted = case.get("expected", VIOLATED)
         if wanted not in (*EXPECTED_VERDICTS, APPROVED):
             continue
@@ -605,6 +611,9 @@ def score_by_signature(
         ]
     )
     pairs = match_items(expected, found)
+    near = [i for i in truth_items(truth, world, "near_misses") if i.rule_id not in skipped]
+    leftovers = [replace(i, matched=None) for i in found if i.matched is None]
+    flagged = match_items(near, leftovers)
     exp_labels: dict[str, list[str]] = defaultdict(list)
     got_labels: dict[str, list[str]] = defaultdict(list)
     for item in expected:
@@ -613,7 +622,7 @@ def score_by_signature(
         got_labels[item.rule_id].append(item.matched or item.label)
     rules = [r for r in truth.get("rules") or [] if r not in skipped]
     scores = tally(rules, exp_labels, got_labels)
-    return Matching(scores, pairs, expected, found, duplicates)
+    return Matching(scores, pairs, expected, found, duplicates, flagged)
 
 
 def score(

@@ -228,6 +228,8 @@ def test_missing_lowers_recall_and_extra_lowers_precision(
 
     matching = score_by_signature(engine, world, truth)
     assert matching.extra_possibly() == {extra["rule_id"]: 1}
+    extra_label = f"{deployment}/{rename('absence', str(extra['entity_id']))}"
+    assert matching.near_misses_flagged == {extra["rule_id"]: [(extra["entity_id"], extra_label)]}
     scores = {s.rule_id: s for s in matching.scores}
     for rule_id in {c["rule_id"] for c in cases}:
         s = scores[rule_id]
@@ -245,7 +247,7 @@ def test_missing_lowers_recall_and_extra_lowers_precision(
             assert s.precision == 1.0 and s.missed == sorted(approved), rule_id
     bad = scores[extra["rule_id"]]
     assert bad.precision < 1.0
-    assert bad.extra == [f"{deployment}/{rename('absence', str(extra['entity_id']))}"]
+    assert bad.extra == [extra_label]
 
 
 class Rows:
