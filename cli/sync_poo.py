@@ -273,10 +273,10 @@ def load_config(path: Path) -> PooSyncConfig:
     deployment = find_deployment(str(name)) if name else None
     if name and deployment is None:
         raise UserError(f"в файле {path}: неизвестное развёртывание «{name}» (deployment)")
-    base_url = section.get("base_url")
+    base_url = section.get("base_url") or section.get("url")
     if deployment is None:
         if not base_url:
-            raise UserError(f"в файле {path} не указан ни deployment, ни base_url")
+            raise UserError(f"в файле {path} не указан ни deployment, ни base_url (url)")
         timezone = str(section.get("timezone", "Europe/Moscow"))
         deployment = Deployment("custom", "", str(base_url), timezone)
     deployment = deployment.with_overrides(
@@ -336,7 +336,7 @@ KIND_RU = {
     "teaching_assignment": "нагрузка",
     "lesson": "занятия",
     "homework": "домашние задания",
-    "mark": "оценки",
+    "mark": "отметки",
     "absence": "пропуски",
 }
 

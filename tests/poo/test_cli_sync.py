@@ -48,7 +48,7 @@ def _run(tmp_path: Path, config: Path, password: str | None) -> tuple[int, str]:
 def test_cli_sync_prints_russian_summary(tmp_path: Path, emulator: RunningEmulator) -> None:
     code, out = _run(tmp_path, _config(tmp_path, emulator.url, ADMIN[0]), ADMIN[1])
     assert code == 0, out
-    assert "занятия" in out and "оценки" in out and "Добавлено" in out
+    assert "занятия" in out and "отметки" in out and "Добавлено" in out
     counts = count_as_of(make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}"), ["lesson"])
     assert counts["lesson"] > 30
 
