@@ -225,7 +225,9 @@ class Context:
         setting = self.profile.setting("marks.after_outage.deadline")
         if not setting.enabled and not always:
             return []
-        days = int(dict(setting.params).get("working_days", 1))
+        params = dict(setting.params)
+        days = int(params.get("working_days", 1))
+        at = params.get("at")
         table = version_table("journal_outage")
         out = []
         for start, end in self.conn.execute(
@@ -236,7 +238,12 @@ class Context:
             if start is None or end is None:
                 continue
             back_on = self.calendar.local_date(end)
-            moved = self.calendar.end_of_day(self.calendar.add_working_days(back_on, days))
+            due_day = self.calendar.add_working_days(back_on, days)
+            moved = (
+                self.calendar.at(due_day, dt.time.fromisoformat(str(at)))
+                if at
+                else self.calendar.end_of_day(due_day)
+            )
             out.append((to_epoch(start), to_epoch(end), to_epoch(moved)))
         return out
 

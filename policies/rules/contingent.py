@@ -431,8 +431,9 @@ class DataReview(Rule[ReviewParams]):
     clauses = clause_map({"mazanka": "3.4.6", "tpt": "4.5"})
 
     def evaluate(self, ctx: Context, params: ReviewParams) -> Outcome:
-        """Each review must follow the previous one (the year's start for the first) within
-        N months; a gap longer than that is one violation, keyed by its deadline day."""
+        """«Не реже одного раза в месяц (квартал)»: every calendar window of N months from the
+        school year's start holds a review of the group; an empty window that is over is one
+        violation, keyed by the window's first day."""
         year = ctx.version("school_year", "dr_year")
         group = ctx.version("group", "dr_group")
         review = ctx.version("data_review", "dr_review")
@@ -458,38 +459,35 @@ class DataReview(Rule[ReviewParams]):
             start = starts.get(g.f_year_id) or (min(starts.values()) if starts else None)
             if start is None:
                 continue
-            done = sorted(
-                d for d in reviews.get(g.external_id, []) + reviews.get(None, []) if d >= start
-            )
-            previous = start
-            for on in [*done, None]:
-                limit = add_months(previous, params.every_months)
-                reached = on if on is not None else today
-                if reached > limit:
+            done = sorted(reviews.get(g.external_id, []) + reviews.get(None, []))
+            window = dt.date(start.year, start.month, 1)
+            while True:
+                limit = add_months(window, params.every_months) - dt.timedelta(days=1)
+                if limit >= today:
+                    break  # the current window is not over yet
+                if not any(window <= d <= limit for d in done):
                     findings.append(
                         ctx.finding(
                             self,
                             entity_key=g.external_id,
                             deployment=g.deployment,
-                            period_key=limit.isoformat(),
+                            period_key=window.isoformat(),
                             verdict=Verdict.VIOLATED.value,
                             params=params,
                             message=(
-                                f"Выверка персональных данных после {previous:%d.%m.%Y} "
-                                f"не проведена до {limit:%d.%m.%Y}"
-                                + (f" (проведена {on:%d.%m.%Y})" if on else "")
+                                f"Нет выверки персональных данных за "
+                                f"{window:%d.%m.%Y}–{limit:%d.%m.%Y}"
                             ),
                             person=g.f_curator_id,
                             group=g.external_id,
                             deadline=ctx.calendar.end_of_day(limit),
                             evidence={
-                                "previous": previous.isoformat(),
-                                "next": on.isoformat() if on else None,
+                                "window": [window.isoformat(), limit.isoformat()],
+                                "reviews": [d.isoformat() for d in done if d <= limit][-2:],
                             },
                         )
                     )
-                if on is not None:
-                    previous = on
+                window = add_months(window, params.every_months)
         return Outcome(findings, touched=None)
 
 

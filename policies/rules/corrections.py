@@ -213,6 +213,7 @@ class CorrectionWindow(Rule[WindowParams]):
         query, a = edits(ctx, "mark", name="cw")
         query, more = _mark_context(query, a["new"], "cw")
         a.update(more)
+        query = query.where(a["new"].c.f_final_kind.is_(None))
         query, window = _correction_deadline(ctx, query, a, params.until, "cw")
         findings = _edit_findings(ctx, self, params, query, a, deadline=window)
         return Outcome(findings, touched=ctx.touched_keys("mark"))
@@ -384,11 +385,17 @@ class PeriodLock(Rule[RuleParams]):
             and_(
                 current(period),
                 period.c.deployment == a["new"].c.deployment,
-                period.c.f_starts_on <= a["day"],
-                period.c.f_ends_on >= a["day"],
                 period.c.f_period_kind != "year",
+                or_(
+                    period.c.external_id == a["new"].c.f_period_id,
+                    and_(
+                        a["new"].c.f_period_id.is_(None),
+                        period.c.f_starts_on <= a["day"],
+                        period.c.f_ends_on >= a["day"],
+                    ),
+                ),
             ),
-        ).where(a["new"].c.f_final_kind.is_(None))
+        ).where(or_(a["new"].c.f_final_kind.is_(None), a["new"].c.f_final_kind != "year"))
         days = ctx.due_table(DeadlineSpec(), "pl_due")
         query = query.join(days, days.c.day == period.c.f_ends_on)
         findings = _edit_findings(ctx, self, params, query, a, deadline=days.c.due)

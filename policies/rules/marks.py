@@ -213,7 +213,9 @@ class ExternalWorkDeadline(Rule[ExternalWorkParams]):
 
 class AfterOutageParams(RuleParams):
     working_days: int = Field(1, ge=0)
-    """Working days after the day the journal works again (the end of the last one)."""
+    """Working days after the day the journal works again."""
+    at: dt.time | None = None
+    """The day's own entry limit on that day (``None``: its end)."""
 
 
 @register
@@ -228,22 +230,7 @@ class AfterOutageDeadline(Rule[AfterOutageParams]):
         shifts = ctx.outage_shifts(always=True)
         if not shifts:
             return Outcome([], touched=ctx.touched_keys("mark"))
-        cal = ctx.calendar
-        moved = [
-            (
-                s,
-                e,
-                int(
-                    cal.end_of_day(
-                        cal.add_working_days(
-                            cal.local_date(dt.datetime.fromtimestamp(e, dt.UTC)),
-                            params.working_days,
-                        )
-                    ).timestamp()
-                ),
-            )
-            for s, e, _ in shifts
-        ]
+        moved = shifts
 
         def deadline(query: Any, a: dict[str, Any]) -> tuple[Any, Any]:
             start = _lesson_start(ctx, a)
