@@ -640,3 +640,26 @@ def unsigned(matching: Matching) -> Counter[str]:
             if item.loosest is None:
                 out[f"{side}:{item.rule_id}"] += 1
     return out
+
+
+def summary_rows(matching: Matching) -> list[dict[str, Any]]:
+    """One row per rule for a demo's table: the score plus why extras are extra.
+
+    ``extra_possibly`` are «possibly violated» findings the syncs could not
+    decide; ``near_misses_flagged`` are entries the truth knows were in time.
+    """
+    possibly = matching.extra_possibly()
+    return [
+        {
+            "rule_id": s.rule_id,
+            "expected": s.expected,
+            "found": s.found,
+            "true_positive": s.true_positive,
+            "precision": s.precision,
+            "recall": s.recall,
+            "extra_possibly": possibly.get(s.rule_id, 0),
+            "near_misses_flagged": len(matching.near_misses_flagged.get(s.rule_id, [])),
+            "missed": list(s.missed),
+        }
+        for s in matching.scores
+    ]

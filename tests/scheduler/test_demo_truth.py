@@ -39,6 +39,7 @@ from scheduler.demo_truth import (
     match_items,
     score_by_signature,
     signature,
+    summary_rows,
 )
 
 PROFILE = "tpt"
@@ -248,6 +249,9 @@ def test_missing_lowers_recall_and_extra_lowers_precision(
     bad = scores[extra["rule_id"]]
     assert bad.precision < 1.0
     assert bad.extra == [extra_label]
+    row = next(r for r in summary_rows(matching) if r["rule_id"] == extra["rule_id"])
+    assert row["extra_possibly"] == 1 and row["near_misses_flagged"] == 1
+    assert row["found"] == row["true_positive"] + 1
 
 
 class Rows:
