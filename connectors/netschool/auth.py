@@ -41,15 +41,28 @@ class NetSchoolAuth(httpx.Auth):
         self.timeout_ms: int | None = None
         self.logins = 0
         self.cookies = httpx.Cookies()
+        self._cookie_header: str | None = None
+        """The Cookie header for this server, rebuilt only when the server sets a cookie."""
         self._lock = asyncio.Lock()
 
     def _prepare(self, request: httpx.Request) -> httpx.Request:
         if "cookie" in request.headers:
             del request.headers["cookie"]
-        self.cookies.set_cookie_header(request)
+        if self._cookie_header is None:
+            probe = httpx.Request("GET", request.url)
+            self.cookies.set_cookie_header(probe)
+            self._cookie_header = probe.headers.get("cookie", "")
+        if self._cookie_header:
+            request.headers["cookie"] = self._cookie_header
         if self.token is not None:
             request.headers["at"] = self.token
         return request
+
+    def _remember(self, response: httpx.Response) -> None:
+        """Keep cookies the server sets (``ESRNSec`` grows as one navigates, per VIT)."""
+        if "set-cookie" in response.headers:
+            self.cookies.extract_cookies(response)
+            self._cookie_header = None
 
     def _login_flow(self, base: httpx.URL) -> Generator[httpx.Request, httpx.Response, None]:
         """The three requests of a login; sets :attr:`token` or raises :class:`AuthFailed`."""
@@ -57,12 +70,12 @@ class NetSchoolAuth(httpx.Auth):
         response = yield self._prepare(
             httpx.Request("GET", base.join("logindata"), headers=headers)
         )
-        self.cookies.extract_cookies(response)
+        self._remember(response)
         response.raise_for_status()
         response = yield self._prepare(
             httpx.Request("POST", base.join("auth/getdata"), headers=headers)
         )
-        self.cookies.extract_cookies(response)
+        self._remember(response)
         response.raise_for_status()
         try:
             meta: dict[str, Any] = response.json()
@@ -86,7 +99,7 @@ class NetSchoolAuth(httpx.Auth):
         response = yield self._prepare(
             httpx.Request("POST", base.join("login"), data=form, headers=headers)
         )
-        self.cookies.extract_cookies(response)
+        self._remember(response)
         if response.status_code in (200, 409):
             try:
                 body = response.json()
@@ -125,7 +138,7 @@ class NetSchoolAuth(httpx.Auth):
                         break
         used = self.token
         response = yield self._prepare(request)
-        self.cookies.extract_cookies(response)
+        self._remember(response)
         if response.status_code != 401:
             return
         async with self._lock:
@@ -141,7 +154,7 @@ class NetSchoolAuth(httpx.Auth):
                     except StopIteration:
                         break
         response = yield self._prepare(request)
-        self.cookies.extract_cookies(response)
+        self._remember(response)
 
     def sync_auth_flow(
         self, request: httpx.Request
