@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -69,6 +70,12 @@ def check_command(
         "--against-ground-truth",
         help="Сравнить нарушения с эталоном сценария (*.truth.json).",
     ),
+    replay_scenario: bool = typer.Option(
+        False,
+        "--replay",
+        help="Сначала загрузить в хранилище сценарий рядом с эталоном: синхронизации в каждый "
+        "срок календаря и перед каждой заложенной записью.",
+    ),
 ) -> None:
     """Проверить журнал по правилам положения и записать нарушения."""
     with user_errors(OperationalError, CheckError, ProfileError, TruthError):
@@ -76,6 +83,10 @@ def check_command(
         truth_data = load_truth(truth) if truth else None
         profile_id = profile or (truth_data or {}).get("profile") or _profile_id(engine, None)
         prof = load_profile(profile_id, config)
+        if replay_scenario:
+            if truth is None or truth_data is None:
+                raise UserError("--replay работает только вместе с --against-ground-truth")
+            _replay(engine, truth, truth_data, prof)
         report = run_check(engine, prof, rules=rule or None, full=full)
         totals = report.totals()
         mode = (
@@ -92,6 +103,37 @@ def check_command(
         )
         if truth_data is not None:
             _print_scores(engine, truth_data, prof.id)
+
+
+def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> None:
+    from emulators.scenario.world import ScenarioError, World
+    from policies.replay import Replayer, evidence_schedule
+
+    base = Path(truth_path)
+    stem = base.name.removesuffix(".truth.json")
+    candidates = [base.with_name(f"{stem}.json"), base.with_name(f"{stem}.json.gz")]
+    found = next((c for c in candidates if c.exists()), None)
+    if found is None:
+        raise UserError(f"рядом с эталоном нет файла сценария {candidates[0].name}")
+    try:
+        world = World.load(found)
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None
+    extra = []
+    for case in truth.get("cases", []) + truth.get("near_misses", []):
+        if case.get("deadline") and "T" in str(case["deadline"]):
+            extra.append(dt.datetime.fromisoformat(case["deadline"]))
+        if case.get("made_at"):
+            extra.append(dt.datetime.fromisoformat(case["made_at"]) - dt.timedelta(seconds=1))
+    hours = dict(prof.setting("lesson.homework.deadline").params).get("deadline", {})
+    moments = evidence_schedule(
+        world,
+        timezone=prof.timezone,
+        after_last_lesson_hours=hours.get("after_last_lesson_hours"),
+        extra=extra,
+    )
+    console.print(f"Загрузка сценария {found.name}: синхронизаций {len(moments)}…")
+    Replayer(engine, world).sync(moments)
 
 
 def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
