@@ -100,6 +100,33 @@ def reconcile_command(
     )
 
 
+@discrepancy_app.command("list")
+def list_command(
+    all_: bool = typer.Option(False, "--all", help="Вместе с устранёнными."),
+) -> None:
+    """Расхождения: открытые (или все), с причиной и обеими сторонами."""
+    from local_store.discrepancies import STATUS_RU, Status, list_discrepancies
+
+    statuses = None if all_ else [Status.OPEN, Status.ACKNOWLEDGED]
+    rows = list_discrepancies(SETTINGS.engine(), statuses)
+    if not rows:
+        console.print("Расхождений нет.")
+        return
+    table = RichTable(title="Расхождения")
+    for title in ("№", "Вид", "Что не так", "Общая причина", "Состояние", "С"):
+        table.add_column(title)
+    for d in rows:
+        table.add_row(
+            d.id,
+            RULES[d.rule].title if d.rule in RULES else d.rule,
+            d.message,
+            d.root_cause_title or "—",
+            STATUS_RU[d.status],
+            d.first_seen_at.strftime("%Y-%m-%d"),
+        )
+    console.print(table)
+
+
 @discrepancy_app.command("acknowledge")
 def acknowledge_command(
     discrepancy_id: str = typer.Argument(..., help="Номер расхождения (D…)."),

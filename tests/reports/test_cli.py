@@ -32,6 +32,16 @@ def test_reconcile_command_reports_causes(engine: Engine) -> None:
     assert payload["by_rule"]["movement.order_missing_journal"] == 25
     assert payload["root_causes"][0]["consequences"] == 50
 
+    listed = runner.invoke(
+        app, ["--db", db(engine), "discrepancies", "list"], env={"COLUMNS": "400"}
+    )
+    assert listed.exit_code == 0 and "Приказ № 45-к" in listed.output
+    some = next(line.split()[1] for line in listed.output.splitlines() if line.startswith("│ D"))
+    ack = runner.invoke(
+        app, ["--db", db(engine), "discrepancies", "acknowledge", some, "--note", "проверяем"]
+    )
+    assert ack.exit_code == 0 and "принято в работу" in ack.output
+
 
 def test_runs_held_approve_and_discard(engine: Engine) -> None:
     t = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
