@@ -95,6 +95,7 @@ _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
 _TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
+_WRAP = Alignment(wrap_text=True, vertical="top")
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -145,6 +146,8 @@ def add_table_sheet(workbook: Workbook, table: Table, heading: list[str], taken:
             c.border = _BORDER
             if isinstance(value, float):
                 c.number_format = "0.0"
+            elif isinstance(value, str) and len(value) > 58:
+                c.alignment = _WRAP
     if table.totals is not None:
         row += 1
         for col, value in enumerate(table.totals, start=1):
