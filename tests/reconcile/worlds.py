@@ -34,7 +34,7 @@ FIRST = ["Иван", "Пётр", "Алексей", "Сергей", "Дмитри
 
 
 def student_rows() -> list[list[Any]]:
-    rows = []
+    rows: list[list[Any]] = []
     for i in range(1, 31):
         rows.append(
             [

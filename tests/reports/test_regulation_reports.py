@@ -132,8 +132,8 @@ def test_uchet_chasov_1_matches_direct_sum(engine: Engine, tmp_path: Path) -> No
     assert header[3:-1] == [str(d) for d in range(1, 32)]
 
     lcols = data["tables"]["lesson"]["columns"]
-    expected: Counter[tuple[str, str, str]] = Counter()
-    per_day: Counter[tuple[str, str, str, int]] = Counter()
+    expected: dict[tuple[str, str, str], float] = defaultdict(float)
+    per_day: dict[tuple[str, str, str, int], float] = defaultdict(float)
     names = {
         "t1": "Котова О. И.",
         "t2": "Ли В. С.",
