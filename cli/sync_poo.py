@@ -35,7 +35,8 @@ from cli.sync import sync_app
 from connectors.poo.client import PooClient
 from connectors.poo.errors import PooError
 from connectors.poo.profiles import Deployment, find_deployment
-from connectors.poo.pull import check_permissions, pull_group, pull_structure
+from connectors.poo.pull import Structure, check_permissions, pull_group, pull_structure
+from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.poo import (
@@ -88,6 +89,8 @@ class SyncOutcome:
     relogins: int
     records: int
     warnings: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    """Why the run was held by the mass-change guard (empty: it was not)."""
 
 
 def monday(day: dt.date) -> dt.date:
@@ -128,6 +131,7 @@ async def run_poo_sync(
         observed_at=observed,
     )
     result = IngestResult()
+    held: list[str] = []
     records = 0
     warnings: list[str] = []
     client = PooClient(
@@ -146,45 +150,34 @@ async def run_poo_sync(
             structure = await pull_structure(client, note)
             mapped = map_structure(structure, ctx)
             warnings += mapped.warnings
-            result.merge(
-                ingest(
-                    engine,
-                    run_id,
-                    Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS),
-                )
+            guard = guarded_ingest(
+                engine,
+                run_id,
+                Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS),
             )
-            records += len(mapped.records)
-            note("structure-ingested")
-            students = StudentIndex(structure)
-            teachers = teacher_index(structure)
-            groups = {g.id: g for g in structure.groups}
-            seen_finals: set[str] = set()
-            starts = [
-                e.startDate.date() for es in structure.entries.values() for e in es if e.startDate
-            ]
-            if whole_year:
-                window_start = min(starts, default=today)
+            if guard.held:
+                # Too much of the contingent would change at once (a broken filter, a half
+                # migrated tenant): the run waits for a person; journals are not pulled on it.
+                held = guard.reasons
             else:
-                window_start = monday(today - dt.timedelta(days=config.lookback_days))
-            window = (window_start, today)
-            for group_id, entries in sorted(structure.entries.items()):
-                group = groups.get(group_id)
-                if group is None:
-                    continue
-                journal = await pull_group(client, group, entries, window, note)
-                jm = map_group_journal(journal, structure, students, teachers, ctx)
-                warnings += jm.warnings
-                # A student who changed groups may appear on both groups' sheets: one scope
-                # owns each final mark, or the two scopes would take it from each other.
-                for period, finals in jm.finals.items():
-                    jm.finals[period] = [
-                        r for r in finals if r.source.external_id not in seen_finals
-                    ]
-                    seen_finals.update(r.source.external_id for r in finals)
-                snapshots = _group_snapshots(base, group_id, journal, jm, window)
-                result.merge(ingest(engine, run_id, snapshots))
-                records += sum(len(s.records) for s in snapshots)
-                note("group")
+                assert guard.result is not None
+                result.merge(guard.result)
+                records += len(mapped.records)
+                note("structure-ingested")
+                starts = [
+                    e.startDate.date()
+                    for es in structure.entries.values()
+                    for e in es
+                    if e.startDate
+                ]
+                if whole_year:
+                    window_start = min(starts, default=today)
+                else:
+                    window_start = monday(today - dt.timedelta(days=config.lookback_days))
+                records += await _pull_journals(
+                    engine, run_id, client, structure, ctx, (window_start, today), result,
+                    warnings, note,
+                )  # fmt: skip
     except PooError as exc:
         finish_run(engine, run_id, RunStatus.FAILED, counts=result.as_dict(), error=str(exc))
         raise
@@ -193,12 +186,50 @@ async def run_poo_sync(
             engine, run_id, RunStatus.FAILED, counts=result.as_dict(), error=type(exc).__name__
         )
         raise
-    finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=result.as_dict())
+    if not held:
+        finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=result.as_dict())
     for warning in warnings:
         log.warning("poo.mapping", detail=warning)
     return SyncOutcome(
-        run_id, result, client.requests, client.retries, client.relogins, records, warnings
+        run_id, result, client.requests, client.retries, client.relogins, records, warnings, held
     )
+
+
+async def _pull_journals(
+    engine: Engine,
+    run_id: int,
+    client: PooClient,
+    structure: Structure,
+    ctx: MapContext,
+    window: tuple[dt.date, dt.date],
+    result: IngestResult,
+    warnings: list[str],
+    note: Callable[[str], None],
+) -> int:
+    """Each group's journal, mapped and ingested in one transaction per group; records written."""
+    base = f"{SOURCE}:{ctx.deployment}"
+    students = StudentIndex(structure)
+    teachers = teacher_index(structure)
+    groups = {g.id: g for g in structure.groups}
+    seen_finals: set[str] = set()
+    records = 0
+    for group_id, entries in sorted(structure.entries.items()):
+        group = groups.get(group_id)
+        if group is None:
+            continue
+        journal = await pull_group(client, group, entries, window, note)
+        jm = map_group_journal(journal, structure, students, teachers, ctx)
+        warnings += jm.warnings
+        # A student who changed groups may appear on both groups' sheets: one scope
+        # owns each final mark, or the two scopes would take it from each other.
+        for period, finals in jm.finals.items():
+            jm.finals[period] = [r for r in finals if r.source.external_id not in seen_finals]
+            seen_finals.update(r.source.external_id for r in finals)
+        snapshots = _group_snapshots(base, group_id, journal, jm, window)
+        result.merge(ingest(engine, run_id, snapshots))
+        records += sum(len(s.records) for s in snapshots)
+        note("group")
+    return records
 
 
 def _group_snapshots(
@@ -394,6 +425,13 @@ def sync_poo_command(
 
 
 def _print_summary(cfg: PooSyncConfig, outcome: SyncOutcome) -> None:
+    if outcome.held:
+        console.print(
+            f"[yellow]Запуск №{outcome.run_id} задержан: {'; '.join(outcome.held)}. "
+            "Журнал не загружался; посмотрите изменения и утвердите или отклоните их "
+            f"(sverka runs approve {outcome.run_id} / sverka runs discard {outcome.run_id}).[/yellow]"
+        )
+        return
     table = Table(
         title=f"Синхронизация «Модуль ПОО» {cfg.deployment.deployment_id}: запуск №{outcome.run_id}"
     )

@@ -124,3 +124,22 @@ async def test_incremental_pull_touches_only_the_window(
     versions = versions_of(engine, "lesson", early[0].source.external_id)
     assert versions[-1]["last_seen_run_id"] == first.run_id
     assert versions[-1]["superseded_run_id"] is None
+
+
+async def test_mass_removal_is_held_not_applied(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    first = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    # A broken filter on the host: a third of the students vanish from the lists.
+    state = emulator.emulator.state()
+    for student in sorted(state.students)[:6]:
+        del state.students[student]
+    second = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+
+    assert second.held and "удаляется" in second.held[0]
+    assert get_run(engine, second.run_id).status is RunStatus.HELD
+    assert_same(pulled(engine), expected(world, D))
+    assert (
+        count_as_of(engine, ["lesson"])["lesson"]
+        == count_as_of(engine, ["lesson"], first.run_id)["lesson"]
+    )
