@@ -149,3 +149,32 @@ def test_cli_check_violations_json_and_approve(engine: Engine) -> None:
         app, ["--db", url, "violations", "--status", "approved", "--format", "csv"]
     )
     assert "согласованное исключение" in csv_out.stdout
+
+
+def test_incremental_equals_full(engine: Engine) -> None:
+    mazanka = load_profile("mazanka")  # topics by 20:00 Simferopol (17:00 UTC)
+    lessons = [
+        rec(
+            "lesson",
+            f"L{i}",
+            group_id="G1",
+            subject_id="S",
+            teacher_id="T1",
+            date=dt.date(2026, 10, 5 + i),
+            topic=None,
+        )
+        for i in range(3)
+    ]
+    sync(engine, dt.datetime(2026, 10, 5, 6, tzinfo=UTC), {"journal": lessons})
+    first = run_check(engine, mazanka, rules=["lesson.topic.deadline"])
+    assert first.full and list_violations(engine) == []
+    # L0's topic arrives the next morning: late; L1 still empty after its deadline.
+    filled = [lessons[0].model_copy(update={"topic": "Дроби"}), *lessons[1:]]
+    sync(engine, dt.datetime(2026, 10, 5, 17, tzinfo=UTC), {"journal": lessons})
+    sync(engine, dt.datetime(2026, 10, 6, 18, tzinfo=UTC), {"journal": filled})
+    inc = run_check(engine, mazanka, rules=["lesson.topic.deadline"])
+    assert not inc.full and inc.since_run_id == first.upto_run_id
+    got = {(v["entity_key"], v["verdict"]) for v in list_violations(engine)}
+    assert got == {("L0", "violated"), ("L1", "violated")}
+    full = run_check(engine, mazanka, rules=["lesson.topic.deadline"], full=True)
+    assert full.totals()["opened"] == full.totals()["changed"] == full.totals()["resolved"] == 0

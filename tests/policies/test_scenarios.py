@@ -5,8 +5,9 @@ is replayed into a fresh store with syncs at every deadline instant of the
 calendar and right before every planted entry, so each planted case and each
 near miss is decidable from the evidence (§8); then a full check runs and the
 findings are compared rule by rule with the truth.  The table is printed
-(``pytest -s``).  Two rules are reported but not asserted, for the reasons in
-``DISAGREEMENTS`` (the generator's natural data breaks them too).
+(``pytest -s``).  ``marks.density`` is reported but not asserted: in a
+three-week window of a small school the generator's ordinary data also leaves
+students with no mark or one mark, so the planted cases cannot be told apart.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from policies.truth import score
 DISAGREEMENTS = {
     "marks.density": "в коротком окне сценария малые группы естественно имеют учеников без "
     "отметок; заложенные случаи статистически неотличимы",
-    "contingent.data.review": "генератор ведёт обычные выверки раз в календарный месяц, а "
-    "закладывает нарушение как промежуток больше месяца от предыдущей выверки",
 }
 
 
