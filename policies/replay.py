@@ -70,36 +70,6 @@ def scenario_sources(world: World) -> list[ReplaySource]:
     return out
 
 
-def sync_moments(
-    start: dt.datetime,
-    end: dt.datetime,
-    every: dt.timedelta,
-    at: Iterable[dt.time] | None = None,
-    timezone: str = "UTC",
-) -> list[dt.datetime]:
-    """Sync moments from ``start`` to ``end``: every ``every``, or at the given local times daily."""
-    from zoneinfo import ZoneInfo
-
-    out: list[dt.datetime] = []
-    if at is None:
-        moment = start
-        while moment <= end:
-            out.append(moment)
-            moment += every
-        return out
-    zone = ZoneInfo(timezone)
-    times = sorted(at)
-    day = start.astimezone(zone).date()
-    while True:
-        for clock in times:
-            moment = dt.datetime.combine(day, clock, tzinfo=zone)
-            if moment > end:
-                return out
-            if moment >= start:
-                out.append(moment)
-        day += dt.timedelta(days=1)
-
-
 DATED_KINDS = {"lesson": "date", "mark": "date", "absence": "date"}
 """Kinds scoped by the ISO week of their date, as journal pulls are (one class-week per page)."""
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Connection, Select, Table, func, insert, or_, select
+from sqlalchemy import Connection, Select, Table, insert, or_, select
 
 from local_store.schema import version_table
 from local_store.violations import Figure, Finding
@@ -306,18 +306,6 @@ def run_evidence(t: int | None, t0: int | None, source: Any = None) -> dict[str,
     if source is not None:
         out["source_entered_at"] = iso(source) if not isinstance(source, str) else source
     return out
-
-
-def rows(ctx: Context, query: Select[Any]) -> Sequence[Any]:
-    return ctx.conn.execute(query).all()
-
-
-def min_id_per_entity(table: Any, condition: ColumnElement[bool] | None = None) -> Select[Any]:
-    """The first version of each entity (optionally the first satisfying ``condition``)."""
-    query = select(func.min(table.c.id).label("vid")).group_by(table.c.entity_id)
-    if condition is not None:
-        query = query.where(condition)
-    return query
 
 
 def all_rules() -> Iterable[Rule[Any]]:
