@@ -186,6 +186,6 @@ def field_column(name: str) -> str:
 
 # Areas declare their tables on the same metadata in modules of their own.
 import local_store.reconcile_schema  # noqa: E402
-import local_store.scheduler_schema  # noqa: E402,F401
+import local_store.scheduler_schema  # noqa: E402
+import local_store.smev3_schema  # noqa: E402
 import local_store.violations_schema  # noqa: E402,F401
-import local_store.smev3_schema  # noqa: E402,F401
