@@ -19,19 +19,19 @@ from sqlalchemy.exc import OperationalError
 from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from cli.smev3_contingent_jobs import push_contingent, sync_contingent
-from cli.smev3_epgu_jobs import poll_epgu, sync_e_uslugi
-from cli.smev3_jobs import (
+from cli.sync import sync_app
+from connectors.smev3 import SmevError
+from local_store import outbox
+from local_store.history import records_as_of
+from scheduler.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
     MOVEMENT,
     DeliveryReport,
     Smev3Options,
 )
-from cli.sync import sync_app
-from connectors.smev3 import SmevError
-from local_store import outbox
-from local_store.history import records_as_of
+from scheduler.smev3.contingent import push_contingent, sync_contingent
+from scheduler.smev3.epgu import poll_epgu, sync_e_uslugi
 
 console = Console()
 push_app = typer.Typer(

@@ -241,10 +241,10 @@ def _csv_value(value: Any) -> str:
 
 
 def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]:
-    from cli.smev3_jobs import Smev3Options
     from emulators.smev3.app import build as build_smev
     from emulators.smev3.app import create_app, running
     from emulators.smev3.broker import BrokerConfig
+    from scheduler.smev3.common import Smev3Options
 
     org_code = str(world.meta.get("institution_id") or "org")
     emulator = build_smev(
@@ -265,10 +265,10 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
     """Generate, serve, replay, check, reconcile, report and score; leaves nothing running."""
     import time
 
-    from cli.smev3_contingent_jobs import push_contingent, sync_contingent
-    from cli.smev3_epgu_jobs import poll_epgu, sync_e_uslugi
     from policies.engine import run_check
     from policies.profiles import load_profile
+    from scheduler.smev3.contingent import push_contingent, sync_contingent
+    from scheduler.smev3.epgu import poll_epgu, sync_e_uslugi
     from scheduler.tasks import import_local_file
 
     note = progress or (lambda _what, _done, _total: None)

@@ -125,10 +125,10 @@ def poll_epgu(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Ma
 def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     import asyncio
 
-    from cli.smev3_contingent_jobs import push_contingent, sync_contingent
-    from cli.smev3_epgu_jobs import poll_epgu as poll
-    from cli.smev3_epgu_jobs import sync_e_uslugi
-    from cli.smev3_jobs import Smev3Options
+    from scheduler.smev3.common import Smev3Options
+    from scheduler.smev3.contingent import push_contingent, sync_contingent
+    from scheduler.smev3.epgu import poll_epgu as poll
+    from scheduler.smev3.epgu import sync_e_uslugi
 
     options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
     if what == "push":

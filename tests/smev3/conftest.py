@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import Engine
 
 from canonical.base import Platform
-from cli.smev3_jobs import Smev3Options
 from emulators.scenario.world import World
 from emulators.smev3.app import Emulator, build, create_app, running
 from emulators.smev3.broker import BrokerConfig
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
+from scheduler.smev3.common import Smev3Options
 from tests.smev3.worlds import NOW, ORG, small_world
 
 JOURNAL = "school.test"

@@ -15,9 +15,9 @@ import os
 import sys
 import traceback
 
-from cli.smev3_contingent_jobs import push_contingent
-from cli.smev3_jobs import Smev3Options
 from local_store.engine import make_engine
+from scheduler.smev3.common import Smev3Options
+from scheduler.smev3.contingent import push_contingent
 
 
 def run(db: str, url: str, org_code: str) -> None:

@@ -6,12 +6,12 @@ from sqlalchemy import Engine
 
 from canonical.contingent import Enrolment
 from canonical.requests import RegistryFeedback, RegistryResult
-from cli.smev3_contingent_jobs import plan_movement_pushes, push_contingent, sync_contingent
-from cli.smev3_jobs import MOVEMENT
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
 from mapping.contingent import event_key
+from scheduler.smev3.common import MOVEMENT
+from scheduler.smev3.contingent import plan_movement_pushes, push_contingent, sync_contingent
 from tests.smev3.conftest import Running, seed_journal
 
 

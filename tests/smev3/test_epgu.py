@@ -9,13 +9,13 @@ from sqlalchemy import Engine
 
 from canonical.journal import Mark
 from canonical.requests import EpguRequest, EpguRequestStatus
-from cli.smev3_epgu_jobs import poll_epgu
-from cli.smev3_jobs import EPGU_ANSWER
 from connectors.epgu import parse_report
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
 from mapping.epgu import REFUSE_NOT_REPRESENTATIVE
+from scheduler.smev3.common import EPGU_ANSWER
+from scheduler.smev3.epgu import poll_epgu
 from tests.smev3.conftest import Running, seed_journal
 
 ED = "urn://sverka/epgu/edu-diary/1.0"

@@ -2,7 +2,7 @@
 
 ``sverka sync contingent`` and ``sverka push contingent`` (and the scheduler)
 call these.  Every order is queued in the transaction that decides to push
-it; delivery and the answers go through ``cli.smev3_jobs``.
+it; delivery and the answers go through ``scheduler.smev3.common``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from canonical.contingent import MovementOrder
 from canonical.institution import Institution
 from canonical.people import Person
 from canonical.structure import Group, GroupKind
-from cli.smev3_jobs import (
+from connectors.contingent import ContingentConnector
+from connectors.contingent.wire import event_xml
+from connectors.smev3 import SmevClient, SmevError, new_message_id
+from local_store import outbox
+from local_store.ingest import Snapshot, ingest
+from local_store.runs import RunStatus, finish_run, start_run
+from mapping import contingent as contingent_map
+from scheduler.smev3.common import (
     MOVEMENT,
     DeliveryReport,
     RunLog,
@@ -31,13 +38,6 @@ from cli.smev3_jobs import (
     make_client,
     utc_now,
 )
-from connectors.contingent import ContingentConnector
-from connectors.contingent.wire import event_xml
-from connectors.smev3 import SmevClient, SmevError, new_message_id
-from local_store import outbox
-from local_store.ingest import Snapshot, ingest
-from local_store.runs import RunStatus, finish_run, start_run
-from mapping import contingent as contingent_map
 
 # -- the registry's view ----------------------------------------------------------------------
 

@@ -20,19 +20,6 @@ from canonical.journal import Absence, Homework, Lesson, Mark
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.structure import Group, Subject
-from cli.smev3_jobs import (
-    E_USLUGI_RECEIPT,
-    EPGU_ANSWER,
-    DeliveryReport,
-    RunLog,
-    Smev3Options,
-    current_records,
-    deliver,
-    ingest_in,
-    journal_only,
-    make_client,
-    utc_now,
-)
 from connectors.e_uslugi import EUslugiConnector, receipt_xml
 from connectors.epgu import (
     EpguConnector,
@@ -46,6 +33,19 @@ from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
 from mapping import epgu as epgu_map
+from scheduler.smev3.common import (
+    E_USLUGI_RECEIPT,
+    EPGU_ANSWER,
+    DeliveryReport,
+    RunLog,
+    Smev3Options,
+    current_records,
+    deliver,
+    ingest_in,
+    journal_only,
+    make_client,
+    utc_now,
+)
 
 # -- ЕПГУ applications ------------------------------------------------------------------------
 
