@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenario", default=None, help="an existing scenario file")
     parser.add_argument("--db", default=None, help="store URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--every-days",
+        type=int,
+        default=7,
+        help="days between simulated syncs (1: nightly at 23:59:59; 7: weekly)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,16 +90,21 @@ def main(argv: list[str] | None = None) -> int:
         end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
         from zoneinfo import ZoneInfo
 
-        last = dt.datetime.combine(
-            end.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=2),
+        # The simulated day must be a school day with entries: stop a week before lessons end,
+        # on a Tuesday night, so Wednesday brings a day of lessons, marks and absences.
+        lessons_until = dt.datetime.fromisoformat(str(world.meta.get("lessons_until", end)))
+        stop = lessons_until.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=7)
+        stop -= dt.timedelta(days=(stop.weekday() - 1) % 7)
+        last = dt.datetime.combine(stop, dt.time(23, 59, 59), tzinfo=ZoneInfo(zone))
+        weekly = []
+        moment = dt.datetime.combine(
+            start.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=1),
             dt.time(23, 59, 59),
             tzinfo=ZoneInfo(zone),
         )
-        weekly = []
-        moment = start - dt.timedelta(days=1)
         while moment < last:
             weekly.append(moment)
-            moment += dt.timedelta(days=7)
+            moment += dt.timedelta(days=args.every_days)
         weekly.append(last)
         t = time.perf_counter()
         replayer = Replayer(engine, world)
@@ -103,7 +114,10 @@ def main(argv: list[str] | None = None) -> int:
             marks = conn.execute(
                 select(func.count()).select_from(version_table("mark"))
             ).scalar_one()
-        print(f"store loaded: {len(weekly)} weekly syncs in {load_s:.1f} s, {marks} mark versions")
+        print(
+            f"store loaded: {len(weekly)} syncs every {args.every_days} d in {load_s:.1f} s, "
+            f"{marks} mark versions"
+        )
 
         t = time.perf_counter()
         full = run_check(engine, profile, full=True)
