@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from canonical.base import Platform, Record, SourceRef
 from canonical.contingent import Enrolment, EnrolmentStatus, MovementKind, MovementOrder
@@ -18,6 +18,7 @@ from canonical.requests import RegistryFeedback, RegistryResult
 from canonical.structure import Group, GroupKind
 from connectors.contingent.wire import (
     WireContingentView,
+    WireEpisode,
     WireMovementEvent,
     WirePerson,
     WireRecordResult,
@@ -125,7 +126,11 @@ def view_records(
                 document_issued_on=p.document_issue_date,
             )
         )
-        for episode in student.episodes:
+        previous: WireEpisode | None = None
+        for episode in sorted(student.episodes, key=lambda e: e.start_date):
+            if episode.order_number and episode.order_date:
+                records.append(_episode_order(src, student.regional_id, episode, previous))
+            previous = episode
             if episode.group_name not in groups:
                 groups[episode.group_name] = Group(
                     source=src(episode.group_name), name=episode.group_name, group_kind=group_kind
@@ -143,6 +148,34 @@ def view_records(
                 )
             )
     return [*groups.values(), *records]
+
+
+def _episode_order(
+    src: Callable[[str], SourceRef],
+    student_id: str,
+    episode: WireEpisode,
+    previous: WireEpisode | None,
+) -> MovementOrder:
+    """The order that opened an episode, as the registry knows it.
+
+    The registry keeps the order number and date on each episode: an episode
+    that follows one closed by a transfer was opened by that transfer, any
+    other by an enrolment.  Orders that close an episode (expulsion,
+    graduation) and status changes within one (academic leave, return) carry
+    no number there.
+    """
+    assert episode.order_number is not None and episode.order_date is not None
+    transfer = previous is not None and previous.status == "TRANSFERRED_OUT"
+    return MovementOrder(
+        source=src(f"order:{episode.episode_id}"),
+        student_id=student_id,
+        movement=MovementKind.TRANSFER if transfer else MovementKind.ENROLMENT,
+        number=episode.order_number,
+        order_date=episode.order_date,
+        effective_date=episode.start_date,
+        from_group_id=previous.group_name if transfer and previous is not None else None,
+        to_group_id=episode.group_name,
+    )
 
 
 def feedback(

@@ -388,7 +388,7 @@ def _fresh_output(out: Path) -> None:
 def _count_push(counters: Counter[str], push: Any) -> None:
     counters["push_planned"] += len(getattr(push.plan, "queued", []) or [])
     if push.delivery is not None:
-        counters["push_delivered"] += push.delivery.delivered
+        counters["push_delivered"] += push.delivery.sent + push.delivery.delivered
         counters["push_failed"] += len(push.delivery.failed)
     if push.feedback is not None:
         counters["registry_accepted"] += push.feedback.accepted

@@ -74,7 +74,9 @@ async def sync_contingent(engine: Engine, options: Smev3Options) -> SyncSummary:
     )
     try:
         result = ingest(
-            engine, run_id, Snapshot.of(scope, records, ("person", "group", "enrolment"))
+            engine,
+            run_id,
+            Snapshot.of(scope, records, ("person", "group", "enrolment", "movement_order")),
         )
     except Exception as exc:
         finish_run(engine, run_id, RunStatus.FAILED, error=str(exc)[:500])
