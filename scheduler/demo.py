@@ -40,8 +40,11 @@ Progress = Callable[[str, int, int], None]
 
 EVENING_SYNC = "0 21 * * *"
 """NetSchool/ПОО pulls every evening at 21:00 in the institution's time zone."""
-SCHOOL_HOURS_SYNC = "0 12-18 * * *"
-"""Hourly during school hours, where the profile has "1.5 hours after the last lesson" rules."""
+SCHOOL_HOURS_SYNC = "0 17 * * *"
+"""An afternoon pull where the profile has "1.5 hours after the last lesson" rules.
+
+In production the plan is hourly during school hours; the demo keeps one
+afternoon firing so that a replay of several weeks stays within minutes."""
 HOURLY_RULE_PROFILES = frozenset({"talmenka", "kpgt"})
 
 
