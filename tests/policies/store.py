@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,7 +28,10 @@ def rec(kind: str, external_id: str, **fields: Any) -> Record:
 
 
 def sync(
-    engine: Engine, at: dt.datetime, scopes: dict[str, Sequence[Record]], kinds: Sequence[str] = ()
+    engine: Engine,
+    at: dt.datetime,
+    scopes: Mapping[str, Sequence[Record]],
+    kinds: Sequence[str] = (),
 ) -> int:
     """One run observed at ``at`` covering each scope with exactly the given records."""
     run_id = start_run(engine, "netschool", deployment=DEPLOYMENT, observed_at=at)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
+from canonical.base import Record
 from policies.engine import run_check
 from policies.profiles import PROFILE_IDS, load_profile
 from policies.rule import all_rules
@@ -30,7 +31,7 @@ def test_profile_rules_have_clause_text(profile_id: str) -> None:
         assert setting.clause and setting.text, (profile_id, rule_id)
 
 
-def _journal() -> list[object]:
+def _journal() -> list[Record]:
     return [
         rec(
             "school_year",

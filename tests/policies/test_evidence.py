@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
+from canonical.base import Record
 from local_store.violations import list_violations
 from policies.engine import run_check
 from policies.evidence import Verdict, classify
@@ -28,7 +29,7 @@ def test_classify_cases() -> None:
     assert classify(D, D - h, None, source_at=D + h) is Verdict.VIOLATED
 
 
-def _lesson(topic: str | None) -> object:
+def _lesson(topic: str | None) -> Record:
     return rec(
         "lesson",
         "L1",

@@ -8,6 +8,7 @@ import json
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from canonical.base import Record
 from cli.main import app
 from local_store.violations import approve, list_violations
 from policies.engine import run_check
@@ -18,13 +19,13 @@ UTC = dt.UTC
 DAY = dt.date(2026, 10, 5)  # Monday
 
 
-def _lesson(topic: str) -> object:
+def _lesson(topic: str) -> Record:
     return rec(
         "lesson", "L1", group_id="G1", subject_id="S", teacher_id="T1", date=DAY, topic=topic
     )
 
 
-def _mark(value: str, mark_id: str = "M1") -> object:
+def _mark(value: str, mark_id: str = "M1") -> Record:
     return rec(
         "mark",
         mark_id,
