@@ -113,19 +113,11 @@ def status_command(
             run.source,
             run.deployment,
             run.started_at.strftime("%Y-%m-%d %H:%M"),
-            _STATUS_RU.get(run.status.value, run.status.value),
+            schedule_cli.STATUS_RU.get(run.status.value, run.status.value),
             changes or "—",
         )
     console.print(table)
 
-
-_STATUS_RU = {
-    "running": "выполняется",
-    "succeeded": "успешно",
-    "failed": "ошибка",
-    "held": "задержан (массовые изменения)",
-    "discarded": "отклонён",
-}
 
 app.add_typer(scenario_cli.app, name="scenario")
 app.add_typer(schedule_cli.schedule_app, name="schedule")

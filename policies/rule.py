@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -49,7 +50,7 @@ class Outcome:
     """Entity keys the evaluation looked at (``None``: all of them)."""
 
 
-class Rule(Generic[P]):
+class Rule(ABC, Generic[P]):
     """Base of every rule unit."""
 
     id: ClassVar[str]
@@ -67,8 +68,9 @@ class Rule(Generic[P]):
         result: P = model.model_validate(dict(setting.params))
         return result
 
+    @abstractmethod
     def evaluate(self, ctx: Context, params: P) -> Outcome:
-        raise NotImplementedError
+        """The findings (and figures) of this rule over the store, as of ``ctx``."""
 
 
 def clause_map(clauses: dict[str, str]) -> Mapping[str, str]:
