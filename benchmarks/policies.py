@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         full = run_check(engine, profile, full=True)
         full_s = time.perf_counter() - t
         print(f"full check: {full_s:.2f} s, {len(full.rules)} rules, totals {full.totals()}")
-        slowest = sorted(full.rules, key=lambda r: r.seconds, reverse=True)[:5]
+        slowest = sorted(full.rules, key=lambda r: r.seconds, reverse=True)[:8]
         print("  slowest rules: " + ", ".join(f"{r.rule_id} {r.seconds:.2f} s" for r in slowest))
 
         t = time.perf_counter()
@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             f"one simulated day: sync {day_s:.1f} s; incremental check {inc_s:.2f} s "
             f"(since run {incremental.since_run_id}), totals {incremental.totals()}"
         )
+        slowest = sorted(incremental.rules, key=lambda r: r.seconds, reverse=True)[:8]
+        print("  slowest rules: " + ", ".join(f"{r.rule_id} {r.seconds:.2f} s" for r in slowest))
 
         scan_s, rows = _scan_marks(engine)
         if engine.dialect.name == "sqlite":

@@ -70,7 +70,10 @@ def main() -> None:
     engine = make_engine(url)
     migrate(engine)
     try:
-        for label, edit in (("first pull (all new)", False), ("second pull (10% changed, 1% removed)", True)):
+        for label, edit in (
+            ("first pull (all new)", False),
+            ("second pull (10% changed, 1% removed)", True),
+        ):
             batches = marks(args.marks, args.per_scope, edit)
             rows = sum(len(s.records) for s in batches)
             run = start_run(engine, "poo", deployment="bench")
@@ -78,7 +81,9 @@ def main() -> None:
             for snapshot in batches:
                 ingest(engine, run, snapshot)
             elapsed = time.perf_counter() - started
-            print(f"{engine.dialect.name}: {label}: {rows} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s")
+            print(
+                f"{engine.dialect.name}: {label}: {rows} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s"
+            )
     finally:
         engine.dispose()
         if schema:

@@ -156,6 +156,10 @@ def _version_table(kind: str, model: type[Record]) -> Table:
         # required, and a later canonical field must not break old versions.
         columns.append(Column(f"f_{name}", sql_type, nullable=True))
     table_name = f"{VERSION_PREFIX}{kind}"
+    lookups = [
+        Index(f"ix_{table_name}_{name}", "deployment", *(f"f_{f}" for f in fields))
+        for name, fields in FIELD_INDEXES.get(kind, {}).items()
+    ]
     return Table(
         table_name,
         metadata,
@@ -163,7 +167,17 @@ def _version_table(kind: str, model: type[Record]) -> Table:
         Index(f"ix_{table_name}_entity", "entity_id", "superseded_run_id"),
         Index(f"ix_{table_name}_key", "deployment", "external_id"),
         Index(f"ix_{table_name}_window", "first_seen_run_id", "superseded_run_id"),
+        *lookups,
     )
+
+
+FIELD_INDEXES: dict[str, dict[str, tuple[str, ...]]] = {
+    "lesson": {"group": ("group_id", "subject_id", "date")},
+    "enrolment": {"group": ("group_id",)},
+    "absence": {"lesson": ("lesson_id",)},
+}
+"""Lookups the policies join on besides the key (migration 0007): without them a rule
+joining lessons to a group's students reads every lesson of the deployment per row."""
 
 
 VERSION_TABLES: dict[str, Table] = {

@@ -202,7 +202,9 @@ def record_findings(
             select(policy_violation).where(policy_violation.c.fingerprint.in_(chunk))
         ).mappings():
             existing[row["fingerprint"]] = row
-    now = _now()
+    # when the data first showed it (the newest sync the check read), not when the check ran:
+    # a replay or a late check must not date a violation by the wall clock
+    detected = data_as_of or _now()
     new_rows: list[dict[str, Any]] = []
     for fp, f in by_fp.items():
         evidence = _json_ready(f.evidence)
@@ -227,7 +229,7 @@ def record_findings(
                     "message": f.message,
                     "deadline": f.deadline,
                     "evidence": evidence,
-                    "first_detected_at": now,
+                    "first_detected_at": detected,
                     "first_check_id": check_id,
                     "last_check_id": check_id,
                 }
@@ -314,18 +316,26 @@ def _resolve_missing(
 
 
 def record_figures(
-    conn: Connection, check_id: int, profile_id: str, rule_id: str, figures: Sequence[Figure]
+    conn: Connection,
+    check_id: int,
+    profile_id: str,
+    rule_id: str,
+    figures: Sequence[Figure],
+    subjects: Select[Any] | None = None,
 ) -> int:
-    """Replace the figures of one rule for the periods the check computed."""
+    """Replace the figures of one rule for the periods the check computed.
+
+    ``subjects`` (an incremental check) selects the subject keys the rule
+    recomputed; the figures of every other subject stay as the last check left them.
+    """
     periods = sorted({f.period_key for f in figures})
-    if periods:
-        conn.execute(
-            policy_figure.delete().where(
-                policy_figure.c.rule_id == rule_id,
-                policy_figure.c.profile_id == profile_id,
-                policy_figure.c.period_key.in_(periods),
-            )
-        )
+    if periods or subjects is not None:
+        scope = [policy_figure.c.rule_id == rule_id, policy_figure.c.profile_id == profile_id]
+        if subjects is None:
+            scope.append(policy_figure.c.period_key.in_(periods))
+        else:
+            scope.append(policy_figure.c.subject_key.in_(subjects.scalar_subquery()))
+        conn.execute(policy_figure.delete().where(*scope))
     if figures:
         conn.execute(
             insert(policy_figure),

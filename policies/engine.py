@@ -154,8 +154,10 @@ def run_check(
                 touched=outcome.touched,
                 data_as_of=as_of,
             )
-            if outcome.figures:
-                record_figures(conn, check_id, profile.id, rule_id, outcome.figures)
+            if outcome.figures or (rule.monitoring and outcome.touched is not None):
+                record_figures(
+                    conn, check_id, profile.id, rule_id, outcome.figures, outcome.touched
+                )
             report.rules.append(
                 RuleReport(
                     rule_id,

@@ -141,32 +141,8 @@ def add_journal(ctx: Context) -> None:
                     if mark_counts[(s.id, a.id)] >= limit:
                         continue
                     mark_counts[(s.id, a.id)] += 1
-                wk = WORK_KIND_BY_PLAN.get(item_kind)
-                if wk is None:
-                    wk = rng.choice(
-                        ("wk-answer", "wk-answer", "wk-homework", "wk-independent", "wk-test")
-                    )
-                value = int(s.ability + rng.random() * 1.8 - 0.9 + 0.5)
-                value = 2 if value < 2 else 5 if value > 5 else value
-                at_s = min(rng.randint(s0 + 600, e0 + 5400), evening)
-                mrow = [
-                    ctx.b.next_id("m"),
-                    ctx.stamp(day, at_s),
-                    s.id,
-                    a.subject_id,
-                    group_id,
-                    lid,
-                    day.isoformat(),
-                    str(value),
-                    "five_point",
-                    float(value),
-                    wk,
-                    WEIGHTS[wk],
-                    None,
-                    None,
-                    None,
-                    a.teacher_id,
-                ]
+                mrow = _mark_row(ctx, rng, s, a, lid, group_id, day, item_kind, (s0, e0, evening))
+                at_s = seconds_of(dt.datetime.fromisoformat(mrow[1]).time())
                 marks.append(mrow)
                 ctx.marks_by_lesson[lid].append(mrow)
                 if extra and limit is None:
@@ -180,7 +156,104 @@ def add_journal(ctx: Context) -> None:
                     second[10], second[11] = "wk-answer", WEIGHTS["wk-answer"]
                     marks.append(second)
                     ctx.marks_by_lesson[lid].append(second)
+    _density_floor(ctx, marks.rows, absences.rows)
     _absence_reasons(ctx)
+
+
+def _mark_row(
+    ctx: Context,
+    rng: random.Random,
+    s: StudentInfo,
+    a: Assignment,
+    lid: str,
+    group_id: str,
+    day: dt.date,
+    item_kind: str,
+    span: tuple[int, int, int],
+) -> Row:
+    """One current mark for a lesson, entered within 1.5 hours of its end (before the evening)."""
+    s0, e0, evening = span
+    wk = WORK_KIND_BY_PLAN.get(item_kind)
+    if wk is None:
+        wk = rng.choice(("wk-answer", "wk-answer", "wk-homework", "wk-independent", "wk-test"))
+    value = int(s.ability + rng.random() * 1.8 - 0.9 + 0.5)
+    value = 2 if value < 2 else 5 if value > 5 else value
+    at_s = min(rng.randint(s0 + 600, e0 + 5400), evening)
+    return [
+        ctx.b.next_id("m"),
+        ctx.stamp(day, at_s),
+        s.id,
+        a.subject_id,
+        group_id,
+        lid,
+        day.isoformat(),
+        str(value),
+        "five_point",
+        float(value),
+        wk,
+        WEIGHTS[wk],
+        None,
+        None,
+        None,
+        a.teacher_id,
+    ]
+
+
+DENSITY_FLOOR = 3
+"""Current marks an ordinary student gets per subject and period when present often enough.
+
+A journal kept as the regulations ask leaves no student without marks, so
+``marks.density`` finds only what was planted; three (not two) so that one
+mark taken away by another rule's planted edit cannot make a near case."""
+
+
+def _density_floor(ctx: Context, marks: list[Row], absences: list[Row]) -> None:
+    """Top up each present student's marks per assignment and period to the floor.
+
+    Only assignments that are marked at all (not grade 1), students without a
+    planted limit, and lessons the student attended (no absence, or late "ОП")
+    that carry no mark of theirs yet; the extra marks are ordinary ones.
+    """
+    rng = ctx.rng("density-floor")
+    absent = {(r[2], r[3]) for r in absences if r[5] != "ОП"}
+    marked = {(m[2], m[5]) for m in marks}
+    lessons: dict[tuple[str, str], list[LessonInfo]] = defaultdict(list)
+    for x in ctx.lessons:
+        if x.assignment.group.grade == 1:
+            continue
+        period = ctx.period_of(x.day)
+        if period is not None:
+            lessons[(x.assignment.id, period[0])].append(x)
+    evening = 19 * 3600 + 30 * 60
+    for (aid, _), held in sorted(lessons.items()):
+        a = held[0].assignment
+        for s in sorted(ctx.students.values(), key=lambda t: int(t.id[1:])):
+            if (s.id, aid) in ctx.mark_limits:
+                continue
+            attended = [
+                x for x in held if ctx.active(s, a.group.id, x.day) and (s.id, x.id) not in absent
+            ]
+            have = sum(1 for x in attended if (s.id, x.id) in marked)
+            free = [x for x in attended if (s.id, x.id) not in marked]
+            for x in sorted(
+                rng.sample(free, k=min(len(free), max(0, DENSITY_FLOOR - have))), key=lambda y: y.id
+            ):
+                if s.exempt_pe and a.subject_name == "Физическая культура":
+                    break
+                row = _mark_row(
+                    ctx,
+                    rng,
+                    s,
+                    a,
+                    x.id,
+                    a.group.id,
+                    x.day,
+                    x.item_kind,
+                    (seconds_of(x.start), seconds_of(x.end), evening),
+                )
+                marks.append(row)
+                ctx.marks_by_lesson[x.id].append(row)
+                marked.add((s.id, x.id))
 
 
 WEIGHTS = {w[0]: w[3] for w in WORK_KINDS}

@@ -35,7 +35,10 @@ def add_movements(ctx: Context, people: People) -> None:
     plan += ["transfer", "transfer", "enrolment", "enrolment", "enrolment", "return"]
     plan += rng.choices(kinds, weights, k=max(0, count - len(plan)))
     hints = list(ctx.order_date_hints)
-    candidates = sorted(ctx.students)
+    settled = ctx.notes.get("settled_students", set())
+    settled_groups = ctx.notes.get("settled_groups", set())
+    open_groups = [g for g in ctx.groups if g.id not in settled_groups] or ctx.groups
+    candidates = sorted(s for s in ctx.students if s not in settled)
     rng.shuffle(candidates)
     used: set[str] = set()
     number = rng.randint(400, 600)
@@ -51,7 +54,7 @@ def add_movements(ctx: Context, people: People) -> None:
         entered_day = order_date if rng.random() < 0.7 else ctx.cal.next_working_day(order_date)
         entered = ctx.stamp(entered_day, rng.randint(9 * 3600, 16 * 3600))
         if kind == "enrolment":
-            group = rng.choice(ctx.groups)
+            group = rng.choice(open_groups)
             family = random_family(rng)
             sex = rng.choice(["male", "female"])
             name = child_name(rng, family, sex)
@@ -124,8 +127,8 @@ def add_movements(ctx: Context, people: People) -> None:
             to_group = None
         elif kind == "transfer":
             group = rng.choice(
-                [g for g in ctx.groups if g.id != group_id and g.level == level_of(ctx, group_id)]
-                or ctx.groups
+                [g for g in open_groups if g.id != group_id and g.level == level_of(ctx, group_id)]
+                or open_groups
             )
             reason = (
                 "Перевод в другую группу"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import and_, func, literal, not_, or_, select
+from sqlalchemy import and_, case, func, literal, not_, or_, select
 
-from local_store.schema import entity
+from local_store.schema import entity, version_table
 from policies.deadlines import DeadlineSpec
-from policies.evidence import Verdict, join_run_times
+from policies.evidence import Verdict, from_epoch, join_run_times
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register, run_evidence
 from policies.rules.common import (
     current,
@@ -18,7 +18,7 @@ from policies.rules.common import (
     missing_entries,
     ref,
 )
-from policies.sqlfunc import has_cyrillic, has_latin
+from policies.sqlfunc import epoch, has_cyrillic, has_latin, time_seconds
 
 
 class DeadlineParams(RuleParams):
@@ -75,7 +75,6 @@ class LessonTopicDeadline(Rule[DeadlineParams]):
 
 
 def _homework_lesson(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
-    from local_store.schema import version_table
 
     lesson = version_table("lesson").alias("hw_lesson")
     query = query.join(lesson, ref(lesson, v, "f_lesson_id"))
@@ -110,7 +109,6 @@ class LessonHomeworkDeadline(Rule[DeadlineParams]):
 
 
 def _absence_lesson(query: Any, v: Any) -> tuple[Any, dict[str, Any]]:
-    from local_store.schema import version_table
 
     lesson = version_table("lesson").alias("abs_lesson")
     query = query.outerjoin(lesson, ref(lesson, v, "f_lesson_id"))
@@ -154,10 +152,25 @@ class AheadParams(RuleParams):
     max_lessons_ahead: int = Field(5, ge=0)
 
 
-def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -> Outcome:
-    """Entries first seen more than N lessons of the same group and subject before their lesson."""
-    from local_store.schema import version_table
+def _iso(moment: int | None) -> str | None:
+    at = from_epoch(moment)
+    return None if at is None else at.isoformat()
 
+
+def _start_s(lesson: Any) -> Any:
+    """A lesson's start in seconds after midnight (0 when the platform gives no time)."""
+    return func.coalesce(time_seconds(lesson.c.f_starts_at), 0)
+
+
+def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -> Outcome:
+    """Entries made more than N lessons of the same group and subject before their lesson.
+
+    "At most N lessons ahead" is an earliest allowed moment: the start of the
+    (N+1)-th lesson counting back from the entry's own (the lessons of one
+    group, subject and subgroup in order).  Made before it is violated; per §8
+    with the entry made in (T0, T]: violated when T is before it, possibly
+    violated when only T0 is, met otherwise; a platform entry time wins.
+    """
     lesson_t = version_table("lesson")
     kind = "homework" if homework else "lesson"
     table = version_table(kind)
@@ -171,31 +184,92 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
     if homework:
         lesson = lesson_t.alias("ahead_lesson")
         query = query.join(lesson, ref(lesson, v, "f_lesson_id"))
+        source = v.c.f_entered_at
     else:
         lesson = v
+        source = v.c.f_topic_entered_at
     query = ctx.only_touched(query, v, kind)
     query, seen, prev_seen, _, _ = join_run_times(
         query, v.c.first_seen_run_id, v.c.prev_seen_run_id
     )
-    # The local day the entry was first seen on; only entries made before their lesson's day
-    # can be ahead, which keeps the per-entry count below to a few rows.
-    days = ctx.due_table(DeadlineSpec(), "ahead_days")
-    query = query.join(days, and_(days.c.midnight <= seen, seen < days.c.midnight + 86400))
-    query = query.where(lesson.c.f_date > days.c.day)
-    other = lesson_t.alias("ahead_other")
-    count = (
-        select(func.count())
-        .select_from(other)
-        .where(
-            current(other),
-            other.c.platform == lesson.c.platform,
-            other.c.deployment == lesson.c.deployment,
-            other.c.f_group_id == lesson.c.f_group_id,
-            other.c.f_subject_id == lesson.c.f_subject_id,
-            other.c.f_date > days.c.day,
-            other.c.f_date <= lesson.c.f_date,
+    src = lesson_t.alias("ahead_src")
+    series = (
+        src.c.platform,
+        src.c.deployment,
+        src.c.f_group_id,
+        src.c.f_subject_id,
+        func.coalesce(src.c.f_subgroup_id, ""),
+    )
+    ranked = (
+        select(
+            src.c.platform,
+            src.c.deployment,
+            src.c.external_id,
+            src.c.f_group_id,
+            src.c.f_subject_id,
+            func.coalesce(src.c.f_subgroup_id, "").label("subgroup"),
+            src.c.f_date,
+            _start_s(src).label("start_s"),
+            func.row_number()
+            .over(partition_by=series, order_by=(src.c.f_date, _start_s(src), src.c.external_id))
+            .label("position"),
         )
-        .correlate(lesson, days)
+        .where(current(src))
+        .subquery("ahead_ranked")
+    )
+    own = ranked.alias("ahead_own")
+    back = ranked.alias("ahead_back")
+    days = ctx.due_table(DeadlineSpec(), "ahead_days")
+    query = (
+        query.join(
+            own,
+            and_(
+                own.c.platform == lesson.c.platform,
+                own.c.deployment == lesson.c.deployment,
+                own.c.external_id == lesson.c.external_id,
+            ),
+        )
+        .join(
+            back,
+            and_(
+                back.c.platform == own.c.platform,
+                back.c.deployment == own.c.deployment,
+                back.c.f_group_id == own.c.f_group_id,
+                back.c.f_subject_id == own.c.f_subject_id,
+                back.c.subgroup == own.c.subgroup,
+                back.c.position == own.c.position - params.max_lessons_ahead,
+            ),
+        )
+        .join(days, days.c.day == back.c.f_date)
+    )
+    earliest = days.c.midnight + back.c.start_s
+    made = epoch(source)
+    verdict = case(
+        (source.is_not(None) & (made < earliest), literal(Verdict.VIOLATED.value)),
+        (source.is_not(None), literal(Verdict.MET.value)),
+        (seen < earliest, literal(Verdict.VIOLATED.value)),
+        (prev_seen.is_not(None) & (prev_seen < earliest), literal(Verdict.POSSIBLY.value)),
+        else_=literal(Verdict.MET.value),
+    )
+    # how many lessons were still to come when the entry was made (or, lacking the platform's
+    # time, at T0 when known, else at T): the figure the deputy reads
+    known = func.coalesce(made, prev_seen, seen)
+    later = ranked.alias("ahead_later")
+    later_days = ctx.due_table(DeadlineSpec(), "ahead_later_days")
+    ahead = (
+        select(func.count())
+        .select_from(later)
+        .join(later_days, later_days.c.day == later.c.f_date)
+        .where(
+            later.c.platform == own.c.platform,
+            later.c.deployment == own.c.deployment,
+            later.c.f_group_id == own.c.f_group_id,
+            later.c.f_subject_id == own.c.f_subject_id,
+            later.c.subgroup == own.c.subgroup,
+            later.c.position <= own.c.position,
+            later_days.c.midnight + later.c.start_s > known,
+        )
+        .correlate_except(later, later_days)
         .scalar_subquery()
     )
     query = query.add_columns(
@@ -206,25 +280,36 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
         lesson.c.f_group_id.label("grp"),
         seen.label("seen"),
         prev_seen.label("prev_seen"),
-        count.label("ahead"),
-    ).where(count > params.max_lessons_ahead)
+        made.label("made"),
+        earliest.label("earliest"),
+        verdict.label("verdict"),
+        ahead.label("ahead"),
+    ).where(verdict != Verdict.MET.value)
     findings = []
     what = "Домашнее задание" if homework else "Тема урока"
     for r in ctx.conn.execute(query).mappings():
+        span = f"за {r['ahead']} уроков до урока"
+        if r["verdict"] == Verdict.POSSIBLY.value:
+            span = f"заранее: до {r['ahead']} уроков до урока"
         findings.append(
             ctx.finding(
                 rule,
                 entity_key=r["external_id"],
                 deployment=r["deployment"],
-                verdict=Verdict.VIOLATED.value,
+                verdict=r["verdict"],
                 params=params,
                 message=(
-                    f"{what} на {r['day']} внесено на {r['ahead']} уроков вперёд "
-                    f"(допускается не более {params.max_lessons_ahead})"
+                    f"{what} на {r['day']} внесено {span} "
+                    f"(допускается не более чем на {params.max_lessons_ahead} уроков вперёд)"
                 ),
                 person=r["teacher"],
                 group=r["grp"],
-                evidence={**run_evidence(r["seen"], r["prev_seen"]), "lessons_ahead": r["ahead"]},
+                evidence={
+                    **run_evidence(r["seen"], r["prev_seen"]),
+                    "earliest_allowed": _iso(r["earliest"]),
+                    "source_entered_at": _iso(r["made"]),
+                    "lessons_ahead": r["ahead"],
+                },
             )
         )
     return Outcome(findings, touched=ctx.touched_keys(kind))

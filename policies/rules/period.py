@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import and_, func, literal, not_, or_, select
+from sqlalchemy import and_, func, literal, not_, or_, select, union
 
-from local_store.schema import version_table
+from local_store.schema import sync_run, version_table
 from local_store.violations import Figure
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
@@ -73,6 +74,57 @@ class FinalMarksVisible(Rule[FinalMarksParams]):
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
 
+def _touched_groups(ctx: Context, today: dt.date) -> Any:
+    """Groups whose figures a sync since the last check may have moved.
+
+    A figure counts a group's lessons, marks, absences, students and
+    assignments, so a change to any of them re-judges the group; so does a
+    lesson whose day came since (published ahead, it now counts as held).
+    """
+    since = ctx.since_run_id or 0
+
+    def changed(alias: Any) -> Any:
+        return or_(
+            alias.c.first_seen_run_id > since,
+            alias.c.last_seen_run_id > since,
+            alias.c.superseded_run_id > since,
+        )
+
+    parts = []
+    for kind in ("lesson", "mark", "enrolment", "teaching_assignment", "subgroup"):
+        v = ctx.version(kind, f"md_touch_{kind}")
+        parts.append(select(v.c.f_group_id).where(changed(v)))
+    absence = ctx.version("absence", "md_touch_absence")
+    lesson = ctx.version("lesson", "md_touch_lesson")
+    parts.append(
+        select(lesson.c.f_group_id)
+        .select_from(absence)
+        .join(lesson, ref(lesson, absence, "f_lesson_id"))
+        .where(changed(absence))
+    )
+    member = ctx.version("subgroup_member", "md_touch_member")
+    subgroup = ctx.version("subgroup", "md_touch_subgroup")
+    parts.append(
+        select(subgroup.c.f_group_id)
+        .select_from(member)
+        .join(subgroup, ref(subgroup, member, "f_subgroup_id"))
+        .where(changed(member))
+    )
+    since_at = ctx.conn.execute(
+        select(sync_run.c.observed_at).where(sync_run.c.id == since)
+    ).scalar()
+    if since_at is not None:
+        came = ctx.version("lesson", "md_touch_came")
+        parts.append(
+            select(came.c.f_group_id).where(
+                current(came),
+                came.c.f_date > ctx.calendar.local_date(since_at),
+                came.c.f_date <= today,
+            )
+        )
+    return union(*parts)
+
+
 class DensityParams(RuleParams):
     severity: str = "low"
     max_students_low: int = Field(1, ge=0)
@@ -86,6 +138,9 @@ class DensityParams(RuleParams):
     """Judge a group-subject only when its typical student has this many marks so far: a
     student left without marks among marked classmates is the journal's gap, a subject
     marked rarely (or a period just begun) is not."""
+    min_lessons_attended: int = Field(2, ge=1)
+    """A student counts once present at this many of the group-subject's lessons in the
+    period: nobody can be marked at lessons before joining the group or while absent."""
 
 
 @register
@@ -101,17 +156,25 @@ class MarksDensity(Rule[DensityParams]):
     def evaluate(self, ctx: Context, params: DensityParams) -> Outcome:
         """Per teaching assignment and period (so far): students with no marks or one mark.
 
-        Students count when enrolled (studying) in the group at some time in the
-        period; a group-subject is judged once its typical student has marks.
+        The students judged are those present at the assignment's lessons
+        (enrolled in the group that day, no absence other than lateness) at
+        least ``min_lessons_attended`` times; a group-subject is judged once
+        its typical student has marks.
         """
         today = ctx.calendar.local_date(ctx.data_as_of)
+        groups = None if ctx.full else _touched_groups(ctx, today)
+
+        def scope(alias: Any) -> list[Any]:
+            return [] if groups is None else [alias.c.f_group_id.in_(groups)]
+
         ta = ctx.version("teaching_assignment", "md_ta")
         period = ctx.version("period", "md_period")
         enr = ctx.version("enrolment", "md_enr")
         mark = ctx.version("mark", "md_mark")
         group = ctx.version("group", "md_group")
         member = ctx.version("subgroup_member", "md_member")
-        until = period.c.f_ends_on
+        lesson = ctx.version("lesson", "md_lesson")
+        absence = ctx.version("absence", "md_absence")
         counts = (
             select(
                 mark.c.platform,
@@ -142,6 +205,7 @@ class MarksDensity(Rule[DensityParams]):
             )
             .subquery("md_counts")
         )
+        student = enr.c.f_student_id
         in_subgroup = (
             select(literal(1))
             .select_from(member)
@@ -150,33 +214,54 @@ class MarksDensity(Rule[DensityParams]):
                 member.c.platform == ta.c.platform,
                 member.c.deployment == ta.c.deployment,
                 member.c.f_subgroup_id == ta.c.f_subgroup_id,
-                member.c.f_student_id == enr.c.f_student_id,
+                member.c.f_student_id == student,
             )
             .correlate(ta, enr)
             .exists()
         )
-        n = func.coalesce(counts.c.n, 0)
-        student = enr.c.f_student_id
-        query = (
+        # the lessons judged, each with its period
+        lp = (
             select(
-                ta.c.external_id.label("ta"),
-                ta.c.deployment,
-                ta.c.f_group_id,
-                ta.c.f_teacher_id,
+                lesson.c.platform,
+                lesson.c.deployment,
+                lesson.c.external_id,
+                lesson.c.f_group_id,
+                lesson.c.f_subject_id,
+                lesson.c.f_subgroup_id,
+                lesson.c.f_date,
                 period.c.external_id.label("period"),
-                student.label("student"),
-                func.max(n).label("n"),
             )
-            .select_from(ta)
-            .join(group, ref(group, ta, "f_group_id"))
+            .select_from(lesson)
             .join(
                 period,
                 and_(
                     current(period),
-                    period.c.platform == ta.c.platform,
-                    period.c.deployment == ta.c.deployment,
+                    period.c.platform == lesson.c.platform,
+                    period.c.deployment == lesson.c.deployment,
+                    period.c.f_period_kind.in_(params.period_kinds),
+                    lesson.c.f_date >= period.c.f_starts_on,
+                    lesson.c.f_date <= period.c.f_ends_on,
                 ),
             )
+            .where(current(lesson), lesson.c.f_date <= today)
+            .subquery("md_lp")
+        )
+        of_assignment = and_(
+            lp.c.platform == ta.c.platform,
+            lp.c.deployment == ta.c.deployment,
+            lp.c.f_group_id == ta.c.f_group_id,
+            lp.c.f_subject_id == ta.c.f_subject_id,
+            or_(
+                ta.c.f_subgroup_id.is_(None),
+                lp.c.f_subgroup_id.is_(None),
+                lp.c.f_subgroup_id == ta.c.f_subgroup_id,
+            ),
+        )
+        keys = (ta.c.platform, ta.c.deployment, ta.c.external_id, lp.c.period)
+        held = (
+            select(*keys, student.label("student"), func.count().label("held"))
+            .select_from(ta)
+            .join(lp, of_assignment)
             .join(
                 enr,
                 and_(
@@ -184,35 +269,107 @@ class MarksDensity(Rule[DensityParams]):
                     enr.c.platform == ta.c.platform,
                     enr.c.deployment == ta.c.deployment,
                     enr.c.f_group_id == ta.c.f_group_id,
-                    enr.c.f_status == "studying",
-                    enr.c.f_starts_on <= until,
-                    or_(enr.c.f_ends_on.is_(None), enr.c.f_ends_on >= period.c.f_starts_on),
+                    enr.c.f_starts_on <= lp.c.f_date,
+                    # the end date is the day of leaving (the order's date): no lesson that day
+                    or_(enr.c.f_ends_on.is_(None), enr.c.f_ends_on > lp.c.f_date),
                 ),
             )
+            .where(current(ta), or_(ta.c.f_subgroup_id.is_(None), in_subgroup), *scope(ta))
+            .group_by(*keys, student)
+            .subquery("md_held")
+        )
+        # lessons missed: an absence other than lateness, for the lesson or (no lesson given)
+        # for its whole day
+        missed_pairs = union(
+            select(lp.c.external_id.label("lesson"), absence.c.f_student_id.label("student"))
+            .select_from(lp)
+            .join(
+                absence,
+                and_(
+                    absence.c.platform == lp.c.platform,
+                    absence.c.deployment == lp.c.deployment,
+                    absence.c.f_lesson_id == lp.c.external_id,
+                ),
+            )
+            .where(current(absence), absence.c.f_code != "ОП"),
+            select(lp.c.external_id, absence.c.f_student_id)
+            .select_from(lp)
+            .join(
+                absence,
+                and_(
+                    absence.c.platform == lp.c.platform,
+                    absence.c.deployment == lp.c.deployment,
+                    absence.c.f_lesson_id.is_(None),
+                    absence.c.f_date == lp.c.f_date,
+                ),
+            )
+            .where(current(absence), absence.c.f_code != "ОП"),
+        ).subquery("md_missed_pairs")
+        missed = (
+            select(*keys, missed_pairs.c.student, func.count().label("missed"))
+            .select_from(ta)
+            .join(lp, of_assignment)
+            .join(missed_pairs, missed_pairs.c.lesson == lp.c.external_id)
+            .where(current(ta), *scope(ta))
+            .group_by(*keys, missed_pairs.c.student)
+            .subquery("md_missed")
+        )
+        attended = (
+            select(
+                held.c.platform,
+                held.c.deployment,
+                held.c.external_id.label("ta"),
+                held.c.period,
+                held.c.student,
+                (held.c.held - func.coalesce(missed.c.missed, 0)).label("present"),
+            )
+            .select_from(held)
+            .outerjoin(
+                missed,
+                and_(
+                    missed.c.platform == held.c.platform,
+                    missed.c.deployment == held.c.deployment,
+                    missed.c.external_id == held.c.external_id,
+                    missed.c.period == held.c.period,
+                    missed.c.student == held.c.student,
+                ),
+            )
+            .subquery("md_attended")
+        )
+        query = (
+            select(
+                attended.c.ta,
+                attended.c.deployment,
+                ta.c.f_group_id,
+                ta.c.f_teacher_id,
+                attended.c.period,
+                attended.c.student,
+                func.coalesce(counts.c.n, 0).label("n"),
+            )
+            .select_from(attended)
+            .join(
+                ta,
+                and_(
+                    current(ta),
+                    ta.c.platform == attended.c.platform,
+                    ta.c.deployment == attended.c.deployment,
+                    ta.c.external_id == attended.c.ta,
+                ),
+            )
+            .join(group, ref(group, ta, "f_group_id"))
             .outerjoin(
                 counts,
                 and_(
-                    counts.c.platform == ta.c.platform,
-                    counts.c.deployment == ta.c.deployment,
-                    counts.c.student == student,
+                    counts.c.platform == attended.c.platform,
+                    counts.c.deployment == attended.c.deployment,
+                    counts.c.student == attended.c.student,
                     counts.c.subject == ta.c.f_subject_id,
-                    counts.c.period == period.c.external_id,
+                    counts.c.period == attended.c.period,
                 ),
             )
             .where(
-                current(ta),
-                or_(ta.c.f_subgroup_id.is_(None), in_subgroup),
-                period.c.f_period_kind.in_(params.period_kinds),
-                period.c.f_starts_on <= today,
+                attended.c.present >= params.min_lessons_attended,
                 or_(group.c.f_grade.is_(None), not_(group.c.f_grade.in_(params.exclude_grades))),
-            )
-            .group_by(
-                ta.c.external_id,
-                ta.c.deployment,
-                ta.c.f_group_id,
-                ta.c.f_teacher_id,
-                period.c.external_id,
-                student,
             )
         )
         per_assignment: dict[tuple[str, str], list[int]] = {}
@@ -278,4 +435,8 @@ class MarksDensity(Rule[DensityParams]):
                         evidence=detail,
                     )
                 )
-        return Outcome(findings, figures, touched=None)
+        touched = None
+        if groups is not None:
+            every = ctx.version("teaching_assignment", "md_touched_ta")
+            touched = select(every.c.external_id).where(current(every), *scope(every))
+        return Outcome(findings, figures, touched=touched)

@@ -74,6 +74,8 @@ def test_rerun_fix_and_approve(engine: Engine) -> None:
     run_check(engine, kpgt, rules=["marks.no_backdating", "marks.scale"])
     [scale] = list_violations(engine, rule_id="marks.scale")
     assert scale["status"] == "open" and scale["entity_key"] == "M2"
+    # dated by the data that showed it (the sync at 7 Oct 12:00), not by the check's clock
+    assert scale["first_detected_at"] == dt.datetime(2026, 10, 7, 12, tzinfo=UTC)
     fixed_at = dt.datetime(2026, 10, 8, 9, tzinfo=UTC)
     sync(engine, fixed_at, {"journal": [_lesson("Дроби"), _mark("3"), _mark("5", "M2")]})
     inc = run_check(engine, kpgt, rules=["marks.no_backdating", "marks.scale"])

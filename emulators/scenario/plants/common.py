@@ -183,6 +183,22 @@ def mark_entry_cases(
                 made_at=made,
                 deadline=deadline,
             )
+    if (
+        "marks.control_work.deadline" not in skip
+        and has(ctx, "marks.control_work.deadline")
+        and row[M_WORK_KIND] == "wk-control"
+    ):
+        deadline = ctx.dl.control_work(lesson.day, lesson.assignment.group.grade)
+        if made > deadline:
+            case(
+                ctx,
+                "marks.control_work.deadline",
+                "mark",
+                mark_id,
+                f"side effect: {label}",
+                made_at=made,
+                deadline=deadline,
+            )
     if "period.lock" not in skip and has(ctx, "period.lock"):
         found = ctx.period_of(lesson.day)
         if found is not None and made > ctx.dl.end_of(found[1].ends_on):

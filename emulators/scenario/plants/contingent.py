@@ -171,7 +171,13 @@ def card_deadline(ctx: Context) -> None:
 def card_required(ctx: Context) -> None:
     person = ctx.table("person")
     students = sorted(ctx.students.values(), key=lambda s: int(s.id[1:]))
-    pool = [s for s in students[len(students) // 3 :] if ctx.claim("card", s.id)]
+    last = ctx.window_end - dt.timedelta(days=1)
+    # students still studying at the end: the rule judges the cards of enrolled students only
+    pool = [
+        s
+        for s in students[len(students) // 3 :]
+        if ctx.active(s, s.group_id, last) and ctx.claim("card", s.id)
+    ]
     if ctx.profile.id == "kpgt":
         fields = ["email", "document_number", "parent"]
     else:

@@ -27,7 +27,7 @@ from emulators.scenario.plants.common import (
 )
 
 if TYPE_CHECKING:
-    from emulators.scenario.context import Context, LessonInfo
+    from emulators.scenario.context import Assignment, Context, LessonInfo
 
 
 def _with_marks(ctx: Context, lesson: LessonInfo) -> bool:
@@ -167,7 +167,9 @@ def control_work(ctx: Context) -> None:
                 made_at=late,
                 deadline=deadline,
             )
-            mark_entry_cases(ctx, row, lesson, late, text, skip={"marks.deadline"})
+            mark_entry_cases(
+                ctx, row, lesson, late, text, skip={"marks.deadline", "marks.control_work.deadline"}
+            )
         for row in marks[2:3]:
             row[M_AT] = ctx.iso(deadline)
             near = f"{label}, at the deadline" if label else "at the deadline"
@@ -182,7 +184,12 @@ def control_work(ctx: Context) -> None:
                 near_miss=True,
             )
             mark_entry_cases(
-                ctx, row, lesson, deadline, near, skip={"marks.deadline", "marks.no_backdating"}
+                ctx,
+                row,
+                lesson,
+                deadline,
+                near,
+                skip={"marks.deadline", "marks.no_backdating", "marks.control_work.deadline"},
             )
 
 
@@ -365,37 +372,52 @@ def final_visible(ctx: Context) -> None:
 
 @preparer("marks.density")
 def density_prepare(ctx: Context) -> None:
-    """Before the journal: two students of one group-subject get no marks, one gets a single mark."""
+    """Before the journal: students of two group-subjects get no marks, one gets a single mark.
+
+    Enough classmates stay ordinary for the group's typical student to have
+    marks (two without marks from seven students on, one below that), and the
+    movements leave these groups alone, so nobody's count depends on an order.
+    """
     rng = ctx.rng("density")
+    window = [ctx.window_start, ctx.window_end - dt.timedelta(days=1)]
+    period = ctx.period_of(ctx.window_start + dt.timedelta(days=7)) or ctx.period_ids[0]
+
+    def in_period(day: dt.date) -> bool:
+        return ctx.in_window(day) and period[1].starts_on <= day <= period[1].ends_on
+
+    def steady(a: Assignment) -> list[str]:
+        return sorted(
+            (
+                s.id
+                for s in ctx.students.values()
+                if all(ctx.active(s, a.group.id, d) for d in window)
+            ),
+            key=lambda s: int(s[1:]),
+        )
+
     candidates = [
         a
         for a in ctx.assignments
         if a.group.grade != 1
         and a.subject_name != "Физическая культура"
-        and sum(1 for d, _ in a.slots if ctx.in_window(d)) >= 6
+        and sum(1 for d, _ in a.slots if in_period(d)) >= 6
+        and len(steady(a)) >= 4
     ]
     if not candidates:
         return
     chosen = rng.sample(candidates, k=min(2, len(candidates)))
     picked: list[tuple[str, list[str], list[str]]] = []
     for a in chosen:
-        students = sorted(
-            (
-                s.id
-                for s in ctx.students.values()
-                if any(g == a.group.id for g, _, _ in s.intervals)
-            ),
-            key=lambda s: int(s[1:]),
-        )
-        if len(students) < 4:
-            continue
-        zero = students[1:3]
-        one = students[3:4]
+        students = steady(a)
+        zero = students[1:3] if len(students) >= 7 else students[1:2]
+        one = students[len(zero) + 1 : len(zero) + 2]
         for s in zero:
             ctx.mark_limits[(s, a.id)] = 0
         for s in one:
             ctx.mark_limits[(s, a.id)] = 1
         picked.append((a.id, zero, one))
+        ctx.notes.setdefault("settled_students", set()).update(students)
+        ctx.notes.setdefault("settled_groups", set()).add(a.group.id)
     ctx.notes["density_targets"] = picked
 
 
@@ -469,6 +491,7 @@ def external_work(ctx: Context) -> None:
             s
             for s in sorted(ctx.students.values(), key=lambda s: s.id)
             if ctx.active(s, group.id, lesson.day)
+            and (s.id, lesson.assignment.id) not in ctx.mark_limits
         ]
         rng = ctx.rng(f"external:{lesson.id}")
         for i, s in enumerate(students):
@@ -585,6 +608,10 @@ def after_outage(ctx: Context) -> None:
             made_at=late,
             deadline=deadline,
             outage_id=outage_id,
+        )
+        # a control-work mark this late may miss its own deadline too
+        mark_entry_cases(
+            ctx, rows[0], lesson, late, what, skip={"marks.deadline", "marks.no_backdating"}
         )
         rows[1][M_AT] = ctx.iso(deadline)
         case(
