@@ -72,8 +72,13 @@ MARKS: dict[str, tuple[str, MarkScale, float | None]] = {
     "Five": ("5", MarkScale.FIVE_POINT, 5.0),
     "Success": ("зч", MarkScale.PASS_FAIL, None),
     "Fail": ("нз", MarkScale.PASS_FAIL, None),
+    "NotAttested": ("н/а", MarkScale.FIVE_POINT, None),
 }
-"""Mark words (``markRatings``) → the journal value; ``None``/``Zero``/``Absent`` are no mark."""
+"""Mark words (``markRatings``) → the journal value; ``None``/``Zero``/``Absent`` are no mark.
+
+``NotAttested`` («н/а») is not in the vendor's enum: it is the word our emulator uses
+(docs/protocols/poo-emulated.md), kept so a host that shows it is understood.
+"""
 
 ABSENCES: dict[str, tuple[AbsenceCode, bool | None]] = {
     "IsAbsentByValidReason": (AbsenceCode.UP, True),
@@ -81,7 +86,9 @@ ABSENCES: dict[str, tuple[AbsenceCode, bool | None]] = {
     "IsAbsentByNotValidReason": (AbsenceCode.NP, False),
     "IsLate": (AbsenceCode.OP, None),
     "IsAbsent": (AbsenceCode.OT, None),
+    "IsExempt": (AbsenceCode.OSV, True),
 }
+"""Absence types → code and whether the reason is valid; ``IsExempt`` (ОСВ) is our emulator's word."""
 
 TASK_TYPES: dict[str, tuple[str, str, bool]] = {
     "Lesson": ("Работа на занятии", "ОЗ", False),
@@ -91,13 +98,28 @@ TASK_TYPES: dict[str, tuple[str, str, bool]] = {
     "Slice": ("Срез знаний", "СЗ", True),
     "Home": ("Домашнее задание", "ДЗ", False),
     "Review": ("Реферат", "РФ", False),
-    "Test": ("Тест", "ТТ", True),
+    "Test": ("Тест", "ТТ", False),
     "Report": ("Доклад", "ДК", False),
     "Colloquium": ("Коллоквиум", "КЛ", True),
     "SportStandarts": ("Сдача нормативов", "СН", False),
     "PracticalWork": ("Практическая работа", "ПР", False),
 }
-"""Task types (``educationTaskTypes``) with their Russian names and short codes."""
+"""Task types (``educationTaskTypes``) with their Russian names, short codes and whether a mark
+for such a task is a control work's.  The platform has no such flag: it is ours.  A test
+(``Test``) is current assessment, as the institutions' own kinds of work have it («Тест» is no
+control work), so its marks fall under the ordinary mark deadline."""
+
+LESSON_KINDS: dict[str, str] = {
+    "Lecture": "lecture",
+    "Practice": "practical",
+    "PracticalWork": "practical",
+    "Laboratory": "laboratory",
+    "Examination": "exam",
+    "Control": "control",
+}
+"""Lesson types (``thematicPlanLessonTypes``) → the canonical lesson kind (``practical``,
+``laboratory``, ``control``…); others in snake case.  ``Control`` is our emulator's word for a
+control work: the vendor's enum has none."""
 
 HOME = "Home"
 
@@ -135,6 +157,13 @@ def snake(value: str | None) -> str | None:
     if not value:
         return None
     return _PASCAL_BREAK.sub("_", value).lower()
+
+
+def lesson_kind(value: str | None) -> str | None:
+    """A lesson type → the canonical lesson or plan work kind (``Practice`` → ``practical``)."""
+    if not value:
+        return None
+    return LESSON_KINDS.get(value) or snake(value)
 
 
 def student_ref(number: int) -> str:
@@ -591,7 +620,7 @@ def _plan(
                     ordinal=ordinal,
                     topic=lesson.name or topic.name or "",
                     hours=lesson.duration if lesson.duration is not None else 1,
-                    work_kind=snake(lesson.type),
+                    work_kind=lesson_kind(lesson.type),
                 )
             )
     total = planned_hours
@@ -639,7 +668,7 @@ def _lesson_records(
             hours=lesson.duration,
             room=lesson.classroom.name if lesson.classroom else None,
             plan_item_id=planned[0] if planned else None,
-            lesson_type=snake(lesson.type),
+            lesson_type=lesson_kind(lesson.type),
         ),
     )
     tasks: dict[str, Task] = {str(t.id): t for t in lesson.tasks}

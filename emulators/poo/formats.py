@@ -23,8 +23,14 @@ MARK_WORDS = {
     "незачтено": "Fail",
     "не зачтено": "Fail",
     "незачёт": "Fail",
+    "н/а": "NotAttested",
+    "не аттестован": "NotAttested",
 }
-"""A journal value as the scenario writes it → the vendor's mark word (``markRatings``)."""
+"""A journal value as the scenario writes it → the vendor's mark word (``markRatings``).
+
+``NotAttested`` («н/а», not attested) is ours: the vendor's enum has no word for it
+and no public source shows how the platform carries it (see the emulated protocol doc).
+"""
 
 ABSENCE_TYPES = {
     "УП": "IsAbsentByValidReason",
@@ -32,9 +38,10 @@ ABSENCE_TYPES = {
     "НП": "IsAbsentByNotValidReason",
     "ОП": "IsLate",
     "ОТ": "IsAbsent",
-    "ОСВ": "IsAbsentByValidReason",
+    "ОСВ": "IsExempt",
 }
-"""Canonical absence codes → ``absenceType``; ОСВ has no vendor value and shows as УП (ours)."""
+"""Canonical absence codes → ``absenceType``; ``IsExempt`` (ОСВ, exempt from the lesson) is ours:
+the vendor's enum has no exemption."""
 
 LESSON_TYPES = (
     "Lecture",
@@ -52,6 +59,10 @@ LESSON_TYPES = (
     "SportStandarts",
     "PracticalWork",
 )
+"""The vendor's lesson types (``thematicPlanLessonTypes``)."""
+
+OUR_LESSON_TYPES = ("Control",)
+"""Lesson types the vendor's enum lacks: a control work (ours, see the emulated protocol doc)."""
 
 DECREE_TYPES = {
     "enrolment": "Enroll",
@@ -85,7 +96,7 @@ def lesson_type(value: str | None) -> str:
         return "Lesson"
     aliases = {"practical": "Practice", "exam": "Examination", "lab": "Laboratory"}
     candidate = aliases.get(value.strip().lower(), pascal(value))
-    return candidate if candidate in LESSON_TYPES else "Lesson"
+    return candidate if candidate in LESSON_TYPES + OUR_LESSON_TYPES else "Lesson"
 
 
 def wire_datetime(value: dt.date | dt.datetime | str | None) -> str | None:

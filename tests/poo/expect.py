@@ -34,23 +34,28 @@ def _time(value: Any) -> dt.time | None:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
 
 
-LESSON_TYPES = {
-    "lecture", "practice", "laboratory", "self", "lesson", "consultation", "seminar", "excursion",
-    "examination", "composition", "business_game", "practical_training", "sport_standarts",
-    "practical_work",
+LESSON_KINDS = {
+    "lecture", "practical", "laboratory", "control", "exam", "lesson", "self", "consultation",
+    "seminar", "excursion", "composition", "business_game", "practical_training",
+    "sport_standarts",
 }  # fmt: skip
-"""The vendor's lesson types in snake case; other kinds of work («control») show as «lesson»."""
+"""The canonical lesson and plan work kinds a ПОО lesson type carries back unchanged (the
+vendor's types, plus «control» in our emulator's word); anything else shows as «lesson»."""
 
 
-def _snake(value: str | None) -> str:
-    value = {"practical": "practice", "exam": "examination", "lab": "laboratory"}.get(
-        value or "", value
-    )
-    return value if value in LESSON_TYPES else "lesson"
+def _kind(value: str | None) -> str:
+    value = {
+        "lab": "laboratory",
+        "practice": "practical",
+        "practical_work": "practical",
+        "examination": "exam",
+    }.get(value or "", value)
+    return value if value in LESSON_KINDS else "lesson"
 
 
-MARK_VALUES = {"1", "2", "3", "4", "5", "зч", "нз"}
-"""What ПОО's mark words can carry; «н/а» and the like have no word and are not shown.
+MARK_VALUES = {"1", "2", "3", "4", "5", "зч", "нз", "н/а"}
+"""What ПОО's mark words carry («н/а» in our emulator's word ``NotAttested``); other values
+have no word and are not shown.
 
 Marks and absences of a person the platform does not hold yet (the scenario
 lets a student attend before the card exists) cannot be shown either.
@@ -63,6 +68,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
     today = moment.astimezone(ZoneInfo(world.timezone)).date()
     this_week = today - dt.timedelta(days=today.weekday())
     work_kinds = {k: r["name"] for k, r in s.kind("work_kind").items()}
+    control_kinds = {k for k, r in s.kind("work_kind").items() if r.get("is_control")}
     semesters = {k: r for k, r in s.kind("period").items() if r["period_kind"] != "year"}
 
     def pulled_week(day: Any) -> bool:
@@ -105,7 +111,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
             float(r["hours"]) if r.get("hours") is not None else None,
             r.get("room"),
             ref("plan_item", r.get("plan_item_id")),
-            _snake(r.get("lesson_type")),
+            _kind(r.get("lesson_type")),
             f"employee:{ids.of('person', r.get('teacher_id') or teacher_of[(r['group_id'], r['subject_id'])])}",
         )
         for lid, r in s.kind("lesson").items()
@@ -118,6 +124,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
             ref("lesson", r["lesson_id"]),
             str(r["value"]),
             kind_name(r),
+            str(r.get("work_kind_id") or "") in control_kinds,
         )
         for r in s.kind("mark").values()
         if not r.get("final_kind")
@@ -138,9 +145,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
         and str(r["value"]) in MARK_VALUES
     }
     absences = {
-        (ref("lesson", r["lesson_id"]), person(r["student_id"])): (
-            "УП" if r["code"] == "ОСВ" else r["code"]
-        )
+        (ref("lesson", r["lesson_id"]), person(r["student_id"])): r["code"]
         for r in s.kind("absence").values()
         if r.get("lesson_id") in lesson_ids and r["student_id"] in s.kind("person")
     }
@@ -159,7 +164,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
             lesson = s.kind("lesson")[lid]
             if lesson["group_id"] in groups and _date(lesson["date"]) == day:
                 key = (ref("lesson", lid), person(r["student_id"]))
-                absences.setdefault(key, "УП" if r["code"] == "ОСВ" else r["code"])
+                absences.setdefault(key, r["code"])
     homework = Counter(
         (ref("lesson", r["lesson_id"]), r["text"])
         for r in s.kind("homework").values()
@@ -185,7 +190,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
         str(ids.of("plan_item", iid)): (
             f"{ids.of('group', s.kind('plan')[r['plan_id']]['group_id'])}:"
             f"{ids.of('subject', s.kind('plan')[r['plan_id']]['subject_id'])}",
-            int(r["ordinal"]), r["topic"], float(r["hours"]), _snake(r.get("work_kind")),
+            int(r["ordinal"]), r["topic"], float(r["hours"]), _kind(r.get("work_kind")),
         )
         for iid, r in s.kind("plan_item").items()
     }  # fmt: skip
@@ -214,8 +219,9 @@ def pulled(engine: Engine, run_id: int | None = None) -> dict[str, Any]:
         for r in rec("lesson")
     }  # fmt: skip
     marks_all = rec("mark")
+    control = {k.source.external_id for k in rec("work_kind") if k.is_control}
     marks = Counter(
-        (m.student_id, m.lesson_id, m.value, m.work_kind_name)
+        (m.student_id, m.lesson_id, m.value, m.work_kind_name, m.work_kind_id in control)
         for m in marks_all
         if m.final_kind is None
     )

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, func, select
 
+from canonical import Absence, AbsenceCode, Lesson, Mark, PlanItem, WorkKind
 from cli.sync_poo import run_poo_sync
 from emulators.poo import RunningEmulator
 from emulators.poo.ids import Ids
@@ -143,3 +144,31 @@ async def test_mass_removal_is_held_not_applied(
         count_as_of(engine, ["lesson"])["lesson"]
         == count_as_of(engine, ["lesson"], first.run_id)["lesson"]
     )
+
+
+async def test_values_without_a_vendor_word_come_back_as_the_scenario_wrote_them(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    """«н/а», ОСВ, the plan's «practical» and «control», and a test that is no control work."""
+    await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    ids = Ids(world)
+    marks = [m for m in records_as_of(engine, "mark") if isinstance(m, Mark)]
+    (not_attested,) = [m for m in marks if m.value == "н/а"]
+    assert not_attested.final_kind is not None and not_attested.numeric is None
+
+    absences = [a for a in records_as_of(engine, "absence") if isinstance(a, Absence)]
+    exempt = [a for a in absences if a.code is AbsenceCode.OSV]
+    assert exempt and all(a.valid is True for a in exempt)
+
+    items = [i for i in records_as_of(engine, "plan_item") if isinstance(i, PlanItem)]
+    kinds = {i.source.external_id: i.work_kind for i in items}
+    for item_id, kind in (("plan-g1-sub1-3", "practical"), ("plan-g1-sub1-12", "control")):
+        assert kinds[str(ids.of("plan_item", item_id))] == kind
+    lessons = [r for r in records_as_of(engine, "lesson") if isinstance(r, Lesson)]
+    assert any(r.lesson_type == "practical" for r in lessons), "a practical lesson keeps its kind"
+
+    work_kinds = [k for k in records_as_of(engine, "work_kind") if isinstance(k, WorkKind)]
+    control = {k.source.external_id for k in work_kinds if k.is_control}
+    tests = [m for m in marks if m.work_kind_name == "Тест"]
+    assert len(tests) == 4 and {m.work_kind_id for m in tests} == {"Test"}
+    assert "Test" not in control and "Control" in control

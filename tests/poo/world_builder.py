@@ -120,6 +120,7 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
     t.add("work_kind", setup, id="wk-answer", name="Ответ на занятии", is_control=False)
     t.add("work_kind", setup, id="wk-control", name="Контрольная работа", is_control=True)
     t.add("work_kind", setup, id="wk-practice", name="Практическая работа", is_control=False)
+    t.add("work_kind", setup, id="wk-test", name="Тест", is_control=False)
 
     # КТП: one plan per group × subject, items numbered 1…n.
     plan_items: dict[tuple[str, str], list[str]] = {}
@@ -133,7 +134,7 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
                 item_id = f"{plan_id}-{k}"
                 t.add("plan_item", setup, id=item_id, plan_id=plan_id, ordinal=k,
                       topic=f"{sname}: тема {k}", hours=2,
-                      work_kind="practice" if k % 3 == 0 else "lecture")  # fmt: skip
+                      work_kind=_plan_kind(k))  # fmt: skip
                 ids.append(item_id)
             plan_items[(gid, sid)] = ids
 
@@ -213,7 +214,7 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
                       teacher_id=teachers[subjects.index(next(s for s in subjects if s[0] == sid)) + 1],
                       date=day.isoformat(), number=slot + 1, starts_at=begin, ends_at=end,
                       topic=topic if rnd.random() > 0.1 else None, hours=2, room=f"{201 + slot}",
-                      plan_item_id=item, lesson_type="practice" if cursor % 3 == 2 else "lecture")  # fmt: skip
+                      plan_item_id=item, lesson_type=_plan_kind(cursor % len(items) + 1))  # fmt: skip
                 if rnd.random() < 0.5:
                     t.add("homework", at(day, 20, 10), id=f"hw-{lid}", lesson_id=lid,
                           text=f"Повторить конспект, задачи {cursor + 1}–{cursor + 4}")  # fmt: skip
@@ -249,6 +250,25 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
                   subject_id="sub1", group_id=gid, lesson_id=None, date="2026-09-08", value="4",
                   final_kind="attestation", period_id="s1")  # fmt: skip
 
+    # A student not attested («н/а»): ПОО has no mark word for it (our emulator's NotAttested).
+    t.add("mark", at(dt.date(2026, 9, 8), 15), id="fin-na", student_id=students["g1"][2],
+          subject_id="sub1", group_id="g1", lesson_id=None, date="2026-09-08", value="н/а",
+          final_kind="attestation", period_id="s1")  # fmt: skip
+    # Tests (a kind of work that is not a control work) and a student exempt from PE (ОСВ).
+    lessons = [r for r in t.rows["lesson"] if r["group_id"] == "g1" and r["date"] <= "2026-09-05"]
+    tested = students["g1"][3]
+    for row in lessons[:4]:
+        t.add("mark", at(_day(row["date"]), 20, 6), id=f"test-{row['id']}", student_id=tested,
+              subject_id=row["subject_id"], group_id="g1", lesson_id=row["id"], date=row["date"],
+              value="4", work_kind_id="wk-test", work_kind_name="Тест")  # fmt: skip
+    exempt = students["g1"][4]
+    taken = {(r["lesson_id"], r["student_id"]) for r in t.rows["absence"]}
+    for row in lessons:
+        if row["subject_id"] == "sub3" and (row["id"], exempt) not in taken:
+            t.add("absence", at(_day(row["date"]), 20, 8), id=f"ab-osv-{row['id']}",
+                  student_id=exempt, lesson_id=row["id"], date=row["date"], code="ОСВ",
+                  valid=True)  # fmt: skip
+
     # The transferred student's final mark, given in the new group.
     t.add("mark", at(dt.date(2026, 9, 8), 16), id=f"fin-{moved}", student_id=moved,
           subject_id="sub2", group_id="g2", lesson_id=None, date="2026-09-08", value="5",
@@ -278,6 +298,17 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
         {"role": "parent", "login": PARENT[0], "password": PARENT[1], "person_id": "par0"},
     ]  # fmt: skip
     return t.as_dict(accounts)
+
+
+def _plan_kind(ordinal: int) -> str:
+    """The КТП's kind of work for item ``ordinal`` (1…12): the last is a control work."""
+    if ordinal == 12:
+        return "control"
+    return "practical" if ordinal % 3 == 0 else "lecture"
+
+
+def _day(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
 
 
 def _member(
