@@ -1,12 +1,7 @@
-"""ЕПГУ e-diary applications: wire ⇄ canonical, the decision, and the report (pure).
+"""ЕПГУ e-diary applications: wire ⇄ canonical and the report (pure).
 
-The decision applies two rules of the policy catalogue to one application:
-``epgu.own_child_only`` (the applicant must be a linked parent of that child;
-a refusal never says anything about the child, so "not your child" and "no
-such child" read the same) and ``epgu.parent.required_fields`` (talmenka 1.6:
-the parent record must hold ФИО, sex, birth date, passport and СНИЛС).  It is
-a pure function of canonical records so the CLI, the scheduler and the tests
-call the same thing.
+Whether an application is served is a rule of the regulations, decided in
+:mod:`policies.epgu`; this module only translates.
 """
 
 from __future__ import annotations
@@ -14,14 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from canonical.base import Platform, SourceRef
 from canonical.contingent import Enrolment
 from canonical.journal import Absence, Homework, Lesson, Mark
-from canonical.normalize import name_key
-from canonical.people import ParentLink, Person, Role, Sex
+from canonical.people import Person, Sex
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.structure import Group, Subject
 from connectors.epgu.wire import (
@@ -42,22 +35,6 @@ REFUSED_TECH_CODE = 4
 
 RECEIVED_COMMENT = "Заявление получено образовательной организацией"
 PROVIDED_COMMENT = "Услуга оказана: сведения о текущей успеваемости предоставлены"
-REFUSE_NOT_REPRESENTATIVE = (
-    "Отказ в предоставлении услуги: заявитель не является родителем (законным "
-    "представителем) обучающегося, указанного в заявлении, либо такой обучающийся "
-    "не найден в образовательной организации"
-)
-REFUSE_PERIOD = "Отказ в предоставлении услуги: окончание периода раньше его начала"
-REFUSE_CANCELLED = "Заявление отозвано заявителем"
-
-PARENT_FIELDS_RU = {
-    "last_name": "фамилия",
-    "first_name": "имя",
-    "sex": "пол",
-    "birth_date": "дата рождения",
-    "passport": "паспортные данные",
-    "snils": "СНИЛС",
-}
 SEX_BY_CODE = {"1": Sex.MALE, "2": Sex.FEMALE}
 
 
@@ -99,91 +76,6 @@ def request_record(
 
 def scope(deployment: str, order_id: str) -> str:
     return f"epgu:{deployment}:request:{order_id}"
-
-
-def deadline_after(received_at: dt.datetime, working_days: int) -> dt.datetime:
-    """``working_days`` Monday–Friday days after receipt (public holidays are not counted out)."""
-    moment = received_at
-    left = working_days
-    while left > 0:
-        moment += dt.timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
-
-
-@dataclass(frozen=True)
-class Decision:
-    child: Person | None
-    parent: Person | None
-    refusal: str | None
-
-    @property
-    def provide(self) -> bool:
-        return self.refusal is None
-
-
-def _same(a: object, b: object) -> bool:
-    """Equal when both are known; an unknown value does not contradict."""
-    return a is None or b is None or a == b
-
-
-def missing_parent_fields(parent: Person) -> list[str]:
-    missing = [
-        name
-        for name in ("last_name", "first_name", "sex", "birth_date", "snils")
-        if not getattr(parent, name)
-    ]
-    if not (parent.document_number and (parent.document_type in (None, "21"))):
-        missing.append("passport")
-    order = list(PARENT_FIELDS_RU)
-    return sorted(missing, key=order.index)
-
-
-def decide(request: EpguRequest, people: Sequence[Person], links: Sequence[ParentLink]) -> Decision:
-    """Serve the application, or refuse it with a Russian reason that discloses no child."""
-    if request.period_to < request.period_from:
-        return Decision(None, None, REFUSE_PERIOD)
-    child_key = name_key(
-        request.child_last_name, request.child_first_name, request.child_middle_name
-    )
-    applicant_key = name_key(
-        request.applicant_last_name, request.applicant_first_name, request.applicant_middle_name
-    )
-    by_id = {p.source.external_id: p for p in people}
-    children = [
-        p
-        for p in people
-        if Role.STUDENT in p.roles
-        and name_key(p.last_name, p.first_name, p.middle_name) == child_key
-        and p.birth_date == request.child_birth_date
-        and _same(p.snils, request.child_snils)
-    ]
-    for child in children:
-        for link in links:
-            if link.child_id != child.source.external_id or not link.legal_representative:
-                continue
-            parent = by_id.get(link.parent_id)
-            if parent is None:
-                continue
-            if name_key(parent.last_name, parent.first_name, parent.middle_name) != applicant_key:
-                continue
-            if not _same(parent.birth_date, request.applicant_birth_date):
-                continue
-            if not _same(parent.snils, request.applicant_snils):
-                continue
-            missing = missing_parent_fields(parent)
-            if missing:
-                fields = ", ".join(PARENT_FIELDS_RU[m] for m in missing)
-                return Decision(
-                    None,
-                    parent,
-                    "Отказ в предоставлении услуги: в АИС не внесены сведения о родителе "
-                    f"(законном представителе), необходимые для услуги (п. 1.6 положения): {fields}. "
-                    "Обратитесь к классному руководителю или в администрацию организации",
-                )
-            return Decision(child, parent, None)
-    return Decision(None, None, REFUSE_NOT_REPRESENTATIVE)
 
 
 def status(

@@ -258,6 +258,7 @@ def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]
         url=f"{url}/smev",
         org_code=org_code,
         deployment="smev3.demo",
+        timezone=str(world.meta.get("timezone") or "Europe/Moscow"),
         backoff_base=0.05,
         backoff_cap=0.5,
     )

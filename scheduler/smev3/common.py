@@ -72,6 +72,8 @@ class Smev3Options:
     backoff_cap: float = 300.0
     answer_days: int = 5
     """Working days to answer a ЕПГУ application (the deadline tracked per application)."""
+    timezone: str = "Europe/Moscow"
+    """The institution's time zone, in which the answer deadline's working days run."""
 
     @property
     def name(self) -> str:
@@ -102,6 +104,7 @@ class Smev3Options:
             deployment=deployment or os.environ.get("SVERKA_SMEV3_DEPLOYMENT", ""),
             signer=signer or os.environ.get("SVERKA_SMEV3_SIGNER", "mock"),
             backoff_base=float(os.environ.get("SVERKA_SMEV3_BACKOFF", "1.0")),
+            timezone=os.environ.get("SVERKA_TIMEZONE", "Europe/Moscow"),
         )
 
 

@@ -33,6 +33,8 @@ from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
 from mapping import epgu as epgu_map
+from policies import epgu as epgu_policy
+from policies.calendar import WorkCalendar
 from scheduler.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
@@ -81,14 +83,14 @@ def _journal_sources(conn: Connection) -> dict[tuple[str, str], _JournalData]:
 
 def decide_in_store(
     conn: Connection, request: EpguRequest
-) -> tuple[epgu_map.Decision, tuple[str, str] | None]:
+) -> tuple[epgu_policy.Decision, tuple[str, str] | None]:
     """Apply the decision to every journal source; a provided answer wins, then a named refusal."""
-    best: tuple[epgu_map.Decision, tuple[str, str] | None] = (
-        epgu_map.Decision(None, None, epgu_map.REFUSE_NOT_REPRESENTATIVE),
+    best: tuple[epgu_policy.Decision, tuple[str, str] | None] = (
+        epgu_policy.Decision(None, None, epgu_policy.REFUSE_NOT_REPRESENTATIVE),
         None,
     )
     for source, data in sorted(_journal_sources(conn).items()):
-        decision = epgu_map.decide(request, data.people, data.links)
+        decision = epgu_policy.decide(request, data.people, data.links)
         if decision.provide:
             return decision, source
         if decision.parent is not None and best[0].parent is None:
@@ -261,11 +263,13 @@ def _handle_application(
             report.unreadable += 1
             return
         if isinstance(wire, WireCancelRequest):
-            payload = cancel_response_xml(wire.order_id, "CANCELLED", epgu_map.REFUSE_CANCELLED)
+            payload = cancel_response_xml(wire.order_id, "CANCELLED", epgu_policy.REFUSE_CANCELLED)
             outbox.enqueue(conn, _answer_item(options, base + ":final", received.reply_to, payload))
             return
         report.received += 1
-        deadline = epgu_map.deadline_after(now, options.answer_days)
+        deadline = epgu_policy.answer_deadline(
+            now, options.answer_days, WorkCalendar(timezone=options.timezone)
+        )
         request = epgu_map.request_record(
             wire,
             deployment=options.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from policies.calendar import Vacation, WorkCalendar
 from policies.deadlines import DeadlineSpec, due
@@ -78,3 +79,16 @@ def test_weekly_deadlines() -> None:
 def test_school_days_skip_vacations() -> None:
     cal = WorkCalendar(vacations=(Vacation(D(2026, 10, 26), D(2026, 11, 4)),))
     assert cal.is_working_day(D(2026, 10, 27)) and not cal.is_school_day(D(2026, 10, 27))
+
+
+def test_epgu_answer_deadline_skips_public_holidays() -> None:
+    from policies.epgu import answer_deadline
+
+    moscow = WorkCalendar(timezone="Europe/Moscow")
+    received = dt.datetime(2026, 11, 3, 7, 0, tzinfo=dt.UTC)  # Tuesday 10:00 Moscow
+    # 4 November (Wednesday) is Unity Day: one working day later is Thursday's end
+    assert answer_deadline(received, 1, moscow) == dt.datetime(
+        2026, 11, 5, 23, 59, 59, tzinfo=ZoneInfo("Europe/Moscow")
+    )
+    # five working days: Thu 5, Fri 6, Mon 9, Tue 10, Wed 11
+    assert answer_deadline(received, 5, moscow).date() == dt.date(2026, 11, 11)
