@@ -146,7 +146,10 @@ def card_deadline(ctx: Context) -> None:
             (s for s in ctx.students.values() if s.group_id in {g.id for g in first_years}),
             key=lambda s: int(s.id[1:]),
         )
-        for i, s in enumerate(s for s in students[:8] if ctx.claim("card", s.id)):
+        last = ctx.window_end - dt.timedelta(days=1)
+        # still studying at the end: the rule judges the cards of enrolled students only
+        steady = (s for s in students if ctx.active(s, s.group_id, last))
+        for i, s in enumerate(s for s in list(steady)[:8] if ctx.claim("card", s.id)):
             if i >= 2:
                 break
             deadline = ctx.dl.card(dt.date(ctx.year, 9, 1), first_year_check=True)

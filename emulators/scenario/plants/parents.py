@@ -114,8 +114,9 @@ def paper_report(ctx: Context) -> None:
         anchor = inside[0]
         last = dt.date.fromisoformat(anchor[4])
         due = last + dt.timedelta(days=every)
-        if due >= ctx.ends_on:
-            # The deadline would fall after the scenario ends: nothing could observe it.
+        if due >= ctx.ends_on - dt.timedelta(days=1):
+            # The deadline would end with the scenario's last observation (or after it):
+            # nothing could see it missed.
             continue
         given = [due + dt.timedelta(days=1), due, due + dt.timedelta(days=9)][i]
         drop = {
