@@ -4,6 +4,7 @@ from policies.rules import (  # noqa: F401
     archive,
     contingent,
     corrections,
+    density,
     lesson,
     marks,
     parents,
