@@ -202,7 +202,10 @@ def edit_max_age(ctx: Context) -> None:
         absence = ctx.absences_by_lesson[lesson.id][0]
         limit = ctx.dl.edit_max_age(lesson.day)
         at = limit + dt.timedelta(days=3)
-        ctx.b.edit("absence", absence[0], ctx.iso(at), "code", "УП")
+        # the code the reason already set (or the first one): the late edit must change it
+        codes = [e[4] for e in ctx.reason_edits.get(absence[0], []) if e[3] == "code"]
+        code = "Б" if (codes[-1] if codes else absence[5]) == "УП" else "УП"
+        ctx.b.edit("absence", absence[0], ctx.iso(at), "code", code)
         ctx.b.edit("absence", absence[0], ctx.iso(at), "valid", True)
         case(
             ctx,
