@@ -337,29 +337,45 @@ class RegistryMatch(Rule[RegistryParams]):
 
         j = side(jp, je, jg, False, "rm_j")
         r = side(rp, re_, rg, True, "rm_r")
-        match = or_(
-            and_(j.c.snils.is_not(None), j.c.snils == r.c.snils),
-            and_(
-                or_(j.c.snils.is_(None), r.c.snils.is_(None)),
-                j.c.ln == r.c.ln,
-                j.c.fn == r.c.fn,
-                j.c.bd == r.c.bd,
-            ),
-        )
+        by_snils = r.alias("rm_r_snils")
+        by_name = r.alias("rm_r_name")
+
+        def snils_match(a: Any, b: Any) -> Any:
+            return and_(a.c.snils.is_not(None), a.c.snils == b.c.snils)
+
+        def name_match(a: Any, b: Any) -> Any:
+            # ФИО and birth date decide only where a side has no СНИЛС
+            return and_(
+                a.c.ln == b.c.ln,
+                a.c.fn == b.c.fn,
+                a.c.bd == b.c.bd,
+                or_(a.c.snils.is_(None), b.c.snils.is_(None)),
+            )
+
+        # Two equality joins rather than one join on "СНИЛС or name": the database can then
+        # look each side up instead of comparing every journal student with every registry one.
+        def either(column: str) -> Any:
+            return func.coalesce(by_snils.c[column], by_name.c[column])
+
         findings = []
-        pairs = select(
-            j.c.pid,
-            j.c.dep,
-            j.c.status,
-            j.c.grp,
-            j.c.bd,
-            j.c.since,
-            r.c.pid.label("rpid"),
-            r.c.status.label("rstatus"),
-            r.c.grp.label("rgrp"),
-            r.c.bd.label("rbd"),
-            r.c.since.label("rsince"),
-        ).select_from(j.outerjoin(r, match))
+        pairs = (
+            select(
+                j.c.pid,
+                j.c.dep,
+                j.c.status,
+                j.c.grp,
+                j.c.bd,
+                j.c.since,
+                either("pid").label("rpid"),
+                either("status").label("rstatus"),
+                either("grp").label("rgrp"),
+                either("bd").label("rbd"),
+                either("since").label("rsince"),
+            )
+            .select_from(j)
+            .outerjoin(by_snils, snils_match(j, by_snils))
+            .outerjoin(by_name, and_(by_snils.c.pid.is_(None), name_match(j, by_name)))
+        )
         for row in ctx.conn.execute(pairs).mappings():
             diffs: dict[str, Any] = {}
             if row["rpid"] is None:
@@ -388,10 +404,14 @@ class RegistryMatch(Rule[RegistryParams]):
                     evidence={"differences": diffs, "registry_id": row["rpid"]},
                 )
             )
+        js = j.alias("rm_j_snils")
+        jn = j.alias("rm_j_name")
         orphans = (
             select(r.c.pid, r.c.dep, r.c.status, r.c.grp)
-            .select_from(r.outerjoin(j, match))
-            .where(j.c.pid.is_(None), r.c.status == "studying")
+            .select_from(r)
+            .outerjoin(js, snils_match(js, r))
+            .outerjoin(jn, and_(js.c.pid.is_(None), name_match(jn, r)))
+            .where(js.c.pid.is_(None), jn.c.pid.is_(None), r.c.status == "studying")
         )
         for row in ctx.conn.execute(orphans).mappings():
             findings.append(

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, select, union
+from sqlalchemy import ColumnElement, and_, func, literal, not_, or_, select, tuple_, union
 
 from local_store.schema import sync_run
 from local_store.violations import Figure
@@ -45,41 +45,30 @@ def same(left: Any, right: Any, *columns: str) -> ColumnElement[bool]:
     return and_(*(left.c[c] == right.c[c] for c in columns))
 
 
-def touched_groups(ctx: Context, today: dt.date) -> Any:
-    """Groups whose figures a sync since the last check may have moved.
+def touched_pairs(ctx: Context, today: dt.date) -> Any:
+    """(group, subject) pairs whose figures a sync since the last check may have moved.
 
-    A figure counts a group's lessons, marks, absences, students and
-    assignments, so a change to any of them re-judges the group; so does a
-    lesson whose day came since (published ahead, it now counts as held).
+    A lesson, mark or absence moves its own group-subject, and so does a lesson
+    whose day came since (published ahead, it now counts as held); a student
+    joining or leaving, or a subgroup changing, moves every subject of the group.
     """
     since = ctx.since_run_id or 0
 
     def changed(alias: Any) -> Any:
-        return or_(
-            alias.c.first_seen_run_id > since,
-            alias.c.last_seen_run_id > since,
-            alias.c.superseded_run_id > since,
-        )
+        # a version that appeared, changed or went away; seeing the same again moves no count
+        return or_(alias.c.first_seen_run_id > since, alias.c.superseded_run_id > since)
 
     parts = []
-    for kind in ("lesson", "mark", "enrolment", "teaching_assignment", "subgroup"):
+    for kind in ("lesson", "mark", "teaching_assignment"):
         v = ctx.version(kind, f"md_touch_{kind}")
-        parts.append(select(v.c.f_group_id).where(changed(v)))
+        parts.append(select(v.c.f_group_id, v.c.f_subject_id).where(changed(v)))
     absence = ctx.version("absence", "md_touch_absence")
     lesson = ctx.version("lesson", "md_touch_lesson")
     parts.append(
-        select(lesson.c.f_group_id)
+        select(lesson.c.f_group_id, lesson.c.f_subject_id)
         .select_from(absence)
         .join(lesson, ref(lesson, absence, "f_lesson_id"))
         .where(changed(absence))
-    )
-    member = ctx.version("subgroup_member", "md_touch_member")
-    subgroup = ctx.version("subgroup", "md_touch_subgroup")
-    parts.append(
-        select(subgroup.c.f_group_id)
-        .select_from(member)
-        .join(subgroup, ref(subgroup, member, "f_subgroup_id"))
-        .where(changed(member))
     )
     since_at = ctx.conn.execute(
         select(sync_run.c.observed_at).where(sync_run.c.id == since)
@@ -87,12 +76,30 @@ def touched_groups(ctx: Context, today: dt.date) -> Any:
     if since_at is not None:
         came = ctx.version("lesson", "md_touch_came")
         parts.append(
-            select(came.c.f_group_id).where(
+            select(came.c.f_group_id, came.c.f_subject_id).where(
                 current(came),
                 came.c.f_date > ctx.calendar.local_date(since_at),
                 came.c.f_date <= today,
             )
         )
+    groups = []
+    for kind in ("enrolment", "subgroup"):
+        v = ctx.version(kind, f"md_touch_{kind}")
+        groups.append(select(v.c.f_group_id).where(changed(v)))
+    member = ctx.version("subgroup_member", "md_touch_member")
+    subgroup = ctx.version("subgroup", "md_touch_subgroup")
+    groups.append(
+        select(subgroup.c.f_group_id)
+        .select_from(member)
+        .join(subgroup, ref(subgroup, member, "f_subgroup_id"))
+        .where(changed(member))
+    )
+    every = ctx.version("teaching_assignment", "md_touch_every")
+    parts.append(
+        select(every.c.f_group_id, every.c.f_subject_id).where(
+            current(every), every.c.f_group_id.in_(union(*groups))
+        )
+    )
     return union(*parts)
 
 
@@ -101,8 +108,8 @@ def _periods(ctx: Context, params: DensityParams, name: str) -> Any:
     return period, and_(current(period), period.c.f_period_kind.in_(params.period_kinds))
 
 
-def _mark_counts(ctx: Context, params: DensityParams) -> Any:
-    """Current (not final) marks per student, subject and period."""
+def _mark_counts(ctx: Context, params: DensityParams, pairs: Any) -> Any:
+    """Current (not final) marks per student, subject and period (of the pairs judged)."""
     mark = ctx.version("mark", "md_mark")
     period, judged = _periods(ctx, params, "md_mark_period")
     keys = (mark.c.platform, mark.c.deployment, mark.c.f_student_id, mark.c.f_subject_id)
@@ -117,7 +124,20 @@ def _mark_counts(ctx: Context, params: DensityParams) -> Any:
                 mark.c.f_date.between(period.c.f_starts_on, period.c.f_ends_on),
             ),
         )
-        .where(current(mark), mark.c.f_final_kind.is_(None))
+        .where(
+            current(mark),
+            mark.c.f_final_kind.is_(None),
+            *(
+                []
+                if pairs is None
+                else [
+                    or_(
+                        mark.c.f_group_id.is_(None),
+                        tuple_(mark.c.f_group_id, mark.c.f_subject_id).in_(pairs),
+                    )
+                ]
+            ),
+        )
         .group_by(*keys, period.c.external_id)
         .subquery("md_counts")
     )
@@ -268,16 +288,18 @@ class MarksDensity(Rule[DensityParams]):
         The students judged are those present at the assignment's lessons at
         least ``min_lessons_attended`` times; a group-subject is judged once its
         typical student has marks.  An incremental check re-judges only the
-        groups a sync touched.
+        group-subjects a sync touched.
         """
         today = ctx.calendar.local_date(ctx.data_as_of)
-        groups = None if ctx.full else touched_groups(ctx, today)
+        pairs = None if ctx.full else touched_pairs(ctx, today)
 
         def scope(alias: Any) -> list[Any]:
-            return [] if groups is None else [alias.c.f_group_id.in_(groups)]
+            if pairs is None:
+                return []
+            return [tuple_(alias.c.f_group_id, alias.c.f_subject_id).in_(pairs)]
 
         attended = _attendance(ctx, params, today, scope)
-        counts = _mark_counts(ctx, params)
+        counts = _mark_counts(ctx, params, pairs)
         ta = ctx.version("teaching_assignment", "md_judged_ta")
         group = ctx.version("group", "md_group")
         query = (
@@ -347,7 +369,7 @@ class MarksDensity(Rule[DensityParams]):
                     )
                 )
         touched = None
-        if groups is not None:
+        if pairs is not None:
             every = ctx.version("teaching_assignment", "md_touched_ta")
             touched = select(every.c.external_id).where(current(every), *scope(every))
         return Outcome(findings, figures, touched=touched)

@@ -18,19 +18,20 @@ depends_on: str | Sequence[str] | None = None
 
 # Frozen here as local_store.schema.FIELD_INDEXES stood at this revision.
 INDEXES: dict[str, dict[str, tuple[str, ...]]] = {
-    "lesson": {"group": ("group_id", "subject_id", "date")},
-    "enrolment": {"group": ("group_id",)},
-    "absence": {"lesson": ("lesson_id",)},
+    "lesson": {"group": ("f_group_id", "f_subject_id", "deployment", "f_date")},
+    "enrolment": {
+        "group": ("f_group_id", "deployment"),
+        "student": ("f_student_id", "deployment"),
+    },
+    "absence": {"lesson": ("f_lesson_id", "deployment")},
 }
 
 
 def upgrade() -> None:
     for kind, indexes in INDEXES.items():
         table = f"obs_{kind}"
-        for name, fields in indexes.items():
-            op.create_index(
-                f"ix_{table}_{name}", table, ["deployment", *(f"f_{f}" for f in fields)]
-            )
+        for name, columns in indexes.items():
+            op.create_index(f"ix_{table}_{name}", table, list(columns))
 
 
 def downgrade() -> None:
