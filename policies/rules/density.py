@@ -108,10 +108,11 @@ def _periods(ctx: Context, params: DensityParams, name: str) -> Any:
     return period, and_(current(period), period.c.f_period_kind.in_(params.period_kinds))
 
 
-def _mark_counts(ctx: Context, params: DensityParams, pairs: Any) -> Any:
+def _mark_counts(ctx: Context, params: DensityParams, scope: Any) -> Any:
     """Current (not final) marks per student, subject and period (of the pairs judged)."""
     mark = ctx.version("mark", "md_mark")
-    period, judged = _periods(ctx, params, "md_mark_period")
+    period, in_kinds = _periods(ctx, params, "md_mark_period")
+    judged = scope(mark)
     keys = (mark.c.platform, mark.c.deployment, mark.c.f_student_id, mark.c.f_subject_id)
     return (
         select(*keys, period.c.external_id.label("period"), func.count().label("n"))
@@ -119,7 +120,7 @@ def _mark_counts(ctx: Context, params: DensityParams, pairs: Any) -> Any:
         .join(
             period,
             and_(
-                judged,
+                in_kinds,
                 same(period, mark, "platform", "deployment"),
                 mark.c.f_date.between(period.c.f_starts_on, period.c.f_ends_on),
             ),
@@ -127,24 +128,16 @@ def _mark_counts(ctx: Context, params: DensityParams, pairs: Any) -> Any:
         .where(
             current(mark),
             mark.c.f_final_kind.is_(None),
-            *(
-                []
-                if pairs is None
-                else [
-                    or_(
-                        mark.c.f_group_id.is_(None),
-                        tuple_(mark.c.f_group_id, mark.c.f_subject_id).in_(pairs),
-                    )
-                ]
-            ),
+            # a mark without a group counts wherever its student and subject are judged
+            *([or_(mark.c.f_group_id.is_(None), *judged)] if judged else []),
         )
         .group_by(*keys, period.c.external_id)
         .subquery("md_counts")
     )
 
 
-def _lessons_held(ctx: Context, params: DensityParams, today: dt.date) -> Any:
-    """The lessons held so far, each with its period."""
+def _lessons_held(ctx: Context, params: DensityParams, today: dt.date, scope: Any) -> Any:
+    """The lessons held so far (of the group-subjects judged), each with its period."""
     lesson = ctx.version("lesson", "md_lesson")
     period, judged = _periods(ctx, params, "md_period")
     return (
@@ -167,7 +160,7 @@ def _lessons_held(ctx: Context, params: DensityParams, today: dt.date) -> Any:
                 lesson.c.f_date.between(period.c.f_starts_on, period.c.f_ends_on),
             ),
         )
-        .where(current(lesson), lesson.c.f_date <= today)
+        .where(current(lesson), lesson.c.f_date <= today, *scope(lesson))
         .subquery("md_lp")
     )
 
@@ -201,7 +194,7 @@ def _attendance(ctx: Context, params: DensityParams, today: dt.date, scope: Any)
     ta = ctx.version("teaching_assignment", "md_ta")
     enr = ctx.version("enrolment", "md_enr")
     member = ctx.version("subgroup_member", "md_member")
-    held = _lessons_held(ctx, params, today)
+    held = _lessons_held(ctx, params, today, scope)
     student = enr.c.f_student_id
     of_assignment = and_(
         same(held, ta, "platform", "deployment"),
@@ -291,7 +284,12 @@ class MarksDensity(Rule[DensityParams]):
         group-subjects a sync touched.
         """
         today = ctx.calendar.local_date(ctx.data_as_of)
-        pairs = None if ctx.full else touched_pairs(ctx, today)
+        # read once: a few hundred pairs at most, so every part below filters by a list
+        pairs = (
+            None
+            if ctx.full
+            else [tuple(row) for row in ctx.conn.execute(touched_pairs(ctx, today))]
+        )
 
         def scope(alias: Any) -> list[Any]:
             if pairs is None:
@@ -299,7 +297,7 @@ class MarksDensity(Rule[DensityParams]):
             return [tuple_(alias.c.f_group_id, alias.c.f_subject_id).in_(pairs)]
 
         attended = _attendance(ctx, params, today, scope)
-        counts = _mark_counts(ctx, params, pairs)
+        counts = _mark_counts(ctx, params, scope)
         ta = ctx.version("teaching_assignment", "md_judged_ta")
         group = ctx.version("group", "md_group")
         query = (
