@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from emulators.scenario.generate import build
 from emulators.scenario.world import World
@@ -208,8 +208,154 @@ class _Journal:
         return {"run": ns_outcome.run_id, "requests": ns_outcome.requests}
 
 
-def _write_local_files(world: World, moment: dt.datetime, folder: Path) -> dict[str, Path]:
-    """The institution's own tables as it would keep them: one CSV (cp1251, «;») per kind."""
+LOCAL_REFERENCES = {
+    "group_id": "group",
+    "subject_id": "subject",
+    "person_id": "person",
+    "parent_id": "person",
+    "child_id": "person",
+    "reviewer_id": "person",
+}
+"""Columns of the institution's tables that name a journal record, and the record's kind."""
+
+
+class JournalIds:
+    """Scenario ids → the ids the journal pull stored, for the institution's own tables.
+
+    An institution keeps its tables next to the journal and names a group, a
+    student or a mark the way the journal shows it; the demo does the same.
+    The scenario's record is found in the store by what a person recognises it
+    by (a group by its name, a person by ФИО and birth date, a mark by its
+    student, subject and day or period: ``scheduler.demo_truth`` signatures),
+    so it works for any platform's id scheme.  A record the journal does not
+    show (a parent NetSchool keeps no card for) keeps the scenario's id.
+    """
+
+    INDEXED = ("group", "subject", "person")
+
+    def __init__(self, engine: Engine, world: World, platform: str) -> None:
+        from local_store.schema import version_table
+        from scheduler.demo_truth import LEVELS, StoreRows, WorldRows, signature
+
+        self._signature = signature
+        self._levels = LEVELS
+        self.engine = engine
+        self.world_rows = WorldRows(world)
+        groups = version_table("group")
+        with engine.connect() as conn:
+            self.deployment = conn.execute(
+                select(groups.c.deployment).where(groups.c.platform == platform).limit(1)
+            ).scalar()
+        self.store = StoreRows(engine, self.deployment or "")
+        self.index: dict[str, list[dict[Any, set[str]]]] = {}
+        self._marks: dict[str, list[dict[Any, set[str]]]] = {}
+        self._cache: dict[tuple[str, str], str] = {}
+        self.unresolved: set[tuple[str, str]] = set()
+        self._ours: dict[tuple[str, str], list[dict[Any, set[str]]]] = {}
+        self._by_student: dict[str, list[str]] | None = None
+        for kind in self.INDEXED:
+            self.index[kind] = self._build(kind, self._current_ids(kind))
+
+    def _current_ids(self, kind: str, **where: str) -> list[str]:
+        from local_store.schema import version_table
+
+        if self.deployment is None:
+            return []
+        table = version_table(kind)
+        query = select(table.c.external_id).where(table.c.deployment == self.deployment)
+        for name, value in where.items():
+            query = query.where(table.c[f"f_{name}"] == value)
+        with self.engine.connect() as conn:
+            return sorted({str(r) for r in conn.execute(query.distinct()).scalars()})
+
+    def _build(self, kind: str, refs: list[str]) -> list[dict[Any, set[str]]]:
+        self.store.prefetch_with_references(kind, refs)
+        levels: list[dict[Any, set[str]]] = [{} for _ in range(self._levels)]
+        for ref in refs:
+            for level, key in enumerate(self._signature(self.store, kind, ref)):
+                if key is not None:
+                    levels[level].setdefault(key, set()).add(ref)
+        return levels
+
+    def resolve(self, kind: str, ref: str) -> str:
+        """The stored id of scenario record ``ref``; ``ref`` itself when none is certain."""
+        key = (kind, ref)
+        if key not in self._cache:
+            self._cache[key] = self._find(kind, ref)
+        return self._cache[key]
+
+    def _find(self, kind: str, ref: str) -> str:
+        if kind == "mark":
+            row = self.world_rows.row("mark", ref)
+            student = None if row is None else row.get("student_id")
+            if student is None:
+                self.unresolved.add((kind, ref))
+                return ref
+            stored = self.resolve("person", str(student))
+            if stored not in self._marks:
+                self._marks[stored] = self._build(
+                    "mark", self._current_ids("mark", student_id=stored)
+                )
+            index = self._marks[stored]
+            ours = self._world_index(("mark", str(student)), self._student_marks(str(student)))
+        elif kind in self.index:
+            index = self.index[kind]
+            ours = self._world_index((kind, ""), self._world_ids(kind))
+        else:
+            return ref
+        for level, wanted in enumerate(self._signature(self.world_rows, kind, ref)):
+            if wanted is None or len(ours[level].get(wanted, ())) != 1:
+                continue  # two scenario records look alike at this level: not certain
+            hits = index[level].get(wanted)
+            if hits and len(hits) == 1:
+                return next(iter(hits))
+        self.unresolved.add((kind, ref))
+        return ref
+
+    def _world_ids(self, kind: str) -> list[str]:
+        table = self.world_rows.world.tables.get(kind)
+        return [] if table is None else [str(r["id"]) for r in table.dicts()]
+
+    def _student_marks(self, student: str) -> list[str]:
+        if self._by_student is None:
+            self._by_student = {}
+            table = self.world_rows.world.tables.get("mark")
+            for r in table.dicts() if table is not None else []:
+                self._by_student.setdefault(str(r.get("student_id")), []).append(str(r["id"]))
+        return self._by_student.get(student, [])
+
+    def _world_index(self, key: tuple[str, str], refs: list[str]) -> list[dict[Any, set[str]]]:
+        """The scenario side's records by signature level, so a match is certain both ways."""
+        if key not in self._ours:
+            levels: list[dict[Any, set[str]]] = [{} for _ in range(self._levels)]
+            for ref in refs:
+                for level, sig in enumerate(self._signature(self.world_rows, key[0], ref)):
+                    if sig is not None:
+                        levels[level].setdefault(sig, set()).add(ref)
+            self._ours[key] = levels
+        return self._ours[key]
+
+    def row(self, kind: str, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` of a local ``kind`` with every journal reference in the journal's ids."""
+        out = dict(row)
+        for name, target in LOCAL_REFERENCES.items():
+            if out.get(name) is not None:
+                out[name] = self.resolve(target, str(out[name]))
+        if kind == "person":
+            out["id"] = self.resolve("person", str(out["id"]))
+        if kind == "approval" and out.get("entity_id") is not None:
+            out["entity_id"] = self.resolve(str(out.get("entity_kind")), str(out["entity_id"]))
+        return out
+
+
+def _write_local_files(
+    world: World, moment: dt.datetime, folder: Path, ids: JournalIds | None = None
+) -> dict[str, Path]:
+    """The institution's own tables as it would keep them: one CSV (cp1251, «;») per kind.
+
+    With ``ids``, records of the journal are named by the journal's ids (see ``JournalIds``),
+    so the tables attach to what the pull stored.
+    """
     from mapping.local_files import LOCAL_KINDS
 
     kinds = dict((world.meta.get("platform") or {}).get("kinds") or {}).get("local", [])
@@ -222,6 +368,8 @@ def _write_local_files(world: World, moment: dt.datetime, folder: Path) -> dict[
         rows = list(state.kind(kind).values())
         if not rows:
             continue
+        if ids is not None:
+            rows = [ids.row(kind, r) for r in rows]
         columns = ["id", *sorted({k for r in rows for k in r if k not in ("id", "created_at")})]
         path = folder / f"{kind}.csv"
         with path.open("w", encoding="cp1251", errors="replace", newline="") as handle:
@@ -297,6 +445,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
     )
     start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
     counters: Counter[str] = Counter()
+    unresolved: set[tuple[str, str]] = set()
     try:
         with ExitStack() as stack:
             journal = _Journal(world, platform, engine, stack, options.profile)
@@ -313,7 +462,10 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                 journal.sync(moment, first=step == 1)
                 result.syncs += 1
                 if moment.hour == 21:
-                    for kind, path in _write_local_files(world, moment, local_dir).items():
+                    ids = JournalIds(engine, world, platform)
+                    files = _write_local_files(world, moment, local_dir, ids)
+                    unresolved |= ids.unresolved
+                    for kind, path in files.items():
                         import_local_file(
                             engine,
                             path,
@@ -333,6 +485,12 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                     notices = asyncio.run(sync_e_uslugi(engine, smev_options))
                     counters["e_uslugi_received"] += notices.received
             end = moments[-1] if moments else start
+            if unresolved:
+                # Records the journal does not show (NetSchool keeps no parents' cards).
+                log.info(
+                    "demo.local_files.unresolved",
+                    by_kind=dict(Counter(kind for kind, _ in unresolved)),
+                )
             note("Сверка с реестром контингента", len(moments), len(moments))
             asyncio.run(sync_contingent(engine, smev_options))
             run_check(engine, profile)
