@@ -492,7 +492,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                     by_kind=dict(Counter(kind for kind, _ in unresolved)),
                 )
             note("Сверка с реестром контингента", len(moments), len(moments))
-            asyncio.run(sync_contingent(engine, smev_options))
+            asyncio.run(sync_contingent(engine, smev_options, observed_at=end))
             run_check(engine, profile)
     finally:
         engine.dispose()

@@ -467,7 +467,11 @@ class DataReview(Rule[ReviewParams]):
         groups = ctx.conn.execute(
             select(
                 group.c.external_id, group.c.deployment, group.c.f_year_id, group.c.f_curator_id
-            ).where(current(group))
+            ).where(
+                current(group),
+                # the journal's groups: the registry's view of them is not reviewed in the journal
+                group.c.platform.not_in([Platform.CONTINGENT.value, Platform.LOCAL.value]),
+            )
         ).all()
         reviews: dict[str | None, list[dt.date]] = {}
         for gid, on in ctx.conn.execute(

@@ -8,6 +8,7 @@ it; delivery and the answers go through ``scheduler.smev3.common``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +50,14 @@ class SyncSummary:
     counts: dict[str, dict[str, int]]
 
 
-async def sync_contingent(engine: Engine, options: Smev3Options) -> SyncSummary:
-    """Pull the registry's view of the organisation into the store (platform ``contingent``)."""
+async def sync_contingent(
+    engine: Engine, options: Smev3Options, *, observed_at: dt.datetime | None = None
+) -> SyncSummary:
+    """Pull the registry's view of the organisation into the store (platform ``contingent``).
+
+    The run is dated by the registry's own «as of» unless ``observed_at`` says otherwise
+    (a replay, whose registry answers in today's time about the scenario's days).
+    """
     async with make_client(engine, options) as client:
         view = await ContingentConnector(client).fetch_view(options.org_code)
     kind = GroupKind.CLASS
@@ -70,7 +77,7 @@ async def sync_contingent(engine: Engine, options: Smev3Options) -> SyncSummary:
         deployment=options.name,
         scope=scope,
         job="sync.contingent",
-        observed_at=view.as_of,
+        observed_at=observed_at or view.as_of,
     )
     try:
         result = ingest(
