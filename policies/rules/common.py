@@ -45,6 +45,11 @@ def ref(target: Any, source: Any, column: str) -> ColumnElement[bool]:
     )
 
 
+def same(left: Any, right: Any, *columns: str) -> ColumnElement[bool]:
+    """``left.c.<c> == right.c.<c>`` for every column named."""
+    return and_(*(left.c[c] == right.c[c] for c in columns))
+
+
 def last_lesson_end(ctx: Context) -> Any:
     """Per group and day, the end of the last lesson (seconds after local midnight)."""
     lesson = ctx.version("lesson", "last_lesson_src")

@@ -19,7 +19,7 @@ from local_store.schema import sync_run
 from local_store.violations import Figure
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
-from policies.rules.common import current, ref
+from policies.rules.common import current, ref, same
 
 
 class DensityParams(RuleParams):
@@ -38,11 +38,6 @@ class DensityParams(RuleParams):
     min_lessons_attended: int = Field(2, ge=1)
     """A student counts once present at this many of the group-subject's lessons in the
     period: nobody can be marked at lessons before joining the group or while absent."""
-
-
-def same(left: Any, right: Any, *columns: str) -> ColumnElement[bool]:
-    """``left.c.<c> == right.c.<c>`` for every column named."""
-    return and_(*(left.c[c] == right.c[c] for c in columns))
 
 
 def touched_pairs(ctx: Context, today: dt.date) -> Any:

@@ -17,6 +17,7 @@ from policies.rules.common import (
     entry_verdicts,
     missing_entries,
     ref,
+    same,
 )
 from policies.sqlfunc import epoch, has_cyrillic, has_latin, time_seconds
 
@@ -162,6 +163,10 @@ def _start_s(lesson: Any) -> Any:
     return func.coalesce(time_seconds(lesson.c.f_starts_at), 0)
 
 
+SERIES = ("platform", "deployment", "f_group_id", "f_subject_id", "subgroup")
+"""The columns of the numbered lessons that make one series (group, subject, subgroup)."""
+
+
 def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -> Outcome:
     """Entries made more than N lessons of the same group and subject before their lesson.
 
@@ -223,20 +228,12 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
     query = (
         query.join(
             own,
-            and_(
-                own.c.platform == lesson.c.platform,
-                own.c.deployment == lesson.c.deployment,
-                own.c.external_id == lesson.c.external_id,
-            ),
+            same(own, lesson, "platform", "deployment", "external_id"),
         )
         .join(
             back,
             and_(
-                back.c.platform == own.c.platform,
-                back.c.deployment == own.c.deployment,
-                back.c.f_group_id == own.c.f_group_id,
-                back.c.f_subject_id == own.c.f_subject_id,
-                back.c.subgroup == own.c.subgroup,
+                same(back, own, *SERIES),
                 back.c.position == own.c.position - params.max_lessons_ahead,
             ),
         )
@@ -261,11 +258,7 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
         .select_from(later)
         .join(later_days, later_days.c.day == later.c.f_date)
         .where(
-            later.c.platform == own.c.platform,
-            later.c.deployment == own.c.deployment,
-            later.c.f_group_id == own.c.f_group_id,
-            later.c.f_subject_id == own.c.f_subject_id,
-            later.c.subgroup == own.c.subgroup,
+            same(later, own, *SERIES),
             later.c.position <= own.c.position,
             later_days.c.midnight + later.c.start_s > known,
         )
