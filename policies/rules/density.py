@@ -98,28 +98,28 @@ def touched_pairs(ctx: Context, today: dt.date) -> Any:
     return union(*parts)
 
 
-def _periods(ctx: Context, params: DensityParams, name: str) -> Any:
+def _in_period(ctx: Context, params: DensityParams, name: str, dated: Any) -> tuple[Any, Any]:
+    """A period of the judged kinds and the condition that ``dated`` (its ``f_date``) falls
+    in it: the join both the lessons held and the marks counted make."""
     period = ctx.version("period", name)
-    return period, and_(current(period), period.c.f_period_kind.in_(params.period_kinds))
+    return period, and_(
+        current(period),
+        period.c.f_period_kind.in_(params.period_kinds),
+        same(period, dated, "platform", "deployment"),
+        dated.c.f_date.between(period.c.f_starts_on, period.c.f_ends_on),
+    )
 
 
 def _mark_counts(ctx: Context, params: DensityParams, scope: Any) -> Any:
     """Current (not final) marks per student, subject and period (of the pairs judged)."""
     mark = ctx.version("mark", "md_mark")
-    period, in_kinds = _periods(ctx, params, "md_mark_period")
+    period, in_period = _in_period(ctx, params, "md_mark_period", mark)
     judged = scope(mark)
     keys = (mark.c.platform, mark.c.deployment, mark.c.f_student_id, mark.c.f_subject_id)
     return (
         select(*keys, period.c.external_id.label("period"), func.count().label("n"))
         .select_from(mark)
-        .join(
-            period,
-            and_(
-                in_kinds,
-                same(period, mark, "platform", "deployment"),
-                mark.c.f_date.between(period.c.f_starts_on, period.c.f_ends_on),
-            ),
-        )
+        .join(period, in_period)
         .where(
             current(mark),
             mark.c.f_final_kind.is_(None),
@@ -134,7 +134,7 @@ def _mark_counts(ctx: Context, params: DensityParams, scope: Any) -> Any:
 def _lessons_held(ctx: Context, params: DensityParams, today: dt.date, scope: Any) -> Any:
     """The lessons held so far (of the group-subjects judged), each with its period."""
     lesson = ctx.version("lesson", "md_lesson")
-    period, judged = _periods(ctx, params, "md_period")
+    period, in_period = _in_period(ctx, params, "md_period", lesson)
     return (
         select(
             lesson.c.platform,
@@ -147,14 +147,7 @@ def _lessons_held(ctx: Context, params: DensityParams, today: dt.date, scope: An
             period.c.external_id.label("period"),
         )
         .select_from(lesson)
-        .join(
-            period,
-            and_(
-                judged,
-                same(period, lesson, "platform", "deployment"),
-                lesson.c.f_date.between(period.c.f_starts_on, period.c.f_ends_on),
-            ),
-        )
+        .join(period, in_period)
         .where(current(lesson), lesson.c.f_date <= today, *scope(lesson))
         .subquery("md_lp")
     )
