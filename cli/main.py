@@ -24,8 +24,6 @@ from cli.errors import user_errors
 from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
-from cli.sync_netschool import sync_netschool_command as _sync_netschool  # noqa: F401
-from cli.sync_poo import sync_poo_command as _sync_poo  # noqa: F401
 from local_store.engine import current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs
 
