@@ -117,14 +117,6 @@ class Source:
         return None if local is None else local_datetime(local, self.timezone)
 
 
-def structure_scope(source: Source, school_id: int) -> str:
-    return f"netschool:{source.deployment}:structure:{school_id}"
-
-
-def journal_scope(source: Source, class_id: int, week: dt.date) -> str:
-    return f"netschool:{source.deployment}:journal:{class_id}:{week.isoformat()}"
-
-
 def _roles(names: Iterable[str]) -> tuple[Role, ...]:
     roles = {ROLES[n.strip().lower()] for n in names if n.strip().lower() in ROLES}
     return tuple(sorted(roles, key=lambda r: r.value)) or (Role.TEACHER,)
@@ -391,10 +383,6 @@ def map_journal_entries(
                 )
             )
     return records
-
-
-def finals_scope(source: Source, class_id: int) -> str:
-    return f"netschool:{source.deployment}:finals:{class_id}"
 
 
 def map_totals(

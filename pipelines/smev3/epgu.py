@@ -33,6 +33,7 @@ from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
 from mapping import epgu as epgu_map
+from pipelines import scopes
 from pipelines.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
@@ -241,7 +242,7 @@ def _handle_application(
     base = f"epgu:{received.message_id}"
     now = utc_now()
     if isinstance(application.request, WireDiaryRequest):
-        runs.prepare(epgu_map.scope(options.name, str(application.request.order_id)))
+        runs.prepare(scopes.epgu_request(options.name, str(application.request.order_id)))
     with engine.begin() as conn:
         if outbox.has_key(conn, EPGU_ANSWER, options.name, base + ":final"):
             report.duplicates += 1
@@ -299,7 +300,7 @@ def _handle_application(
             final_status = EpguRequestStatus.REFUSED
             report.refused += 1
         request = request.model_copy(update={"status_reason": decision.refusal})
-        scope = epgu_map.scope(options.name, request.order_id)
+        scope = scopes.epgu_request(options.name, request.order_id)
         ingest_in(conn, runs.for_scope(scope), scope, [request], ["epgu_request"])
         received_status = epgu_map.status(
             wire.order_id, org_code=epgu_map.RECEIVED_CODE, comment=epgu_map.RECEIVED_COMMENT
@@ -356,7 +357,9 @@ async def sync_e_uslugi(
                     break
                 key = f"e_uslugi:{notice.received.message_id}"
                 if notice.notice is not None:
-                    runs.prepare(e_uslugi_map.scope(options.name, notice.notice))
+                    runs.prepare(
+                        scopes.e_uslugi_notice(options.name, notice.notice.application_number)
+                    )
                 with engine.begin() as conn:
                     if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
                         report.duplicates += 1
@@ -379,7 +382,9 @@ async def sync_e_uslugi(
                         report.unreadable += 1
                     else:
                         record = e_uslugi_map.expected_enrolment(notice.notice, options.name)
-                        scope = e_uslugi_map.scope(options.name, notice.notice)
+                        scope = scopes.e_uslugi_notice(
+                            options.name, notice.notice.application_number
+                        )
                         ingest_in(
                             conn, runs.for_scope(scope), scope, [record], ["expected_enrolment"]
                         )
