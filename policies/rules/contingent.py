@@ -203,10 +203,13 @@ class CardDeadline(Rule[CardDeadlineParams]):
                 limit = dt.date(day.year, month, mday)
                 if dt.date(day.year, 8, 1) <= day <= limit:
                     return cal.end_of_day(limit)
-            return cal.end_of_day(cal.add_working_days(day, params.deadline.working_days))
+            spec = params.deadline
+            return cal.end_of_day(
+                cal.add_working_days(day, spec.working_days, school_week=spec.school_week)
+            )
 
         table = ctx.day_function_table(
-            "card_due", f"card-{params.deadline.working_days}-{until}", due
+            "card_due", f"card-{params.deadline.model_dump_json()}-{until}", due
         )
         enr_t = version_table("enrolment")
 
