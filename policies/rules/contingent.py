@@ -298,6 +298,9 @@ class RegistryMatch(Rule[RegistryParams]):
 
     def evaluate(self, ctx: Context, params: RegistryParams) -> Outcome:
         reg = params.registry_platform
+        if not _registry_pulled(ctx, reg):
+            # never compared with the registry: «нет в реестре» would be a guess
+            return Outcome([], touched=None)
         jp = ctx.version("person", "rm_jp")
         je = ctx.version("enrolment", "rm_je")
         jg = ctx.version("group", "rm_jg")
@@ -429,6 +432,16 @@ class RegistryMatch(Rule[RegistryParams]):
                 )
             )
         return Outcome(findings, touched=None)
+
+
+def _registry_pulled(ctx: Context, platform: str) -> bool:
+    """Whether the store holds the registry's view of people: only a pull of the registry
+    brings it (a push's feedback does not)."""
+    person = version_table("person")
+    pulled = ctx.conn.execute(
+        select(person.c.entity_id).where(person.c.platform == platform).limit(1)
+    ).first()
+    return pulled is not None
 
 
 _DIFF_RU = {
