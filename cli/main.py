@@ -18,6 +18,7 @@ from cli import smev3 as smev3_cli
 from cli.context import SETTINGS
 from cli.demo import demo_command
 from cli.emulate import emulate_app
+from cli.emulate_eljur import emulate_eljur_command as _emulate_eljur  # noqa: F401
 from cli.emulate_poo import emulate_poo_command as _emulate_poo  # noqa: F401
 from cli.emulate_smev3 import emulate_smev3 as _emulate_smev3  # noqa: F401
 from cli.errors import user_errors

@@ -38,7 +38,6 @@ from pipelines.smev3.common import (
     ingest_in,
     journal_only,
     make_client,
-    utc_now,
 )
 
 # -- the registry's view ----------------------------------------------------------------------
@@ -188,7 +187,7 @@ async def collect_feedback(
     """Take the registry's answers, store each as feedback with its outbox row, then Ack."""
     report = FeedbackReport()
     connector = ContingentConnector(client)
-    runs = RunLog(engine, "contingent", options.name, "contingent.feedback")
+    runs = RunLog(engine, "contingent", options.name, "contingent.feedback", options.observed_now)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + budget_seconds
     try:
@@ -252,7 +251,7 @@ def _store_answer(
         deployment=options.name,
         message_id=item.message_id,
         student_id=item.subject_id,
-        received_at=utc_now(),
+        received_at=options.observed_now(),
         result=result,
         refusal=refusal,
     )
