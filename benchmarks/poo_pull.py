@@ -32,7 +32,8 @@ import httpx
 from cli.logging import configure_logging
 from connectors.poo.client import PooClient
 from connectors.poo.profiles import Deployment
-from connectors.poo.pull import GroupJournal, Structure, pull_group, pull_structure
+from connectors.poo.pull import pull_group, pull_structure
+from connectors.poo.wire import GroupJournal, Structure
 from emulators.scenario.generate import build
 from emulators.scenario.world import World, parse_moment
 from emulators.scenario.writer import write_scenario

@@ -42,7 +42,7 @@ from canonical.base import Record
 from canonical.normalize import local_datetime, normalize_name_part, split_full_name
 from canonical.structure import GroupKind
 from connectors.netschool import wire
-from connectors.netschool.pull import InstitutionPull, JournalEntry
+from connectors.netschool.wire import InstitutionPull, JournalEntry
 
 HOMEWORK_TYPE = "домашнее задание"
 UNTYPED = "не указан"

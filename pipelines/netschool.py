@@ -22,8 +22,9 @@ from sqlalchemy import Engine
 from connectors.netschool.client import ClientSettings, NetSchoolClient
 from connectors.netschool.deployments import deployment as known_deployment
 from connectors.netschool.errors import NetSchoolError
-from connectors.netschool.pull import InstitutionPull, pull_institution
 from connectors.netschool.pull import Progress as PullProgress
+from connectors.netschool.pull import pull_institution
+from connectors.netschool.wire import InstitutionPull
 from local_store.hold import guarded_ingest
 from local_store.ingest import Snapshot
 from local_store.runs import RunStatus, finish_run, start_run

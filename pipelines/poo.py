@@ -25,7 +25,8 @@ from canonical.base import Record
 from connectors.poo.client import PooClient
 from connectors.poo.errors import PooError
 from connectors.poo.profiles import Deployment, find_deployment
-from connectors.poo.pull import Structure, check_permissions, pull_group, pull_structure
+from connectors.poo.pull import check_permissions, pull_group, pull_structure
+from connectors.poo.wire import Structure
 from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run

@@ -23,18 +23,14 @@ from sqlalchemy import ColumnElement, Connection, Engine
 
 from canonical.base import Platform, Record
 from canonical.requests import EpguRequest, EpguRequestStatus
-from connectors.smev3 import (
-    EnvelopeRecord,
+from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
+from connectors.smev3.errors import (
     HostileEnvelopeError,
-    MockSigner,
-    NoSigner,
-    SmevClient,
     SmevError,
     SmevFaultError,
-    SmevSettings,
     SmevTransportError,
-    new_message_id,
 )
+from connectors.smev3.signing import MockSigner, NoSigner
 from local_store import outbox
 from local_store.history import row_to_record, select_as_of
 from local_store.ingest import Snapshot, apply_plan, plan_snapshot

@@ -19,9 +19,10 @@ from canonical.contingent import MovementOrder
 from canonical.institution import Institution
 from canonical.people import Person
 from canonical.structure import Group, GroupKind
-from connectors.contingent import ContingentConnector
+from connectors.contingent.client import ContingentConnector
 from connectors.contingent.wire import event_xml
-from connectors.smev3 import SmevClient, SmevError, new_message_id
+from connectors.smev3.client import SmevClient, new_message_id
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run

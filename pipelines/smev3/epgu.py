@@ -20,15 +20,17 @@ from canonical.journal import Absence, Homework, Lesson, Mark
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.structure import Group, Subject
-from connectors.e_uslugi import EUslugiConnector, receipt_xml
-from connectors.epgu import (
-    EpguConnector,
+from connectors.e_uslugi.client import EUslugiConnector
+from connectors.e_uslugi.wire import receipt_xml
+from connectors.epgu.client import EpguConnector
+from connectors.epgu.wire import (
     WireCancelRequest,
     WireDiaryRequest,
     cancel_response_xml,
     form_data_response_xml,
 )
-from connectors.smev3 import SmevError, new_message_id
+from connectors.smev3.client import new_message_id
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
