@@ -74,6 +74,8 @@ class Smev3Options:
     """Working days to answer a ЕПГУ application (the deadline tracked per application)."""
     timezone: str = "Europe/Moscow"
     """The institution's time zone, in which the answer deadline's working days run."""
+    profile: str | None = None
+    """The institution's profile: what its e-diary service requires (``[epgu]``)."""
 
     @property
     def name(self) -> str:
