@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from canonical.base import Platform, SourceRef
 from canonical.people import ParentLink, Person, Role, Sex
 from canonical.requests import EpguRequest
+from pipelines.smev3.epgu import decide_in_store
 from policies.epgu import (
     REFUSE_NOT_REPRESENTATIVE,
     REFUSE_PERIOD,
@@ -31,7 +32,6 @@ from policies.epgu import (
     judge_link,
 )
 from policies.profiles import PROFILE_IDS, load_profile
-from scheduler.smev3.epgu import decide_in_store
 
 REGULATIONS = Path("/work/shared/regulations")
 REQ = Requirements(card=("sex", "passport"), clause="1.6")
