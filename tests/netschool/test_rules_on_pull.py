@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from cli.sync_netschool import sync_netschool
 from emulators.netschool.server import RunningEmulator, start_emulator
 from emulators.scenario.world import World
 from local_store.runs import RunStatus
 from local_store.schema import version_table
 from local_store.violations import list_violations
+from pipelines.netschool import sync_netschool
 from policies.engine import run_check
 from policies.profiles import load_profile
 from tests.netschool.conftest import config_for

@@ -13,10 +13,10 @@ from canonical.registry import record_type
 from local_store.reconcile import reconcile
 from local_store.runs import RunStatus, finish_run, get_run, list_runs, start_run
 from local_store.violations import list_violations
+from pipelines.smev3.common import RunLog, Smev3Options
 from policies.engine import run_check
 from policies.profiles import load_profile
 from reports.deputy import deputy_report_from_store
-from scheduler.smev3.common import RunLog, Smev3Options
 from tests.policies.store import DEPLOYMENT, rec, sync
 
 UTC = dt.UTC

@@ -2,7 +2,7 @@
 
 ``sverka sync contingent`` and ``sverka push contingent`` (and the scheduler)
 call these.  Every order is queued in the transaction that decides to push
-it; delivery and the answers go through ``scheduler.smev3.common``.
+it; delivery and the answers go through ``pipelines.smev3.common``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from local_store import outbox
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping import contingent as contingent_map
-from scheduler.smev3.common import (
+from pipelines.smev3.common import (
     MOVEMENT,
     DeliveryReport,
     RunLog,

@@ -33,9 +33,7 @@ from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
 from mapping import epgu as epgu_map
-from policies import epgu as epgu_policy
-from policies.calendar import WorkCalendar
-from scheduler.smev3.common import (
+from pipelines.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
     DeliveryReport,
@@ -47,6 +45,8 @@ from scheduler.smev3.common import (
     journal_only,
     make_client,
 )
+from policies import epgu as epgu_policy
+from policies.calendar import WorkCalendar
 
 # -- ЕПГУ applications ------------------------------------------------------------------------
 

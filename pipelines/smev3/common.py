@@ -1,7 +1,7 @@
 """What every СМЭВ 3 job shares: options, the audited client, store helpers and delivery.
 
-The jobs themselves are in ``scheduler.smev3.contingent`` (the registry) and
-``scheduler.smev3.epgu`` (ЕПГУ applications, «Е-услуги» notices).  Each job wires a connector to the store: it reads canonical records, calls the
+The jobs themselves are in ``pipelines.smev3.contingent`` (the registry) and
+``pipelines.smev3.epgu`` (ЕПГУ applications, «Е-услуги» notices).  Each job wires a connector to the store: it reads canonical records, calls the
 pure mapping, writes the outbox and the store in one transaction per decision,
 and only then talks to СМЭВ.  Delivery sends the message id fixed in the
 outbox, so any crash leaves either an un-sent row (sent later under the same
