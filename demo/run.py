@@ -408,6 +408,7 @@ def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]
         org_code=org_code,
         deployment="smev3.demo",
         timezone=str(world.meta.get("timezone") or "Europe/Moscow"),
+        profile=str(world.meta["profile"]) if world.meta.get("profile") else None,
         backoff_base=0.05,
         backoff_cap=0.5,
     )

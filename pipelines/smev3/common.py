@@ -70,6 +70,8 @@ class Smev3Options:
     """Working days to answer a ЕПГУ application (the deadline tracked per application)."""
     timezone: str = "Europe/Moscow"
     """The institution's time zone, in which the answer deadline's working days run."""
+    profile: str | None = None
+    """The institution's profile: what its e-diary service requires (``[epgu]``)."""
     data_clock: Callable[[], dt.datetime] | None = field(default=None, compare=False)
     """The moment an exchange's data belongs to (the observation time of its runs, the
     receipt of an application or a feedback); ``None``: the wall clock, right for a live

@@ -84,20 +84,11 @@ def _journal_sources(conn: Connection) -> dict[tuple[str, str], _JournalData]:
 
 
 def decide_in_store(
-    conn: Connection, request: EpguRequest
+    conn: Connection, request: EpguRequest, requirements: epgu_policy.Requirements | None = None
 ) -> tuple[epgu_policy.Decision, tuple[str, str] | None]:
-    """Apply the decision to every journal source; a provided answer wins, then a named refusal."""
-    best: tuple[epgu_policy.Decision, tuple[str, str] | None] = (
-        epgu_policy.Decision(None, None, epgu_policy.REFUSE_NOT_REPRESENTATIVE),
-        None,
-    )
-    for source, data in sorted(_journal_sources(conn).items()):
-        decision = epgu_policy.decide(request, data.people, data.links)
-        if decision.provide:
-            return decision, source
-        if decision.parent is not None and best[0].parent is None:
-            best = (decision, source)
-    return best
+    """Apply the decision to every journal source (``policies.epgu.decide_across``)."""
+    sources = {k: (d.people, d.links) for k, d in _journal_sources(conn).items()}
+    return epgu_policy.decide_across(request, sources, requirements)
 
 
 def report_from_store(
@@ -187,6 +178,15 @@ def report_from_store(
         absences=absent_lessons,
         homework=homework,
     )
+
+
+def _requirements(options: Smev3Options) -> epgu_policy.Requirements:
+    """The institution's profile's requirements (``[epgu]``), else the project's minimum."""
+    if not options.profile:
+        return epgu_policy.Requirements()
+    from policies.profiles import load_profile
+
+    return epgu_policy.Requirements.of_profile(load_profile(options.profile))
 
 
 async def poll_epgu(
@@ -280,7 +280,7 @@ def _handle_application(
             status=EpguRequestStatus.IN_PROGRESS,
             reason=None,
         )
-        decision, source = decide_in_store(conn, request)
+        decision, source = decide_in_store(conn, request, _requirements(options))
         if decision.provide and source is not None and decision.child is not None:
             diary = report_from_store(
                 conn, options, source, decision.child, wire.period_start, wire.period_end

@@ -33,7 +33,7 @@ async def test_applications_are_decided_and_answered(
 ) -> None:
     seed_journal(engine, world)
     assert smev.control("POST", "parties/epgu/send")["sent"] == 3
-    report = await poll_epgu(engine, smev.options(), budget_seconds=20)
+    report = await poll_epgu(engine, smev.options(profile="talmenka"), budget_seconds=20)
     assert (report.received, report.provided, report.refused) == (3, 1, 2)
     answers = _answers(smev)
 
