@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.logging import configure_logging
-from demo.run import DemoOptions, DemoResult, run_demo
+if TYPE_CHECKING:
+    from demo.run import DemoResult
 
 console = Console()
 
@@ -32,6 +33,9 @@ def demo_command(
     as_json: bool = typer.Option(False, "--json", help="Итог в формате JSON (docs/demo-json.md)."),
 ) -> None:
     """Демонстрация: сценарий, эмуляторы платформ, синхронизации по дням, проверка, сверка, отчёты."""
+    from cli.logging import configure_logging
+    from demo.run import DemoOptions, run_demo
+
     if profile not in PROFILES:
         console.print(
             f"[red]Ошибка:[/red] неизвестный профиль «{profile}»; есть: {', '.join(PROFILES)}"

@@ -8,10 +8,7 @@ from rich.table import Table
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from local_store.runs import RunStatus, list_runs
 from scheduler.jobs import JOB_KINDS
-from scheduler.plans import PlanError, add_plan, list_plans, pause_plan, remove_plan, resume_plan
-from scheduler.service import run_forever
 
 schedule_app = typer.Typer(help="Планы: какие задания и когда запускать.", no_args_is_help=True)
 scheduler_app = typer.Typer(help="Процесс планировщика.", no_args_is_help=True)
@@ -49,6 +46,8 @@ def add_command(
     replace: bool = typer.Option(False, "--replace", help="Заменить план с тем же именем."),
 ) -> None:
     """Добавить план."""
+    from scheduler.plans import PlanError, add_plan
+
     with user_errors(PlanError):
         if (cron is None) == (interval is None):
             raise UserError("укажите ровно одно из --cron и --interval")
@@ -71,6 +70,8 @@ def add_command(
 @schedule_app.command("list")
 def list_command() -> None:
     """Показать планы."""
+    from scheduler.plans import PlanError, list_plans
+
     with user_errors(PlanError):
         plans = list_plans(SETTINGS.engine())
     if not plans:
@@ -100,6 +101,8 @@ def list_command() -> None:
 @schedule_app.command("pause")
 def pause_command(plan_id: str) -> None:
     """Приостановить план."""
+    from scheduler.plans import PlanError, pause_plan
+
     with user_errors(PlanError):
         pause_plan(SETTINGS.engine(), plan_id)
     console.print(f"План «{plan_id}» приостановлен.")
@@ -108,6 +111,8 @@ def pause_command(plan_id: str) -> None:
 @schedule_app.command("resume")
 def resume_command(plan_id: str) -> None:
     """Возобновить план."""
+    from scheduler.plans import PlanError, resume_plan
+
     with user_errors(PlanError):
         resume_plan(SETTINGS.engine(), plan_id)
     console.print(f"План «{plan_id}» возобновлён.")
@@ -116,6 +121,8 @@ def resume_command(plan_id: str) -> None:
 @schedule_app.command("remove")
 def remove_command(plan_id: str) -> None:
     """Удалить план."""
+    from scheduler.plans import PlanError, remove_plan
+
     with user_errors(PlanError):
         remove_plan(SETTINGS.engine(), plan_id)
     console.print(f"План «{plan_id}» удалён.")
@@ -124,6 +131,8 @@ def remove_command(plan_id: str) -> None:
 @scheduler_app.command("run")
 def scheduler_run_command() -> None:
     """Запустить планировщик (работает до SIGTERM или Ctrl+C; текущее задание завершается)."""
+    from scheduler.service import run_forever
+
     engine = SETTINGS.engine()
     console.print("Планировщик запущен. Остановка: Ctrl+C или SIGTERM.")
     run_forever(engine)
@@ -135,6 +144,8 @@ def runs_command(
     limit: int = typer.Option(30, "--limit", help="Сколько запусков показать."),
 ) -> None:
     """Показать историю запусков (синхронизации и задания)."""
+    from local_store.runs import RunStatus, list_runs
+
     runs = list_runs(SETTINGS.engine(), limit=limit * (5 if failed else 1))
     if failed:
         runs = [r for r in runs if r.status is RunStatus.FAILED][:limit]
