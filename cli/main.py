@@ -26,7 +26,7 @@ from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from local_store.engine import StoreError, current_revision, head_revision, make_engine, migrate
-from local_store.runs import list_runs
+from local_store.runs import list_runs, mark_interrupted
 
 install_russian()
 
@@ -95,6 +95,8 @@ def status_command(
             )
             raise typer.Exit(1)
         head = head_revision(engine)
+        if revision == head:
+            mark_interrupted(engine)
         runs = list_runs(engine, limit=limit)
     console.print(f"Хранилище: {SETTINGS.url}")
     state = "актуальна" if revision == head else f"устарела (нужна {head}: sverka init)"

@@ -23,6 +23,7 @@ STATUS_RU = {
     "failed": "ошибка",
     "held": "задержан",
     "discarded": "отклонён",
+    "interrupted": "прерван",
 }
 
 
