@@ -22,7 +22,7 @@ from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.sync import sync_app
-from connectors.smev3 import SmevError
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.history import records_as_of
 from pipelines.smev3.common import (

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from canonical.journal import Mark
 from canonical.requests import EpguRequest, EpguRequestStatus
-from connectors.epgu import parse_report
+from connectors.epgu.wire import parse_report
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
