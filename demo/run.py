@@ -591,10 +591,10 @@ def _score(
 
 
 def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
-    from cli.check import _row_json
     from local_store.violations import list_violations
+    from reports.violations_json import violation_json
 
-    rows = [_row_json(v) for v in list_violations(engine)]
+    rows = [violation_json(v) for v in list_violations(engine)]
     json_path = out / "violations.json"
     json_path.write_text(
         json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
