@@ -46,7 +46,7 @@ def _world() -> tuple[World, dict[str, dt.datetime], dict[dt.date, dict[str, dt.
     homework["rows"] = [r for r in homework["rows"] if r[hcols.index("lesson_id")] not in ours_ids]
     entered = {ours[0]["id"]: DEADLINE, ours[-1]["id"]: DEADLINE + dt.timedelta(seconds=1)}
     for lesson_id, at in entered.items():
-        row = {c: None for c in hcols}
+        row: dict[str, Any] = {c: None for c in hcols}
         row.update(
             id=f"hw-{lesson_id}",
             created_at=at.isoformat(),
