@@ -62,6 +62,8 @@ class Profile:
     """Judge entries found by the first sync of their scope (no earlier observation) as
     *possibly violated* when their deadline had passed; off by default, so connecting a
     journal with years of history does not flood the report."""
+    epgu: Mapping[str, Any] = field(default_factory=dict)
+    """What the e-diary service requires (``[epgu]``: see ``policies.epgu.Requirements``)."""
 
     def enabled_rules(self) -> list[str]:
         return sorted(r for r, s in self.rules.items() if s.enabled)
@@ -140,6 +142,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
         rules=rules,
         platform=str(data.get("platform", "")),
         judge_baseline=bool(dict(data.get("engine", {})).get("judge_baseline", False)),
+        epgu=dict(data.get("epgu", {})),
     )
 
 
