@@ -52,12 +52,13 @@ from canonical import (
     WorkKind,
 )
 from canonical.normalize import SnilsError, format_snils, name_key, normalize_name_part
-from connectors.poo.pull import GroupJournal, Structure
 from connectors.poo.wire import (
     Decree,
     GbLesson,
     GbStudent,
     GradebookEntry,
+    GroupJournal,
+    Structure,
     StudentCard,
     StudentSummary,
     SubjectAnswer,

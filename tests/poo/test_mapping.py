@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from canonical import AbsenceCode, Homework, Lesson, Mark, MarkScale
-from connectors.poo.pull import GroupJournal, Structure
 from connectors.poo.wire import (
     Decree,
     GradebookEntry,
+    GroupJournal,
     GroupRef,
     ScheduleSubject,
+    Structure,
     StudentCard,
     StudentDay,
     StudentGroup,

@@ -14,6 +14,7 @@ from local_store.history import count_as_of, records_as_of, versions_of
 from local_store.runs import RunStatus, get_run
 from local_store.schema import entity, run_scope
 from pipelines.poo import run_poo_sync
+from pipelines.window import Incremental
 from tests.poo.conftest import sync_config
 from tests.poo.expect import assert_same, expected, pulled
 from tests.poo.world_builder import D
@@ -106,7 +107,7 @@ async def test_incremental_pull_touches_only_the_window(
 ) -> None:
     first = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
     emulator.emulator.set_clock(D3)
-    second = await run_poo_sync(engine, sync_config(emulator.url, lookback_days=0), as_of=D3)
+    second = await run_poo_sync(engine, sync_config(emulator.url, window=Incremental(0)), as_of=D3)
     with engine.connect() as conn:
         scopes = {
             row[0]
