@@ -34,6 +34,8 @@ class RuleSetting:
     text: str
     """The regulation's own words (Russian)."""
     params: Mapping[str, Any] = field(default_factory=dict)
+    responsible: str = ""
+    """The role the quoted clause names as responsible (empty: the rule's default)."""
 
     @property
     def reference(self) -> str:
@@ -107,6 +109,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
             clause=str(raw.get("clause", "")),
             text=str(raw.get("text", "")),
             params=dict(raw.get("params", {})),
+            responsible=str(raw.get("responsible", "")),
         )
     return Profile(
         id=profile_id,
