@@ -131,6 +131,7 @@ app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
 from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
+from cli import import_file as import_file_cli  # noqa: E402
 from cli import reports as reports_cli  # noqa: E402
 
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
@@ -139,6 +140,7 @@ app.add_typer(reports_cli.export_app, name="export")
 app.add_typer(reports_cli.discrepancy_app, name="discrepancies")
 app.command("reconcile")(reports_cli.reconcile_command)
 app.command("demo")(demo_command)
+app.command("import")(import_file_cli.import_command)
 
 
 if __name__ == "__main__":
