@@ -14,7 +14,7 @@ from cli.context import SETTINGS
 from cli.errors import user_errors
 from connectors.local_files.reader import FileReadError
 from mapping.local_files import LOCAL_KINDS, LocalTableError
-from scheduler.tasks import import_local_file
+from pipelines.local_files import import_local_file
 
 console = Console()
 

@@ -20,11 +20,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from canonical.capabilities import unchecked_label
 from local_store.discrepancies import RULES as DISCREPANCY_RULES
 from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
 from local_store.discrepancies import Status, clause_for, list_discrepancies
 from local_store.reconcile import MOVEMENT_RU
 from local_store.reconcile import STATUS_RU as RECONCILE_STATUS_RU
+from local_store.runs import data_time
+from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
 from reports.evidence_text import evidence_lines
 from reports.render import render_html, ru_datetime, write_html, write_pdf
@@ -172,6 +175,9 @@ class DeputyReport:
     by_group: list[tuple[str, list[DeputyItem]]] = field(default_factory=list)
     by_rule: list[tuple[RuleLine, list[DeputyItem]]] = field(default_factory=list)
     cause_details: list[CauseBlock] = field(default_factory=list)
+    unchecked: list[tuple[str, str]] = field(default_factory=list)
+    """(rule title, «не проверяется: …») for rules the platform cannot carry the facts for:
+    the reader learns why a rule shows nothing instead of reading a silent zero."""
 
     @property
     def trend(self) -> int:
@@ -426,9 +432,26 @@ def deputy_report_from_store(engine: Engine, now: dt.datetime | None = None) -> 
     institution = journal.institution_name() if journal else "Образовательная организация"
     timezone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
     items = violation_items(engine, journal, timezone) + discrepancy_items(engine, profile, journal)
-    return build_report(
-        items, institution=institution, now=now or dt.datetime.now(dt.UTC), timezone=timezone
-    )
+    # dated by the data it reports on (the newest observation), never by the wall clock
+    moment = now or data_time(engine) or dt.datetime.now(dt.UTC)
+    report = build_report(items, institution=institution, now=moment, timezone=timezone)
+    report.unchecked = unchecked_lines(profile)
+    return report
+
+
+def unchecked_lines(profile_id: str | None) -> list[tuple[str, str]]:
+    """The profile's rules its platform cannot carry the facts for, with the reason."""
+    if not profile_id:
+        return []
+    try:
+        profile = load_profile(profile_id)
+    except ProfileError:
+        return []
+    titles = _rule_titles()
+    return [
+        (titles.get(rule_id, rule_id), unchecked_label(why))
+        for rule_id, why in sorted(profile.unchecked_rules().items())
+    ]
 
 
 # --------------------------------------------------------------------------- writing
@@ -518,6 +541,10 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
             [[g, len(items), _rule_counts(items)] for g, items in report.by_group],
         )
     )
+    if report.unchecked:
+        tab.tables.append(
+            Table("Не проверяется", ["Правило", "Почему"], [list(u) for u in report.unchecked])
+        )
     return tab
 
 

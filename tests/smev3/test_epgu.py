@@ -9,13 +9,13 @@ from sqlalchemy import Engine
 
 from canonical.journal import Mark
 from canonical.requests import EpguRequest, EpguRequestStatus
-from connectors.epgu import parse_report
+from connectors.epgu.wire import parse_report
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
+from pipelines.smev3.common import EPGU_ANSWER
+from pipelines.smev3.epgu import poll_epgu
 from policies.epgu import REFUSE_NOT_REPRESENTATIVE
-from scheduler.smev3.common import EPGU_ANSWER
-from scheduler.smev3.epgu import poll_epgu
 from tests.smev3.conftest import Running, seed_journal
 
 ED = "urn://sverka/epgu/edu-diary/1.0"
@@ -33,7 +33,7 @@ async def test_applications_are_decided_and_answered(
 ) -> None:
     seed_journal(engine, world)
     assert smev.control("POST", "parties/epgu/send")["sent"] == 3
-    report = await poll_epgu(engine, smev.options(), budget_seconds=20)
+    report = await poll_epgu(engine, smev.options(profile="talmenka"), budget_seconds=20)
     assert (report.received, report.provided, report.refused) == (3, 1, 2)
     answers = _answers(smev)
 

@@ -21,19 +21,14 @@ from connectors.contingent.wire import (
     event_xml,
     parse_result,
 )
-from connectors.smev3 import (
-    MockSigner,
-    NoSigner,
-    SmevClient,
-    SmevFaultError,
-    SmevSettings,
-    new_message_id,
-)
+from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
+from connectors.smev3.errors import SmevFaultError
+from connectors.smev3.signing import MockSigner, NoSigner
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
-from scheduler.smev3.common import E_USLUGI_RECEIPT
-from scheduler.smev3.epgu import sync_e_uslugi
+from pipelines.smev3.common import E_USLUGI_RECEIPT
+from pipelines.smev3.epgu import sync_e_uslugi
 from tests.smev3.conftest import Running, start
 from tests.smev3.worlds import ORG, SNILS_S1, SNILS_S4
 

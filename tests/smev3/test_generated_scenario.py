@@ -14,8 +14,8 @@ from emulators.scenario.world import World
 from emulators.smev3.app import build, create_app, running
 from emulators.smev3.broker import BrokerConfig
 from local_store.history import records_as_of
-from scheduler.smev3.contingent import push_contingent
-from scheduler.smev3.epgu import poll_epgu, sync_e_uslugi
+from pipelines.smev3.contingent import push_contingent
+from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
 from tests.smev3.conftest import Running, seed_journal
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
@@ -40,7 +40,7 @@ async def test_generated_world_epgu_and_registry(engine: Engine) -> None:
     emulator = build(world, as_of=end, org_code=org, config=BrokerConfig(signature="mock"))
     with running(create_app(emulator)) as url:
         smev = Running(emulator, url)
-        options = smev.options(org_code=org)
+        options = smev.options(org_code=org, profile="talmenka")
         sent = smev.control("POST", "parties/epgu/send")["sent"]
         report = await poll_epgu(engine, options, budget_seconds=30)
         assert report.received == sent > 0

@@ -1,7 +1,7 @@
 """What every СМЭВ 3 job shares: options, the audited client, store helpers and delivery.
 
-The jobs themselves are in ``scheduler.smev3.contingent`` (the registry) and
-``scheduler.smev3.epgu`` (ЕПГУ applications, «Е-услуги» notices).  Each job wires a connector to the store: it reads canonical records, calls the
+The jobs themselves are in ``pipelines.smev3.contingent`` (the registry) and
+``pipelines.smev3.epgu`` (ЕПГУ applications, «Е-услуги» notices).  Each job wires a connector to the store: it reads canonical records, calls the
 pure mapping, writes the outbox and the store in one transaction per decision,
 and only then talks to СМЭВ.  Delivery sends the message id fixed in the
 outbox, so any crash leaves either an un-sent row (sent later under the same
@@ -23,25 +23,21 @@ from sqlalchemy import ColumnElement, Connection, Engine
 
 from canonical.base import Platform, Record
 from canonical.requests import EpguRequest, EpguRequestStatus
-from connectors.smev3 import (
-    EnvelopeRecord,
+from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
+from connectors.smev3.errors import (
     HostileEnvelopeError,
-    MockSigner,
-    NoSigner,
-    SmevClient,
     SmevError,
     SmevFaultError,
-    SmevSettings,
     SmevTransportError,
-    new_message_id,
 )
+from connectors.smev3.signing import MockSigner, NoSigner
 from local_store import outbox
 from local_store.history import row_to_record, select_as_of
 from local_store.ingest import Snapshot, apply_plan, plan_snapshot
 from local_store.runs import RunStatus, finish_run, start_run
 from local_store.schema import version_table
 from mapping import contingent as contingent_map
-from mapping import epgu as epgu_map
+from pipelines import scopes
 
 MOVEMENT = "contingent.movement"
 EPGU_ANSWER = "epgu.answer"
@@ -74,6 +70,15 @@ class Smev3Options:
     """Working days to answer a ЕПГУ application (the deadline tracked per application)."""
     timezone: str = "Europe/Moscow"
     """The institution's time zone, in which the answer deadline's working days run."""
+    profile: str | None = None
+    """The institution's profile: what its e-diary service requires (``[epgu]``)."""
+    data_clock: Callable[[], dt.datetime] | None = field(default=None, compare=False)
+    """The moment an exchange's data belongs to (the observation time of its runs, the
+    receipt of an application or a feedback); ``None``: the wall clock, right for a live
+    exchange.  A replay sets it to the replayed moment so nothing is dated in the future."""
+
+    def observed_now(self) -> dt.datetime:
+        return self.data_clock() if self.data_clock is not None else utc_now()
 
     @property
     def name(self) -> str:
@@ -182,8 +187,16 @@ class RunLog:
     prepared run id back.
     """
 
-    def __init__(self, engine: Engine, source: str, deployment: str, job: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        source: str,
+        deployment: str,
+        job: str,
+        observed: Callable[[], dt.datetime] = lambda: utc_now(),
+    ) -> None:
         self.engine, self.source, self.deployment, self.job = engine, source, deployment, job
+        self.observed = observed
         self.run_id: int | None = None
         self.scopes: set[str] = set()
         self.changes = 0
@@ -198,7 +211,12 @@ class RunLog:
             if self.run_id is not None:
                 self.finish()
             self.run_id = start_run(
-                self.engine, self.source, deployment=self.deployment, scope=scope, job=self.job
+                self.engine,
+                self.source,
+                deployment=self.deployment,
+                scope=scope,
+                job=self.job,
+                observed_at=self.observed(),
             )
             self.scopes = set()
         self.scopes.add(scope)
@@ -215,7 +233,7 @@ class RunLog:
 
 
 def feedback_scope(options: Smev3Options, key: str) -> str:
-    return f"contingent:{options.name}:feedback:{key}"
+    return scopes.contingent_feedback(options.name, key)
 
 
 def _fail_movement(
@@ -231,7 +249,7 @@ def _fail_movement(
         deployment=options.name,
         message_id=item.message_id,
         student_id=item.subject_id,
-        received_at=utc_now(),
+        received_at=options.observed_now(),
         refusal=f"{code}: {error}",
     )
     ingest_in(conn, runs.for_scope(scope), scope, [record], ["registry_feedback"])
@@ -257,7 +275,7 @@ def _after_delivery(
     request = current[0]
     assert isinstance(request, EpguRequest)
     updated = request.model_copy(update={"status": EpguRequestStatus(final)})
-    scope = epgu_map.scope(options.name, request.order_id)
+    scope = scopes.epgu_request(options.name, request.order_id)
     ingest_in(conn, runs.for_scope(scope), scope, [updated], ["epgu_request"])
 
 
@@ -274,7 +292,7 @@ async def deliver(
     channel_list = list(channels)
     report = DeliveryReport()
     deadline = asyncio.get_running_loop().time() + budget_seconds
-    runs = RunLog(engine, "smev3", options.name, "smev3.deliver")
+    runs = RunLog(engine, "smev3", options.name, "smev3.deliver", options.observed_now)
     try:
         while True:
             batch = outbox.due(engine, options.name, channels=channel_list, now=clock())
@@ -349,7 +367,7 @@ async def _deliver_one(
         report.sent += 1
     else:
         if item.meta.get("final_status") and item.subject_id is not None:
-            runs.prepare(epgu_map.scope(options.name, item.subject_id))
+            runs.prepare(scopes.epgu_request(options.name, item.subject_id))
         with engine.begin() as conn:
             _after_delivery(conn, runs, options, item)
         report.delivered += 1

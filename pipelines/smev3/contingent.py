@@ -2,7 +2,7 @@
 
 ``sverka sync contingent`` and ``sverka push contingent`` (and the scheduler)
 call these.  Every order is queued in the transaction that decides to push
-it; delivery and the answers go through ``scheduler.smev3.common``.
+it; delivery and the answers go through ``pipelines.smev3.common``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from canonical.contingent import MovementOrder
 from canonical.institution import Institution
 from canonical.people import Person
 from canonical.structure import Group, GroupKind
-from connectors.contingent import ContingentConnector
+from connectors.contingent.client import ContingentConnector
 from connectors.contingent.wire import event_xml
-from connectors.smev3 import SmevClient, SmevError, new_message_id
+from connectors.smev3.client import SmevClient, new_message_id
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping import contingent as contingent_map
-from scheduler.smev3.common import (
+from pipelines import scopes
+from pipelines.smev3.common import (
     MOVEMENT,
     DeliveryReport,
     RunLog,
@@ -37,7 +39,6 @@ from scheduler.smev3.common import (
     ingest_in,
     journal_only,
     make_client,
-    utc_now,
 )
 
 # -- the registry's view ----------------------------------------------------------------------
@@ -70,7 +71,7 @@ async def sync_contingent(
     ):
         kind = GroupKind.ACADEMIC_GROUP
     records = contingent_map.view_records(view, options.name, kind)
-    scope = f"contingent:{options.name}:view:{options.org_code}"
+    scope = scopes.contingent_view(options.name, options.org_code)
     run_id = start_run(
         engine,
         "contingent",
@@ -187,7 +188,7 @@ async def collect_feedback(
     """Take the registry's answers, store each as feedback with its outbox row, then Ack."""
     report = FeedbackReport()
     connector = ContingentConnector(client)
-    runs = RunLog(engine, "contingent", options.name, "contingent.feedback")
+    runs = RunLog(engine, "contingent", options.name, "contingent.feedback", options.observed_now)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + budget_seconds
     try:
@@ -251,7 +252,7 @@ def _store_answer(
         deployment=options.name,
         message_id=item.message_id,
         student_id=item.subject_id,
-        received_at=utc_now(),
+        received_at=options.observed_now(),
         result=result,
         refusal=refusal,
     )

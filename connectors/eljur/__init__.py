@@ -1,0 +1,1 @@
+"""ЭлЖур (apiv3) connector: httpx client, wire models, a whole-school pull."""

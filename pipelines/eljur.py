@@ -1,0 +1,268 @@
+"""One ЭлЖур sync run: pull a school with the school-level account, map, guard, ingest, record.
+
+The structure (periods, classes, students, class teachers) is one guarded
+scope; then each class's journal is pulled and ingested in one transaction
+(a scope per class × week for lessons, homework, marks and absences, one for
+the class's period marks); subjects and kinds of work are each their own
+scope, so no class takes them from another.  A failure half-way keeps the
+complete scopes and records a failed run; the next run pulls again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import httpx
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from canonical.base import Record
+from connectors.eljur.client import ClientSettings, EljurClient
+from connectors.eljur.errors import EljurError
+from connectors.eljur.pull import pause, pull_class, pull_structure
+from connectors.eljur.wire import SchoolStructure
+from local_store.hold import guarded_ingest
+from local_store.ingest import IngestResult, Snapshot, ingest
+from local_store.runs import RunStatus, finish_run, start_run
+from mapping.eljur import ClassRecords, Source, map_class_journal, map_structure, ymd
+
+log = structlog.get_logger("sync.eljur")
+
+SOURCE = "eljur"
+STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person")
+JOURNAL_KINDS = ("lesson", "homework", "mark", "absence")
+
+
+@dataclass(frozen=True)
+class EljurConfig:
+    base_url: str
+    """The API root, e.g. ``https://mazanka.eljur.ru/apiv3``."""
+    vendor: str
+    deployment: str
+    """The store's name for the school's instance, e.g. ``mazanka.eljur.ru``."""
+    login: str
+    timezone: str
+    profile_id: str = ""
+    region: str = ""
+    lookback_days: int = 14
+    ahead_days: int = 14
+    """Lessons published ahead are pulled too: topics and homework entered in advance count."""
+    client: ClientSettings = field(default_factory=ClientSettings)
+
+
+@dataclass
+class EljurOutcome:
+    run_id: int
+    status: RunStatus
+    counts: IngestResult | None
+    requests: int
+    retries: int
+    renewals: int
+    observed_at: dt.datetime
+    records: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _window(
+    structure: SchoolStructure, today: dt.date, full: bool, config: EljurConfig
+) -> tuple[dt.date, dt.date]:
+    """Whole weeks, Monday to Sunday: from the year's start (full) or the lookback, to a while ahead."""
+    if full:
+        starts = [d for d in (ymd(p.start) for p in structure.periods) if d]
+        first = min(starts, default=today)
+    else:
+        first = today - dt.timedelta(days=config.lookback_days)
+    last = today + dt.timedelta(days=config.ahead_days)
+    return monday(first), monday(last) + dt.timedelta(days=6)
+
+
+def class_snapshots(
+    base: str,
+    class_name: str,
+    window: tuple[dt.date, dt.date],
+    mapped: ClassRecords,
+    catalog: set[str],
+) -> list[Snapshot]:
+    """Week scopes covering the window, the class's period marks, one scope per catalog entry."""
+    by_week: dict[dt.date, list[Record]] = {}
+    for day, record in mapped.dated:
+        by_week.setdefault(monday(day), []).append(record)
+    snapshots = []
+    week = monday(window[0])
+    while week <= window[1]:
+        snapshots.append(
+            Snapshot.of(
+                f"{base}:journal:{class_name}:{week.isoformat()}",
+                by_week.get(week, []),
+                kinds=JOURNAL_KINDS,
+            )
+        )
+        week += dt.timedelta(days=7)
+    snapshots.append(Snapshot.of(f"{base}:finals:{class_name}", mapped.finals, kinds=("mark",)))
+    entries = [("subject", n, r) for n, r in sorted(mapped.subjects.items())] + [
+        ("work_kind", n, r) for n, r in sorted(mapped.work_kinds.items())
+    ]
+    for kind, name, record in entries:
+        scope = f"{base}:{kind}:{name}"
+        if scope not in catalog:  # ``catalog``: scopes this run already wrote
+            catalog.add(scope)
+            snapshots.append(Snapshot.of(scope, [record], kinds=(kind,)))
+    return snapshots
+
+
+async def _run(
+    engine: Engine,
+    config: EljurConfig,
+    devkey: str,
+    password: str,
+    as_of: dt.datetime | None,
+    full: bool,
+    progress: Callable[[str], None],
+    transport: httpx.AsyncBaseTransport | None,
+    job: str | None,
+) -> EljurOutcome:
+    source = Source(config.deployment, config.timezone, config.profile_id, config.region)
+    base = f"{SOURCE}:{config.deployment}"
+    client = EljurClient(
+        config.base_url,
+        config.vendor,
+        devkey,
+        config.login,
+        password,
+        settings=config.client,
+        transport=transport,
+    )
+    result = IngestResult()
+    warnings: list[str] = []
+    records = 0
+    run_id: int | None = None
+
+    def observed() -> dt.datetime:
+        return as_of or client.server_time or dt.datetime.now(dt.UTC)
+
+    def outcome(
+        status: RunStatus, error: str | None = None, held: list[str] | None = None
+    ) -> EljurOutcome:
+        assert run_id is not None
+        return EljurOutcome(
+            run_id,
+            status,
+            None if status is RunStatus.FAILED and not result.as_dict() else result,
+            client.requests,
+            client.retries,
+            client.renewals,
+            observed(),
+            records,
+            error,
+            warnings,
+            held or [],
+        )
+
+    try:
+        async with client:
+            structure = await pull_structure(client)
+            mapped = map_structure(structure, source)
+            warnings += mapped.warnings
+            run_id = start_run(
+                engine,
+                SOURCE,
+                deployment=config.deployment,
+                scope="school" if full else f"school:last-{config.lookback_days}-days",
+                job=job,
+                observed_at=observed(),
+            )
+            guard = guarded_ingest(
+                engine,
+                run_id,
+                Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS),
+            )
+            if guard.held:
+                return outcome(RunStatus.HELD, held=guard.reasons)
+            assert guard.result is not None
+            result.merge(guard.result)
+            records += len(mapped.records)
+            progress("structure")
+            today = observed().astimezone(ZoneInfo(config.timezone)).date()
+            window = _window(structure, today, full, config)
+            catalog: set[str] = set()
+            for index, class_name in enumerate(structure.classes()):
+                if index:
+                    await pause(client)
+                journal = await pull_class(client, structure, class_name, window)
+                jm = map_class_journal(journal, structure, source)
+                warnings += jm.warnings
+                snapshots = class_snapshots(base, class_name, window, jm, catalog)
+                result.merge(ingest(engine, run_id, snapshots))
+                records += sum(len(s.records) for s in snapshots)
+                progress("class")
+    except (EljurError, ValidationError) as exc:
+        message = (
+            str(exc)
+            if isinstance(exc, EljurError)
+            else (f"данные ЭлЖур не удалось перевести в общую модель: {str(exc).splitlines()[0]}")
+        )
+        if run_id is None:
+            run_id = start_run(
+                engine,
+                SOURCE,
+                deployment=config.deployment,
+                scope="school",
+                job=job,
+                observed_at=observed(),
+            )
+        finish_run(engine, run_id, RunStatus.FAILED, counts=result.as_dict(), error=message)
+        return outcome(RunStatus.FAILED, message)
+    except BaseException as exc:
+        if run_id is not None:
+            finish_run(
+                engine, run_id, RunStatus.FAILED, counts=result.as_dict(), error=type(exc).__name__
+            )
+        raise
+    finish_run(
+        engine,
+        run_id,
+        RunStatus.SUCCEEDED,
+        counts={**result.as_dict(), "_requests": client.requests},
+    )
+    for warning in warnings:
+        log.warning("eljur.mapping", detail=warning)
+    return outcome(RunStatus.SUCCEEDED)
+
+
+def sync_eljur(
+    engine: Engine,
+    config: EljurConfig,
+    devkey: str,
+    password: str,
+    *,
+    as_of: dt.datetime | None = None,
+    full: bool = False,
+    progress: Callable[[str], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    job: str | None = None,
+) -> EljurOutcome:
+    """Pull the school as of ``as_of`` (the server's clock by default) and ingest it in one run."""
+    return asyncio.run(
+        _run(
+            engine,
+            config,
+            devkey,
+            password,
+            as_of,
+            full,
+            progress or (lambda _: None),
+            transport,
+            job,
+        )
+    )
