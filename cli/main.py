@@ -12,6 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
+from cli import check as check_cli
+from cli import import_file as import_file_cli
+from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
@@ -133,10 +136,8 @@ app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
-from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
-from cli import import_file as import_file_cli  # noqa: E402
-from cli import reports as reports_cli  # noqa: E402
 
+check_cli.register(app)
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
 app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(reports_cli.export_app, name="export")

@@ -98,11 +98,8 @@ def migrate(engine: Engine) -> str:
 
 def _schema_tables() -> set[str]:
     """Every table the migrations create (each area's schema module adds to one metadata)."""
-    import local_store.reconcile_schema
-    import local_store.scheduler_schema
-    import local_store.smev3_schema
-    import local_store.violations_schema  # noqa: F401
-    from local_store.schema import metadata
+    import local_store.schema  # noqa: F401  (gathers every area's tables)
+    from local_store.metadata import metadata
 
     return set(metadata.tables)
 
