@@ -26,7 +26,6 @@ from pathlib import Path
 
 import httpx
 
-from cli.sync_netschool import snapshots_of
 from connectors.netschool.client import ClientSettings, NetSchoolClient
 from connectors.netschool.pull import InstitutionPull, pull_institution
 from emulators.scenario.generate import generate
@@ -34,6 +33,7 @@ from local_store.engine import make_engine, migrate
 from local_store.ingest import ingest
 from local_store.runs import start_run
 from mapping.netschool import Source
+from pipelines.netschool import snapshots_of
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGIN_PATHS = ("/webapi/logindata", "/webapi/auth/getdata", "/webapi/login")

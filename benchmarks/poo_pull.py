@@ -30,7 +30,6 @@ from pathlib import Path
 import httpx
 
 from cli.logging import configure_logging
-from cli.sync_poo import JOURNAL_KINDS, STRUCTURE_KINDS, _group_snapshots, monday
 from connectors.poo.client import PooClient
 from connectors.poo.profiles import Deployment
 from connectors.poo.pull import GroupJournal, Structure, pull_group, pull_structure
@@ -41,6 +40,7 @@ from local_store.engine import make_engine, migrate
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import start_run
 from mapping.poo import MapContext, StudentIndex, map_group_journal, map_structure, teacher_index
+from pipelines.poo import JOURNAL_KINDS, STRUCTURE_KINDS, _group_snapshots, monday
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = ("/services/security/",)

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.logging import configure_logging
-from scheduler.demo import DemoOptions, DemoResult, run_demo
+from demo.run import DemoOptions, DemoResult, run_demo
 
 console = Console()
 

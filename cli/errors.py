@@ -8,6 +8,8 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
+from pipelines.settings import SettingsError
+
 err_console = Console(stderr=True)
 
 
@@ -19,10 +21,10 @@ class UserError(Exception):
 def user_errors(
     *known: type[BaseException], render: Callable[[BaseException], str] = str
 ) -> Iterator[None]:
-    """Show ``UserError`` and the ``known`` exception types as a red line and exit with 1."""
+    """Show ``UserError``, ``SettingsError`` and the ``known`` exception types as a red line and exit with 1."""
     try:
         yield
-    except UserError as exc:
+    except (UserError, SettingsError) as exc:
         err_console.print(f"[red]Ошибка:[/red] {exc}")
         raise typer.Exit(1) from None
     except known as exc:

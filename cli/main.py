@@ -25,8 +25,6 @@ from cli.errors import user_errors
 from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
-from cli.sync_netschool import sync_netschool_command as _sync_netschool  # noqa: F401
-from cli.sync_poo import sync_poo_command as _sync_poo  # noqa: F401
 from local_store.engine import current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs
 
@@ -132,6 +130,7 @@ app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
 from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
+from cli import import_file as import_file_cli  # noqa: E402
 from cli import reports as reports_cli  # noqa: E402
 
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
@@ -140,6 +139,7 @@ app.add_typer(reports_cli.export_app, name="export")
 app.add_typer(reports_cli.discrepancy_app, name="discrepancies")
 app.command("reconcile")(reports_cli.reconcile_command)
 app.command("demo")(demo_command)
+app.command("import")(import_file_cli.import_command)
 
 
 if __name__ == "__main__":

@@ -23,15 +23,15 @@ from cli.sync import sync_app
 from connectors.smev3 import SmevError
 from local_store import outbox
 from local_store.history import records_as_of
-from scheduler.smev3.common import (
+from pipelines.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
     MOVEMENT,
     DeliveryReport,
     Smev3Options,
 )
-from scheduler.smev3.contingent import push_contingent, sync_contingent
-from scheduler.smev3.epgu import poll_epgu, sync_e_uslugi
+from pipelines.smev3.contingent import push_contingent, sync_contingent
+from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
 
 console = Console()
 push_app = typer.Typer(

@@ -52,9 +52,33 @@ DEFAULT_POLICIES: dict[str, HoldPolicy] = {
     "poo": HoldPolicy(),
     "eljur": HoldPolicy(),
     "contingent": HoldPolicy(max_removed_share=0.05, max_changed_share=0.3),
+    "local": HoldPolicy(
+        protect_groups=False,
+        kinds=(
+            "person",
+            "diary_opt_out",
+            "paper_report",
+            "invitation_code",
+            "approval",
+            "journal_outage",
+            "result_announcement",
+            "data_review",
+        ),
+    ),
 }
+"""Thresholds per source; ``local`` is the institution's own files (every kind they keep)."""
 
-_KIND_RU = {"person": "карточек людей", "enrolment": "записей о зачислении"}
+_KIND_RU = {
+    "person": "карточек людей",
+    "enrolment": "записей о зачислении",
+    "diary_opt_out": "отказов от электронного дневника",
+    "paper_report": "выдач бумажных сведений",
+    "invitation_code": "кодов приглашения",
+    "approval": "согласований",
+    "journal_outage": "записей о недоступности журнала",
+    "result_announcement": "объявлений результатов",
+    "data_review": "проверок данных",
+}
 
 
 @dataclass
@@ -195,6 +219,36 @@ def guarded_ingest(
     return GuardResult(True, reasons, None, summary)
 
 
+@dataclass
+class Preview:
+    """What a run would do, planned against the store and written nowhere."""
+
+    reasons: list[str]
+    """Why the guard would hold it (empty: it would be applied)."""
+    summary: dict[str, dict[str, int]]
+    changes: list[dict[str, Any]]
+
+
+def preview(
+    engine: Engine,
+    source: str,
+    snapshots: Snapshot | Iterable[Snapshot],
+    policy: HoldPolicy | None = None,
+) -> Preview:
+    """Plan ``snapshots`` as the next run of ``source`` would, in a transaction rolled back."""
+    if isinstance(snapshots, Snapshot):
+        snapshots = [snapshots]
+    policy = policy or DEFAULT_POLICIES.get(source, HoldPolicy())
+    with engine.connect() as conn:
+        last = conn.execute(select(func.max(sync_run.c.id))).scalar() or 0
+        next_run = int(last) + 1
+        plans = [plan_snapshot(conn, next_run, s) for s in snapshots]
+        reasons, summary = _measure(conn, plans, policy)
+        changes = _changes(conn, next_run, plans)
+        conn.rollback()
+    return Preview(reasons, summary, changes)
+
+
 def _serialise(records: Sequence[Record]) -> list[dict[str, Any]]:
     return [{"kind": r.kind, "data": r.model_dump(mode="json")} for r in records]
 
@@ -237,6 +291,20 @@ def _stage(
             for i, s in enumerate(snapshots)
         ],
     )
+    changes = _changes(conn, run_id, plans)
+    if changes:
+        conn.execute(insert(held_change), changes)
+    conn.execute(
+        update(sync_run)
+        .where(sync_run.c.id == run_id)
+        .values(
+            status=RunStatus.HELD.value, finished_at=now, counts=summary, error="; ".join(reasons)
+        )
+    )
+
+
+def _changes(conn: Connection, run_id: int, plans: Sequence[ScopePlan]) -> list[dict[str, Any]]:
+    """Every planned addition, change and removal, one row each, for review."""
     changes: list[dict[str, Any]] = []
     removed_entities: dict[int, tuple[str, str]] = {}
     for plan in plans:
@@ -265,15 +333,7 @@ def _stage(
                     "detail": None,
                 }
             )
-    if changes:
-        conn.execute(insert(held_change), changes)
-    conn.execute(
-        update(sync_run)
-        .where(sync_run.c.id == run_id)
-        .values(
-            status=RunStatus.HELD.value, finished_at=now, counts=summary, error="; ".join(reasons)
-        )
-    )
+    return changes
 
 
 def _change(run_id: int, scope: str, kind: str, change: str, record: Record) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from local_store.identity import (
     resolve_identities,
 )
 from local_store.reconcile_schema import identity_resolution
-from local_store.runs import RunStatus, finish_run, start_run
+from local_store.runs import RunStatus, data_time, finish_run, start_run
 from local_store.schema import version_table
 
 JOURNAL_PLATFORMS = frozenset({"netschool", "poo", "eljur"})
@@ -901,8 +901,11 @@ def reconcile(
     today: dt.date | None = None,
     settings: ReconcileSettings | None = None,
 ) -> ReconcileResult:
-    """Reconcile every source in the store and record the findings with their lifecycle."""
-    at = at or dt.datetime.now(dt.UTC)
+    """Reconcile every source in the store and record the findings with their lifecycle.
+
+    ``at`` defaults to the data's time (the newest observation), so a discrepancy is found and
+    resolved when the data showed it, not when reconciliation happened to run."""
+    at = at or data_time(engine) or dt.datetime.now(dt.UTC)
     today = today or at.date()
     run_id = start_run(engine, "reconcile", job="reconcile", observed_at=at)
     try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from local_store.schema import sync_run
 
@@ -113,3 +113,19 @@ def _info(row: Any) -> RunInfo:
         counts=row["counts"],
         error=row["error"],
     )
+
+
+def data_time(engine: Engine) -> dt.datetime | None:
+    """The newest moment the store's data shows: the latest observation of a successful sync
+    (reconciliation runs are dated by the data they read, so they do not move it).  Reports
+    and reconciliation are dated by this, never by the wall clock."""
+    with engine.connect() as conn:
+        moment = conn.execute(
+            select(func.max(sync_run.c.observed_at)).where(
+                sync_run.c.status == RunStatus.SUCCEEDED.value,
+                sync_run.c.source != "reconcile",
+            )
+        ).scalar()
+    if not isinstance(moment, dt.datetime):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

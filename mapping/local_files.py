@@ -1,8 +1,11 @@
 """The institution's own tables → canonical records (``Platform.LOCAL``).
 
 Columns are named either by the canonical field (``given_on``) or by the
-Russian header a secretary would write («Дата выдачи»).  A row that cannot be
-read is reported with its line and column and left out; the others are kept.
+Russian header a secretary would write («Дата выдачи»).  A row whose value
+cannot be read is reported with its line and column and left out, and its id
+is remembered so the store keeps what it knew of it.  What would make a whole
+import wrong (an unknown column, a row without an id, an id twice) refuses the
+table: a row we cannot name cannot be kept, only silently removed.
 """
 
 from __future__ import annotations
@@ -63,6 +66,13 @@ HEADERS_RU = {
 }
 
 
+class LocalTableError(ValueError):
+    """A table that must not be imported at all; the message is Russian and says where."""
+
+
+ID_FIELD = "id"
+
+
 @dataclass
 class MappedTable:
     records: list[Record] = field(default_factory=list)
@@ -76,32 +86,75 @@ def _field_name(header: str) -> str:
     return HEADERS_RU.get(header, header)
 
 
+def check_header(kind: str, header: Sequence[str], *, where: str) -> int:
+    """The 0-based position of the id column; refuses unknown columns (with their number)."""
+    if kind not in LOCAL_KINDS:
+        raise LocalTableError(f"вид «{kind}» не ведётся в собственных файлах организации")
+    fields = set(record_type(kind).model_fields) - {"source"}
+    id_column: int | None = None
+    for column, header_name in enumerate(header, start=1):
+        name = _field_name(header_name)
+        if name == ID_FIELD:
+            if id_column is not None:
+                raise LocalTableError(
+                    f"{where}, строка 1, столбец {column}: второй столбец идентификатора "
+                    f"«{header_name}»"
+                )
+            id_column = column - 1
+        elif name not in fields:
+            known = ", ".join(sorted(h for h, f in HEADERS_RU.items() if f in fields or f == "id"))
+            raise LocalTableError(
+                f"{where}, строка 1, столбец {column}: неизвестный столбец «{header_name}»; "
+                f"для вида «{kind}» ожидаются: {known}"
+            )
+    if id_column is None:
+        raise LocalTableError(
+            f"{where}, строка 1: нет столбца идентификатора записи («Код» или id)"
+        )
+    return id_column
+
+
 def map_rows(
     kind: str,
     rows: Iterable[tuple[int, dict[str, str]]],
     *,
     deployment: str,
     where: str,
+    header: Sequence[str] | None = None,
 ) -> MappedTable:
-    """Validate each row as a canonical ``kind`` record; empty cells are absent values."""
-    if kind not in LOCAL_KINDS:
-        raise ValueError(f"вид «{kind}» не ведётся в собственных файлах организации")
+    """Validate each row as a canonical ``kind`` record; empty cells are absent values.
+
+    ``header`` (the table's columns in order) is checked first; without it the
+    columns of the first row are taken.
+    """
+    rows = list(rows)
+    if header is None:
+        header = list(rows[0][1]) if rows else []
+    id_column = check_header(kind, header, where=where)
+    id_header = header[id_column]
     model = record_type(kind)
-    fields = set(model.model_fields) - {"source"}
     out = MappedTable()
+    first_line: dict[str, int] = {}
     for line, raw in rows:
+        external_id = raw.get(id_header, "")
+        if not external_id:
+            raise LocalTableError(
+                f"{where}, строка {line}, столбец {id_column + 1} «{id_header}»: "
+                "нет идентификатора записи; без него строку нельзя ни сохранить, ни сопоставить "
+                "с хранилищем"
+            )
+        if external_id in first_line:
+            raise LocalTableError(
+                f"{where}, строка {line}, столбец {id_column + 1} «{id_header}»: "
+                f"идентификатор «{external_id}» уже встречался в строке {first_line[external_id]}"
+            )
+        first_line[external_id] = line
         values: dict[str, object] = {}
-        for header, text in raw.items():
-            name = _field_name(header)
-            if name == "id" or name not in fields or text == "":
+        for header_name, text in raw.items():
+            name = _field_name(header_name)
+            if name == ID_FIELD or text == "":
                 continue
             values[name] = _split(text) if name == "roles" else text
-        external_id = next((raw[h] for h in raw if _field_name(h) == "id" and raw[h]), None)
-        if not external_id:
-            out.problems.append(
-                f"{where}, строка {line}: нет идентификатора записи (столбец «Код» или id)"
-            )
-            continue
         values["source"] = SourceRef(
             platform=Platform.LOCAL, deployment=deployment, external_id=external_id
         )
@@ -109,12 +162,20 @@ def map_rows(
             out.records.append(model.model_validate(values))
         except ValidationError as exc:
             first = exc.errors()[0]
-            column = ".".join(str(p) for p in first["loc"]) or "?"
             out.problems.append(
-                f"{where}, строка {line}, поле «{column}»: {_reason(first['type'])}"
+                f"{where}, строка {line}, {_column(header, first['loc'])}: {_reason(first['type'])}"
             )
             out.skipped_ids.add(external_id)
     return out
+
+
+def _column(header: Sequence[str], loc: tuple[int | str, ...]) -> str:
+    """«столбец N «Дата выдачи»» for the field pydantic complained about."""
+    name = str(loc[0]) if loc else "?"
+    for column, header_name in enumerate(header, start=1):
+        if _field_name(header_name) == name:
+            return f"столбец {column} «{header_name}» (поле {name})"
+    return f"поле «{name}» (обязательный столбец отсутствует)"
 
 
 def _split(text: str) -> Sequence[str]:

@@ -47,6 +47,12 @@ from connectors.netschool.pull import InstitutionPull, JournalEntry
 HOMEWORK_TYPE = "домашнее задание"
 UNTYPED = "не указан"
 """The type a server shows for a mark given without a kind of work: no kind, for the policies."""
+CONTROL_MARKERS = ("контрольн", "диктант", "срез знаний")
+"""A type whose name holds one of these is a control (test) work's: «Контрольная работа»,
+«Диагностическая контрольная работа», «Контрольное списывание», «Диктант»…  ``webapi`` has no
+flag for it (``grade/assignment/types`` gives only id, name, abbr, order), so the name decides."""
+EXTERNAL_MARKERS = ("всероссийск", "региональн", "районн")
+"""All-Russian, regional and district written works (ВПР and the like)."""
 
 STRUCTURE_KINDS = (
     "institution",
@@ -257,11 +263,29 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             for teacher in sg.teacherIds
         )
     records.extend(
-        WorkKind(source=source.ref(t.id), name=t.name, short_name=t.abbr or "")
+        WorkKind(
+            source=source.ref(t.id),
+            name=t.name,
+            short_name=t.abbr or "",
+            is_control=is_control_type(t.name),
+            is_external=is_external_type(t.name, t.abbr),
+        )
         for t in pull.types
         if t.name.strip().lower() != UNTYPED
     )
     return records
+
+
+def is_control_type(name: str) -> bool:
+    """Whether a mark of this assignment type is a control work's (by the type's name)."""
+    lowered = name.strip().lower()
+    return any(marker in lowered for marker in CONTROL_MARKERS)
+
+
+def is_external_type(name: str, abbr: str | None) -> bool:
+    """Whether this assignment type is an all-Russian or district written work."""
+    lowered = name.strip().lower()
+    return (abbr or "").strip().upper() == "ВПР" or any(m in lowered for m in EXTERNAL_MARKERS)
 
 
 def _mark_value(mark: str | int | None) -> str | None:

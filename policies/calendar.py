@@ -36,7 +36,9 @@ class WorkCalendar:
 
     ``overrides`` maps a date to ``True`` (a working day by regional decision)
     or ``False`` (a day off); it wins over the production calendar.
-    ``week_days`` is 5 (Saturday off unless moved) or 6 (Saturday a school day).
+    ``week_days`` is 5 (Saturday off unless moved) or 6 (Saturday a school day): the study
+    week, which only deadlines counted in school days follow; «рабочих дней» always follow
+    the production calendar.
     """
 
     timezone: str = "Europe/Moscow"
@@ -59,8 +61,11 @@ class WorkCalendar:
     def is_public_holiday(self, day: dt.date) -> bool:
         return day in self._ru
 
-    def is_working_day(self, day: dt.date) -> bool:
-        """A working day of the production calendar (six-day week: Saturdays too)."""
+    def is_working_day(self, day: dt.date, *, school_week: bool = False) -> bool:
+        """A working day of the production calendar (Monday to Friday, public holidays off,
+        moved Saturdays on).  ``school_week``: the profile's study week instead, so with a
+        six-day week every Saturday that is no public holiday counts too: for deadlines a
+        regulation counts in school days, never for its «рабочих дней»."""
         if day in self.overrides:
             return self.overrides[day]
         if day in self._moved_saturdays:
@@ -70,24 +75,26 @@ class WorkCalendar:
         weekday = day.weekday()
         if weekday == 6:
             return False
-        return not (weekday == 5 and self.week_days < 6)
+        return not (weekday == 5 and not (school_week and self.week_days == 6))
 
     def is_school_day(self, day: dt.date) -> bool:
-        """A working day that is not inside a school vacation."""
-        return self.is_working_day(day) and not any(v.contains(day) for v in self.vacations)
+        """A day of the study week that is not inside a school vacation."""
+        return self.is_working_day(day, school_week=True) and not any(
+            v.contains(day) for v in self.vacations
+        )
 
-    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+    def add_working_days(self, day: dt.date, count: int, *, school_week: bool = False) -> dt.date:
         """The ``count``-th working day after ``day`` (``count`` 0: ``day`` itself if working,
-        else the next working day)."""
+        else the next working day); ``school_week`` counts days of the study week instead."""
         current = day
         if count <= 0:
-            while not self.is_working_day(current):
+            while not self.is_working_day(current, school_week=school_week):
                 current += dt.timedelta(days=1)
             return current
         remaining = count
         while remaining:
             current += dt.timedelta(days=1)
-            if self.is_working_day(current):
+            if self.is_working_day(current, school_week=school_week):
                 remaining -= 1
         return current
 

@@ -10,6 +10,7 @@ calendar and time zone.  Rules evaluate over tables, so the engine tabulates
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,6 +38,15 @@ class DeadlineSpec(BaseModel):
     """Due on the last working day of the base date's week (never before the base date)."""
     weekday: int | None = Field(None, ge=0, le=6)
     """Due on the first such weekday (0 Monday … 4 Friday) on or after the base date."""
+    day_kind: Literal["working", "school"] = "working"
+    """What ``working_days`` and ``last_working_day_of_week`` count: ``working`` days of the
+    production calendar (the regulation says «рабочих дней»), or ``school`` days of the
+    profile's study week (a six-day week counts Saturdays).  Each profile says which per
+    rule, quoting the regulation (``day_kind_quote``)."""
+
+    @property
+    def school_week(self) -> bool:
+        return self.day_kind == "school"
 
     def describe(self) -> str:
         """Russian wording for messages."""
@@ -49,7 +59,8 @@ class DeadlineSpec(BaseModel):
         elif self.weekday is not None:
             parts.append("еженедельно к " + _WEEKDAYS[self.weekday])
         elif self.working_days:
-            parts.append(f"в течение {self.working_days} рабоч. дн.")
+            unit = "учебн." if self.school_week else "рабоч."
+            parts.append(f"в течение {self.working_days} {unit} дн.")
         elif self.calendar_days:
             parts.append(f"в течение {self.calendar_days} календ. дн.")
         else:
@@ -63,12 +74,12 @@ def due_day(calendar: WorkCalendar, base: dt.date, spec: DeadlineSpec) -> dt.dat
     day = base + dt.timedelta(days=spec.calendar_days)
     if spec.last_working_day_of_week:
         day += dt.timedelta(days=6 - day.weekday())
-        while day > base and not calendar.is_working_day(day):
+        while day > base and not calendar.is_working_day(day, school_week=spec.school_week):
             day -= dt.timedelta(days=1)
     if spec.weekday is not None:
         day += dt.timedelta(days=(spec.weekday - day.weekday()) % 7)
     if spec.working_days:
-        day = calendar.add_working_days(day, spec.working_days)
+        day = calendar.add_working_days(day, spec.working_days, school_week=spec.school_week)
     return day
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from canonical.base import Platform
+from local_store.runs import RunStatus
 from local_store.schema import sync_run, version_table
 from local_store.violations import (
     RecordCounts,
@@ -112,9 +113,15 @@ def run_check(
         upto = conn.execute(select(func.max(sync_run.c.id))).scalar()
         if upto is None:
             raise CheckError("в хранилище нет ни одной синхронизации: проверять нечего")
+        # the data's time: the newest observation a successful sync made (a failed run may
+        # carry no server time and so the wall clock; it showed nothing)
         as_of = conn.execute(
-            select(func.max(sync_run.c.observed_at)).where(sync_run.c.id <= upto)
+            select(func.max(sync_run.c.observed_at)).where(
+                sync_run.c.id <= upto, sync_run.c.status == RunStatus.SUCCEEDED.value
+            )
         ).scalar_one()
+        if as_of is None:
+            raise CheckError("в хранилище нет ни одной успешной синхронизации: проверять нечего")
         since = None if full else last_checked_run(conn, profile.id, rules)
         check_id = start_check(
             conn,

@@ -34,6 +34,10 @@ class RuleSetting:
     text: str
     """The regulation's own words (Russian)."""
     params: Mapping[str, Any] = field(default_factory=dict)
+    day_kind_quote: str = ""
+    """The regulation's words that say how the rule's days count («рабочих дней» of the
+    production calendar, or days of the study week): the profile's reason for each
+    deadline's ``day_kind``."""
 
     @property
     def reference(self) -> str:
@@ -107,6 +111,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
             clause=str(raw.get("clause", "")),
             text=str(raw.get("text", "")),
             params=dict(raw.get("params", {})),
+            day_kind_quote=str(raw.get("day_kind_quote", "")),
         )
     return Profile(
         id=profile_id,

@@ -26,6 +26,7 @@ from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
 from local_store.discrepancies import Status, clause_for, list_discrepancies
 from local_store.reconcile import MOVEMENT_RU
 from local_store.reconcile import STATUS_RU as RECONCILE_STATUS_RU
+from local_store.runs import data_time
 from reports.data import JournalData, journal_sources, load_journal
 from reports.render import render_html, ru_datetime, write_html, write_pdf
 from reports.tabular import Table, TabularReport
@@ -445,9 +446,9 @@ def deputy_report_from_store(engine: Engine, now: dt.datetime | None = None) -> 
     institution = journal.institution_name() if journal else "Образовательная организация"
     timezone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
     items = violation_items(engine, journal) + discrepancy_items(engine, profile, journal)
-    return build_report(
-        items, institution=institution, now=now or dt.datetime.now(dt.UTC), timezone=timezone
-    )
+    # dated by the data it reports on (the newest observation), never by the wall clock
+    moment = now or data_time(engine) or dt.datetime.now(dt.UTC)
+    return build_report(items, institution=institution, now=moment, timezone=timezone)
 
 
 # --------------------------------------------------------------------------- writing

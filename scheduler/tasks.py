@@ -26,75 +26,17 @@ def noop(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping
     return {"slept": seconds}
 
 
-def import_local_file(
-    engine: Engine,
-    path: str | Path,
-    kind: str,
-    *,
-    deployment: str = "local",
-    observed_at: dt.datetime | None = None,
-) -> Mapping[str, Any]:
-    """Import one of the institution's own tables as a complete snapshot of ``kind``.
-
-    Rows that cannot be read are reported and left out; the others are kept,
-    and the run records both.  Nothing is written when the file itself is unreadable.
-    """
-    from connectors.local_files.reader import read_table
-    from local_store.history import records_as_of
-    from local_store.ingest import Snapshot, ingest
-    from local_store.runs import RunStatus, finish_run, start_run
-    from mapping.local_files import map_rows
-
-    rows = read_table(path)
-    mapped = map_rows(
-        kind, ((r.line, r.values) for r in rows), deployment=deployment, where=str(path)
-    )
-    records = list(mapped.records)
-    if mapped.skipped_ids:
-        # A row we could not read is not a row the institution deleted.
-        records += [
-            r
-            for r in records_as_of(engine, kind)
-            if r.source.deployment == deployment and r.source.external_id in mapped.skipped_ids
-        ]
-    run_id = start_run(
-        engine, "local", deployment=deployment, scope=f"file:{kind}", observed_at=observed_at
-    )
-    try:
-        result = ingest(
-            engine, run_id, Snapshot(f"local:{deployment}:{kind}", frozenset({kind}), records)
-        )
-    except Exception as exc:
-        finish_run(engine, run_id, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
-        raise
-    counts: dict[str, Any] = {**result.as_dict(), "_problems": mapped.problems}
-    finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=counts)
-    return counts
-
-
 def sync_source(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
     """Pull one journal platform; ``params``: ``source`` (netschool | poo) and ``config`` (TOML)."""
     source = str(params.get("source", ""))
     if source == "poo":
-        from cli.sync_poo import sync_poo_job
+        from pipelines.poo import sync_poo_job
 
         return sync_poo_job(engine, params, now)
     if source == "netschool":
-        from cli.context import read_secret
-        from cli.sync_netschool import PASSWORD_ENV, load_config, sync_netschool
+        from pipelines.netschool import sync_netschool_job
 
-        config = load_config(str(params["config"]))
-        password = read_secret(PASSWORD_ENV, config.secrets_file)
-        if not password:
-            raise RuntimeError(
-                f"пароль NetSchool не задан: переменная {PASSWORD_ENV} или файл секретов"
-            )
-        outcome = sync_netschool(
-            engine, config, password, full=bool(params.get("full")), job="sync"
-        )
-        if outcome.error:
-            raise RuntimeError(outcome.error)
-        return outcome.counts.as_dict() if outcome.counts else {}
+        return sync_netschool_job(engine, params, now)
     if source in ("contingent", "e_uslugi"):
         return _smev_job(engine, source, params)
     raise ValueError(f"неизвестный источник «{source}»: netschool, poo, contingent или e_uslugi")
@@ -125,10 +67,10 @@ def poll_epgu(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Ma
 def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     import asyncio
 
-    from scheduler.smev3.common import Smev3Options
-    from scheduler.smev3.contingent import push_contingent, sync_contingent
-    from scheduler.smev3.epgu import poll_epgu as poll
-    from scheduler.smev3.epgu import sync_e_uslugi
+    from pipelines.smev3.common import Smev3Options
+    from pipelines.smev3.contingent import push_contingent, sync_contingent
+    from pipelines.smev3.epgu import poll_epgu as poll
+    from pipelines.smev3.epgu import sync_e_uslugi
 
     options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
     if what == "push":

@@ -6,7 +6,7 @@ import json
 import threading
 from pathlib import Path
 
-from scheduler.demo import DemoOptions, plan_moments, run_demo
+from demo.run import DemoOptions, plan_moments, run_demo
 
 
 def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from demo.run import DemoOptions, run_demo
 from local_store.engine import open_store
 from local_store.schema import version_table
-from scheduler.demo import DemoOptions, run_demo
 
 
 def _ids(engine: object, kind: str, platform: str) -> set[str]:

@@ -74,14 +74,16 @@ class WorkCalendar:
                     out[source] = off.weekday()
         return out
 
-    def is_working_day(self, day: dt.date) -> bool:
+    def is_working_day(self, day: dt.date, *, school_week: bool = True) -> bool:
+        """A day of the study week (``school_week``, the default: a six-day week counts every
+        Saturday), or of the production calendar (regulations' «рабочих дней»)."""
         if day in self.days_off:
             return False
         weekday = day.weekday()
         if weekday < 5:
             return True
         if weekday == 5:
-            return self.week_days == 6 or day in self.moved_saturdays
+            return (school_week and self.week_days == 6) or day in self.moved_saturdays
         return day in self.moved_saturdays
 
     def is_lesson_day(self, day: dt.date, grade: int | None = None) -> bool:
@@ -95,15 +97,19 @@ class WorkCalendar:
             return self.moved_saturdays.get(day, 0)
         return day.weekday()
 
-    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+    def add_working_days(self, day: dt.date, count: int, *, school_week: bool = True) -> dt.date:
         """The ``count``-th working day after ``day`` (``day`` itself not counted)."""
         current = day
         left = count
         while left > 0:
             current += dt.timedelta(days=1)
-            if self.is_working_day(current):
+            if self.is_working_day(current, school_week=school_week):
                 left -= 1
         return current
+
+    def add_production_days(self, day: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day of the production calendar after ``day``."""
+        return self.add_working_days(day, count, school_week=False)
 
     def next_working_day(self, day: dt.date) -> dt.date:
         return self.add_working_days(day, 1)

@@ -86,32 +86,34 @@ class Deadlines:
         return self.end_of(self.calendar.add_working_days(day, days))
 
     def external_work(self, announced_on: dt.date) -> dt.datetime:
-        return self.end_of(self.calendar.next_working_day(announced_on))
+        return self.end_of(self.calendar.add_production_days(announced_on, 1))
 
     def after_outage(self, outage_end: dt.datetime) -> dt.datetime:
         days = AFTER_OUTAGE_WORKING_DAYS[self.profile.id]
         local_end = outage_end.astimezone(self.zone).date()
         # the daily entry limit (mazanka 20:00) still holds on the day entries are due
-        return self.at(self.calendar.add_working_days(local_end, days), self.same_day_limit())
+        return self.at(self.calendar.add_production_days(local_end, days), self.same_day_limit())
 
     def movement(self, order_date: dt.date) -> dt.datetime:
         days = MOVEMENT_WORKING_DAYS[self.profile.id]
-        return self.end_of(self.calendar.add_working_days(order_date, days))
+        return self.end_of(self.calendar.add_production_days(order_date, days))
 
     def card(self, enrolled_on: dt.date, first_year_check: bool) -> dt.datetime:
         if self.profile.id == "kpgt" and first_year_check:
             return self.end_of(dt.date(enrolled_on.year, 9, 10))
         days = CARD_WORKING_DAYS.get(self.profile.id, 3)
-        return self.end_of(self.calendar.add_working_days(enrolled_on, days))
+        return self.end_of(self.calendar.add_production_days(enrolled_on, days))
 
     def staff_card(self, employed_from: dt.date) -> dt.datetime:
-        return self.end_of(self.calendar.add_working_days(employed_from, STAFF_WORKING_DAYS["tpt"]))
+        return self.end_of(
+            self.calendar.add_production_days(employed_from, STAFF_WORKING_DAYS["tpt"])
+        )
 
     def absence_reason(self, absence_day: dt.date, document_date: dt.date | None) -> dt.datetime:
         if self.profile.id == "talmenka":
             if document_date is None:
                 raise ValueError("talmenka's reason deadline runs from the document")
-            return self.end_of(self.calendar.add_working_days(document_date, 2))
+            return self.end_of(self.calendar.add_production_days(document_date, 2))
         if self.profile.id == "mazanka":
             friday = absence_day + dt.timedelta(days=(4 - absence_day.weekday()) % 7)
             return self.end_of(friday)

@@ -250,7 +250,11 @@ def add_accounts(ctx: Context) -> None:
     for i, pid in enumerate(ctx.staff["teacher"]):
         add("class_teacher" if pid in curators else "teacher", pid, cyrillic=i % 5 == 2)
     students = sorted(ctx.students.values(), key=lambda s: int(s.id[1:]))
-    for i, s in enumerate(students[: max(10, len(students) // 10)]):
+    # Spread over the whole list, so the logins cover every class or course: the lowest ids are
+    # the youngest class, and first-graders get neither marks nor homework.
+    count = max(10, len(students) // 10)
+    spread = students[:: max(1, len(students) // count)][:count]
+    for i, s in enumerate(spread):
         add("student", s.id, cyrillic=i % 4 == 1)
     two_children: dict[str, list[str]] = defaultdict(list)
     for s in students:
@@ -261,7 +265,7 @@ def add_accounts(ctx: Context) -> None:
         for pid, kids in sorted(two_children.items(), key=lambda kv: int(kv[0][1:]))
         if len(kids) > 1
     ]
-    single = [s.parents[0] for s in students[:20] if s.parents]
+    single = [s.parents[0] for s in students[:: max(1, len(students) // 20)] if s.parents]
     for i, pid in enumerate(multi[:10] + [x for x in single if x not in multi][:10]):
         add("parent", pid, cyrillic=i % 3 == 0)
     # the accounts' children, so a client can check it sees only its own

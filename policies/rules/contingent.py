@@ -203,10 +203,13 @@ class CardDeadline(Rule[CardDeadlineParams]):
                 limit = dt.date(day.year, month, mday)
                 if dt.date(day.year, 8, 1) <= day <= limit:
                     return cal.end_of_day(limit)
-            return cal.end_of_day(cal.add_working_days(day, params.deadline.working_days))
+            spec = params.deadline
+            return cal.end_of_day(
+                cal.add_working_days(day, spec.working_days, school_week=spec.school_week)
+            )
 
         table = ctx.day_function_table(
-            "card_due", f"card-{params.deadline.working_days}-{until}", due
+            "card_due", f"card-{params.deadline.model_dump_json()}-{until}", due
         )
         enr_t = version_table("enrolment")
 
@@ -295,6 +298,9 @@ class RegistryMatch(Rule[RegistryParams]):
 
     def evaluate(self, ctx: Context, params: RegistryParams) -> Outcome:
         reg = params.registry_platform
+        if not _registry_pulled(ctx, reg):
+            # never compared with the registry: «нет в реестре» would be a guess
+            return Outcome([], touched=None)
         jp = ctx.version("person", "rm_jp")
         je = ctx.version("enrolment", "rm_je")
         jg = ctx.version("group", "rm_jg")
@@ -426,6 +432,16 @@ class RegistryMatch(Rule[RegistryParams]):
                 )
             )
         return Outcome(findings, touched=None)
+
+
+def _registry_pulled(ctx: Context, platform: str) -> bool:
+    """Whether the store holds the registry's view of people: only a pull of the registry
+    brings it (a push's feedback does not)."""
+    person = version_table("person")
+    pulled = ctx.conn.execute(
+        select(person.c.entity_id).where(person.c.platform == platform).limit(1)
+    ).first()
+    return pulled is not None
 
 
 _DIFF_RU = {

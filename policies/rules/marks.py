@@ -56,9 +56,11 @@ def _person(a: dict[str, Any]) -> Any:
 
 def _is_control(a: dict[str, Any]) -> Any:
     """A control work's mark: its kind of work says so, or the lesson is the КТП's control work."""
+    # Neither side may be NULL: a lesson with no plan item and no lesson type would make the
+    # comparison unknown, and ``NOT unknown`` drops the mark from every deadline rule.
     return or_(
         func.coalesce(a["work"].c.f_is_control, False) == True,  # noqa: E712
-        func.coalesce(a["item"].c.f_work_kind, a["lesson"].c.f_lesson_type) == "control",
+        func.coalesce(a["item"].c.f_work_kind, a["lesson"].c.f_lesson_type, "") == "control",
     )
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cli.sync_netschool import NetSchoolConfig
 from connectors.netschool.client import ClientSettings
 from emulators.netschool.server import RunningEmulator, start_emulator
 from emulators.scenario.world import World
+from pipelines.netschool import NetSchoolConfig
 from tests.netschool.worlds import DEPLOYMENT, DEPUTY_LOGIN, D, build_world
 
 

@@ -112,7 +112,15 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
         ] += 1
     weights: dict[str, Any] = {}
     for sid, r in st.kind("work_kind").items():
-        out["work_kind"][(str(ns_id("work_kind", sid)), r["name"], r.get("short_name") or "")] += 1
+        out["work_kind"][
+            (
+                str(ns_id("work_kind", sid)),
+                r["name"],
+                r.get("short_name") or "",
+                bool(r.get("is_control")),
+                bool(r.get("is_external")),
+            )
+        ] += 1
         weights[sid] = r.get("weight")
     lessons = st.kind("lesson")
     for sid, r in lessons.items():
@@ -211,7 +219,7 @@ def stored(engine: Engine, run_id: int | None = None) -> dict[str, Counter[Row]]
             elif kind == "teaching_assignment":
                 row = (v.group_id, v.subject_id, v.teacher_id, v.subgroup_id)
             elif kind == "work_kind":
-                row = (e, v.name, v.short_name)
+                row = (e, v.name, v.short_name, v.is_control, v.is_external)
             elif kind == "lesson":
                 row = (
                     e,

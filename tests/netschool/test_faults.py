@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from cli.sync_netschool import sync_netschool
 from connectors.netschool.client import NetSchoolClient
 from emulators.netschool.server import RunningEmulator
 from emulators.scenario.world import World
 from local_store.runs import RunStatus, get_run
 from local_store.schema import version_table
+from pipelines.netschool import sync_netschool
 from tests.netschool.conftest import config_for
 from tests.netschool.expect import KINDS, expected, stored
 from tests.netschool.worlds import D3, DEPUTY_PASSWORD, D

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine
 
-from cli.sync_netschool import NetSchoolConfig, sync_netschool
 from connectors.netschool.client import ClientSettings
 from emulators.netschool.server import start_emulator
 from emulators.scenario.generate import generate
 from emulators.scenario.world import World
 from local_store.history import count_as_of
 from local_store.runs import RunStatus, get_run
+from pipelines.netschool import NetSchoolConfig, sync_netschool
 from tests.netschool.expect import KINDS, diff, expected, stored
 
 KEY_LEN = {"mark": 3, "absence": 1}

@@ -7,13 +7,13 @@ import datetime as dt
 
 from sqlalchemy import Engine, select
 
-from cli.sync_netschool import sync_netschool
 from emulators.netschool.ids import ns_id
 from emulators.netschool.server import RunningEmulator
 from emulators.scenario.world import World
 from local_store.history import versions_of
 from local_store.runs import RunStatus, get_run
 from local_store.schema import entity, version_table
+from pipelines.netschool import sync_netschool
 from tests.netschool.conftest import config_for
 from tests.netschool.expect import KINDS, diff, expected, stored
 from tests.netschool.worlds import D3, DEPUTY_PASSWORD, D

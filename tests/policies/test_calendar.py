@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from policies.calendar import Vacation, WorkCalendar
 from policies.deadlines import DeadlineSpec, due
+from policies.profiles import PROFILE_IDS, load_profile, raw_profile
+
+REGULATIONS = Path(os.environ.get("SVERKA_REGULATIONS", "/work/shared/regulations"))
 
 D = dt.date
 
@@ -33,9 +38,12 @@ def test_six_day_week() -> None:
     six = WorkCalendar("Asia/Tomsk", 6)
     friday = D(2026, 10, 9)
     assert five.add_working_days(friday, 1) == D(2026, 10, 12)
-    assert six.add_working_days(friday, 1) == D(2026, 10, 10)
-    assert not six.is_working_day(D(2026, 10, 11))  # Sunday stays off
-    assert not six.is_working_day(D(2026, 11, 4))  # public holiday stays off
+    # «рабочих дней» follow the production calendar even in a six-day study week
+    assert six.add_working_days(friday, 1) == D(2026, 10, 12)
+    assert six.add_working_days(friday, 1, school_week=True) == D(2026, 10, 10)
+    assert not six.is_working_day(D(2026, 10, 11), school_week=True)  # Sunday stays off
+    assert not six.is_working_day(D(2026, 11, 4), school_week=True)  # public holiday stays off
+    assert six.is_school_day(D(2026, 10, 10)) and not five.is_school_day(D(2026, 10, 10))
 
 
 def test_regional_override_wins() -> None:
@@ -70,10 +78,12 @@ def test_weekly_deadlines() -> None:
     friday = DeadlineSpec(weekday=4)
     cal = WorkCalendar("Europe/Simferopol")
     assert due(cal, D(2026, 10, 6), friday).date() == D(2026, 10, 9)
-    last = DeadlineSpec(last_working_day_of_week=True)
+    last = DeadlineSpec(last_working_day_of_week=True, day_kind="school")
     six = WorkCalendar("Asia/Tomsk", 6)
     assert six.local_date(due(six, D(2026, 10, 6), last)) == D(2026, 10, 10)  # Saturday
     assert six.local_date(due(six, D(2026, 11, 2), last)) == D(2026, 11, 7)
+    working = DeadlineSpec(last_working_day_of_week=True)
+    assert six.local_date(due(six, D(2026, 10, 6), working)) == D(2026, 10, 9)  # Friday
 
 
 def test_school_days_skip_vacations() -> None:
@@ -92,3 +102,48 @@ def test_epgu_answer_deadline_skips_public_holidays() -> None:
     )
     # five working days: Thu 5, Fri 6, Mon 9, Tue 10, Wed 11
     assert answer_deadline(received, 5, moscow).date() == dt.date(2026, 11, 11)
+
+
+def _tpt_spec(rule_id: str, key: str = "deadline") -> DeadlineSpec:
+    return DeadlineSpec.model_validate(load_profile("tpt").setting(rule_id).params[key])
+
+
+def test_tpt_working_days_follow_the_production_calendar() -> None:
+    """tpt studies six days a week, but its 3-working-day administrative deadlines (4.8, 4.9,
+    4.4) count working days of the production calendar; its weekly absence reasons (4.5) and
+    control-work checking norms (4.6) follow the study week."""
+    profile = load_profile("tpt")
+    cal = WorkCalendar(profile.timezone, profile.week_days)
+    for rule_id in ("contingent.movement.deadline", "contingent.card.deadline"):
+        spec = _tpt_spec(rule_id)
+        # Wednesday 7 October 2026 + 3: Thu 8, Fri 9, Mon 12 (the Saturday does not count)
+        assert cal.local_date(due(cal, D(2026, 10, 7), spec)) == D(2026, 10, 12), rule_id
+        # Thursday 30 October 2025 + 3: Fri 31, the moved working Saturday 1 November,
+        # then 3 November (moved day off) and 4 November (holiday) are skipped → Wed 5
+        assert cal.local_date(due(cal, D(2025, 10, 30), spec)) == D(2025, 11, 5), rule_id
+    staff = _tpt_spec("staff.card.deadline")
+    assert cal.local_date(due(cal, D(2026, 10, 7), staff)) == D(2026, 10, 12)
+    weekly = _tpt_spec("absence.reason.deadline")
+    assert cal.local_date(due(cal, D(2026, 10, 6), weekly)) == D(2026, 10, 10)  # Saturday
+    control = _tpt_spec("marks.control_work.deadline", "older")
+    # Wednesday 7 October + 5 study days: Thu, Fri, Sat, Mon, Tue 13
+    assert cal.local_date(due(cal, D(2026, 10, 7), control)) == D(2026, 10, 13)
+
+
+def test_every_counted_deadline_says_its_day_kind_in_the_regulations_words() -> None:
+    """Each rule whose deadline counts working days names the kind of day it counts, and the
+    profile quotes the regulation verbatim for it."""
+    for profile_id in PROFILE_IDS:
+        raw = raw_profile(profile_id)
+        regulation = (REGULATIONS / str(raw["regulation"])).read_text(encoding="utf-8")
+        for rule_id, rule in raw["rules"].items():
+            params = rule.get("params", {})
+            specs = [v for v in params.values() if isinstance(v, dict)]
+            counted = [
+                s for s in specs if s.get("working_days") or s.get("last_working_day_of_week")
+            ]
+            for spec in counted:
+                assert spec.get("day_kind") in ("working", "school"), (profile_id, rule_id)
+            if counted or params.get("working_days"):
+                quote = rule.get("day_kind_quote", "")
+                assert quote and quote in regulation, (profile_id, rule_id, quote)

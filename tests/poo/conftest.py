@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from cli.sync_poo import PooSyncConfig
 from connectors.poo.profiles import Deployment
 from emulators.poo import EmulatorConfig, RunningEmulator, start_emulator
 from emulators.poo.faults import Faults
 from emulators.scenario.world import World
+from pipelines.poo import PooSyncConfig
 from tests.poo.world_builder import ADMIN, D, build_world
 
 TENANT = "spo_1"

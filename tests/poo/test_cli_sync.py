@@ -9,12 +9,12 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.sync_poo import PASSWORD_ENV, run_poo_sync
 from connectors.poo.errors import MissingPermission
 from emulators.poo import RunningEmulator
 from local_store.engine import make_engine
 from local_store.history import count_as_of
 from local_store.runs import RunStatus, list_runs
+from pipelines.poo import PASSWORD_ENV, run_poo_sync
 from tests.poo.conftest import sync_config
 from tests.poo.world_builder import ADMIN, NO_GRADEBOOK, D
 
@@ -161,7 +161,7 @@ def test_verbose_log_has_no_personal_data(
 def test_scheduler_job_entry_point(
     tmp_path: Path, emulator: RunningEmulator, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cli.sync_poo import sync_poo_job
+    from pipelines.poo import sync_poo_job
 
     monkeypatch.setenv(PASSWORD_ENV, ADMIN[1])
     counts = sync_poo_job(engine, {"config": str(_config(tmp_path, emulator.url, ADMIN[0]))}, D)

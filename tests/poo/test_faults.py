@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from cli.sync_poo import run_poo_sync
 from connectors.poo.client import password_hash
 from connectors.poo.errors import Hanging, PooError, ServerError, SessionLimit
 from emulators.poo import RunningEmulator
 from emulators.scenario.world import World
 from local_store.runs import RunStatus, get_run, list_runs
 from local_store.schema import entity, run_scope
+from pipelines.poo import run_poo_sync
 from tests.poo.conftest import sync_config
 from tests.poo.expect import assert_same, expected, pulled
 from tests.poo.world_builder import ADMIN, D

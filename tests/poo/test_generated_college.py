@@ -14,13 +14,13 @@ from functools import cache
 import pytest
 from sqlalchemy import Engine
 
-from cli.sync_poo import run_poo_sync
 from emulators.poo import EmulatorConfig, RunningEmulator, start_emulator
 from emulators.poo.ids import Ids
 from emulators.scenario.generate import generate
 from emulators.scenario.world import World, parse_moment
 from local_store.history import versions_of
 from local_store.runs import RunStatus, get_run
+from pipelines.poo import run_poo_sync
 from tests.poo.conftest import TENANT, sync_config
 from tests.poo.expect import assert_same, expected, pulled
 

@@ -7,13 +7,13 @@ import datetime as dt
 from sqlalchemy import Engine, func, select
 
 from canonical import Absence, AbsenceCode, Lesson, Mark, PlanItem, WorkKind
-from cli.sync_poo import run_poo_sync
 from emulators.poo import RunningEmulator
 from emulators.poo.ids import Ids
 from emulators.scenario.world import World
 from local_store.history import count_as_of, records_as_of, versions_of
 from local_store.runs import RunStatus, get_run
 from local_store.schema import entity, run_scope
+from pipelines.poo import run_poo_sync
 from tests.poo.conftest import sync_config
 from tests.poo.expect import assert_same, expected, pulled
 from tests.poo.world_builder import D

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from connectors.local_files.reader import FileReadError, read_table
 from local_store.history import records_as_of
 from local_store.runs import list_runs
+from pipelines.local_files import import_local_file
 from scheduler.jobs import JOB_KINDS, job_kind
-from scheduler.tasks import import_local_file
 
 MOMENT = dt.datetime(2026, 9, 14, 21, 0, tzinfo=dt.UTC)
 

@@ -16,7 +16,7 @@ from emulators.smev3.app import Emulator, build, create_app, running
 from emulators.smev3.broker import BrokerConfig
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
-from scheduler.smev3.common import Smev3Options
+from pipelines.smev3.common import Smev3Options
 from tests.smev3.worlds import NOW, ORG, small_world
 
 JOURNAL = "school.test"

@@ -16,8 +16,8 @@ import sys
 import traceback
 
 from local_store.engine import make_engine
-from scheduler.smev3.common import Smev3Options
-from scheduler.smev3.contingent import push_contingent
+from pipelines.smev3.common import Smev3Options
+from pipelines.smev3.contingent import push_contingent
 
 
 def run(db: str, url: str, org_code: str) -> None:

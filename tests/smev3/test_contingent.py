@@ -10,8 +10,8 @@ from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
 from mapping.contingent import event_key
-from scheduler.smev3.common import MOVEMENT
-from scheduler.smev3.contingent import plan_movement_pushes, push_contingent, sync_contingent
+from pipelines.smev3.common import MOVEMENT
+from pipelines.smev3.contingent import plan_movement_pushes, push_contingent, sync_contingent
 from tests.smev3.conftest import Running, seed_journal
 
 

@@ -13,9 +13,9 @@ from connectors.epgu import parse_report
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
+from pipelines.smev3.common import EPGU_ANSWER
+from pipelines.smev3.epgu import poll_epgu
 from policies.epgu import REFUSE_NOT_REPRESENTATIVE
-from scheduler.smev3.common import EPGU_ANSWER
-from scheduler.smev3.epgu import poll_epgu
 from tests.smev3.conftest import Running, seed_journal
 
 ED = "urn://sverka/epgu/edu-diary/1.0"

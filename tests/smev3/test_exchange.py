@@ -32,8 +32,8 @@ from connectors.smev3 import (
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
-from scheduler.smev3.common import E_USLUGI_RECEIPT
-from scheduler.smev3.epgu import sync_e_uslugi
+from pipelines.smev3.common import E_USLUGI_RECEIPT
+from pipelines.smev3.epgu import sync_e_uslugi
 from tests.smev3.conftest import Running, start
 from tests.smev3.worlds import ORG, SNILS_S1, SNILS_S4
 

@@ -10,8 +10,8 @@ from connectors.smev3 import SmevFaultError
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
-from scheduler.smev3.common import MOVEMENT, DeliveryStopped
-from scheduler.smev3.contingent import push_contingent
+from pipelines.smev3.common import MOVEMENT, DeliveryStopped
+from pipelines.smev3.contingent import push_contingent
 from tests.smev3.conftest import Running, seed_journal
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

@@ -14,8 +14,8 @@ from emulators.scenario.world import World
 from emulators.smev3.app import build, create_app, running
 from emulators.smev3.broker import BrokerConfig
 from local_store.history import records_as_of
-from scheduler.smev3.contingent import push_contingent
-from scheduler.smev3.epgu import poll_epgu, sync_e_uslugi
+from pipelines.smev3.contingent import push_contingent
+from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
 from tests.smev3.conftest import Running, seed_journal
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)

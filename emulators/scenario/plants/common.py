@@ -87,8 +87,11 @@ def is_boundary_day(ctx: Context, day: dt.date) -> str | None:
     return None
 
 
-def window_label(ctx: Context, start: dt.date, end: dt.date) -> str | None:
-    """Whether a working-day window (start, end] spans a day off on a weekday or a moved Saturday."""
+def window_label(
+    ctx: Context, start: dt.date, end: dt.date, *, school_week: bool = True
+) -> str | None:
+    """Whether a working-day window (start, end] spans a day off on a weekday or a moved Saturday
+    (``school_week``: also a six-day week's Saturday, for deadlines counted in school days)."""
     day = start
     labels: list[str] = []
     while day < end:
@@ -97,7 +100,12 @@ def window_label(ctx: Context, start: dt.date, end: dt.date) -> str | None:
             labels.append("public holiday inside the window")
         if day.weekday() == 5 and day in ctx.cal.moved_saturdays:
             labels.append("moved working Saturday inside the window")
-        if day.weekday() == 5 and ctx.profile.week_days == 6 and day not in ctx.cal.days_off:
+        if (
+            school_week
+            and day.weekday() == 5
+            and ctx.profile.week_days == 6
+            and day not in ctx.cal.days_off
+        ):
             labels.append("six-day week: Saturday counts")
     return ", ".join(sorted(set(labels))) or None
 

@@ -34,8 +34,10 @@ def movement_prepare(ctx: Context) -> None:
     day = ctx.window_start
     while day < ctx.window_end - dt.timedelta(days=10) and len(hints) < 2:
         if ctx.cal.is_working_day(day) and day.weekday() < 5:
-            end = ctx.cal.add_working_days(day, working_days)
-            if window_label(ctx, day, end) and (not hints or (day - hints[-1]).days > 7):
+            end = ctx.cal.add_production_days(day, working_days)
+            if window_label(ctx, day, end, school_week=False) and (
+                not hints or (day - hints[-1]).days > 7
+            ):
                 hints.append(day)
         day += dt.timedelta(days=1)
     ctx.order_date_hints = hints
@@ -56,7 +58,7 @@ def movement_deadline(ctx: Context) -> None:
     for i, row in enumerate(chosen):
         order_date = dt.date.fromisoformat(row[mi["order_date"]])
         deadline = ctx.dl.movement(order_date)
-        label = window_label(ctx, order_date, deadline.date())
+        label = window_label(ctx, order_date, deadline.date(), school_week=False)
         if i in (1, 4):
             made, what, near = deadline, "boundary: entered at the deadline", True
         elif i == 2:
@@ -123,7 +125,7 @@ def card_deadline(ctx: Context) -> None:
         value = person.get(row, field)
         person.set(row, field, None)
         ctx.b.edit("person", sid, ctx.iso(made), field, value)
-        label = window_label(ctx, effective, deadline.date())
+        label = window_label(ctx, effective, deadline.date(), school_week=False)
         what = [
             "boundary: one second late",
             "completed days late",
@@ -311,7 +313,7 @@ def staff_card(ctx: Context) -> None:
             login=_people(ctx).login(name),
         )
         ctx.staff["teacher"].append(pid)
-        label = window_label(ctx, start, deadline.date())
+        label = window_label(ctx, start, deadline.date(), school_week=False)
         what = ["boundary: one second late", "added days late", "boundary: added at the deadline"][
             i
         ]

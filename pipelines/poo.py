@@ -1,4 +1,4 @@
-"""``sverka sync poo``: pull a whole college from «Модуль ПОО» into the store.
+"""The «Модуль ПОО» pipeline: pull a whole college into the store.
 
 The job (:func:`run_poo_sync`) is what the CLI and the scheduler call: one
 sync run; the structure (people, groups, orders) ingested as one scope, then
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import tomllib
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,17 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import structlog
-import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from canonical.base import Record
-from cli.context import SETTINGS, read_secret
-from cli.errors import UserError, user_errors
-from cli.sync import sync_app
 from connectors.poo.client import PooClient
 from connectors.poo.errors import PooError
 from connectors.poo.profiles import Deployment, find_deployment
@@ -46,6 +36,7 @@ from mapping.poo import (
     map_structure,
     teacher_index,
 )
+from pipelines.settings import SettingsError, read_section, require_secret
 
 log = structlog.get_logger("sync.poo")
 
@@ -286,28 +277,15 @@ def _group_snapshots(
 
 def load_config(path: Path) -> PooSyncConfig:
     """The ``[poo]`` table of a TOML file; the password never comes from it."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"файл настроек {path} не найден") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"файл настроек {path} не читается как TOML: {exc}") from None
-    section = data.get("poo", data)
-    if not isinstance(section, dict):
-        raise UserError(f"в файле {path} нет раздела [poo]")
-    if "password" in section:
-        raise UserError(
-            f"в файле {path} указан пароль: храните его в переменной {PASSWORD_ENV} "
-            "или в файле секретов (secrets_file), не в настройках"
-        )
+    section = read_section(path, "poo")
     name = section.get("deployment")
     deployment = find_deployment(str(name)) if name else None
     if name and deployment is None:
-        raise UserError(f"в файле {path}: неизвестное развёртывание «{name}» (deployment)")
+        raise SettingsError(f"в файле {path}: неизвестное развёртывание «{name}» (deployment)")
     base_url = section.get("base_url") or section.get("url")
     if deployment is None:
         if not base_url:
-            raise UserError(f"в файле {path} не указан ни deployment, ни base_url (url)")
+            raise SettingsError(f"в файле {path} не указан ни deployment, ни base_url (url)")
         timezone = str(section.get("timezone", "Europe/Moscow"))
         deployment = Deployment("custom", "", str(base_url), timezone)
     deployment = deployment.with_overrides(
@@ -318,21 +296,16 @@ def load_config(path: Path) -> PooSyncConfig:
     try:
         ZoneInfo(deployment.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(
+        raise SettingsError(
             f"в файле {path}: неизвестный часовой пояс «{deployment.timezone}»"
         ) from None
     login = section.get("login")
     if not login:
-        raise UserError(f"в файле {path} не указан логин (login)")
+        raise SettingsError(f"в файле {path} не указан логин (login)")
     secrets_file = section.get("secrets_file")
     if secrets_file and not Path(secrets_file).is_absolute():
         secrets_file = str(path.parent / secrets_file)
-    password = read_secret(PASSWORD_ENV, secrets_file)
-    if not password:
-        raise UserError(
-            f"пароль не задан: укажите его в переменной окружения {PASSWORD_ENV} "
-            "или в файле секретов (secrets_file)"
-        )
+    password = require_secret(PASSWORD_ENV, secrets_file, "пароль")
     try:
         return PooSyncConfig(
             deployment=deployment,
@@ -346,114 +319,7 @@ def load_config(path: Path) -> PooSyncConfig:
             lookback_days=int(section.get("lookback_days", 14)),
         )
     except (TypeError, ValueError) as exc:
-        raise UserError(f"в файле {path}: неверное числовое значение ({exc})") from None
-
-
-# -- the command ----------------------------------------------------------------------------------
-
-KIND_RU = {
-    "institution": "организация",
-    "school_year": "учебные годы",
-    "period": "семестры",
-    "group": "группы",
-    "subject": "дисциплины",
-    "person": "люди",
-    "parent_link": "связи с родителями",
-    "movement_order": "приказы",
-    "enrolment": "зачисления",
-    "work_kind": "виды работ",
-    "plan": "КТП",
-    "plan_item": "темы КТП",
-    "teaching_assignment": "нагрузка",
-    "lesson": "занятия",
-    "homework": "домашние задания",
-    "mark": "отметки",
-    "absence": "пропуски",
-}
-
-_STEP_RU = {"card": "карточки студентов", "subject": "страницы журнала", "group": "группы"}
-
-console = Console()
-
-
-def _parse_as_of(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--as-of: «{value}» не дата-время ISO 8601") from None
-    if moment.tzinfo is None:
-        raise UserError("--as-of: укажите часовой пояс, например 2026-09-09T21:00+07:00")
-    return moment
-
-
-@sync_app.command("poo")
-def sync_poo_command(
-    config: Path = typer.Option(..., "--config", "-c", help="Файл настроек (TOML, раздел [poo])."),
-    whole_year: bool = typer.Option(
-        False, "--whole-year", help="Забрать весь учебный год, а не только последние недели."
-    ),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Момент, который отражают данные (для эмулятора), ISO 8601."
-    ),
-) -> None:
-    """Забрать журнал колледжа из «Модуля ПОО» («Сетевой город. Образование»)."""
-    with user_errors(PooError, OperationalError):
-        cfg = load_config(config)
-        moment = _parse_as_of(as_of)
-        engine = SETTINGS.engine()
-        counter: Counter[str] = Counter()
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task(f"Вход в {cfg.deployment.host}…", total=None)
-
-            def step(event: str) -> None:
-                counter[event] += 1
-                parts = [f"{_STEP_RU[k]}: {counter[k]}" for k in _STEP_RU if counter[k]]
-                bar.update(task, description="Загрузка: " + (", ".join(parts) or event))
-
-            outcome = asyncio.run(
-                run_poo_sync(engine, cfg, as_of=moment, whole_year=whole_year, progress=step)
-            )
-    _print_summary(cfg, outcome)
-
-
-def _print_summary(cfg: PooSyncConfig, outcome: SyncOutcome) -> None:
-    if outcome.held:
-        console.print(
-            f"[yellow]Запуск №{outcome.run_id} задержан: {'; '.join(outcome.held)}. "
-            "Журнал не загружался; посмотрите изменения и утвердите или отклоните их "
-            f"(sverka runs approve {outcome.run_id} / sverka runs discard {outcome.run_id}).[/yellow]"
-        )
-        return
-    table = Table(
-        title=f"Синхронизация «Модуль ПОО» {cfg.deployment.deployment_id}: запуск №{outcome.run_id}"
-    )
-    for title in ("Данные", "Добавлено", "Изменено", "Удалено", "Без изменений"):
-        table.add_column(title)
-    order = {kind: i for i, kind in enumerate(KIND_RU)}
-    rows = sorted(outcome.counts.as_dict().items(), key=lambda kv: order.get(kv[0], len(order)))
-    for kind, counts in rows:
-        table.add_row(
-            KIND_RU.get(kind, kind),
-            str(counts["added"]),
-            str(counts["changed"]),
-            str(counts["removed"]),
-            str(counts["unchanged"]),
-        )
-    console.print(table)
-    console.print(
-        f"Запросов к серверу: {outcome.requests} (повторов: {outcome.retries}, "
-        f"повторных входов: {outcome.relogins})."
-    )
-    if outcome.warnings:
-        console.print(f"[yellow]Предупреждений при разборе: {len(outcome.warnings)}[/yellow]")
+        raise SettingsError(f"в файле {path}: неверное числовое значение ({exc})") from None
 
 
 def sync_poo_job(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:

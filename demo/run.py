@@ -175,8 +175,8 @@ class _Journal:
 
     def sync(self, moment: dt.datetime, *, first: bool) -> dict[str, Any]:
         if self.platform == "poo":
-            from cli.sync_poo import PooSyncConfig, run_poo_sync
             from connectors.poo.profiles import Deployment
+            from pipelines.poo import PooSyncConfig, run_poo_sync
 
             deployment = Deployment(
                 key="demo", region="", base_url=self.url, timezone=self.world.timezone, tenant=""
@@ -191,7 +191,7 @@ class _Journal:
             )
             outcome = asyncio.run(run_poo_sync(self.engine, config, as_of=moment, whole_year=first))
             return {"run": outcome.run_id, "requests": outcome.requests}
-        from cli.sync_netschool import NetSchoolConfig, sync_netschool
+        from pipelines.netschool import NetSchoolConfig, sync_netschool
 
         ns_config = NetSchoolConfig(
             base_url=self.url,
@@ -226,7 +226,7 @@ class JournalIds:
     student or a mark the way the journal shows it; the demo does the same.
     The scenario's record is found in the store by what a person recognises it
     by (a group by its name, a person by ФИО and birth date, a mark by its
-    student, subject and day or period: ``scheduler.demo_truth`` signatures),
+    student, subject and day or period: ``demo.truth`` signatures),
     so it works for any platform's id scheme.  A record the journal does not
     show (a parent NetSchool keeps no card for) keeps the scenario's id.
     """
@@ -234,8 +234,8 @@ class JournalIds:
     INDEXED = ("group", "subject", "person")
 
     def __init__(self, engine: Engine, world: World, platform: str) -> None:
+        from demo.truth import LEVELS, StoreRows, WorldRows, signature
         from local_store.schema import version_table
-        from scheduler.demo_truth import LEVELS, StoreRows, WorldRows, signature
 
         self._signature = signature
         self._levels = LEVELS
@@ -395,7 +395,7 @@ def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]
     from emulators.smev3.app import build as build_smev
     from emulators.smev3.app import create_app, running
     from emulators.smev3.broker import BrokerConfig
-    from scheduler.smev3.common import Smev3Options
+    from pipelines.smev3.common import Smev3Options
 
     org_code = str(world.meta.get("institution_id") or "org")
     emulator = build_smev(
@@ -417,11 +417,11 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
     """Generate, serve, replay, check, reconcile, report and score; leaves nothing running."""
     import time
 
+    from pipelines.local_files import import_local_file
+    from pipelines.smev3.contingent import push_contingent, sync_contingent
+    from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
     from policies.engine import run_check
     from policies.profiles import load_profile
-    from scheduler.smev3.contingent import push_contingent, sync_contingent
-    from scheduler.smev3.epgu import poll_epgu, sync_e_uslugi
-    from scheduler.tasks import import_local_file
 
     note = progress or (lambda _what, _done, _total: None)
     started = time.monotonic()
@@ -572,7 +572,7 @@ def _reconcile(engine: Engine, at: dt.datetime, result: DemoResult) -> dict[str,
 def _score(
     engine: Engine, world: World, truth: dict[str, Any], profile: str
 ) -> list[dict[str, Any]]:
-    from scheduler.demo_truth import score_by_signature
+    from demo.truth import score_by_signature
 
     scores = score_by_signature(engine, world, truth, profile_id=profile).scores
     return [

@@ -21,6 +21,16 @@ import pytest
 from sqlalchemy import Engine
 
 from canonical.base import Platform
+from demo.truth import (
+    Item,
+    StoreRows,
+    WorldRows,
+    _levels,
+    match_items,
+    score_by_signature,
+    signature,
+    summary_rows,
+)
 from emulators.scenario.generate import build
 from emulators.scenario.world import World
 from local_store.engine import make_engine, migrate
@@ -31,16 +41,6 @@ from policies.engine import run_check
 from policies.profiles import load_profile
 from policies.replay import replay
 from policies.truth import score as score_by_id
-from scheduler.demo_truth import (
-    Item,
-    StoreRows,
-    WorldRows,
-    _levels,
-    match_items,
-    score_by_signature,
-    signature,
-    summary_rows,
-)
 
 PROFILE = "tpt"
 

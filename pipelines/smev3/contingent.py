@@ -2,7 +2,7 @@
 
 ``sverka sync contingent`` and ``sverka push contingent`` (and the scheduler)
 call these.  Every order is queued in the transaction that decides to push
-it; delivery and the answers go through ``scheduler.smev3.common``.
+it; delivery and the answers go through ``pipelines.smev3.common``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from local_store import outbox
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping import contingent as contingent_map
-from scheduler.smev3.common import (
+from pipelines.smev3.common import (
     MOVEMENT,
     DeliveryReport,
     RunLog,
@@ -37,7 +37,6 @@ from scheduler.smev3.common import (
     ingest_in,
     journal_only,
     make_client,
-    utc_now,
 )
 
 # -- the registry's view ----------------------------------------------------------------------
@@ -187,7 +186,7 @@ async def collect_feedback(
     """Take the registry's answers, store each as feedback with its outbox row, then Ack."""
     report = FeedbackReport()
     connector = ContingentConnector(client)
-    runs = RunLog(engine, "contingent", options.name, "contingent.feedback")
+    runs = RunLog(engine, "contingent", options.name, "contingent.feedback", options.observed_now)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + budget_seconds
     try:
@@ -251,7 +250,7 @@ def _store_answer(
         deployment=options.name,
         message_id=item.message_id,
         student_id=item.subject_id,
-        received_at=utc_now(),
+        received_at=options.observed_now(),
         result=result,
         refusal=refusal,
     )

@@ -33,9 +33,7 @@ from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
 from mapping import epgu as epgu_map
-from policies import epgu as epgu_policy
-from policies.calendar import WorkCalendar
-from scheduler.smev3.common import (
+from pipelines.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
     DeliveryReport,
@@ -46,8 +44,9 @@ from scheduler.smev3.common import (
     ingest_in,
     journal_only,
     make_client,
-    utc_now,
 )
+from policies import epgu as epgu_policy
+from policies.calendar import WorkCalendar
 
 # -- ЕПГУ applications ------------------------------------------------------------------------
 
@@ -192,7 +191,7 @@ async def poll_epgu(
 ) -> EpguReport:
     """Take applications from the queue, decide each, queue the answers, Ack, deliver."""
     report = EpguReport()
-    runs = RunLog(engine, "epgu", options.name, "epgu.poll")
+    runs = RunLog(engine, "epgu", options.name, "epgu.poll", options.observed_now)
     async with make_client(engine, options) as client:
         connector = EpguConnector(client)
         try:
@@ -239,7 +238,7 @@ def _handle_application(
 ) -> None:
     received = application.received
     base = f"epgu:{received.message_id}"
-    now = utc_now()
+    now = options.observed_now()
     if isinstance(application.request, WireDiaryRequest):
         runs.prepare(epgu_map.scope(options.name, str(application.request.order_id)))
     with engine.begin() as conn:
@@ -346,7 +345,7 @@ async def sync_e_uslugi(
 ) -> NoticeReport:
     """Take enrolment notices: each becomes an expected student, and a receipt goes back."""
     report = NoticeReport()
-    runs = RunLog(engine, "e_uslugi", options.name, "sync.e_uslugi")
+    runs = RunLog(engine, "e_uslugi", options.name, "sync.e_uslugi", options.observed_now)
     async with make_client(engine, options) as client:
         connector = EUslugiConnector(client)
         try:

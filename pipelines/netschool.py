@@ -1,4 +1,4 @@
-"""``sverka sync netschool``: pull a school from NetSchool into the store.
+"""The NetSchool pipeline: pull a school from «Сетевой город» into the store.
 
 The pull runs first and completely in memory; only then is one sync run
 opened and every scope ingested in one transaction.  A failed pull is
@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import tomllib
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from cli.context import SETTINGS, read_secret
-from cli.errors import UserError, user_errors
-from cli.sync import sync_app
 from connectors.netschool.client import ClientSettings, NetSchoolClient
 from connectors.netschool.deployments import deployment as known_deployment
 from connectors.netschool.errors import NetSchoolError
@@ -47,26 +38,9 @@ from mapping.netschool import (
     map_totals,
     structure_scope,
 )
+from pipelines.settings import SettingsError, read_section, require_secret
 
 PASSWORD_ENV = "SVERKA_NETSCHOOL_PASSWORD"
-
-KIND_NAMES_RU = {
-    "institution": "организация",
-    "school_year": "учебный год",
-    "period": "учебные периоды",
-    "holiday": "каникулы",
-    "person": "люди",
-    "group": "классы",
-    "subject": "предметы",
-    "subgroup": "подгруппы",
-    "subgroup_member": "состав подгрупп",
-    "teaching_assignment": "нагрузка учителей",
-    "work_kind": "виды работ",
-    "lesson": "уроки",
-    "homework": "домашние задания",
-    "mark": "отметки",
-    "absence": "пропуски",
-}
 
 
 @dataclass(frozen=True)
@@ -87,39 +61,27 @@ class NetSchoolConfig:
 
 def load_config(path: str | Path) -> NetSchoolConfig:
     """Read the source's TOML (``[netschool]`` table); says in Russian what is wrong and where."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"файл настроек не найден: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"файл настроек {path} не читается как TOML: {exc}") from None
-    section: dict[str, Any] = data.get("netschool", data)
-    if "password" in section:
-        raise UserError(
-            f"в файле настроек {path} указан пароль: уберите его и задайте {PASSWORD_ENV} "
-            "или файл секретов"
-        )
+    section = read_section(path, "netschool")
     known = known_deployment(str(section.get("deployment", "")))
     base_url = section.get("url") or (known.base_url if known else None)
     if not base_url:
-        raise UserError(
+        raise SettingsError(
             f"в файле настроек {path} нет ни url, ни известного deployment "
             "(например, netschool.edu22.info)"
         )
     timezone = section.get("timezone") or (known.timezone if known else None)
     if not timezone:
-        raise UserError(f"в файле настроек {path} не указан timezone для {base_url}")
+        raise SettingsError(f"в файле настроек {path} не указан timezone для {base_url}")
     if "login" not in section:
-        raise UserError(f"в файле настроек {path} не указан параметр login")
+        raise SettingsError(f"в файле настроек {path} не указан параметр login")
     if "school_id" not in section and "school" not in section:
-        raise UserError(
+        raise SettingsError(
             f"в файле настроек {path} не указана организация: school_id (число) или school (краткое имя)"
         )
     try:
         school_id = int(section.get("school_id", 0))
     except (TypeError, ValueError):
-        raise UserError(f"в файле настроек {path}: school_id должен быть числом") from None
+        raise SettingsError(f"в файле настроек {path}: school_id должен быть числом") from None
     client = ClientSettings(
         concurrency=int(section.get("concurrency", 4)),
         request_budget=int(section.get("request_budget", 200_000)),
@@ -284,90 +246,13 @@ def sync_netschool(
     return SyncOutcome(run_id, RunStatus.SUCCEEDED, result, pulled.requests, observed_at)
 
 
-def summary_table(result: IngestResult) -> Table:
-    table = Table(title="Изменения")
-    for title in ("Данные", "Добавлено", "Изменено", "Удалено", "Без изменений"):
-        table.add_column(title)
-    order = list(KIND_NAMES_RU)
-    ranked = sorted(
-        result.counts.items(), key=lambda i: (order.index(i[0]) if i[0] in order else 99, i[0])
-    )
-    for kind, counts in ranked:
-        table.add_row(
-            KIND_NAMES_RU.get(kind, kind),
-            str(counts.added),
-            str(counts.changed),
-            str(counts.removed),
-            str(counts.unchanged),
-        )
-    return table
-
-
-STAGES_RU = {
-    "students": "Списки классов",
-    "subgroups": "Подгруппы",
-    "lessons": "Расписание уроков",
-    "journal": "Страницы журнала",
-}
-
-
-def _progress_callback(progress: Progress) -> Callable[[str, int, int], None]:
-    tasks: dict[str, Any] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(STAGES_RU.get(stage, stage), total=total)
-        progress.update(tasks[stage], completed=done, total=total)
-
-    return update
-
-
-@sync_app.command("netschool")
-def sync_netschool_command(
-    config_path: Path = typer.Option(..., "--config", help="Файл настроек источника (TOML)."),
-    full: bool = typer.Option(False, "--full", help="Весь учебный год, а не последние недели."),
-    secrets: Path | None = typer.Option(
-        None, "--secrets", help=f"Файл секретов (строка {PASSWORD_ENV}=…)."
-    ),
-) -> None:
-    """Забрать школу из «Сетевого города» (NetSchool) в хранилище."""
-    console = Console()
-    with user_errors(
-        SQLAlchemyError, render=lambda e: f"ошибка хранилища: {str(e).splitlines()[0]}"
-    ):
-        config = load_config(config_path)
-        password = read_secret(PASSWORD_ENV, secrets or config.secrets_file)
-        if not password:
-            raise UserError(
-                f"не задан пароль: укажите переменную окружения {PASSWORD_ENV} или файл секретов"
-            )
-        engine = SETTINGS.engine()
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            outcome = sync_netschool(
-                engine, config, password, full=full, progress=_progress_callback(progress)
-            )
-        if outcome.status is RunStatus.FAILED:
-            raise UserError(
-                f"{outcome.error}; запуск № {outcome.run_id} записан как неудачный, "
-                "данные в хранилище не изменены"
-            )
-    if outcome.status is RunStatus.HELD:
-        console.print(
-            f"[yellow]Синхронизация № {outcome.run_id} задержана: {'; '.join(outcome.held)}.[/yellow] "
-            f"Проверьте изменения и выполните sverka runs approve {outcome.run_id} "
-            f"или sverka runs discard {outcome.run_id}."
-        )
-        return
-    assert outcome.counts is not None
-    console.print(summary_table(outcome.counts))
-    console.print(
-        f"Синхронизация № {outcome.run_id} завершена (запросов к серверу: {outcome.requests}); "
-        f"данные на {outcome.observed_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
-    )
+def sync_netschool_job(
+    engine: Engine, params: Mapping[str, Any], now: dt.datetime
+) -> Mapping[str, Any]:
+    """The scheduler's entry point: ``params["config"]`` is the TOML file; a failed run raises."""
+    config = load_config(str(params["config"]))
+    password = require_secret(PASSWORD_ENV, config.secrets_file, "пароль NetSchool")
+    outcome = sync_netschool(engine, config, password, full=bool(params.get("full")), job="sync")
+    if outcome.error:
+        raise RuntimeError(outcome.error)
+    return outcome.counts.as_dict() if outcome.counts else {}

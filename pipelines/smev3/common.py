@@ -1,7 +1,7 @@
 """What every СМЭВ 3 job shares: options, the audited client, store helpers and delivery.
 
-The jobs themselves are in ``scheduler.smev3.contingent`` (the registry) and
-``scheduler.smev3.epgu`` (ЕПГУ applications, «Е-услуги» notices).  Each job wires a connector to the store: it reads canonical records, calls the
+The jobs themselves are in ``pipelines.smev3.contingent`` (the registry) and
+``pipelines.smev3.epgu`` (ЕПГУ applications, «Е-услуги» notices).  Each job wires a connector to the store: it reads canonical records, calls the
 pure mapping, writes the outbox and the store in one transaction per decision,
 and only then talks to СМЭВ.  Delivery sends the message id fixed in the
 outbox, so any crash leaves either an un-sent row (sent later under the same
@@ -74,6 +74,13 @@ class Smev3Options:
     """Working days to answer a ЕПГУ application (the deadline tracked per application)."""
     timezone: str = "Europe/Moscow"
     """The institution's time zone, in which the answer deadline's working days run."""
+    data_clock: Callable[[], dt.datetime] | None = field(default=None, compare=False)
+    """The moment an exchange's data belongs to (the observation time of its runs, the
+    receipt of an application or a feedback); ``None``: the wall clock, right for a live
+    exchange.  A replay sets it to the replayed moment so nothing is dated in the future."""
+
+    def observed_now(self) -> dt.datetime:
+        return self.data_clock() if self.data_clock is not None else utc_now()
 
     @property
     def name(self) -> str:
@@ -182,8 +189,16 @@ class RunLog:
     prepared run id back.
     """
 
-    def __init__(self, engine: Engine, source: str, deployment: str, job: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        source: str,
+        deployment: str,
+        job: str,
+        observed: Callable[[], dt.datetime] = lambda: utc_now(),
+    ) -> None:
         self.engine, self.source, self.deployment, self.job = engine, source, deployment, job
+        self.observed = observed
         self.run_id: int | None = None
         self.scopes: set[str] = set()
         self.changes = 0
@@ -198,7 +213,12 @@ class RunLog:
             if self.run_id is not None:
                 self.finish()
             self.run_id = start_run(
-                self.engine, self.source, deployment=self.deployment, scope=scope, job=self.job
+                self.engine,
+                self.source,
+                deployment=self.deployment,
+                scope=scope,
+                job=self.job,
+                observed_at=self.observed(),
             )
             self.scopes = set()
         self.scopes.add(scope)
@@ -231,7 +251,7 @@ def _fail_movement(
         deployment=options.name,
         message_id=item.message_id,
         student_id=item.subject_id,
-        received_at=utc_now(),
+        received_at=options.observed_now(),
         refusal=f"{code}: {error}",
     )
     ingest_in(conn, runs.for_scope(scope), scope, [record], ["registry_feedback"])
@@ -274,7 +294,7 @@ async def deliver(
     channel_list = list(channels)
     report = DeliveryReport()
     deadline = asyncio.get_running_loop().time() + budget_seconds
-    runs = RunLog(engine, "smev3", options.name, "smev3.deliver")
+    runs = RunLog(engine, "smev3", options.name, "smev3.deliver", options.observed_now)
     try:
         while True:
             batch = outbox.due(engine, options.name, channels=channel_list, now=clock())
