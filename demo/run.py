@@ -46,6 +46,13 @@ SCHOOL_HOURS_SYNC = "0 17 * * *"
 In production the plan is hourly during school hours; the demo keeps one
 afternoon firing so that a replay of several weeks stays within minutes."""
 HOURLY_RULE_PROFILES = frozenset({"talmenka", "kpgt"})
+DEADLINE_SYNC = "0 20 * * *"
+"""A pull at the regulation's 20:00 deadline, where the journal records no entry times.
+
+ЭлЖур shows no moment of entry (eljur.md §6): only the run that first saw a
+record dates it.  A pull at 20:00 next to the one at 21:00 decides an entry
+"in time" or "late" where the evening pull alone could only say "possibly"."""
+DEADLINE_SYNC_PROFILES = frozenset({"mazanka"})
 
 
 @dataclass
@@ -98,6 +105,7 @@ def plan_moments(world: World, profile: str) -> list[dt.datetime]:
     start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
     end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
     specs = [EVENING_SYNC] + ([SCHOOL_HOURS_SYNC] if profile in HOURLY_RULE_PROFILES else [])
+    specs += [DEADLINE_SYNC] if profile in DEADLINE_SYNC_PROFILES else []
     moments: set[dt.datetime] = set()
     for spec in specs:
         trigger = CronTrigger.from_crontab(spec, timezone=zone)
@@ -148,7 +156,15 @@ class _Journal:
         self.login = str(account["login"])
         self.password = str(account["password"])
         meta = dict(world.meta.get("platform") or {})
-        if platform == "poo":
+        if platform == "eljur":
+            from emulators.eljur.server import start_emulator as start_eljur
+
+            ej = start_eljur(world, as_of=start)
+            stack.callback(ej.stop)
+            self._ej = ej
+            self.url = ej.url
+            self.deployment = str(meta.get("deployment") or "eljur.demo")
+        elif platform == "poo":
             from emulators.poo.app import EmulatorConfig
             from emulators.poo.server import start_emulator
 
@@ -168,12 +184,35 @@ class _Journal:
             self.school_id = int(meta.get("school_id") or account.get("school_id") or 0)
 
     def set_clock(self, moment: dt.datetime) -> None:
-        if self.platform == "poo":
+        if self.platform == "eljur":
+            self._ej.set_clock(moment)
+        elif self.platform == "poo":
             self._poo.emulator.set_clock(moment)
         else:
             self._ns.set_clock(moment)
 
     def sync(self, moment: dt.datetime, *, first: bool) -> dict[str, Any]:
+        if self.platform == "eljur":
+            from connectors.eljur.client import ClientSettings
+            from emulators.eljur.app import DEFAULT_DEVKEY
+            from pipelines.eljur import EljurConfig, sync_eljur
+
+            ej_config = EljurConfig(
+                base_url=f"{self.url}/apiv3",
+                vendor=self.deployment.split(".")[0],
+                deployment=self.deployment,
+                login=self.login,
+                timezone=self.world.timezone,
+                profile_id=self.profile,
+                lookback_days=7,
+                client=ClientSettings(class_pause=0.0),
+            )
+            ej_outcome = sync_eljur(
+                self.engine, ej_config, DEFAULT_DEVKEY, self.password, as_of=moment, full=first
+            )
+            if ej_outcome.error:
+                raise RuntimeError(ej_outcome.error)
+            return {"run": ej_outcome.run_id, "requests": ej_outcome.requests}
         if self.platform == "poo":
             from connectors.poo.profiles import Deployment
             from pipelines.poo import PooSyncConfig, run_poo_sync
@@ -434,7 +473,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
     _, truth_path = write_scenario(scenario_path, generated.scenario, generated.truth)
     world = World.from_dict(generated.scenario)
     platform = str((world.meta.get("platform") or {}).get("demo_journal") or "netschool")
-    if platform not in ("poo", "netschool"):
+    if platform not in ("poo", "netschool", "eljur"):
         platform = "netschool"
     store_path = out / "store.sqlite"
     engine = open_store(str(store_path))

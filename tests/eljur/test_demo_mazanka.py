@@ -1,0 +1,29 @@
+"""``sverka demo --profile mazanka`` runs on the ЭлЖур emulator end to end (small size)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from demo.run import DemoOptions, plan_moments, run_demo
+from emulators.scenario.generate import generate
+from emulators.scenario.world import World
+
+
+def test_mazanka_plan_pulls_at_the_20_00_deadline_and_at_21_00() -> None:
+    world = World.from_dict(generate("mazanka", 20, 1, 1))
+    hours = {m.astimezone(m.tzinfo).hour for m in plan_moments(world, "mazanka")}
+    assert hours == {20, 21}
+
+
+def test_mazanka_demo_runs_on_the_eljur_emulator(tmp_path: Path) -> None:
+    result = run_demo(
+        DemoOptions(profile="mazanka", students=20, weeks=1, seed=2, out=tmp_path / "demo")
+    )
+    assert result.platform == "eljur"
+    assert result.syncs == result.moments > 0
+    by_rule = {r["rule_id"]: r for r in result.rules}
+    # Rules ЭлЖур data decides through the observation history alone: planted cases are found.
+    for rule in ("marks.first_grade.none", "marks.correction.window", "lesson.topic.deadline"):
+        row = by_rule[rule]
+        assert row["planted"] > 0 and row["matched"] == row["planted"], row
+    assert Path(result.paths["violations_json"]).exists()
