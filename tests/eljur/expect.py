@@ -132,7 +132,8 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             weight = wk.get("weight") or 1.0
         name = wk.get("name") or None
         if name:
-            out["work_kind"][(name, wk.get("short_name") or "")] = 1
+            flags = (bool(wk.get("is_control")), bool(wk.get("is_external")))
+            out["work_kind"][(name, wk.get("short_name") or "", *flags)] = 1
         out["mark"][
             (
                 _p(student),
@@ -176,7 +177,7 @@ def stored(engine: Engine, run_id: int | None = None) -> dict[str, Counter[Row]]
             elif kind == "subject":
                 row = (v.name,)
             elif kind == "work_kind":
-                row = (v.name, v.short_name)
+                row = (v.name, v.short_name, v.is_control, v.is_external)
             elif kind == "lesson":
                 row = (
                     e,
