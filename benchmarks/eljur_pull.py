@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 
 from connectors.eljur.client import ClientSettings, EljurClient
-from connectors.eljur.pull import ClassJournal, SchoolStructure, pull_class, pull_structure
+from connectors.eljur.pull import pull_class, pull_structure
+from connectors.eljur.wire import ClassJournal, SchoolStructure
 from emulators.eljur.app import DEFAULT_DEVKEY
 from emulators.scenario.generate import generate
 from local_store.engine import make_engine, migrate

@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 
 from connectors.netschool.client import ClientSettings, NetSchoolClient
-from connectors.netschool.pull import InstitutionPull, pull_institution
+from connectors.netschool.pull import pull_institution
+from connectors.netschool.wire import InstitutionPull
 from emulators.scenario.generate import generate
 from local_store.engine import make_engine, migrate
 from local_store.ingest import ingest

@@ -32,7 +32,8 @@ import httpx
 from cli.logging import configure_logging
 from connectors.poo.client import PooClient
 from connectors.poo.profiles import Deployment
-from connectors.poo.pull import GroupJournal, Structure, pull_group, pull_structure
+from connectors.poo.pull import pull_group, pull_structure
+from connectors.poo.wire import GroupJournal, Structure
 from emulators.scenario.generate import build
 from emulators.scenario.world import World, parse_moment
 from emulators.scenario.writer import write_scenario
@@ -40,7 +41,9 @@ from local_store.engine import make_engine, migrate
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import start_run
 from mapping.poo import MapContext, StudentIndex, map_group_journal, map_structure, teacher_index
-from pipelines.poo import JOURNAL_KINDS, STRUCTURE_KINDS, _group_snapshots, monday
+from pipelines import scopes
+from pipelines.poo import JOURNAL_KINDS, STRUCTURE_KINDS, _group_snapshots
+from pipelines.window import monday
 
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = ("/services/security/",)
@@ -171,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             ctx = MapContext(deployment.deployment_id, timezone, args.profile)
             mapped = map_structure(structure, ctx)
             students, teachers = StudentIndex(structure), teacher_index(structure)
-            base = f"poo:{deployment.deployment_id}"
-            snapshots = [Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS)]
+            base = deployment.deployment_id
+            snapshots = [
+                Snapshot.of(scopes.poo_structure(base), mapped.records, kinds=STRUCTURE_KINDS)
+            ]
             first = min((e.startDate.date() for es in structure.entries.values() for e in es
                          if e.startDate), default=today)  # fmt: skip
             for journal in journals:

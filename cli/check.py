@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from canonical.capabilities import unchecked_label
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.main import app
@@ -101,6 +102,8 @@ def check_command(
             f"возобновлено: {totals['reopened']}, без изменений: {totals['unchanged']}, "
             f"устранено: {totals['resolved']}"
         )
+        for rule_id, why in sorted(report.unchecked.items()):
+            console.print(f"{rule_id}: {unchecked_label(why)}")
         if truth_data is not None:
             _print_scores(engine, truth_data, prof.id)
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from pipelines.settings import SettingsError
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class UserError(Exception):

@@ -26,7 +26,7 @@ from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
-from local_store.engine import current_revision, head_revision, make_engine, migrate
+from local_store.engine import StoreError, current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs
 
 install_russian()
@@ -60,13 +60,15 @@ def main(
 
 
 def _db_error(exc: BaseException) -> str:
+    if isinstance(exc, StoreError):
+        return f"{SETTINGS.url}: {exc}"
     return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
 
 
 @app.command("init")
 def init_command() -> None:
     """Создать хранилище или обновить его схему до последней версии."""
-    with user_errors(OperationalError, render=_db_error):
+    with user_errors(OperationalError, StoreError, render=_db_error):
         engine = make_engine(SETTINGS.url)
         before = current_revision(engine)
         after = migrate(engine)
@@ -85,7 +87,7 @@ def status_command(
     limit: int = typer.Option(10, "--limit", help="Сколько последних запусков показать."),
 ) -> None:
     """Показать хранилище, источники и последние запуски."""
-    with user_errors(OperationalError, render=_db_error):
+    with user_errors(OperationalError, StoreError, render=_db_error):
         engine = make_engine(SETTINGS.url)
         revision = current_revision(engine)
         if revision is None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 from contextlib import AbstractContextManager
+from dataclasses import replace
 
 import typer
 from rich.console import Console
@@ -20,7 +22,7 @@ from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.sync import sync_app
-from connectors.smev3 import SmevError
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.history import records_as_of
 from pipelines.smev3.common import (
@@ -213,10 +215,17 @@ def epgu_poll_command(
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
     budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки ответов."),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        help="Профиль организации: какие сведения нужны для услуги (раздел [epgu]); "
+        "иначе SVERKA_PROFILE или минимум: ФИО и дата рождения ребёнка и заявителя.",
+    ),
 ) -> None:
     """Принять заявления ЕПГУ, проверить право заявителя и ответить сведениями из журнала."""
     with _errors():
         options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = replace(options, profile=profile or os.environ.get("SVERKA_PROFILE") or None)
         engine = SETTINGS.engine()
         report = asyncio.run(poll_epgu(engine, options, budget_seconds=budget))
     console.print(

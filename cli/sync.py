@@ -34,7 +34,8 @@ from local_store.runs import RunStatus
 from pipelines.netschool import PASSWORD_ENV as NETSCHOOL_PASSWORD_ENV
 from pipelines.netschool import load_config as load_netschool_config
 from pipelines.netschool import sync_netschool
-from pipelines.poo import PooSyncConfig, SyncOutcome, run_poo_sync
+from pipelines.outcome import SyncOutcome
+from pipelines.poo import PooSyncConfig, run_poo_sync
 from pipelines.poo import load_config as load_poo_config
 from pipelines.settings import read_secret
 
@@ -144,7 +145,6 @@ def sync_netschool_command(
             f"или sverka runs discard {outcome.run_id}."
         )
         return
-    assert outcome.counts is not None
     console.print(summary_table(outcome.counts))
     console.print(
         f"Синхронизация № {outcome.run_id} завершена (запросов к серверу: {outcome.requests}); "

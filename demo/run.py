@@ -32,6 +32,7 @@ from emulators.scenario.generate import build
 from emulators.scenario.world import World
 from emulators.scenario.writer import write_scenario
 from local_store.engine import open_store
+from pipelines.window import Incremental
 
 log = structlog.get_logger(__name__)
 
@@ -226,7 +227,7 @@ class _Journal:
                 password=self.password,
                 profile_id=self.profile,
                 pause=0.0,
-                lookback_days=7,
+                window=Incremental(7),
             )
             outcome = asyncio.run(run_poo_sync(self.engine, config, as_of=moment, whole_year=first))
             return {"run": outcome.run_id, "requests": outcome.requests}
@@ -239,7 +240,7 @@ class _Journal:
             login=self.login,
             timezone=self.world.timezone,
             profile_id=self.profile,
-            lookback_weeks=1,
+            window=Incremental.last_weeks(1),
         )
         ns_outcome = sync_netschool(self.engine, ns_config, self.password, full=first)
         if ns_outcome.error:
@@ -446,6 +447,7 @@ def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]
         org_code=org_code,
         deployment="smev3.demo",
         timezone=str(world.meta.get("timezone") or "Europe/Moscow"),
+        profile=str(world.meta["profile"]) if world.meta.get("profile") else None,
         backoff_base=0.05,
         backoff_cap=0.5,
     )

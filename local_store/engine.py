@@ -16,7 +16,17 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    table,
+)
 
 ENV_URL = "SVERKA_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,7 +43,16 @@ def resolve_url(db: str | None = None) -> str:
     return os.environ.get(ENV_URL) or default_url()
 
 
+class StoreError(RuntimeError):
+    """A store that cannot be opened or repaired as it is; the message is Russian."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions only before DML and commits DDL at once, so a kill during
+    # the first migrations left tables without a revision.  With its own transaction handling
+    # off, SQLAlchemy's "begin" (below) issues BEGIN and DDL is transactional like PostgreSQL's
+    # (the SQLAlchemy pysqlite recipe for serializable isolation and transactional DDL).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -51,7 +70,12 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -67,8 +91,50 @@ def migrate(engine: Engine) -> str:
     Areas add their tables in migrations of their own that may branch from a
     common base, so the store upgrades to every head.
     """
+    recover_half_created(engine)
     command.upgrade(alembic_config(engine), "heads")
     return current_revision(engine) or ""
+
+
+def _schema_tables() -> set[str]:
+    """Every table the migrations create (each area's schema module adds to one metadata)."""
+    import local_store.reconcile_schema
+    import local_store.scheduler_schema
+    import local_store.smev3_schema
+    import local_store.violations_schema  # noqa: F401
+    from local_store.schema import metadata
+
+    return set(metadata.tables)
+
+
+def recover_half_created(engine: Engine) -> list[str]:
+    """Drop what an interrupted first run left: our tables, all empty, and no revision.
+
+    Stores made before migrations became transactional on SQLite could be left
+    so by a kill; nothing in them can be lost, because nothing was ever written
+    to them.  A store with data and no revision is not touched: that needs a person.
+    """
+    if current_revision(engine) is not None:
+        return []
+    with engine.begin() as conn:
+        present = set(inspect(conn).get_table_names()) & _schema_tables()
+        if not present:
+            return []
+        with_rows = sorted(
+            name
+            for name in present
+            if conn.execute(select(func.count()).select_from(table(name))).scalar()
+        )
+        if with_rows:
+            raise StoreError(
+                "хранилище создано не до конца (нет версии схемы), но в нём есть данные "
+                f"(таблицы: {', '.join(with_rows[:5])}); автоматически восстановить его нельзя — "
+                "обратитесь к администратору"
+            )
+        reflected = MetaData()
+        reflected.reflect(conn, only=sorted(present))
+        reflected.drop_all(conn)
+    return sorted(present)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -27,7 +27,3 @@ def expected_enrolment(notice: WireEnrolmentNotice, deployment: str) -> Expected
         expected_on=notice.expected_date,
         notified_at=notice.notified_at,
     )
-
-
-def scope(deployment: str, notice: WireEnrolmentNotice) -> str:
-    return f"e_uslugi:{deployment}:notice:{notice.application_number}"

@@ -42,7 +42,7 @@ from canonical.base import Record
 from canonical.normalize import normalize_name_part, split_full_name
 from canonical.structure import GroupKind
 from connectors.eljur import wire
-from connectors.eljur.pull import ClassJournal, SchoolStructure
+from connectors.eljur.wire import ClassJournal, SchoolStructure
 
 ABSENCE_VALUES = {"н": AbsenceCode.OT, "оп": AbsenceCode.OP}
 PASS_FAIL = {"зч", "зачёт", "зачтено", "нз", "незч", "не зачтено", "осв"}

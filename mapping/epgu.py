@@ -74,10 +74,6 @@ def request_record(
     )
 
 
-def scope(deployment: str, order_id: str) -> str:
-    return f"epgu:{deployment}:request:{order_id}"
-
-
 def status(
     order_id: int, *, org_code: str | None = None, tech_code: int | None = None, comment: str
 ) -> WireStatus:

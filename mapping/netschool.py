@@ -42,7 +42,7 @@ from canonical.base import Record
 from canonical.normalize import local_datetime, normalize_name_part, split_full_name
 from canonical.structure import GroupKind
 from connectors.netschool import wire
-from connectors.netschool.pull import InstitutionPull, JournalEntry
+from connectors.netschool.wire import InstitutionPull, JournalEntry
 
 HOMEWORK_TYPE = "домашнее задание"
 UNTYPED = "не указан"
@@ -115,14 +115,6 @@ class Source:
 
     def moment(self, local: dt.datetime | None) -> dt.datetime | None:
         return None if local is None else local_datetime(local, self.timezone)
-
-
-def structure_scope(source: Source, school_id: int) -> str:
-    return f"netschool:{source.deployment}:structure:{school_id}"
-
-
-def journal_scope(source: Source, class_id: int, week: dt.date) -> str:
-    return f"netschool:{source.deployment}:journal:{class_id}:{week.isoformat()}"
 
 
 def _roles(names: Iterable[str]) -> tuple[Role, ...]:
@@ -391,10 +383,6 @@ def map_journal_entries(
                 )
             )
     return records
-
-
-def finals_scope(source: Source, class_id: int) -> str:
-    return f"netschool:{source.deployment}:finals:{class_id}"
 
 
 def map_totals(

@@ -52,12 +52,13 @@ from canonical import (
     WorkKind,
 )
 from canonical.normalize import SnilsError, format_snils, name_key, normalize_name_part
-from connectors.poo.pull import GroupJournal, Structure
 from connectors.poo.wire import (
     Decree,
     GbLesson,
     GbStudent,
     GradebookEntry,
+    GroupJournal,
+    Structure,
     StudentCard,
     StudentSummary,
     SubjectAnswer,
@@ -65,20 +66,15 @@ from connectors.poo.wire import (
 )
 
 MARKS: dict[str, tuple[str, MarkScale, float | None]] = {
-    "One": ("1", MarkScale.FIVE_POINT, 1.0),
     "Two": ("2", MarkScale.FIVE_POINT, 2.0),
     "Three": ("3", MarkScale.FIVE_POINT, 3.0),
     "Four": ("4", MarkScale.FIVE_POINT, 4.0),
     "Five": ("5", MarkScale.FIVE_POINT, 5.0),
     "Success": ("зч", MarkScale.PASS_FAIL, None),
     "Fail": ("нз", MarkScale.PASS_FAIL, None),
-    "NotAttested": ("н/а", MarkScale.FIVE_POINT, None),
 }
-"""Mark words (``markRatings``) → the journal value; ``None``/``Zero``/``Absent`` are no mark.
-
-``NotAttested`` («н/а») is not in the vendor's enum: it is the word our emulator uses
-(docs/protocols/poo-emulated.md), kept so a host that shows it is understood.
-"""
+"""Mark words (the vendor's ``markRatings``) → the journal value.  Any other word is reported
+(field and value) and the mark is kept out; an empty value is no mark."""
 
 ABSENCES: dict[str, tuple[AbsenceCode, bool | None]] = {
     "IsAbsentByValidReason": (AbsenceCode.UP, True),
@@ -86,9 +82,9 @@ ABSENCES: dict[str, tuple[AbsenceCode, bool | None]] = {
     "IsAbsentByNotValidReason": (AbsenceCode.NP, False),
     "IsLate": (AbsenceCode.OP, None),
     "IsAbsent": (AbsenceCode.OT, None),
-    "IsExempt": (AbsenceCode.OSV, True),
 }
-"""Absence types → code and whether the reason is valid; ``IsExempt`` (ОСВ) is our emulator's word."""
+"""Absence types (``absenceType``) → code and whether the reason is valid.  Any other word is
+reported and the absence kept out."""
 
 TASK_TYPES: dict[str, tuple[str, str, bool]] = {
     "Lesson": ("Работа на занятии", "ОЗ", False),
@@ -115,11 +111,23 @@ LESSON_KINDS: dict[str, str] = {
     "PracticalWork": "practical",
     "Laboratory": "laboratory",
     "Examination": "exam",
-    "Control": "control",
 }
 """Lesson types (``thematicPlanLessonTypes``) → the canonical lesson kind (``practical``,
-``laboratory``, ``control``…); others in snake case.  ``Control`` is our emulator's word for a
-control work: the vendor's enum has none."""
+``laboratory``…); the vendor's other types in snake case.  The enum has no control work: a
+control work is a lesson carrying a ``Control`` task (КР), so a conducted lesson with one is
+kind ``control`` (:func:`conducted_kind`)."""
+
+VENDOR_LESSON_TYPES = frozenset(
+    {
+        "Lecture", "Practice", "Laboratory", "Self", "Lesson", "Consultation", "Seminar",
+        "Excursion", "Examination", "Composition", "BusinessGame", "PracticalTraining",
+        "SportStandarts", "PracticalWork",
+    }
+)  # fmt: skip
+"""The vendor's ``thematicPlanLessonTypes`` (netschool-poo.md §7; asurso-api 0.6.3
+``ThematicPlanLessonType``)."""
+
+CONTROL_TASK = "Control"
 
 HOME = "Home"
 
@@ -164,6 +172,31 @@ def lesson_kind(value: str | None) -> str | None:
     if not value:
         return None
     return LESSON_KINDS.get(value) or snake(value)
+
+
+def unknown_word(field_name: str, value: str, where: str) -> str:
+    """The warning for a word outside the platform's enum (Russian, no personal data)."""
+    return f"{where}: неизвестное значение «{value}» поля {field_name}, запись не принята"
+
+
+def plan_kind(value: str | None, where: str, warnings: list[str]) -> str | None:
+    """A plan lesson's type → its work kind; the generic ``Lesson`` says no particular kind."""
+    if not value or value == "Lesson":
+        return None
+    if value not in VENDOR_LESSON_TYPES:
+        warnings.append(unknown_word("workingProgram.topics.lessons.type", value, where))
+        return None
+    return lesson_kind(value)
+
+
+def conducted_kind(lesson: GbLesson, where: str, warnings: list[str]) -> str | None:
+    """A conducted lesson's kind: ``control`` when it carries a control work's task."""
+    if any(t.type == CONTROL_TASK for t in lesson.tasks):
+        return "control"
+    if lesson.type and lesson.type not in VENDOR_LESSON_TYPES:
+        warnings.append(unknown_word("type", lesson.type, where))
+        return None
+    return lesson_kind(lesson.type)
 
 
 def student_ref(number: int) -> str:
@@ -520,7 +553,7 @@ def map_group_journal(
         if plan_key not in seen_plans:
             seen_plans.add(plan_key)
             out.plans.extend(_plan(ctx, plan_key, group_id, subject.id, subject.plannedHours,
-                                   teacher_ref, entry, answer))  # fmt: skip
+                                   teacher_ref, entry, answer, out.warnings))  # fmt: skip
             if teacher_ref:
                 out.plans.append(
                     TeachingAssignment(
@@ -558,14 +591,25 @@ def map_group_journal(
                         "которого нет в списке группы, пропущены"
                     )
             out.dated.extend(
-                _lesson_records(ctx, lesson, group_id, subject.id, teacher_ref, local, plan_topics)
-            )
+                _lesson_records(
+                    ctx, lesson, group_id, subject.id, teacher_ref, local, plan_topics,
+                    out.warnings,
+                )
+            )  # fmt: skip
     for entry, attestation in journal.attestations:
         pid = period_id(entry)
         finals: list[Record] = []
         for subject_marks in attestation.subjects:
             for student_key, value in subject_marks.marks.items():
                 mapped = MARKS.get(value.value or "")
+                if mapped is None and value.value:
+                    out.warnings.append(
+                        unknown_word(
+                            "subjects.marks.value",
+                            value.value,
+                            f"аттестация группы {journal.group.name}, предмет {subject_marks.id}",
+                        )
+                    )
                 if mapped is None or not student_key.isdigit():
                     continue
                 text, scale, numeric = mapped
@@ -603,6 +647,7 @@ def _plan(
     teacher: str | None,
     entry: GradebookEntry,
     answer: SubjectAnswer,
+    warnings: list[str],
 ) -> list[Record]:
     program = answer.workingProgram
     if program is None:
@@ -620,7 +665,9 @@ def _plan(
                     ordinal=ordinal,
                     topic=lesson.name or topic.name or "",
                     hours=lesson.duration if lesson.duration is not None else 1,
-                    work_kind=lesson_kind(lesson.type),
+                    work_kind=plan_kind(
+                        lesson.type, f"план группы {group_id}, предмет {subject_id}", warnings
+                    ),
                 )
             )
     total = planned_hours
@@ -646,6 +693,7 @@ def _lesson_records(
     teacher: str | None,
     local: dict[str, int],
     plan_topics: dict[str, str],
+    warnings: list[str],
 ) -> Iterable[tuple[dt.date, Record]]:
     assert lesson.date is not None
     day = lesson.date.date()
@@ -654,6 +702,7 @@ def _lesson_records(
     if themes is None:
         themes = [plan_topics[p] for p in planned if plan_topics.get(p)]
     lesson_teacher = employee_ref(lesson.teacherId) if lesson.teacherId else teacher
+    where = f"занятие {lesson.id}"
     yield (
         day,
         Lesson(
@@ -668,7 +717,7 @@ def _lesson_records(
             hours=lesson.duration,
             room=lesson.classroom.name if lesson.classroom else None,
             plan_item_id=planned[0] if planned else None,
-            lesson_type=lesson_kind(lesson.type),
+            lesson_type=conducted_kind(lesson, where, warnings),
         ),
     )
     tasks: dict[str, Task] = {str(t.id): t for t in lesson.tasks}
@@ -685,6 +734,8 @@ def _lesson_records(
         for task_key, value in mark_set.marks.items():
             mapped = MARKS.get(value.value or "")
             if mapped is None:
+                if value.value:
+                    warnings.append(unknown_word("markSets.marks.value", value.value, where))
                 continue
             text, scale, numeric = mapped
             marked = tasks.get(task_key)
@@ -715,6 +766,7 @@ def _lesson_records(
         if mark_set.absenceType:
             absence = ABSENCES.get(mark_set.absenceType)
             if absence is None:
+                warnings.append(unknown_word("markSets.absenceType", mark_set.absenceType, where))
                 continue
             code, valid = absence
             yield (

@@ -27,7 +27,8 @@ from canonical.base import Record
 from connectors.eljur.client import ClientSettings, EljurClient
 from connectors.eljur.deployments import find_deployment, vendor_from_host
 from connectors.eljur.errors import EljurError
-from connectors.eljur.pull import SchoolStructure, pause, pull_class, pull_structure
+from connectors.eljur.pull import pause, pull_class, pull_structure
+from connectors.eljur.wire import SchoolStructure
 from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run

@@ -14,6 +14,7 @@ from local_store.hold import guarded_ingest, preview
 from local_store.ingest import Snapshot
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.local_files import map_rows
+from pipelines import scopes
 
 
 def import_local_file(
@@ -50,7 +51,7 @@ def import_local_file(
             for r in records_as_of(engine, kind)
             if r.source.deployment == deployment and r.source.external_id in mapped.skipped_ids
         ]
-    snapshot = Snapshot(f"local:{deployment}:{kind}", frozenset({kind}), records)
+    snapshot = Snapshot(scopes.local_file(deployment, kind), frozenset({kind}), records)
     if dry_run:
         planned = preview(engine, "local", snapshot)
         return {
@@ -60,7 +61,11 @@ def import_local_file(
             "_changes": planned.changes,
         }
     run_id = start_run(
-        engine, "local", deployment=deployment, scope=f"file:{kind}", observed_at=observed_at
+        engine,
+        "local",
+        deployment=deployment,
+        scope=scopes.local_file_run(kind),
+        observed_at=observed_at,
     )
     try:
         guard = guarded_ingest(engine, run_id, snapshot)

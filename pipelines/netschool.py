@@ -22,23 +22,24 @@ from sqlalchemy import Engine
 from connectors.netschool.client import ClientSettings, NetSchoolClient
 from connectors.netschool.deployments import deployment as known_deployment
 from connectors.netschool.errors import NetSchoolError
-from connectors.netschool.pull import InstitutionPull, pull_institution
 from connectors.netschool.pull import Progress as PullProgress
+from connectors.netschool.pull import pull_institution
+from connectors.netschool.wire import InstitutionPull
 from local_store.hold import guarded_ingest
-from local_store.ingest import IngestResult, Snapshot
+from local_store.ingest import Snapshot
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.netschool import (
     JOURNAL_KINDS,
     STRUCTURE_KINDS,
     Source,
-    finals_scope,
-    journal_scope,
     map_journal_entries,
     map_structure,
     map_totals,
-    structure_scope,
 )
+from pipelines import scopes
+from pipelines.outcome import SyncOutcome
 from pipelines.settings import SettingsError, read_section, require_secret
+from pipelines.window import Incremental
 
 PASSWORD_ENV = "SVERKA_NETSCHOOL_PASSWORD"
 
@@ -52,7 +53,7 @@ class NetSchoolConfig:
     timezone: str
     profile_id: str = ""
     region: str = ""
-    lookback_weeks: int = 2
+    window: Incremental = field(default_factory=Incremental)
     school_name: str = ""
     """Looked up with ``schools/search`` when ``school_id`` is 0."""
     secrets_file: str | None = None
@@ -99,29 +100,17 @@ def load_config(path: str | Path) -> NetSchoolConfig:
         timezone=str(timezone),
         profile_id=str(section.get("profile", "")),
         region=str(section.get("region") or (known.region if known else "")),
-        lookback_weeks=int(section.get("lookback_weeks", 2)),
+        window=Incremental.from_settings(section, default_days=14, where=str(path)),
         secrets_file=section.get("secrets_file"),
         client=client,
     )
-
-
-@dataclass
-class SyncOutcome:
-    run_id: int
-    status: RunStatus
-    counts: IngestResult | None
-    requests: int
-    observed_at: dt.datetime
-    error: str | None = None
-    held: list[str] = field(default_factory=list)
-    """Why the mass-change hold staged the run (Russian), when it did."""
 
 
 def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
     """The pull as the store's scopes: one structure scope, one per class × week."""
     snapshots = [
         Snapshot.of(
-            structure_scope(source, pull.context.schoolId),
+            scopes.netschool_structure(source.deployment, pull.context.schoolId),
             map_structure(pull, source),
             kinds=STRUCTURE_KINDS,
         )
@@ -129,7 +118,7 @@ def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
     for class_id, totals in sorted(pull.totals.items()):
         snapshots.append(
             Snapshot.of(
-                finals_scope(source, class_id),
+                scopes.netschool_finals(source.deployment, class_id),
                 map_totals(totals, pull.terms, source),
                 kinds=("mark",),
             )
@@ -138,7 +127,7 @@ def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
         for week, entries in sorted(weeks.items()):
             snapshots.append(
                 Snapshot.of(
-                    journal_scope(source, class_id, week),
+                    scopes.netschool_journal(source.deployment, class_id, week),
                     map_journal_entries(entries, pull.types, source),
                     kinds=JOURNAL_KINDS,
                 )
@@ -176,11 +165,11 @@ def sync_netschool(
             return await pull_institution(
                 client,
                 timezone=config.timezone,
-                lookback_weeks=None if full else config.lookback_weeks,
+                lookback_weeks=config.window.widened(full).lookback_weeks,
                 progress=progress,
             )
 
-    scope = f"netschool:{config.deployment}:{config.school_id}"
+    scope = scopes.netschool_run(config.deployment, config.school_id)
     try:
         pulled = asyncio.run(pull())
     except NetSchoolError as exc:
@@ -197,7 +186,11 @@ def sync_netschool(
         finish_run(engine, run_id, RunStatus.FAILED, error=str(exc))
         requests = client.requests if client is not None else 0
         return SyncOutcome(
-            run_id, RunStatus.FAILED, None, requests, observed or dt.datetime.now(dt.UTC), str(exc)
+            run_id,
+            RunStatus.FAILED,
+            observed or dt.datetime.now(dt.UTC),
+            requests=requests,
+            error=str(exc),
         )
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
     try:
@@ -214,7 +207,9 @@ def sync_netschool(
             observed_at=observed_at,
         )
         finish_run(engine, run_id, RunStatus.FAILED, error=message)
-        return SyncOutcome(run_id, RunStatus.FAILED, None, pulled.requests, observed_at, message)
+        return SyncOutcome(
+            run_id, RunStatus.FAILED, observed_at, requests=pulled.requests, error=message
+        )
     run_id = start_run(
         engine,
         "netschool",
@@ -233,7 +228,7 @@ def sync_netschool(
     if guard.held:
         # Too much would change at once: the run waits for `sverka runs approve/discard`.
         return SyncOutcome(
-            run_id, RunStatus.HELD, None, pulled.requests, observed_at, held=guard.reasons
+            run_id, RunStatus.HELD, observed_at, requests=pulled.requests, held=guard.reasons
         )
     assert guard.result is not None
     result = guard.result
@@ -243,7 +238,9 @@ def sync_netschool(
         RunStatus.SUCCEEDED,
         counts={**result.as_dict(), "_requests": pulled.requests},
     )
-    return SyncOutcome(run_id, RunStatus.SUCCEEDED, result, pulled.requests, observed_at)
+    return SyncOutcome(
+        run_id, RunStatus.SUCCEEDED, observed_at, counts=result, requests=pulled.requests
+    )
 
 
 def sync_netschool_job(
@@ -255,4 +252,4 @@ def sync_netschool_job(
     outcome = sync_netschool(engine, config, password, full=bool(params.get("full")), job="sync")
     if outcome.error:
         raise RuntimeError(outcome.error)
-    return outcome.counts.as_dict() if outcome.counts else {}
+    return outcome.counts.as_dict()

@@ -25,7 +25,8 @@ from canonical.base import Record
 from connectors.poo.client import PooClient
 from connectors.poo.errors import PooError
 from connectors.poo.profiles import Deployment, find_deployment
-from connectors.poo.pull import Structure, check_permissions, pull_group, pull_structure
+from connectors.poo.pull import check_permissions, pull_group, pull_structure
+from connectors.poo.wire import Structure
 from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
@@ -36,7 +37,10 @@ from mapping.poo import (
     map_structure,
     teacher_index,
 )
+from pipelines import scopes
+from pipelines.outcome import SyncOutcome
 from pipelines.settings import SettingsError, read_section, require_secret
+from pipelines.window import Incremental, monday
 
 log = structlog.get_logger("sync.poo")
 
@@ -68,24 +72,7 @@ class PooSyncConfig:
     timeout: float = 30.0
     attempts: int = 5
     backoff: float = 0.5
-    lookback_days: int = 14
-
-
-@dataclass
-class SyncOutcome:
-    run_id: int
-    counts: IngestResult
-    requests: int
-    retries: int
-    relogins: int
-    records: int
-    warnings: list[str] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)
-    """Why the run was held by the mass-change guard (empty: it was not)."""
-
-
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+    window: Incremental = field(default_factory=Incremental)
 
 
 def weeks_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -109,15 +96,15 @@ async def run_poo_sync(
     """Pull the college as of ``as_of`` (now by default) and ingest it in one sync run."""
     deployment = config.deployment
     observed = as_of or dt.datetime.now(dt.UTC)
+    window = config.window.widened(whole_year)
     today = observed.astimezone(ZoneInfo(deployment.timezone)).date()
     ctx = MapContext(deployment.deployment_id, deployment.timezone, config.profile_id)
-    base = f"{SOURCE}:{deployment.deployment_id}"
     note = progress or (lambda _: None)
     run_id = start_run(
         engine,
         SOURCE,
         deployment=deployment.deployment_id,
-        scope="college" if whole_year else f"college:last-{config.lookback_days}-days",
+        scope=scopes.poo_run(window.label),
         job="sync",
         observed_at=observed,
     )
@@ -144,7 +131,11 @@ async def run_poo_sync(
             guard = guarded_ingest(
                 engine,
                 run_id,
-                Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS),
+                Snapshot.of(
+                    scopes.poo_structure(deployment.deployment_id),
+                    mapped.records,
+                    kinds=STRUCTURE_KINDS,
+                ),
             )
             if guard.held:
                 # Too much of the contingent would change at once (a broken filter, a half
@@ -161,10 +152,7 @@ async def run_poo_sync(
                     for e in es
                     if e.startDate
                 ]
-                if whole_year:
-                    window_start = min(starts, default=today)
-                else:
-                    window_start = monday(today - dt.timedelta(days=config.lookback_days))
+                window_start = window.start(today, min(starts, default=today))
                 records += await _pull_journals(
                     engine, run_id, client, structure, ctx, (window_start, today), result,
                     warnings, note,
@@ -182,7 +170,16 @@ async def run_poo_sync(
     for warning in warnings:
         log.warning("poo.mapping", detail=warning)
     return SyncOutcome(
-        run_id, result, client.requests, client.retries, client.relogins, records, warnings, held
+        run_id,
+        RunStatus.HELD if held else RunStatus.SUCCEEDED,
+        observed,
+        counts=result,
+        requests=client.requests,
+        retries=client.retries,
+        relogins=client.relogins,
+        records=records,
+        warnings=warnings,
+        held=held,
     )
 
 
@@ -198,7 +195,6 @@ async def _pull_journals(
     note: Callable[[str], None],
 ) -> int:
     """Each group's journal, mapped and ingested in one transaction per group; records written."""
-    base = f"{SOURCE}:{ctx.deployment}"
     students = StudentIndex(structure)
     teachers = teacher_index(structure)
     groups = {g.id: g for g in structure.groups}
@@ -216,7 +212,7 @@ async def _pull_journals(
         for period, finals in jm.finals.items():
             jm.finals[period] = [r for r in finals if r.source.external_id not in seen_finals]
             seen_finals.update(r.source.external_id for r in finals)
-        snapshots = _group_snapshots(base, group_id, journal, jm, window)
+        snapshots = _group_snapshots(ctx.deployment, group_id, journal, jm, window)
         result.merge(ingest(engine, run_id, snapshots))
         records += sum(len(s.records) for s in snapshots)
         note("group")
@@ -224,7 +220,7 @@ async def _pull_journals(
 
 
 def _group_snapshots(
-    base: str,
+    deployment: str,
     group_id: int,
     journal: Any,
     jm: Any,
@@ -246,7 +242,7 @@ def _group_snapshots(
             continue
         snapshots.append(
             Snapshot.of(
-                f"{base}:journal:{group_id}:{week.isoformat()}",
+                scopes.poo_journal(deployment, group_id, week),
                 by_week.get(week, []),
                 kinds=JOURNAL_KINDS,
             )
@@ -262,12 +258,16 @@ def _group_snapshots(
     for subject_id in sorted(subjects):
         snapshots.append(
             Snapshot.of(
-                f"{base}:plan:{group_id}:{subject_id}", plans.get(subject_id, []), kinds=PLAN_KINDS
+                scopes.poo_plan(deployment, group_id, subject_id),
+                plans.get(subject_id, []),
+                kinds=PLAN_KINDS,
             )
         )
     for period, finals in sorted(jm.finals.items()):
         snapshots.append(
-            Snapshot.of(f"{base}:attestation:{group_id}:{period}", finals, kinds=("mark",))
+            Snapshot.of(
+                scopes.poo_attestation(deployment, group_id, period), finals, kinds=("mark",)
+            )
         )
     return snapshots
 
@@ -316,7 +316,7 @@ def load_config(path: Path) -> PooSyncConfig:
             timeout=float(section.get("timeout", 30)),
             attempts=int(section.get("attempts", 5)),
             backoff=float(section.get("backoff", 0.5)),
-            lookback_days=int(section.get("lookback_days", 14)),
+            window=Incremental.from_settings(section, default_days=14, where=str(path)),
         )
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"в файле {path}: неверное числовое значение ({exc})") from None

@@ -55,6 +55,8 @@ class CheckReport:
     data_as_of: dt.datetime | None
     rules: list[RuleReport] = field(default_factory=list)
     seconds: float = 0.0
+    unchecked: dict[str, str] = field(default_factory=dict)
+    """Rules left out because the platform cannot carry their facts → the Russian reason."""
 
     def totals(self) -> dict[str, int]:
         out = {"opened": 0, "changed": 0, "reopened": 0, "unchanged": 0, "resolved": 0}
@@ -109,6 +111,9 @@ def run_check(
         selected = list(rules)
     else:
         selected = profile.enabled_rules()
+    # a rule whose facts the platform never transmits is not checked: no silent zero
+    unchecked = {r: why for r, why in profile.unchecked_rules().items() if r in selected}
+    selected = [r for r in selected if r not in unchecked]
     with engine.begin() as conn:
         upto = conn.execute(select(func.max(sync_run.c.id))).scalar()
         if upto is None:
@@ -134,7 +139,9 @@ def run_check(
         )
         calendar = build_calendar(conn, profile)
         first_day, last_day = _window(conn, as_of)
-        report = CheckReport(check_id, profile.id, since is None, since, upto, as_of)
+        report = CheckReport(
+            check_id, profile.id, since is None, since, upto, as_of, unchecked=unchecked
+        )
         for rule_id in selected:
             rule = get_rule(rule_id)
             t0 = time.perf_counter()
@@ -183,6 +190,7 @@ def run_check(
                 "totals": report.totals(),
                 "rules": {r.rule_id: r.counts.as_dict() for r in report.rules},
                 "seconds": round(report.seconds, 3),
+                "unchecked": unchecked,
             },
         )
     return report

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from canonical.capabilities import not_carried
+
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 PROFILE_IDS = ("kpgt", "talmenka", "mazanka", "usolye", "tpt")
 
@@ -54,13 +56,29 @@ class Profile:
     week_days: int
     overrides: Mapping[dt.date, bool]
     rules: Mapping[str, RuleSetting]
+    platform: str = ""
+    """The journal platform (``canonical.base.Platform`` value) the institution runs."""
     judge_baseline: bool = False
     """Judge entries found by the first sync of their scope (no earlier observation) as
     *possibly violated* when their deadline had passed; off by default, so connecting a
     journal with years of history does not flood the report."""
+    epgu: Mapping[str, Any] = field(default_factory=dict)
+    """What the e-diary service requires (``[epgu]``: see ``policies.epgu.Requirements``)."""
 
     def enabled_rules(self) -> list[str]:
         return sorted(r for r, s in self.rules.items() if s.enabled)
+
+    def unchecked_rules(self) -> dict[str, str]:
+        """Enabled rules the profile's platform cannot carry the facts for → the reason."""
+        return {
+            r: why
+            for r in self.enabled_rules()
+            if (why := not_carried(self.platform, r)) is not None
+        }
+
+    def checked_rules(self) -> list[str]:
+        unchecked = self.unchecked_rules()
+        return [r for r in self.enabled_rules() if r not in unchecked]
 
     def setting(self, rule_id: str) -> RuleSetting:
         return self.rules.get(rule_id) or RuleSetting(rule_id, False, "", "")
@@ -122,7 +140,9 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
         week_days=week_days,
         overrides=overrides,
         rules=rules,
+        platform=str(data.get("platform", "")),
         judge_baseline=bool(dict(data.get("engine", {})).get("judge_baseline", False)),
+        epgu=dict(data.get("epgu", {})),
     )
 
 

@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from canonical.capabilities import unchecked_label
 from local_store.discrepancies import RULES as DISCREPANCY_RULES
 from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
 from local_store.discrepancies import Status, clause_for, list_discrepancies
 from local_store.reconcile import MOVEMENT_RU
 from local_store.reconcile import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.runs import data_time
+from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
 from reports.render import render_html, ru_datetime, write_html, write_pdf
 from reports.tabular import Table, TabularReport
@@ -182,6 +184,9 @@ class DeputyReport:
     by_group: list[tuple[str, list[DeputyItem]]] = field(default_factory=list)
     by_rule: list[tuple[RuleLine, list[DeputyItem]]] = field(default_factory=list)
     cause_details: list[CauseBlock] = field(default_factory=list)
+    unchecked: list[tuple[str, str]] = field(default_factory=list)
+    """(rule title, «не проверяется: …») for rules the platform cannot carry the facts for:
+    the reader learns why a rule shows nothing instead of reading a silent zero."""
 
     @property
     def trend(self) -> int:
@@ -448,7 +453,24 @@ def deputy_report_from_store(engine: Engine, now: dt.datetime | None = None) -> 
     items = violation_items(engine, journal) + discrepancy_items(engine, profile, journal)
     # dated by the data it reports on (the newest observation), never by the wall clock
     moment = now or data_time(engine) or dt.datetime.now(dt.UTC)
-    return build_report(items, institution=institution, now=moment, timezone=timezone)
+    report = build_report(items, institution=institution, now=moment, timezone=timezone)
+    report.unchecked = unchecked_lines(profile)
+    return report
+
+
+def unchecked_lines(profile_id: str | None) -> list[tuple[str, str]]:
+    """The profile's rules its platform cannot carry the facts for, with the reason."""
+    if not profile_id:
+        return []
+    try:
+        profile = load_profile(profile_id)
+    except ProfileError:
+        return []
+    titles = _rule_titles()
+    return [
+        (titles.get(rule_id, rule_id), unchecked_label(why))
+        for rule_id, why in sorted(profile.unchecked_rules().items())
+    ]
 
 
 # --------------------------------------------------------------------------- writing
@@ -538,6 +560,10 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
             [[g, len(items), _rule_counts(items)] for g, items in report.by_group],
         )
     )
+    if report.unchecked:
+        tab.tables.append(
+            Table("Не проверяется", ["Правило", "Почему"], [list(u) for u in report.unchecked])
+        )
     return tab
 
 

@@ -70,6 +70,8 @@ def poll_epgu(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Ma
 
 def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     import asyncio
+    import dataclasses
+    import os
 
     from pipelines.smev3.common import Smev3Options
     from pipelines.smev3.contingent import push_contingent, sync_contingent
@@ -77,6 +79,8 @@ def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[s
     from pipelines.smev3.epgu import sync_e_uslugi
 
     options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
+    profile = params.get("profile") or os.environ.get("SVERKA_PROFILE")
+    options = dataclasses.replace(options, profile=str(profile) if profile else None)
     if what == "push":
         push = asyncio.run(push_contingent(engine, options))
         delivered = push.delivery.delivered if push.delivery else 0

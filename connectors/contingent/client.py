@@ -16,7 +16,8 @@ from connectors.contingent.wire import (
     parse_view,
     view_request_xml,
 )
-from connectors.smev3 import ReceivedResponse, SendResult, SmevClient, SmevError, new_message_id
+from connectors.smev3.client import ReceivedResponse, SendResult, SmevClient, new_message_id
+from connectors.smev3.errors import SmevError
 
 
 class RegistryRefusal(SmevError):

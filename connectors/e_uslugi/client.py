@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.e_uslugi.wire import NOTICE, WireEnrolmentNotice, parse_notice
-from connectors.smev3 import ReceivedRequest, SmevClient
+from connectors.smev3.client import ReceivedRequest, SmevClient
 
 
 @dataclass(frozen=True)

@@ -12,46 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass
 
 from connectors.eljur.client import EljurClient
 from connectors.eljur.errors import Forbidden
 from connectors.eljur.wire import (
+    ClassJournal,
     ClassSchedule,
     DiaryResult,
     FinalResult,
     Period,
     PeriodsResult,
-    RelationStudent,
     Rules,
+    SchoolStructure,
 )
 
 NEEDED_RULES = ("getdiary", "getfinalassessments", "getperiods")
-
-
-@dataclass
-class SchoolStructure:
-    rules: Rules
-    periods: list[Period]
-
-    def students_of(self, class_name: str) -> list[tuple[str, RelationStudent]]:
-        return sorted(
-            (sid, s)
-            for sid, s in self.rules.relations.students.items()
-            if s.class_name == class_name
-        )
-
-    def classes(self) -> list[str]:
-        return sorted(self.rules.relations.groups)
-
-
-@dataclass
-class ClassJournal:
-    class_name: str
-    window: tuple[dt.date, dt.date]
-    schedule: ClassSchedule
-    diary: DiaryResult
-    finals: FinalResult
 
 
 def days(window: tuple[dt.date, dt.date]) -> str:

@@ -6,6 +6,8 @@ objects arrive as ``[]``.  The models accept both and keep ids as strings.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -200,3 +202,31 @@ class FinalStudent(_Model):
 
 class FinalResult(_Model):
     students: Annotated[dict[str, FinalStudent], BeforeValidator(_mapping)] = {}
+
+
+# -- what a pull returns (grouped wire data) ---------------------------------------------------
+
+
+@dataclass
+class SchoolStructure:
+    rules: Rules
+    periods: list[Period]
+
+    def students_of(self, class_name: str) -> list[tuple[str, RelationStudent]]:
+        return sorted(
+            (sid, s)
+            for sid, s in self.rules.relations.students.items()
+            if s.class_name == class_name
+        )
+
+    def classes(self) -> list[str]:
+        return sorted(self.rules.relations.groups)
+
+
+@dataclass
+class ClassJournal:
+    class_name: str
+    window: tuple[dt.date, dt.date]
+    schedule: ClassSchedule
+    diary: DiaryResult
+    finals: FinalResult

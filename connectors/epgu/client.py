@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.epgu.wire import FORM_DATA, WireCancelRequest, WireDiaryRequest, parse_form_data
-from connectors.smev3 import ReceivedRequest, SmevClient
+from connectors.smev3.client import ReceivedRequest, SmevClient
 
 
 @dataclass(frozen=True)

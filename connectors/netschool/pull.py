@@ -10,48 +10,16 @@ import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from connectors.netschool import wire
 from connectors.netschool.client import NetSchoolClient
+from connectors.netschool.wire import InstitutionPull, JournalEntry
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
 """(stage, done, total): called as pages arrive."""
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """One class meeting with its journal page (topic, attendance, assignments, results)."""
-
-    sg: wire.FilterItem
-    meeting: wire.ClassMeetingBrief
-    page: wire.JournalEdit
-
-
-@dataclass
-class InstitutionPull:
-    version: str
-    server_time: dt.datetime | None
-    context: wire.Context
-    year: wire.SchoolYear
-    terms: list[wire.Term]
-    vacations: list[wire.Vacation]
-    classes: list[wire.ClassInfo]
-    subjects: list[wire.SubjectInfo]
-    types: list[wire.AssignmentType]
-    staff: list[wire.StaffMember]
-    subject_groups: list[wire.FilterItem]
-    class_students: dict[int, list[wire.StudentListItem]]
-    group_students: dict[int, list[wire.StudentListItem]]
-    weeks: list[dt.date]
-    """Mondays pulled: every class's journal is complete for each of them."""
-    journal: dict[int, dict[dt.date, list[JournalEntry]]] = field(default_factory=dict)
-    totals: dict[int, list[tuple[wire.FilterItem, wire.Total]]] = field(default_factory=dict)
-    """Class → period marks of its subject groups (complete for the classes pulled)."""
-    requests: int = 0
 
 
 def monday(day: dt.date) -> dt.date:

@@ -9,6 +9,7 @@ ignored, as every public client does.  Dates arrive as local midnight
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
@@ -210,3 +211,38 @@ class JournalEdit(Wire):
     lessonName: str | None = None
     attendance: list[Attendance] = []
     assignments: list[JournalAssignment] = []
+
+
+# -- what a pull returns (grouped wire data) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One class meeting with its journal page (topic, attendance, assignments, results)."""
+
+    sg: FilterItem
+    meeting: ClassMeetingBrief
+    page: JournalEdit
+
+
+@dataclass
+class InstitutionPull:
+    version: str
+    server_time: dt.datetime | None
+    context: Context
+    year: SchoolYear
+    terms: list[Term]
+    vacations: list[Vacation]
+    classes: list[ClassInfo]
+    subjects: list[SubjectInfo]
+    types: list[AssignmentType]
+    staff: list[StaffMember]
+    subject_groups: list[FilterItem]
+    class_students: dict[int, list[StudentListItem]]
+    group_students: dict[int, list[StudentListItem]]
+    weeks: list[dt.date]
+    """Mondays pulled: every class's journal is complete for each of them."""
+    journal: dict[int, dict[dt.date, list[JournalEntry]]] = field(default_factory=dict)
+    totals: dict[int, list[tuple[FilterItem, Total]]] = field(default_factory=dict)
+    """Class → period marks of its subject groups (complete for the classes pulled)."""
+    requests: int = 0

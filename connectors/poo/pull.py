@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
 
@@ -20,8 +19,8 @@ from connectors.poo.wire import (
     Employee,
     GradebookEntry,
     GroupAttestation,
-    Organization,
-    ScheduleSubject,
+    GroupJournal,
+    Structure,
     StudentCard,
     StudentGroup,
     StudentsPage,
@@ -43,27 +42,6 @@ _ATTESTATION = TypeAdapter(GroupAttestation)
 
 def _noop(_: str) -> None:
     return None
-
-
-@dataclass
-class Structure:
-    organization: Organization | None
-    departments: list[Department]
-    groups: list[StudentGroup]
-    employees: list[Employee]
-    students: list[StudentSummary]
-    cards: dict[int, StudentCard]
-    entries: dict[int, list[GradebookEntry]]
-    """Gradebook terms of each group that has a journal."""
-
-
-@dataclass
-class GroupJournal:
-    group: StudentGroup
-    subjects: list[tuple[GradebookEntry, ScheduleSubject, SubjectAnswer]] = field(
-        default_factory=list
-    )
-    attestations: list[tuple[GradebookEntry, GroupAttestation]] = field(default_factory=list)
 
 
 def check_permissions(client: PooClient) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -345,3 +346,27 @@ class StudentDay(Wire):
     isHoliday: bool | None = None
     isShort: bool | None = None
     lessons: list[StudentLesson] | None = None
+
+
+# -- what a pull returns (grouped wire data) ---------------------------------------------------
+
+
+@dataclass
+class Structure:
+    organization: Organization | None
+    departments: list[Department]
+    groups: list[StudentGroup]
+    employees: list[Employee]
+    students: list[StudentSummary]
+    cards: dict[int, StudentCard]
+    entries: dict[int, list[GradebookEntry]]
+    """Gradebook terms of each group that has a journal."""
+
+
+@dataclass
+class GroupJournal:
+    group: StudentGroup
+    subjects: list[tuple[GradebookEntry, ScheduleSubject, SubjectAnswer]] = field(
+        default_factory=list
+    )
+    attestations: list[tuple[GradebookEntry, GroupAttestation]] = field(default_factory=list)

@@ -212,26 +212,11 @@ def build_routes(emu: Emulator) -> list[Route]:
         return wrap
 
     def organization() -> dict[str, Any]:
-        inst = emu.state().institution
-        return {
-            "abbreviation": inst.get("short_name") or "",
-            "name": inst.get("name") or "",
-            "shortName": inst.get("short_name") or "",
-            "additionalName": None,
-            "actualAddress": None,
-            "legalAddress": None,
-            "directorName": None,
-            "directorPosition": "Директор",
-            "email": None,
-            "phone": None,
-            "site": None,
-            "isSubdepartment": False,
-            "organizationId": str(uuid.uuid5(uuid.NAMESPACE_URL, emu.config.tenant)),
-            "organizationDeptId": 1,
-            "organizationType": "Spo",
-            "type": "Poo",
-            "shiftCount": 1,
-        }
+        return render.organization(
+            emu.state(),
+            str(uuid.uuid5(uuid.NAMESPACE_URL, emu.config.tenant)),
+            emu.config.world.meta,
+        )
 
     def tenant_of(account: Account) -> dict[str, Any]:
         s = emu.state()
@@ -252,7 +237,11 @@ def build_routes(emu: Emulator) -> list[Route]:
             tenant["studentRole"] = _student_role(s, [account.person_id])
         elif account.role == "parent":
             children = list(account.children) or s.children_of.get(account.person_id or "", [])
-            tenant["parentRole"] = {"students": _student_role(s, children)["students"]}
+            role = _student_role(s, children)
+            tenant["parentRole"] = {"students": role["students"]}
+            # asurso-api (P-ALEW `Spo`) requires `studentRole` of every account it logs in
+            # with, a parent's too: the first child, as the parent SPA opens it.
+            tenant["studentRole"] = role
         return tenant
 
     def tenants_body(account: Account) -> dict[str, Any]:
@@ -366,12 +355,25 @@ def build_routes(emu: Emulator) -> list[Route]:
                 "defaultLanguage": "ru",
                 "availableLanguages": [{"key": "ru", "value": "Русский"}],
                 "importEncoding": "windows-1251",
-                "areChatsEnabled": False,
+                "areChatsEnabled": True,
+                "isFileStorageAvailable": False,
+                "isSupplementaryEducationCertificatesAvailable": False,
+                "isEditStudentFactualHoursAvailableForOrganization": False,
+                "isFactualHoursAvailableSystemwide": False,
+                "isErnEnabled": False,
+                "isEmploymentEnabled": False,
                 "isReportsMenuEnabled": True,
+                "isPortfolioMenuEnabled": False,
+                "isAdministrationMenuEnabled": False,
+                "isOrgLicenseEnabled": False,
+                "isOrgDetailsEnabled": False,
                 "lessonsMenu": {"isEnabled": True, "sessionTableEnabled": True,
                                 "examinationEnabled": True, "profModuleExaminationEnabled": True,
                                 "courseworksEnabled": True},
                 "educationMenu": {"isEnabled": True, "workingProgramsEnabled": True},
+                "usersMenu": {"isEnabled": True, "enrolleesEnabled": False,
+                              "parentsEnabled": True, "expelledStudentsEnabled": True,
+                              "departmentsEnabled": True},
                 "foreignInstallation": {"isEnabled": False},
             }
         )  # fmt: skip
@@ -379,6 +381,17 @@ def build_routes(emu: Emulator) -> list[Route]:
     @authed()
     async def organization_route(request: Request) -> Response:
         return JSONResponse(organization())
+
+    @authed()
+    async def chats(request: Request) -> Response:
+        account: Account = request.state.account
+        s = emu.state()
+        if account.role == "student" and account.person_id:
+            return JSONResponse(render.chats(s, [account.person_id], "GroupChat"))
+        if account.role == "parent":
+            children = list(account.children) or s.children_of.get(account.person_id or "", [])
+            return JSONResponse(render.chats(s, children, "ParentChat"))
+        return JSONResponse([])
 
     @authed()
     async def news(request: Request) -> Response:
@@ -597,6 +610,7 @@ def build_routes(emu: Emulator) -> list[Route]:
         Route("/services/people/system/info", system_info),
         Route("/services/people/organization", organization_route),
         Route("/services/people/organization/news/last/{n:int}", news),
+        Route("/integration/chatManagement/chats/current", chats),
         Route("/services/people/departments/all", departments),
         Route("/services/people/student-groups/all", student_groups),
         Route("/services/people/employees/all", employees),

@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 MARK_WORDS = {
-    "1": "One",
     "2": "Two",
     "3": "Three",
     "4": "Four",
@@ -23,14 +22,10 @@ MARK_WORDS = {
     "незачтено": "Fail",
     "не зачтено": "Fail",
     "незачёт": "Fail",
-    "н/а": "NotAttested",
-    "не аттестован": "NotAttested",
 }
-"""A journal value as the scenario writes it → the vendor's mark word (``markRatings``).
-
-``NotAttested`` («н/а», not attested) is ours: the vendor's enum has no word for it
-and no public source shows how the platform carries it (see the emulated protocol doc).
-"""
+"""A journal value as the scenario writes it → the vendor's mark word (``markRatings``:
+``Two…Five``, ``Success``, ``Fail``).  Values without a word («н/а», «1») are not shown: the
+platform has no way to carry them (see the emulated protocol doc)."""
 
 ABSENCE_TYPES = {
     "УП": "IsAbsentByValidReason",
@@ -38,10 +33,9 @@ ABSENCE_TYPES = {
     "НП": "IsAbsentByNotValidReason",
     "ОП": "IsLate",
     "ОТ": "IsAbsent",
-    "ОСВ": "IsExempt",
 }
-"""Canonical absence codes → ``absenceType``; ``IsExempt`` (ОСВ, exempt from the lesson) is ours:
-the vendor's enum has no exemption."""
+"""Canonical absence codes → ``absenceType``.  ОСВ (exempt from the lesson) has no word in the
+vendor's enum and is not shown."""
 
 LESSON_TYPES = (
     "Lecture",
@@ -60,9 +54,6 @@ LESSON_TYPES = (
     "PracticalWork",
 )
 """The vendor's lesson types (``thematicPlanLessonTypes``)."""
-
-OUR_LESSON_TYPES = ("Control",)
-"""Lesson types the vendor's enum lacks: a control work (ours, see the emulated protocol doc)."""
 
 DECREE_TYPES = {
     "enrolment": "Enroll",
@@ -91,12 +82,15 @@ def pascal(snake: str) -> str:
 
 
 def lesson_type(value: str | None) -> str:
-    """A scenario's lesson or plan work kind → one of the vendor's lesson types (``Lesson`` if none)."""
+    """A scenario's lesson or plan work kind → one of the vendor's lesson types (``Lesson`` if none).
+
+    A control work has no lesson type on the platform (``thematicPlanLessonTypes``): it shows as
+    ``Lesson`` carrying a ``Control`` task (see :class:`emulators.poo.render.LessonRender`)."""
     if not value:
         return "Lesson"
     aliases = {"practical": "Practice", "exam": "Examination", "lab": "Laboratory"}
     candidate = aliases.get(value.strip().lower(), pascal(value))
-    return candidate if candidate in LESSON_TYPES + OUR_LESSON_TYPES else "Lesson"
+    return candidate if candidate in LESSON_TYPES else "Lesson"
 
 
 def wire_datetime(value: dt.date | dt.datetime | str | None) -> str | None:

@@ -28,7 +28,7 @@ from emulators.poo.state import Episode, PooState
 
 Json = dict[str, Any]
 
-MARK_NUMBERS = {"Two": 2, "Three": 3, "Four": 4, "Five": 5, "One": 1}
+MARK_NUMBERS = {"Two": 2, "Three": 3, "Four": 4, "Five": 5}
 
 
 def mark_word(value: Any) -> str | None:
@@ -44,6 +44,125 @@ def _person_name(person: dict[str, Any]) -> Json:
         "middleName": person.get("middle_name") or "",
         "lastName": person.get("last_name", ""),
     }
+
+
+# -- the organization ----------------------------------------------------------------------
+
+
+BANKING_FIELDS = (
+    "founderType", "founders", "inn", "kpp", "ogrn", "okato", "okogu", "okopth", "okpo",
+    "okths", "oktmo", "okved", "others",
+)  # fmt: skip
+"""``bankingDetails`` fields (asurso-api 0.6.3 ``BankingDetails``): none in the scenario."""
+
+
+def organization(s: PooState, organization_id: str, meta: dict[str, Any]) -> Json:
+    """``people/organization`` and ``settings.organization`` of the login body.
+
+    Every field asurso-api's ``Organization`` requires, with the types it checks
+    (strings are never ``null`` there); values the scenario has no source for
+    are empty strings, zero or false (ours, docs/protocols/poo-emulated.md §7).
+    """
+    inst = s.institution
+    described: dict[str, Any] = meta.get("institution") or {}
+    if not isinstance(described, dict):
+        described = {}
+    director = next(
+        (p for p in s.employees.values() if "director" in p.get("roles", ())),
+        None,
+    )
+    director_name = (
+        " ".join(
+            str(director.get(k) or "") for k in ("last_name", "first_name", "middle_name")
+        ).strip()
+        if director
+        else ""
+    )
+    region = str(inst.get("region") or described.get("region") or "")
+    studying = sum(1 for sid in s.students if s.is_active(sid))
+    return {
+        "abbreviation": inst.get("short_name") or "",
+        "name": inst.get("name") or "",
+        "shortName": inst.get("short_name") or "",
+        "additionalName": "",
+        "actualAddress": "",
+        "legalAddress": "",
+        "address": {
+            "kladr": "",
+            "mailAddress": "",
+            "region": region,
+            "settlement": str(described.get("locality") or ""),
+        },
+        "administration": {
+            "attestation": {"isEnabled": True},
+            "eService": {
+                "cacheEnrolleeListTimeout": 0,
+                "cacheEnrolleeTimeout": 0,
+                "cacheSpecialtyListTimeout": 0,
+                "isEnabled": False,
+                "url": "",
+                "useRestIntegration": False,
+            },
+            "factHours": {"isEnabled": False},
+            "organizationId": organization_id,
+            "vkChats": {"communityId": "", "communityToken": ""},
+        },
+        "bankingDetails": dict.fromkeys(BANKING_FIELDS, ""),
+        "directorName": director_name,
+        "directorPosition": "Директор",
+        "email": "",
+        "entrepreneurName": "",
+        "fax": "",
+        "headOrganizationName": "",
+        "isEntrepreneurOwned": False,
+        "isSubdepartment": False,
+        "legalStatus": "StateFinanced",
+        "occupancy": studying,
+        "organizationDeptId": 1,
+        "organizationId": organization_id,
+        "organizationStatus": "Function",
+        "organizationType": "Spo",
+        "phone": "",
+        "rosobrId": "",
+        "shiftCount": 1,
+        "site": "",
+        "studyUnitNumber": "",
+        "type": "Poo",
+    }
+
+
+def chats(s: PooState, student_ids: list[str], chat_type: str) -> list[Json]:
+    """The chats of the students' current groups (ours: the scenario has no chats).
+
+    One chat per group, ``GroupChat`` for a student and ``ParentChat`` for a parent
+    (vendor ``chatTypes``); members are the group's studying students, the admin
+    its curator.
+    """
+    out: list[Json] = []
+    seen: set[str] = set()
+    for sid in student_ids:
+        group_id = s.group_of_on(sid, s.today)
+        if group_id is None or group_id in seen:
+            continue
+        seen.add(group_id)
+        group = s.groups.get(group_id, {})
+        members = [m for m, _ in s.members(group_id, s.today, s.today)]
+        curator = s.persons.get(str(group.get("curator_id") or ""))
+        out.append(
+            {
+                "num": len(out) + 1,
+                "id": s.ids.of("group", group_id) * 10 + (2 if chat_type == "ParentChat" else 1),
+                "name": str(group.get("name") or ""),
+                "chatType": chat_type,
+                "countOfMembers": len(members),
+                "adminName": " ".join(
+                    str(curator.get(k) or "") for k in ("last_name", "first_name", "middle_name")
+                ).strip()
+                if curator
+                else "",
+            }
+        )
+    return out
 
 
 # -- people --------------------------------------------------------------------------------
@@ -281,6 +400,14 @@ def task_type(name: str, is_control: bool) -> str:
     return "Control" if is_control else "Lesson"
 
 
+def _is_control_lesson(s: PooState, lesson: dict[str, Any]) -> bool:
+    """The scenario plans a control work on this lesson (its own kind or its plan item's)."""
+    if lesson.get("lesson_type") == "control":
+        return True
+    item = s.plan_item_by_id.get(str(lesson.get("plan_item_id") or ""))
+    return item is not None and item.get("work_kind") == "control"
+
+
 class LessonRender:
     """Tasks, marks and absences of one lesson, shared by the staff and the student views."""
 
@@ -330,6 +457,20 @@ class LessonRender:
                         "attachments": [],
                     }
                 )
+        if _is_control_lesson(s, lesson) and not any(t["type"] == "Control" for t in self.tasks):
+            # The platform has no control-work lesson type: a control work is a lesson with a
+            # ``Control`` task (КР), there before any mark is put on it.
+            key, kind = s.control_kind or ("", {"name": "Контрольная работа"})
+            self.tasks.append(
+                {
+                    "id": s.ids.task(self.pid, s.ids.work_kind_slots.get(key, 99), 0),
+                    "type": "Control",
+                    "topic": str(kind.get("name") or "Контрольная работа"),
+                    "condition": None,
+                    "isRequired": True,
+                    "attachments": [],
+                }
+            )
         self.tasks.sort(key=lambda t: t["id"])
         day = parse_value_date(lesson["date"])
         self.absences: dict[str, str] = {}
@@ -337,6 +478,8 @@ class LessonRender:
             if s.group_of_on(student, day) == str(lesson["group_id"]):
                 self.absences[student] = code
         self.absences.update(s.absence_by_lesson.get(lesson_id, {}))
+        # Codes without a vendor word (ОСВ) cannot be shown.
+        self.absences = {k: v for k, v in self.absences.items() if v in ABSENCE_TYPES}
 
     @property
     def themes(self) -> list[str]:
@@ -629,7 +772,9 @@ def performance(s: PooState, student_id: str) -> Json:
         for lesson in lessons:
             r = LessonRender(s, lesson)
             name = s.subjects.get(str(lesson["subject_id"]), {}).get("name", "")
-            words = list(r.marks.get(student_id, {}).values())
+            # asurso-api reads `markValues` as `MarkValue` (Two…Five only): the report's marks
+            # are the numeric ones (the client's observed shape, poo-emulated.md §7).
+            words = [w for w in r.marks.get(student_id, {}).values() if w in MARK_NUMBERS]
             code = r.absences.get(student_id)
             if not words and not code:
                 continue

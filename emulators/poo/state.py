@@ -121,6 +121,14 @@ class PooState:
         for plan in sorted(k("plan").values(), key=_sort_key):
             self.plans.setdefault((str(plan["group_id"]), str(plan["subject_id"])), plan)
         self.plan_items: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.plan_item_by_id = k("plan_item")
+        control = [
+            (sid, row) for sid, row in sorted(k("work_kind").items()) if row.get("is_control")
+        ]
+        named = [c for c in control if "контрольн" in str(c[1].get("name", "")).lower()]
+        chosen = named or control
+        self.control_kind: tuple[str, dict[str, Any]] | None = chosen[0] if chosen else None
+        """The kind of work a planned control work's task stands for (its slot and name)."""
         for item in k("plan_item").values():
             self.plan_items[str(item["plan_id"])].append(item)
         for items in self.plan_items.values():

@@ -9,6 +9,9 @@ no journal entry can break them, so the generator lists them as not planted.
 
 from __future__ import annotations
 
+from canonical.capabilities import not_carried
+from emulators.scenario.profiles import profile as get_profile
+
 PROFILES = ("kpgt", "talmenka", "mazanka", "usolye", "tpt")
 
 _K, _T, _M, _U, _P = PROFILES
@@ -79,5 +82,11 @@ def rules_of(profile: str) -> frozenset[str]:
     return frozenset(rule for rule, profiles in RULES.items() if profile in profiles)
 
 
+def uncarried_rules_of(profile: str) -> dict[str, str]:
+    """The profile's rules its demo platform cannot carry the facts for → the reason."""
+    platform = get_profile(profile).demo_platform
+    return {r: why for r in rules_of(profile) if (why := not_carried(platform, r)) is not None}
+
+
 def plantable_rules_of(profile: str) -> frozenset[str]:
-    return rules_of(profile) - REPORT_OBLIGATIONS
+    return rules_of(profile) - REPORT_OBLIGATIONS - set(uncarried_rules_of(profile))

@@ -16,7 +16,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from emulators.scenario.catalog import REPORT_OBLIGATIONS, rules_of
+from canonical.capabilities import unchecked_label
+from emulators.scenario.catalog import REPORT_OBLIGATIONS, rules_of, uncarried_rules_of
 from emulators.scenario.context import GENERATOR_VERSION, Context, Generated
 from emulators.scenario.journal import add_final_marks, add_journal
 from emulators.scenario.movements import add_movements
@@ -86,7 +87,9 @@ def _build(
     add_plans(ctx)
     step("обучающиеся и родители")
     add_students_and_parents(ctx, people)
-    rules = rules_of(prof.id)
+    # a rule whose fact the demo's platform cannot carry is never planted there
+    uncarried = uncarried_rules_of(prof.id)
+    rules = rules_of(prof.id) - set(uncarried)
     for rule in sorted(rules):
         prepare = PREPARERS.get(rule)
         if prepare is not None:
@@ -102,6 +105,8 @@ def _build(
     ctx.people = people
     plant_discrepancies(ctx)
     run_planters(ctx, rules)
+    for rule, why in sorted(uncarried.items()):
+        ctx.b.not_planted.append({"rule_id": rule, "reason": unchecked_label(why)})
     for rule in sorted(rules & REPORT_OBLIGATIONS):
         ctx.b.not_planted.append(
             {

@@ -23,25 +23,21 @@ from sqlalchemy import ColumnElement, Connection, Engine
 
 from canonical.base import Platform, Record
 from canonical.requests import EpguRequest, EpguRequestStatus
-from connectors.smev3 import (
-    EnvelopeRecord,
+from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
+from connectors.smev3.errors import (
     HostileEnvelopeError,
-    MockSigner,
-    NoSigner,
-    SmevClient,
     SmevError,
     SmevFaultError,
-    SmevSettings,
     SmevTransportError,
-    new_message_id,
 )
+from connectors.smev3.signing import MockSigner, NoSigner
 from local_store import outbox
 from local_store.history import row_to_record, select_as_of
 from local_store.ingest import Snapshot, apply_plan, plan_snapshot
 from local_store.runs import RunStatus, finish_run, start_run
 from local_store.schema import version_table
 from mapping import contingent as contingent_map
-from mapping import epgu as epgu_map
+from pipelines import scopes
 
 MOVEMENT = "contingent.movement"
 EPGU_ANSWER = "epgu.answer"
@@ -74,6 +70,8 @@ class Smev3Options:
     """Working days to answer a ЕПГУ application (the deadline tracked per application)."""
     timezone: str = "Europe/Moscow"
     """The institution's time zone, in which the answer deadline's working days run."""
+    profile: str | None = None
+    """The institution's profile: what its e-diary service requires (``[epgu]``)."""
     data_clock: Callable[[], dt.datetime] | None = field(default=None, compare=False)
     """The moment an exchange's data belongs to (the observation time of its runs, the
     receipt of an application or a feedback); ``None``: the wall clock, right for a live
@@ -235,7 +233,7 @@ class RunLog:
 
 
 def feedback_scope(options: Smev3Options, key: str) -> str:
-    return f"contingent:{options.name}:feedback:{key}"
+    return scopes.contingent_feedback(options.name, key)
 
 
 def _fail_movement(
@@ -277,7 +275,7 @@ def _after_delivery(
     request = current[0]
     assert isinstance(request, EpguRequest)
     updated = request.model_copy(update={"status": EpguRequestStatus(final)})
-    scope = epgu_map.scope(options.name, request.order_id)
+    scope = scopes.epgu_request(options.name, request.order_id)
     ingest_in(conn, runs.for_scope(scope), scope, [updated], ["epgu_request"])
 
 
@@ -369,7 +367,7 @@ async def _deliver_one(
         report.sent += 1
     else:
         if item.meta.get("final_status") and item.subject_id is not None:
-            runs.prepare(epgu_map.scope(options.name, item.subject_id))
+            runs.prepare(scopes.epgu_request(options.name, item.subject_id))
         with engine.begin() as conn:
             _after_delivery(conn, runs, options, item)
         report.delivered += 1

@@ -19,13 +19,15 @@ from canonical.contingent import MovementOrder
 from canonical.institution import Institution
 from canonical.people import Person
 from canonical.structure import Group, GroupKind
-from connectors.contingent import ContingentConnector
+from connectors.contingent.client import ContingentConnector
 from connectors.contingent.wire import event_xml
-from connectors.smev3 import SmevClient, SmevError, new_message_id
+from connectors.smev3.client import SmevClient, new_message_id
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping import contingent as contingent_map
+from pipelines import scopes
 from pipelines.smev3.common import (
     MOVEMENT,
     DeliveryReport,
@@ -69,7 +71,7 @@ async def sync_contingent(
     ):
         kind = GroupKind.ACADEMIC_GROUP
     records = contingent_map.view_records(view, options.name, kind)
-    scope = f"contingent:{options.name}:view:{options.org_code}"
+    scope = scopes.contingent_view(options.name, options.org_code)
     run_id = start_run(
         engine,
         "contingent",

@@ -20,19 +20,22 @@ from canonical.journal import Absence, Homework, Lesson, Mark
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.structure import Group, Subject
-from connectors.e_uslugi import EUslugiConnector, receipt_xml
-from connectors.epgu import (
-    EpguConnector,
+from connectors.e_uslugi.client import EUslugiConnector
+from connectors.e_uslugi.wire import receipt_xml
+from connectors.epgu.client import EpguConnector
+from connectors.epgu.wire import (
     WireCancelRequest,
     WireDiaryRequest,
     cancel_response_xml,
     form_data_response_xml,
 )
-from connectors.smev3 import SmevError, new_message_id
+from connectors.smev3.client import new_message_id
+from connectors.smev3.errors import SmevError
 from local_store import outbox
 from local_store.schema import version_table
 from mapping import e_uslugi as e_uslugi_map
 from mapping import epgu as epgu_map
+from pipelines import scopes
 from pipelines.smev3.common import (
     E_USLUGI_RECEIPT,
     EPGU_ANSWER,
@@ -81,20 +84,11 @@ def _journal_sources(conn: Connection) -> dict[tuple[str, str], _JournalData]:
 
 
 def decide_in_store(
-    conn: Connection, request: EpguRequest
+    conn: Connection, request: EpguRequest, requirements: epgu_policy.Requirements | None = None
 ) -> tuple[epgu_policy.Decision, tuple[str, str] | None]:
-    """Apply the decision to every journal source; a provided answer wins, then a named refusal."""
-    best: tuple[epgu_policy.Decision, tuple[str, str] | None] = (
-        epgu_policy.Decision(None, None, epgu_policy.REFUSE_NOT_REPRESENTATIVE),
-        None,
-    )
-    for source, data in sorted(_journal_sources(conn).items()):
-        decision = epgu_policy.decide(request, data.people, data.links)
-        if decision.provide:
-            return decision, source
-        if decision.parent is not None and best[0].parent is None:
-            best = (decision, source)
-    return best
+    """Apply the decision to every journal source (``policies.epgu.decide_across``)."""
+    sources = {k: (d.people, d.links) for k, d in _journal_sources(conn).items()}
+    return epgu_policy.decide_across(request, sources, requirements)
 
 
 def report_from_store(
@@ -186,6 +180,15 @@ def report_from_store(
     )
 
 
+def _requirements(options: Smev3Options) -> epgu_policy.Requirements:
+    """The institution's profile's requirements (``[epgu]``), else the project's minimum."""
+    if not options.profile:
+        return epgu_policy.Requirements()
+    from policies.profiles import load_profile
+
+    return epgu_policy.Requirements.of_profile(load_profile(options.profile))
+
+
 async def poll_epgu(
     engine: Engine, options: Smev3Options, *, limit: int = 500, budget_seconds: float = 60.0
 ) -> EpguReport:
@@ -240,7 +243,7 @@ def _handle_application(
     base = f"epgu:{received.message_id}"
     now = options.observed_now()
     if isinstance(application.request, WireDiaryRequest):
-        runs.prepare(epgu_map.scope(options.name, str(application.request.order_id)))
+        runs.prepare(scopes.epgu_request(options.name, str(application.request.order_id)))
     with engine.begin() as conn:
         if outbox.has_key(conn, EPGU_ANSWER, options.name, base + ":final"):
             report.duplicates += 1
@@ -277,7 +280,7 @@ def _handle_application(
             status=EpguRequestStatus.IN_PROGRESS,
             reason=None,
         )
-        decision, source = decide_in_store(conn, request)
+        decision, source = decide_in_store(conn, request, _requirements(options))
         if decision.provide and source is not None and decision.child is not None:
             diary = report_from_store(
                 conn, options, source, decision.child, wire.period_start, wire.period_end
@@ -298,7 +301,7 @@ def _handle_application(
             final_status = EpguRequestStatus.REFUSED
             report.refused += 1
         request = request.model_copy(update={"status_reason": decision.refusal})
-        scope = epgu_map.scope(options.name, request.order_id)
+        scope = scopes.epgu_request(options.name, request.order_id)
         ingest_in(conn, runs.for_scope(scope), scope, [request], ["epgu_request"])
         received_status = epgu_map.status(
             wire.order_id, org_code=epgu_map.RECEIVED_CODE, comment=epgu_map.RECEIVED_COMMENT
@@ -355,7 +358,9 @@ async def sync_e_uslugi(
                     break
                 key = f"e_uslugi:{notice.received.message_id}"
                 if notice.notice is not None:
-                    runs.prepare(e_uslugi_map.scope(options.name, notice.notice))
+                    runs.prepare(
+                        scopes.e_uslugi_notice(options.name, notice.notice.application_number)
+                    )
                 with engine.begin() as conn:
                     if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
                         report.duplicates += 1
@@ -378,7 +383,9 @@ async def sync_e_uslugi(
                         report.unreadable += 1
                     else:
                         record = e_uslugi_map.expected_enrolment(notice.notice, options.name)
-                        scope = e_uslugi_map.scope(options.name, notice.notice)
+                        scope = scopes.e_uslugi_notice(
+                            options.name, notice.notice.application_number
+                        )
                         ingest_in(
                             conn, runs.for_scope(scope), scope, [record], ["expected_enrolment"]
                         )

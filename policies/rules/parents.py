@@ -8,8 +8,13 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
+from canonical.base import Record
+from canonical.people import ParentLink, Person
+from canonical.requests import EpguRequest, EpguRequestStatus
+from local_store.history import row_to_record, select_as_of
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
+from policies.epgu import Requirements, decide_across, identity_unproven
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
 from policies.rules.common import current, entry_findings, entry_verdicts, missing_entries, ref
@@ -101,65 +106,61 @@ class OwnChildOnly(Rule[RuleParams]):
     clauses = clause_map({"talmenka": "4.6", "mazanka": "2.6", "usolye": "3.5", "tpt": "3.7, 3.9"})
 
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
-        req = ctx.version("epgu_request", "oc_req")
-        link = version_table("parent_link").alias("oc_link")
-        parent = version_table("person").alias("oc_parent")
-        child = version_table("person").alias("oc_child")
-
-        def same(p: Any, snils: Any, last: Any, first: Any, birth: Any) -> Any:
-            return or_(
-                and_(snils.is_not(None), p.c.f_snils == snils),
-                and_(
-                    func.lower(p.c.f_last_name) == func.lower(last),
-                    func.lower(p.c.f_first_name) == func.lower(first),
-                    or_(birth.is_(None), p.c.f_birth_date == birth),
-                ),
-            )
-
-        linked = (
-            select(literal(1))
-            .select_from(link)
-            .join(parent, ref(parent, link, "f_parent_id"))
-            .join(child, ref(child, link, "f_child_id"))
-            .where(
-                current(link),
-                same(
-                    parent,
-                    req.c.f_applicant_snils,
-                    req.c.f_applicant_last_name,
-                    req.c.f_applicant_first_name,
-                    req.c.f_applicant_birth_date,
-                ),
-                same(
-                    child,
-                    req.c.f_child_snils,
-                    req.c.f_child_last_name,
-                    req.c.f_child_first_name,
-                    req.c.f_child_birth_date,
-                ),
-            )
-            .correlate(req)
-            .exists()
-        )
-        query = select(req.c.external_id, req.c.deployment, req.c.f_order_id, req.c.f_status).where(
-            current(req), req.c.f_status != "refused", not_(linked)
-        )
-        findings = [
-            ctx.finding(
-                self,
-                entity_key=r.external_id,
-                deployment=r.deployment,
-                verdict=Verdict.VIOLATED.value,
-                params=params,
-                message=(
-                    f"Заявление ЕПГУ {r.f_order_id}: заявитель не указан в журнале законным "
-                    "представителем ребёнка, сведения о ребёнке выдавать нельзя"
-                ),
-                evidence={"order_id": r.f_order_id, "status": r.f_status},
-            )
-            for r in ctx.conn.execute(query)
+        """Re-decide every answered application with the pipeline's own decision
+        (``policies.epgu``) over the journal as the store knows it now."""
+        requirements = Requirements.of_profile(ctx.profile)
+        requests = [
+            r
+            for r in _current_records(ctx, "epgu_request")
+            if isinstance(r, EpguRequest) and r.status != EpguRequestStatus.REFUSED
         ]
+        if not requests:
+            return Outcome([], touched=None)
+        sources: dict[tuple[str, str], tuple[list[Person], list[ParentLink]]] = {}
+        for person in _current_records(ctx, "person", journal=True):
+            if isinstance(person, Person):
+                key = (person.source.platform.value, person.source.deployment)
+                sources.setdefault(key, ([], []))[0].append(person)
+        for link in _current_records(ctx, "parent_link", journal=True):
+            key = (link.source.platform.value, link.source.deployment)
+            if isinstance(link, ParentLink) and key in sources:
+                sources[key][1].append(link)
+        findings = []
+        for request in requests:
+            decision, _ = decide_across(request, sources, requirements)
+            if decision.provide or not identity_unproven(decision):
+                continue
+            findings.append(
+                ctx.finding(
+                    self,
+                    entity_key=request.source.external_id,
+                    deployment=request.source.deployment,
+                    verdict=Verdict.VIOLATED.value,
+                    params=params,
+                    message=(
+                        f"Заявление ЕПГУ {request.order_id}: заявитель не подтверждён как "
+                        "законный представитель ребёнка, сведения о ребёнке выдавать нельзя"
+                    ),
+                    evidence={
+                        "order_id": request.order_id,
+                        "status": request.status.value,
+                        "reason": decision.refusal,
+                    },
+                )
+            )
         return Outcome(findings, touched=None)
+
+
+def _current_records(ctx: Context, kind: str, *, journal: bool = False) -> list[Record]:
+    table = version_table(kind)
+    query = select_as_of(kind)
+    if journal:
+        query = query.where(table.c.platform.in_(JOURNAL_PLATFORMS))
+    return [row_to_record(kind, row) for row in ctx.conn.execute(query)]
+
+
+JOURNAL_PLATFORMS = ("netschool", "poo", "eljur", "local")
+"""Where parents and their links come from: the journals and the institution's own files."""
 
 
 class PaperParams(RuleParams):

@@ -84,7 +84,7 @@ def _timeline() -> tuple[World, dict[str, tuple[str, str]]]:
     }
     made: dict[str, tuple[str, str]] = {}
     for name, (lesson, student, kind, entered) in plan.items():
-        row = {c_: None for c_ in cols}
+        row: dict[str, Any] = dict.fromkeys(cols)
         row.update(
             id=f"m-hand-{name}",
             created_at=entered,

@@ -10,6 +10,7 @@ from connectors.netschool.client import ClientSettings
 from emulators.netschool.server import RunningEmulator, start_emulator
 from emulators.scenario.world import World
 from pipelines.netschool import NetSchoolConfig
+from pipelines.window import Incremental
 from tests.netschool.worlds import DEPLOYMENT, DEPUTY_LOGIN, D, build_world
 
 
@@ -34,6 +35,6 @@ def config_for(emu: RunningEmulator, **client: float | int) -> NetSchoolConfig:
         timezone="Asia/Barnaul",
         profile_id="talmenka",
         region="Алтайский край",
-        lookback_weeks=1,
+        window=Incremental.last_weeks(1),
         client=ClientSettings(**settings),  # type: ignore[arg-type]
     )

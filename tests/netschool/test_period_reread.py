@@ -20,6 +20,7 @@ from emulators.scenario.world import World
 from local_store.runs import RunStatus
 from local_store.violations import list_violations
 from pipelines.netschool import sync_netschool
+from pipelines.window import Incremental
 from policies.engine import run_check
 from policies.profiles import load_profile
 from scheduler.reread import RereadPolicy
@@ -61,7 +62,7 @@ def test_weekly_reread_sees_an_edit_older_than_the_window(
     full = policy.full_moments(MOMENTS)
     assert full == {MOMENTS[0], MOMENTS[1], MOMENTS[3]}
     tpt = load_profile("tpt")
-    config = dataclasses.replace(config_for(emulator), lookback_weeks=2)
+    config = dataclasses.replace(config_for(emulator), window=Incremental.last_weeks(2))
     seen: list[list[dict[str, Any]]] = []
     for moment in MOMENTS:
         emulator.set_clock(moment)

@@ -14,6 +14,7 @@ from local_store.history import versions_of
 from local_store.runs import RunStatus, get_run
 from local_store.schema import entity, version_table
 from pipelines.netschool import sync_netschool
+from pipelines.window import Incremental
 from tests.netschool.conftest import config_for
 from tests.netschool.expect import KINDS, diff, expected, stored
 from tests.netschool.worlds import D3, DEPUTY_PASSWORD, D
@@ -43,7 +44,7 @@ def test_pull_at_d_plus_3_records_exactly_the_changes(
     first = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=True)
     emulator.set_clock(D3)
     # Incremental: five weeks back from D+3 (from 7 September), where every change lies.
-    window = dataclasses.replace(config_for(emulator), lookback_weeks=5)
+    window = dataclasses.replace(config_for(emulator), window=Incremental.last_weeks(5))
     second = sync_netschool(engine, window, DEPUTY_PASSWORD, full=False)
     assert second.status is RunStatus.SUCCEEDED, second.error
     assert second.counts is not None
@@ -114,7 +115,7 @@ def test_incremental_pull_keeps_weeks_outside_its_window(
 ) -> None:
     sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=True)
     emulator.set_clock(D3)
-    narrow = dataclasses.replace(config_for(emulator), lookback_weeks=0)
+    narrow = dataclasses.replace(config_for(emulator), window=Incremental(0))
     outcome = sync_netschool(engine, narrow, DEPUTY_PASSWORD)
     assert outcome.status is RunStatus.SUCCEEDED and outcome.counts is not None
     counts = outcome.counts.as_dict()

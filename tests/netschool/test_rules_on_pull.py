@@ -20,6 +20,7 @@ from local_store.runs import RunStatus
 from local_store.schema import version_table
 from local_store.violations import list_violations
 from pipelines.netschool import sync_netschool
+from pipelines.window import Incremental
 from policies.engine import run_check
 from policies.profiles import load_profile
 from tests.netschool.conftest import config_for
@@ -74,7 +75,7 @@ def late_emulator() -> Iterator[RunningEmulator]:
 
 def _sync_at(engine: Engine, emulator: RunningEmulator, moment: dt.datetime) -> None:
     emulator.set_clock(moment)
-    config = dataclasses.replace(config_for(emulator), lookback_weeks=5)
+    config = dataclasses.replace(config_for(emulator), window=Incremental.last_weeks(5))
     outcome = sync_netschool(engine, config, DEPUTY_PASSWORD, full=moment == D)
     assert outcome.status is RunStatus.SUCCEEDED, outcome.error
 

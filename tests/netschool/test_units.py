@@ -19,7 +19,8 @@ from connectors.netschool.errors import (
     is_transient,
     retry_after,
 )
-from connectors.netschool.pull import JournalEntry, select_weeks
+from connectors.netschool.pull import select_weeks
+from connectors.netschool.wire import JournalEntry
 from mapping.netschool import Source, _scale, map_journal_entries
 
 

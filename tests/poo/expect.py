@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from canonical.base import Record
 from emulators.poo.ids import Ids
+from emulators.poo.render import task_type
 from emulators.scenario.world import World
 from local_store.history import records_as_of
 
@@ -40,7 +41,8 @@ LESSON_KINDS = {
     "sport_standarts",
 }  # fmt: skip
 """The canonical lesson and plan work kinds a ПОО lesson type carries back unchanged (the
-vendor's types, plus «control» in our emulator's word); anything else shows as «lesson»."""
+vendor's types); anything else shows as «lesson».  A control work has no lesson type: a lesson
+shows it as a ``Control`` task and comes back as «control»; a plan item cannot say it."""
 
 
 def _kind(value: str | None) -> str:
@@ -53,13 +55,21 @@ def _kind(value: str | None) -> str:
     return value if value in LESSON_KINDS else "lesson"
 
 
-MARK_VALUES = {"1", "2", "3", "4", "5", "зч", "нз", "н/а"}
-"""What ПОО's mark words carry («н/а» in our emulator's word ``NotAttested``); other values
-have no word and are not shown.
+MARK_VALUES = {"2", "3", "4", "5", "зч", "нз"}
+"""What ПОО's mark words carry (``markRatings``); other values («н/а», «1») have no word and
+are not shown; nor is the absence code ОСВ (no ``absenceType`` for it).
 
 Marks and absences of a person the platform does not hold yet (the scenario
 lets a student attend before the card exists) cannot be shown either.
 """
+
+
+SHOWN_ABSENCES = {"УП", "Б", "НП", "ОП", "ОТ"}
+
+
+def _plan_kind(value: str | None) -> str | None:
+    kind = _kind(value)
+    return None if kind in ("lesson", "control") else kind
 
 
 def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
@@ -70,6 +80,21 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
     work_kinds = {k: r["name"] for k, r in s.kind("work_kind").items()}
     control_kinds = {k for k, r in s.kind("work_kind").items() if r.get("is_control")}
     semesters = {k: r for k, r in s.kind("period").items() if r["period_kind"] != "year"}
+    control_items = {k for k, r in s.kind("plan_item").items() if r.get("work_kind") == "control"}
+    control_lessons = {
+        lid
+        for lid, r in s.kind("lesson").items()
+        if r.get("lesson_type") == "control" or r.get("plan_item_id") in control_items
+    }
+    for r in s.kind("mark").values():
+        kind = s.kind("work_kind").get(str(r.get("work_kind_id") or ""), {})
+        name = str(r.get("work_kind_name") or kind.get("name") or "")
+        if (
+            r.get("lesson_id")
+            and str(r["value"]) in MARK_VALUES
+            and task_type(name, bool(kind.get("is_control"))) == "Control"
+        ):
+            control_lessons.add(str(r["lesson_id"]))
 
     def pulled_week(day: Any) -> bool:
         date = _date(day)
@@ -111,7 +136,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
             float(r["hours"]) if r.get("hours") is not None else None,
             r.get("room"),
             ref("plan_item", r.get("plan_item_id")),
-            _kind(r.get("lesson_type")),
+            "control" if lid in control_lessons else _kind(r.get("lesson_type")),
             f"employee:{ids.of('person', r.get('teacher_id') or teacher_of[(r['group_id'], r['subject_id'])])}",
         )
         for lid, r in s.kind("lesson").items()
@@ -147,10 +172,16 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
     absences = {
         (ref("lesson", r["lesson_id"]), person(r["student_id"])): r["code"]
         for r in s.kind("absence").values()
-        if r.get("lesson_id") in lesson_ids and r["student_id"] in s.kind("person")
+        if r.get("lesson_id") in lesson_ids
+        and r["student_id"] in s.kind("person")
+        and r["code"] in SHOWN_ABSENCES
     }
     for r in s.kind("absence").values():
-        if r.get("lesson_id") or r["student_id"] not in s.kind("person"):
+        if (
+            r.get("lesson_id")
+            or r["student_id"] not in s.kind("person")
+            or r["code"] not in SHOWN_ABSENCES
+        ):
             continue
         day = _date(r["date"])
         groups = {
@@ -190,7 +221,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
         str(ids.of("plan_item", iid)): (
             f"{ids.of('group', s.kind('plan')[r['plan_id']]['group_id'])}:"
             f"{ids.of('subject', s.kind('plan')[r['plan_id']]['subject_id'])}",
-            int(r["ordinal"]), r["topic"], float(r["hours"]), _kind(r.get("work_kind")),
+            int(r["ordinal"]), r["topic"], float(r["hours"]), _plan_kind(r.get("work_kind")),
         )
         for iid, r in s.kind("plan_item").items()
     }  # fmt: skip

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from canonical import AbsenceCode, Homework, Lesson, Mark, MarkScale
-from connectors.poo.pull import GroupJournal, Structure
 from connectors.poo.wire import (
     Decree,
     GradebookEntry,
+    GroupJournal,
     GroupRef,
     ScheduleSubject,
+    Structure,
     StudentCard,
     StudentDay,
     StudentGroup,
@@ -79,11 +80,21 @@ def _card(number: int, last: str, first: str, group: int, since: str) -> Student
     )
 
 
-def _answer(marks: dict[str, object]) -> SubjectAnswer:
+def _answer(
+    marks: dict[str, object],
+    lesson_type: str = "Lecture",
+    plan_type: str = "Lecture",
+    control_task: bool = True,
+) -> SubjectAnswer:
+    tasks: list[dict[str, object]] = [
+        {"id": 92, "type": "Home", "topic": "§ 1", "condition": "задачи 1–3"}
+    ]
+    if control_task:
+        tasks.insert(0, {"id": 91, "type": "Control", "topic": "Контрольная работа № 1"})
     return SubjectAnswer.model_validate(
         {
             "workingProgram": {"isApproved": True, "topics": [{"sectionIndex": 1, "index": 1,
-                "name": "Раздел 1", "lessons": [{"id": 77, "type": "Lecture", "duration": 2,
+                "name": "Раздел 1", "lessons": [{"id": 77, "type": plan_type, "duration": 2,
                 "name": "Множества"}]}]},
             "teacher": "Петров И.П.",
             "students": [
@@ -92,11 +103,10 @@ def _answer(marks: dict[str, object]) -> SubjectAnswer:
                 {"id": 502, "firstName": "Анна", "middleName": "", "lastName": "Иванова",
                  "startDate": "2026-09-08T00:00:00.0000000"},
             ],
-            "lessons": [{"id": 9, "date": "2026-09-02T00:00:00.0000000", "type": "Lecture",
+            "lessons": [{"id": 9, "date": "2026-09-02T00:00:00.0000000", "type": lesson_type,
                 "duration": 2, "startTime": "08:30", "endTime": "10:00",
                 "plannedLessons": {"77": 2},
-                "tasks": [{"id": 91, "type": "Control", "topic": "Контрольная работа № 1"},
-                          {"id": 92, "type": "Home", "topic": "§ 1", "condition": "задачи 1–3"}],
+                "tasks": tasks,
                 "markSets": marks}],
         }
     )  # fmt: skip
@@ -151,3 +161,60 @@ def test_student_outside_the_group_by_orders_is_found_by_a_unique_name() -> None
     twin = _card(4, "Яковлева", "Ника", 98, "2026-09-01")
     ambiguous = StudentIndex(_structure([newcomer, twin]))
     assert ambiguous.find(10, GbStudent(id=700, lastName="Яковлева", firstName="Ника")) is None
+
+
+def test_words_outside_the_platforms_enums_are_reported_and_kept_out() -> None:
+    """``NotAttested``, ``IsExempt`` and a lesson type ``Control`` were only our emulator's."""
+    a = _card(1, "Иванова", "Анна", 10, "2026-09-01")
+    b = _card(2, "Иванова", "Анна", 10, "2026-09-08")
+    structure = _structure([a, b])
+    entry = GradebookEntry(id=1000, termNumber=1, startDate=dt.datetime(2026, 9, 1),
+                           endDate=dt.datetime(2026, 12, 28))  # fmt: skip
+    answer = _answer(
+        {
+            "501": {"marks": {"91": "NotAttested"}, "absenceType": "IsExempt"},
+            "502": {"marks": {"91": "Four"}, "absenceType": None},
+        },
+        lesson_type="Control",
+        control_task=False,
+    )
+    journal = GroupJournal(
+        StudentGroup(id=10, name="ИС-21"),
+        [(entry, ScheduleSubject(id=5, name="Математика"), answer)],
+    )
+    mapped = map_group_journal(
+        journal, structure, StudentIndex(structure), teacher_index(structure), CTX
+    )
+    records = [r for _, r in mapped.dated]
+    marks = [m for m in records if isinstance(m, Mark)]
+    assert [m.student_id for m in marks] == ["student:2"], "the good mark is kept"
+    assert not [r for r in records if r.kind == "absence"]
+    (lesson,) = [r for r in records if isinstance(r, Lesson)]
+    assert lesson.lesson_type is None
+    joined = "\n".join(mapped.warnings)
+    for field_name, word in (
+        ("markSets.marks.value", "NotAttested"),
+        ("markSets.absenceType", "IsExempt"),
+        ("type", "Control"),
+    ):
+        assert f"неизвестное значение «{word}» поля {field_name}" in joined
+    assert "занятие 9" in joined
+
+
+def test_a_lesson_with_a_control_task_is_a_control_work() -> None:
+    structure = _structure([_card(1, "Иванова", "Анна", 10, "2026-09-01")])
+    entry = GradebookEntry(id=1000, termNumber=1, startDate=dt.datetime(2026, 9, 1),
+                           endDate=dt.datetime(2026, 12, 28))  # fmt: skip
+    answer = _answer({}, lesson_type="Lesson", plan_type="Lesson")
+    journal = GroupJournal(
+        StudentGroup(id=10, name="ИС-21"),
+        [(entry, ScheduleSubject(id=5, name="Математика"), answer)],
+    )
+    mapped = map_group_journal(
+        journal, structure, StudentIndex(structure), teacher_index(structure), CTX
+    )
+    (lesson,) = [r for _, r in mapped.dated if isinstance(r, Lesson)]
+    assert lesson.lesson_type == "control"
+    (item,) = [r for r in mapped.plans if r.kind == "plan_item"]
+    assert item.work_kind is None  # type: ignore[attr-defined]
+    assert not [w for w in mapped.warnings if "неизвестное значение" in w]

@@ -14,6 +14,7 @@ from local_store.history import count_as_of, records_as_of, versions_of
 from local_store.runs import RunStatus, get_run
 from local_store.schema import entity, run_scope
 from pipelines.poo import run_poo_sync
+from pipelines.window import Incremental
 from tests.poo.conftest import sync_config
 from tests.poo.expect import assert_same, expected, pulled
 from tests.poo.world_builder import D
@@ -51,7 +52,12 @@ async def test_pull_as_of_d_plus_3_records_exactly_the_changes(
     edited = {(k, f) for k, _i, _a, f, _v in edits}
     assert ("mark", "value") in edited and ("mark", "__deleted__") in edited
     assert counts["mark"]["changed"] == 1 and counts["mark"]["removed"] == 1
-    assert counts["lesson"]["changed"] == 1, "only the late topic changed an existing lesson"
+    before_lessons, after_lessons = expected(world, D)["lesson"], expected(world, D3)["lesson"]
+    changed = {
+        k for k, v in after_lessons.items() if k in before_lessons and before_lessons[k] != v
+    }
+    # The late topic, and lessons that gained a control work (a ``Control`` task) since D.
+    assert counts["lesson"]["changed"] == len(changed) >= 1
     assert counts["homework"]["changed"] == 1 and counts["absence"]["changed"] == 1
     assert counts["movement_order"] == {
         "added": 1,
@@ -101,7 +107,7 @@ async def test_incremental_pull_touches_only_the_window(
 ) -> None:
     first = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
     emulator.emulator.set_clock(D3)
-    second = await run_poo_sync(engine, sync_config(emulator.url, lookback_days=0), as_of=D3)
+    second = await run_poo_sync(engine, sync_config(emulator.url, window=Incremental(0)), as_of=D3)
     with engine.connect() as conn:
         scopes = {
             row[0]
@@ -146,26 +152,31 @@ async def test_mass_removal_is_held_not_applied(
     )
 
 
-async def test_values_without_a_vendor_word_come_back_as_the_scenario_wrote_them(
+async def test_values_without_a_vendor_word_are_not_shown_control_works_are_tasks(
     engine: Engine, emulator: RunningEmulator, world: World
 ) -> None:
-    """«н/а», ОСВ, the plan's «practical» and «control», and a test that is no control work."""
-    await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    """«н/а» and ОСВ have no vendor word; a control work is a ``Control`` task, not a lesson type."""
+    outcome = await run_poo_sync(engine, sync_config(emulator.url), as_of=D, whole_year=True)
+    assert outcome.warnings == []
     ids = Ids(world)
+    state = world.state_as_of(D, platform="poo")
+    assert any(m["value"] == "н/а" for m in state.kind("mark").values())
+    assert any(a["code"] == "ОСВ" for a in state.kind("absence").values())
     marks = [m for m in records_as_of(engine, "mark") if isinstance(m, Mark)]
-    (not_attested,) = [m for m in marks if m.value == "н/а"]
-    assert not_attested.final_kind is not None and not_attested.numeric is None
-
+    assert not [m for m in marks if m.value == "н/а"]
     absences = [a for a in records_as_of(engine, "absence") if isinstance(a, Absence)]
-    exempt = [a for a in absences if a.code is AbsenceCode.OSV]
-    assert exempt and all(a.valid is True for a in exempt)
+    assert absences and not [a for a in absences if a.code is AbsenceCode.OSV]
 
     items = [i for i in records_as_of(engine, "plan_item") if isinstance(i, PlanItem)]
     kinds = {i.source.external_id: i.work_kind for i in items}
-    for item_id, kind in (("plan-g1-sub1-3", "practical"), ("plan-g1-sub1-12", "control")):
-        assert kinds[str(ids.of("plan_item", item_id))] == kind
+    control_item = str(ids.of("plan_item", "plan-g1-sub1-12"))
+    assert kinds[str(ids.of("plan_item", "plan-g1-sub1-3"))] == "practical"
+    assert kinds[control_item] is None, "the working program has no control-work type"
     lessons = [r for r in records_as_of(engine, "lesson") if isinstance(r, Lesson)]
     assert any(r.lesson_type == "practical" for r in lessons), "a practical lesson keeps its kind"
+    control_marked = {m.lesson_id for m in marks if m.work_kind_id == "Control"}
+    assert control_marked
+    assert {r.source.external_id for r in lessons if r.lesson_type == "control"} == control_marked
 
     work_kinds = [k for k in records_as_of(engine, "work_kind") if isinstance(k, WorkKind)]
     control = {k.source.external_id for k in work_kinds if k.is_control}

@@ -250,7 +250,7 @@ def build_dict(seed: int = 7, students_per_group: int = 5, weeks: int = 3) -> di
                   subject_id="sub1", group_id=gid, lesson_id=None, date="2026-09-08", value="4",
                   final_kind="attestation", period_id="s1")  # fmt: skip
 
-    # A student not attested («н/а»): ПОО has no mark word for it (our emulator's NotAttested).
+    # A student not attested («н/а»): ПОО has no mark word for it, so the platform shows none.
     t.add("mark", at(dt.date(2026, 9, 8), 15), id="fin-na", student_id=students["g1"][2],
           subject_id="sub1", group_id="g1", lesson_id=None, date="2026-09-08", value="н/а",
           final_kind="attestation", period_id="s1")  # fmt: skip

@@ -54,7 +54,9 @@ def test_sync_contingent_and_epgu_poll(engine: Engine, smev: Running, world: Wor
     assert "Реестр контингента: обучающихся 3" in out
 
     smev.control("POST", "parties/epgu/send")
-    code, out = _run(engine, "epgu", "poll", "--budget", "20", *_smev_args(smev))
+    code, out = _run(
+        engine, "epgu", "poll", "--budget", "20", "--profile", "talmenka", *_smev_args(smev)
+    )
     assert code == 0, out
     assert "Заявлений принято: 3 (услуга оказана: 1, отказ: 2)" in out
     assert "Заявления ЕПГУ" in out and "услуга оказана" in out and "отказ" in out

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from canonical.journal import Mark
 from canonical.requests import EpguRequest, EpguRequestStatus
-from connectors.epgu import parse_report
+from connectors.epgu.wire import parse_report
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
@@ -33,7 +33,7 @@ async def test_applications_are_decided_and_answered(
 ) -> None:
     seed_journal(engine, world)
     assert smev.control("POST", "parties/epgu/send")["sent"] == 3
-    report = await poll_epgu(engine, smev.options(), budget_seconds=20)
+    report = await poll_epgu(engine, smev.options(profile="talmenka"), budget_seconds=20)
     assert (report.received, report.provided, report.refused) == (3, 1, 2)
     answers = _answers(smev)
 

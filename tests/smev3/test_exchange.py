@@ -21,14 +21,9 @@ from connectors.contingent.wire import (
     event_xml,
     parse_result,
 )
-from connectors.smev3 import (
-    MockSigner,
-    NoSigner,
-    SmevClient,
-    SmevFaultError,
-    SmevSettings,
-    new_message_id,
-)
+from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
+from connectors.smev3.errors import SmevFaultError
+from connectors.smev3.signing import MockSigner, NoSigner
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of

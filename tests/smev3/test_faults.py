@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine
 
 from canonical.requests import RegistryResult
-from connectors.smev3 import SmevFaultError
+from connectors.smev3.errors import SmevFaultError
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of

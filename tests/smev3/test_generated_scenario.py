@@ -40,7 +40,7 @@ async def test_generated_world_epgu_and_registry(engine: Engine) -> None:
     emulator = build(world, as_of=end, org_code=org, config=BrokerConfig(signature="mock"))
     with running(create_app(emulator)) as url:
         smev = Running(emulator, url)
-        options = smev.options(org_code=org)
+        options = smev.options(org_code=org, profile="talmenka")
         sent = smev.control("POST", "parties/epgu/send")["sent"]
         report = await poll_epgu(engine, options, budget_seconds=30)
         assert report.received == sent > 0

@@ -6,7 +6,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from connectors.smev3 import HostileEnvelopeError, SmevClient, SmevSettings, new_message_id
+from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
+from connectors.smev3.errors import HostileEnvelopeError
 from emulators.smev3.hostile import HOSTILE
 from tests.smev3.conftest import Running
 from tests.smev3.worlds import ORG

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from connectors.smev3 import SmevClient, SmevError, SmevSettings
+from connectors.smev3.client import SmevClient, SmevSettings
+from connectors.smev3.errors import SmevError
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "smev3"
 

@@ -1,0 +1,38 @@
+"""What a platform cannot carry: the rules whose facts never reach the canonical model from it.
+
+A rule whose fact a platform does not transmit (or cannot even represent) is not checked on
+that platform: the report says so, with the reason, instead of a silent zero.  The scenario
+generator reads the same table, so it never plants on a platform what the platform cannot
+show.  Keys are ``canonical.base.Platform`` values and rule ids of policy-catalog.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+NOT_CARRIED: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "poo": MappingProxyType(
+            {
+                "marks.work_type.required": (
+                    "в «Модуле ПОО» каждая отметка принадлежит заданию с типом, "
+                    "отметку без вида работы платформа не передаёт и не допускает"
+                ),
+                "staff.card.deadline": (
+                    "платформа не передаёт дату вступления сотрудника в должность"
+                ),
+            }
+        ),
+    }
+)
+
+
+def not_carried(platform: str, rule_id: str) -> str | None:
+    """Why ``rule_id`` cannot be checked on ``platform`` (Russian), or ``None`` if it can."""
+    return NOT_CARRIED.get(platform, {}).get(rule_id)
+
+
+def unchecked_label(reason: str) -> str:
+    """The words a report shows for such a rule."""
+    return f"не проверяется: {reason}"
