@@ -2,7 +2,7 @@
 
 ЭлЖур shows no entry times: every verdict below rests on the run that first saw a
 record.  The plan pulls at the regulation's 20:00 deadline and at 21:00 each
-day, as the demo does, so "in time" and "late" are decided, not "possibly".
+day (the evidence plan pulls at 20:00 too), so "in time" and "late" are decided.
 Timeline (Europe/Simferopol), lessons of Tuesday 17.12.2024:
 - an answer mark at 19:30 (in time) and one at 20:30 (late, 3.5.2);
 - control-work marks of a 5th-11th grade class 3 working days later (in time) and 7 later
