@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     python = sys.executable
-    sverka = [python, "-c", "from cli.main import app; app()"]
+    sverka = [python, "-c", "from cli.main import run; run()"]
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
         store = str(cwd / "store.sqlite")

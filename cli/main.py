@@ -23,9 +23,10 @@ from cli.emulate import emulate_app
 from cli.emulate_eljur import emulate_eljur_command as _emulate_eljur  # noqa: F401
 from cli.emulate_poo import emulate_poo_command as _emulate_poo  # noqa: F401
 from cli.emulate_smev3 import emulate_smev3 as _emulate_smev3  # noqa: F401
-from cli.errors import user_errors
+from cli.errors import describe, run_with_boundary, user_errors
 from cli.russian import install as install_russian
 from cli.sync import sync_app
+from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
 
 install_russian()
 
@@ -64,7 +65,7 @@ def _db_error(exc: BaseException) -> str:
 
     if isinstance(exc, StoreError):
         return f"{SETTINGS.url}: {exc}"
-    return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
+    return describe(exc, SETTINGS.url)
 
 
 @app.command("init")
@@ -96,7 +97,7 @@ def status_command(
     from sqlalchemy.exc import OperationalError
 
     from local_store.engine import StoreError, current_revision, head_revision, make_engine
-    from local_store.runs import list_runs
+    from local_store.runs import list_runs, mark_interrupted
 
     with user_errors(OperationalError, StoreError, render=_db_error):
         engine = make_engine(SETTINGS.url)
@@ -107,6 +108,8 @@ def status_command(
             )
             raise typer.Exit(1)
         head = head_revision(engine)
+        if revision == head:
+            mark_interrupted(engine)
         runs = list_runs(engine, limit=limit)
     console.print(f"Хранилище: {SETTINGS.url}")
     state = "актуальна" if revision == head else f"устарела (нужна {head}: sverka init)"
@@ -154,5 +157,10 @@ app.command("demo")(demo_command)
 app.command("import")(import_file_cli.import_command)
 
 
+def run() -> None:
+    """The ``sverka`` entry point: the app inside the one error boundary."""
+    run_with_boundary(app)
+
+
 if __name__ == "__main__":
-    app()
+    run()

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import SETTINGS
-from cli.errors import UserError, user_errors
+from cli.errors import UserError, describe, user_errors
 from cli.sync import sync_app
 from pipelines.smev3.channels import E_USLUGI_RECEIPT, EPGU_ANSWER, MOVEMENT
 
@@ -94,7 +94,7 @@ def _options(
 
 
 def _db_error(exc: BaseException) -> str:
-    return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
+    return describe(exc, SETTINGS.url)
 
 
 def _errors() -> AbstractContextManager[None]:

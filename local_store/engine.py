@@ -156,7 +156,13 @@ def head_revision(engine: Engine) -> str | None:
 
 def open_store(db: str | None = None, *, upgrade: bool = True) -> Engine:
     """The engine of a ready store: created or migrated to the newest schema when ``upgrade``."""
+    from local_store.runs import mark_interrupted
+
     engine = make_engine(resolve_url(db))
-    if upgrade and current_revision(engine) != head_revision(engine):
+    revision = current_revision(engine)
+    if upgrade and revision != head_revision(engine):
         migrate(engine)
+        revision = current_revision(engine)
+    if revision == head_revision(engine):
+        mark_interrupted(engine)
     return engine

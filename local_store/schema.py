@@ -62,6 +62,8 @@ sync_run = Table(
     Column("status", String(20), nullable=False),
     Column("counts", JSON, nullable=True),
     Column("error", Text, nullable=True),
+    Column("host", String(200), nullable=True),
+    Column("pid", Integer, nullable=True),
     Index("ix_sync_run_source_observed", "source", "deployment", "observed_at"),
 )
 """One pull (or job).  ``observed_at`` is the moment the data reflects: wall-clock

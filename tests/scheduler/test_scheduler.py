@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import signal
 import subprocess
 import sys
@@ -153,3 +155,31 @@ def test_failed_job_is_recorded_and_retried_with_backoff(engine: Engine) -> None
     assert 55 <= retry.next_run_time.timestamp() - before <= 65
     assert runner.backoff_seconds(1) == 60 and runner.backoff_seconds(3) == 240
     assert runner.backoff_seconds(20) == 3600
+
+
+def test_cron_mistakes_are_told_in_russian(engine: Engine) -> None:
+    with pytest.raises(PlanError) as wrong_count:
+        add_plan(engine, "bad", "noop", "cron:0 21")
+    assert "нужно пять полей" in str(wrong_count.value) and "указано 2" in str(wrong_count.value)
+    with pytest.raises(PlanError) as wrong_value:
+        add_plan(engine, "bad", "noop", "cron:61 * * * *")
+    text = str(wrong_value.value)
+    assert "недопустимое значение" in text and "минуты (0–59)" in text
+    ours = text.replace("mon–sun", "").replace("cron", "")
+    assert not re.search(r"[A-Za-z]{4,}", ours), text
+
+
+def test_managing_due_plans_never_submits_a_firing(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`schedule list`/`pause` once plans are due: no loop round after shutdown (the race)."""
+    add_plan(engine, "tick", "noop", "interval:1")
+    time.sleep(1.5)  # the plan is now due
+    for _ in range(5):
+        list_plans(engine)
+        pause_plan(engine, "tick")
+        resume_plan(engine, "tick")
+        time.sleep(0.2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert not [r for r in list_runs(engine, limit=50)], "a paused scheduler ran a job"

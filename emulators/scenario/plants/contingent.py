@@ -198,6 +198,13 @@ def card_required(ctx: Context) -> None:
         elif field == "order_number":
             enrolment = ctx.table("enrolment")
             enrolment.set(enrolment.by_id[s.enrolment_id], "order_number", None)
+            # a platform shows the card's order from the enrolment order itself («Модуль ПОО»
+            # lists the student's decrees): the number is missing there too
+            orders = ctx.table("movement_order")
+            student, movement = orders.index["student_id"], orders.index["movement"]
+            for row in list(orders.rows):
+                if row[student] == s.id and row[movement] == "enrolment":
+                    orders.set(row, "number", None)
         else:
             person.set(person.by_id[s.id], field, None)
         case(
