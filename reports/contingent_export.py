@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,12 +33,7 @@ if TYPE_CHECKING:
 from reports.tabular import Table, TabularReport
 
 NAMESPACE = "urn://sverka.local/contingent-export/1.0.0"
-XSD_PATH = (
-    Path(__file__).resolve().parent.parent
-    / "schemas"
-    / "contingent_export"
-    / "contingent-export-1.0.xsd"
-)
+XSD_PATH = Path(str(files("schemas") / "contingent_export" / "contingent-export-1.0.xsd"))
 DOCUMENT_TYPES = {
     "03": "свидетельство о рождении",
     "10": "паспорт иностранного гражданина",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from reports.tabular import Cell, Table, TabularReport
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(str(files("reports") / "templates"))
 
 
 def ru_date(value: dt.date | dt.datetime | str | None) -> str:
