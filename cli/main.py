@@ -28,6 +28,7 @@ from cli.errors import describe, run_with_boundary, user_errors
 from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
+from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
 from local_store.engine import StoreError, current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs, mark_interrupted
 
