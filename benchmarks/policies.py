@@ -31,6 +31,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from sqlalchemy import func, select, text  # noqa: E402
 
+from demo.replay import Replayer  # noqa: E402
 from emulators.scenario.generate import build  # noqa: E402
 from emulators.scenario.world import World  # noqa: E402
 from emulators.scenario.writer import write_scenario  # noqa: E402
@@ -38,7 +39,6 @@ from local_store.engine import make_engine, migrate  # noqa: E402
 from local_store.schema import version_table  # noqa: E402
 from policies.engine import run_check  # noqa: E402
 from policies.profiles import load_profile  # noqa: E402
-from policies.replay import Replayer  # noqa: E402
 
 
 def _scan_marks(engine: object) -> tuple[float, int]:

@@ -88,7 +88,8 @@ def _print_summary(result: DemoResult) -> None:
     table = Table(
         title="Нарушения положения об ЭЖ: найдено против заложенных в сценарий", expand=False
     )
-    for title in ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота"):
+    columns = ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота", "Возможно")
+    for title in columns:
         if title == "Правило":
             table.add_column(title, justify="left", overflow="fold", ratio=1)
         else:
@@ -101,8 +102,23 @@ def _print_summary(result: DemoResult) -> None:
             str(row["matched"]),
             _percent(row["precision"]),
             _percent(row["recall"]),
+            str(row.get("possibly", 0)),
         )
+    for unchecked in result.unchecked:
+        table.add_row(unchecked["rule_id"], "—", "—", "—", "—", "—", "—")
     console.print(table)
+    for unchecked in result.unchecked:
+        console.print(f"{unchecked['rule_id']}: {unchecked['reason']}")
+    total = sum(len(v) for v in result.possibly.values())
+    console.print(
+        f"«Возможно нарушено» (ни одна синхронизация не пришлась на срок): {total}"
+        + (
+            "; " + ", ".join(f"{rule}: {len(items)}" for rule, items in result.possibly.items())
+            if total
+            else ""
+        )
+        + "."
+    )
     console.print(
         f"Реестр контингента: событий к отправке {result.outbox.get('planned', 0)}, доставлено "
         f"{result.outbox.get('delivered', 0)}, ошибок доставки {result.outbox.get('failed', 0)}; ответы реестра: "

@@ -13,6 +13,9 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
 from canonical.wording import ru_moment
+from cli import check as check_cli
+from cli import import_file as import_file_cli
+from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
@@ -28,7 +31,7 @@ from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.titles import SOURCE_RU, changes_text, store_timezone
 from local_store.engine import StoreError, current_revision, head_revision, make_engine, migrate
-from local_store.runs import list_runs
+from local_store.runs import list_runs, mark_interrupted
 
 install_russian()
 
@@ -97,6 +100,8 @@ def status_command(
             )
             raise typer.Exit(1)
         head = head_revision(engine)
+        if revision == head:
+            mark_interrupted(engine)
         runs = list_runs(engine, limit=limit)
     console.print(f"Хранилище: {SETTINGS.url}")
     state = "актуальна" if revision == head else f"устарела (нужна {head}: sverka init)"
@@ -130,10 +135,8 @@ app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
-from cli import check as _check_commands  # noqa: E402,F401  (registers check/violations/approve)
-from cli import import_file as import_file_cli  # noqa: E402
-from cli import reports as reports_cli  # noqa: E402
 
+check_cli.register(app)
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
 app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(reports_cli.export_app, name="export")

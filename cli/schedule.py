@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -10,7 +13,9 @@ from canonical.wording import ru_moment
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.titles import SOURCE_RU, changes_text, store_timezone
-from local_store.runs import RunInfo, RunStatus, list_runs
+from local_store.runs import RunInfo, RunStatus, data_time, list_runs
+from policies.profiles import ProfileError, load_profile
+from scheduler.evidence_plan import last_lessons_in_store, period_ends_in_store, plan_syncs
 from scheduler.jobs import JOB_KINDS
 from scheduler.plans import PlanError, add_plan, list_plans, pause_plan, remove_plan, resume_plan
 from scheduler.service import run_forever
@@ -25,6 +30,7 @@ STATUS_RU = {
     "failed": "ошибка",
     "held": "задержан",
     "discarded": "отклонён",
+    "interrupted": "прерван",
 }
 
 
@@ -95,6 +101,50 @@ def list_command() -> None:
             else plan.next_run.isoformat(timespec="minutes")
             if plan.next_run
             else "—",
+        )
+    console.print(table)
+
+
+@schedule_app.command("plan")
+def plan_command(
+    profile: str = typer.Option(..., "--profile", help="Профиль организации."),
+    start: str = typer.Option(
+        "", "--from", help="Первый день плана, ГГГГ-ММ-ДД (по умолчанию: день последних данных)."
+    ),
+    days: int = typer.Option(7, "--days", min=1, max=366, help="Сколько дней планировать."),
+) -> None:
+    """Синхронизации, при которых каждый срок положения решается: «соблюдён» или «нарушен»."""
+    with user_errors(ProfileError):
+        prof = load_profile(profile)
+        engine = SETTINGS.engine()
+        zone = ZoneInfo(prof.timezone)
+        if start:
+            try:
+                first = dt.date.fromisoformat(start)
+            except ValueError:
+                raise UserError(f"дата «{start}» пишется как 2026-10-05") from None
+        else:
+            moment = data_time(engine)
+            first = moment.astimezone(zone).date() if moment else dt.datetime.now(zone).date()
+        last = first + dt.timedelta(days=days - 1)
+        plan = plan_syncs(
+            prof,
+            last_lessons_in_store(engine, first, last),
+            first,
+            last,
+            period_ends=period_ends_in_store(engine),
+        )
+    table = Table(title=f"План синхронизаций по срокам положения: {prof.id}, {len(plan)}")
+    for title in ("Когда", "Что читать", "Зачем"):
+        table.add_column(title)
+    for item in plan:
+        what = "весь журнал" if item.whole_journal else "группы: " + ", ".join(item.groups)
+        if item.full:
+            what += " (перечитать весь период)"
+        table.add_row(
+            item.moment.astimezone(zone).strftime("%d.%m.%Y %H:%M:%S"),
+            what,
+            ", ".join(item.reasons),
         )
     console.print(table)
 

@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, select
 
 from emulators.scenario.generate import build
@@ -33,20 +32,15 @@ from emulators.scenario.world import World
 from emulators.scenario.writer import write_scenario
 from local_store.engine import open_store
 from pipelines.window import Incremental
+from scheduler.evidence_plan import PlannedSync
 
 log = structlog.get_logger(__name__)
 
 Progress = Callable[[str, int, int], None]
 """(what is happening, step done, steps in all)."""
 
-EVENING_SYNC = "0 21 * * *"
-"""NetSchool/ПОО pulls every evening at 21:00 in the institution's time zone."""
-SCHOOL_HOURS_SYNC = "0 17 * * *"
-"""An afternoon pull where the profile has "1.5 hours after the last lesson" rules.
-
-In production the plan is hourly during school hours; the demo keeps one
-afternoon firing so that a replay of several weeks stays within minutes."""
-HOURLY_RULE_PROFILES = frozenset({"talmenka", "kpgt"})
+DAY_CLOSE = dt.time(23, 59, 59)
+"""The end-of-day sync: the institution's files, the check, pushes and ЕПГУ follow it."""
 
 
 @dataclass
@@ -75,6 +69,10 @@ class DemoResult:
     discrepancies: dict[str, int] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    unchecked: list[dict[str, str]] = field(default_factory=list)
+    """Rules the platform cannot carry the facts for: ``rule_id`` and «не проверяется: …»."""
+    possibly: dict[str, list[str]] = field(default_factory=dict)
+    """Per rule, the findings still only «possibly violated» (no sync fell at their deadline)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,25 +88,45 @@ class DemoResult:
             "discrepancies_by_cause": self.discrepancies,
             "paths": self.paths,
             "problems": self.problems,
+            "unchecked": self.unchecked,
+            "possibly": {
+                "total": sum(len(v) for v in self.possibly.values()),
+                "by_rule": self.possibly,
+            },
         }
 
 
-def plan_moments(world: World, profile: str) -> list[dt.datetime]:
-    """The firing times of the demo's plans over the scenario, computed by APScheduler's triggers."""
+def plan_moments(world: World, profile: str) -> list[PlannedSync]:
+    """The sync plan ``sverka schedule plan`` derives (scheduler.evidence_plan) over the
+    scenario: the profile's deadlines, the institution's timetable and calendar."""
+    from policies.profiles import load_profile
+    from scheduler.evidence_plan import plan_syncs
+
     zone = ZoneInfo(world.timezone)
     start = dt.datetime.fromisoformat(str(world.meta["starts_at"]))
     end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
-    specs = [EVENING_SYNC] + ([SCHOOL_HOURS_SYNC] if profile in HOURLY_RULE_PROFILES else [])
-    moments: set[dt.datetime] = set()
-    for spec in specs:
-        trigger = CronTrigger.from_crontab(spec, timezone=zone)
-        previous: dt.datetime | None = None
-        moment = trigger.get_next_fire_time(None, start)
-        while moment is not None and moment <= end:
-            moments.add(moment)
-            previous = moment
-            moment = trigger.get_next_fire_time(previous, previous + dt.timedelta(seconds=1))
-    return sorted(moments)
+    state = world.state_as_of(end)
+    last_lessons: dict[dt.date, dict[str, dt.time]] = {}
+    for record in state.kind("lesson").values():
+        raw_end, day, group = record.get("ends_at"), record.get("date"), record.get("group_id")
+        if raw_end is None or day is None or group is None:
+            continue
+        clock = dt.time.fromisoformat(str(raw_end))
+        by_group = last_lessons.setdefault(dt.date.fromisoformat(str(day)), {})
+        by_group[str(group)] = max(by_group.get(str(group), clock), clock)
+    period_ends = [
+        dt.date.fromisoformat(str(r["ends_on"]))
+        for r in state.kind("period").values()
+        if r.get("ends_on")
+    ]
+    plan = plan_syncs(
+        load_profile(profile),
+        last_lessons,
+        start.astimezone(zone).date(),
+        end.astimezone(zone).date(),
+        period_ends=period_ends,
+    )
+    return [p for p in plan if start <= p.moment <= end]
 
 
 @contextmanager
@@ -411,6 +429,8 @@ def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]
         profile=str(world.meta["profile"]) if world.meta.get("profile") else None,
         backoff_base=0.05,
         backoff_cap=0.5,
+        # exchanges are dated by the replayed moment, never by the host's clock
+        data_clock=lambda: emulator.as_of,
     )
     return emulator, options
 
@@ -453,17 +473,21 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
             journal = _Journal(world, platform, engine, stack, options.profile)
             smev, smev_options = _smev(world, stack, start)
             local_dir = out / "institution-files"
-            for step, moment in enumerate(moments, start=1):
+            zone = ZoneInfo(world.timezone)
+            for step, planned in enumerate(moments, start=1):
+                moment = planned.moment
                 note(
-                    f"{moment.astimezone(ZoneInfo(world.timezone)):%d.%m %H:%M}: синхронизация",
+                    f"{moment.astimezone(zone):%d.%m %H:%M}: синхронизация",
                     step - 1,
                     len(moments),
                 )
                 journal.set_clock(moment)
                 smev.as_of = moment
-                journal.sync(moment, first=step == 1)
+                # the first pull and the plan's re-reads take the whole period; a group's
+                # sync pulls the recent window (the connector reads the whole school)
+                journal.sync(moment, first=step == 1 or planned.full)
                 result.syncs += 1
-                if moment.hour == 21:
+                if planned.whole_journal and moment.astimezone(zone).time() == DAY_CLOSE:
                     ids = JournalIds(engine, world, platform)
                     files = _write_local_files(world, moment, local_dir, ids)
                     unresolved |= ids.unresolved
@@ -486,7 +510,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                     smev.e_uslugi.send_due(smev.broker, moment)
                     notices = asyncio.run(sync_e_uslugi(engine, smev_options))
                     counters["e_uslugi_received"] += notices.received
-            end = moments[-1] if moments else start
+            end = moments[-1].moment if moments else start
             if unresolved:
                 # Records the journal does not show (NetSchool keeps no parents' cards).
                 log.info(
@@ -517,7 +541,12 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
             "refused": counters["epgu_refused"],
             "e_uslugi_notices": counters["e_uslugi_received"],
         }
-        result.rules = _score(engine, world, generated.truth, options.profile)
+        result.rules, result.possibly = _score(engine, world, generated.truth, options.profile)
+        result.unchecked = [
+            {"rule_id": str(n["rule_id"]), "reason": str(n["reason"])}
+            for n in generated.truth.get("not_planted", [])
+            if str(n.get("reason", "")).startswith("не проверяется")
+        ]
         _write_violations(engine, out, result)
         _write_reports(engine, out, end, result)
     finally:
@@ -573,11 +602,15 @@ def _reconcile(engine: Engine, at: dt.datetime, result: DemoResult) -> dict[str,
 
 def _score(
     engine: Engine, world: World, truth: dict[str, Any], profile: str
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     from demo.truth import score_by_signature
 
-    scores = score_by_signature(engine, world, truth, profile_id=profile).scores
-    return [
+    matching = score_by_signature(engine, world, truth, profile_id=profile)
+    possibly: dict[str, list[str]] = {}
+    for item in matching.found:
+        if item.possibly:
+            possibly.setdefault(item.rule_id, []).append(item.matched or item.label)
+    rows = [
         {
             "rule_id": s.rule_id,
             "planted": s.expected,
@@ -585,16 +618,18 @@ def _score(
             "matched": s.true_positive,
             "precision": round(s.precision, 3),
             "recall": round(s.recall, 3),
+            "possibly": len(possibly.get(s.rule_id, [])),
         }
-        for s in scores
+        for s in matching.scores
     ]
+    return rows, {k: sorted(v) for k, v in sorted(possibly.items())}
 
 
 def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
-    from cli.check import _row_json
     from local_store.violations import list_violations
+    from reports.violations_json import violation_json
 
-    rows = [_row_json(v) for v in list_violations(engine)]
+    rows = [violation_json(v) for v in list_violations(engine)]
     json_path = out / "violations.json"
     json_path.write_text(
         json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8"

@@ -15,6 +15,7 @@ from types import FrameType
 import structlog
 from sqlalchemy import Engine
 
+from local_store.runs import mark_interrupted
 from scheduler.plans import make_scheduler
 from scheduler.runner import bind_scheduler
 
@@ -32,6 +33,9 @@ def run_forever(engine: Engine, *, stop: threading.Event | None = None) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
+    interrupted = mark_interrupted(engine)
+    if interrupted:
+        log.warning("runs left running by a dead process marked interrupted", runs=interrupted)
     scheduler = make_scheduler(engine)
     bind_scheduler(scheduler)
     scheduler.start()

@@ -39,15 +39,34 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     )
 
 
-def test_plans_fire_in_the_institutions_evening() -> None:
+def test_demo_plan_syncs_where_talmenkas_deadlines_fall() -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
     from emulators.scenario.generate import build
     from emulators.scenario.world import World
 
     world = World.from_dict(build("talmenka", 20, 1, 1).scenario)
-    moments = plan_moments(world, "talmenka")
-    local_hours = {
-        m.astimezone(__import__("zoneinfo").ZoneInfo(world.timezone)).hour for m in moments
-    }
-    assert 21 in local_hours
-    assert 17 in local_hours, "an afternoon pull for the 1.5-hour homework rule"
+    plan = plan_moments(world, "talmenka")
+    zone = ZoneInfo(world.timezone)
+    moments = [p.moment for p in plan]
     assert moments == sorted(set(moments))
+    closes = [p for p in plan if p.moment.astimezone(zone).time() == dt.time(23, 59, 59)]
+    assert closes and all(p.whole_journal for p in closes), "every day closes with a full pull"
+    # 2.8: homework within 1.5 h after the class's last lesson: a sync for those classes then
+    lessons = world.state_as_of(plan[-1].moment).kind("lesson").values()
+    last: dict[tuple[str, str], dt.time] = {}
+    for r in lessons:
+        key = (str(r["group_id"]), str(r["date"]))
+        last[key] = max(last.get(key, dt.time.min), dt.time.fromisoformat(str(r["ends_at"])))
+    by_moment = {p.moment: p for p in plan}
+    checked = 0
+    for (group, day), end in last.items():
+        due = dt.datetime.combine(dt.date.fromisoformat(day), end, tzinfo=zone) + dt.timedelta(
+            hours=1.5
+        )
+        if plan[0].moment <= due <= plan[-1].moment:
+            assert group in by_moment[due].groups, (group, day)
+            checked += 1
+    assert checked > 0
+    assert any(p.full for p in plan), "a weekly re-read of the whole period"

@@ -211,7 +211,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Any]:
     }  # fmt: skip
     orders = {
         str(ids.of("movement_order", oid)): (
-            person(r["student_id"]), r["movement"], r["number"], _date(r["order_date"]),
+            person(r["student_id"]), r["movement"], r["number"] or "", _date(r["order_date"]),
             _date(r["effective_date"]), ref("group", r.get("from_group_id")),
             ref("group", r.get("to_group_id")),
         )

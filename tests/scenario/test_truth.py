@@ -85,3 +85,26 @@ def test_every_catalog_rule_has_a_planter() -> None:
     from emulators.scenario.plants import PLANTERS
 
     assert set(RULES) - REPORT_OBLIGATIONS == set(PLANTERS)
+
+
+def test_card_without_order_number_lacks_it_on_the_enrolment_order_too() -> None:
+    """«Модуль ПОО» shows a card's order from the student's enrolment decree: a card planted
+    without its order number must have a decree without a number, or the platform shows one."""
+    g = generated("tpt", 40, 2)
+    cases = [
+        c
+        for c in g.truth["cases"]
+        if c["rule_id"] == "contingent.card.required_fields"
+        and c.get("details", {}).get("missing_field") == "order_number"
+    ]
+    assert cases
+    orders = g.scenario["tables"]["movement_order"]
+    cols = orders["columns"]
+    for c in cases:
+        numbers = [
+            r[cols.index("number")]
+            for r in orders["rows"]
+            if r[cols.index("student_id")] == c["entity_id"]
+            and r[cols.index("movement")] == "enrolment"
+        ]
+        assert numbers and all(n is None for n in numbers), c["entity_id"]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from emulators.scenario.builder import Discrepancy, Row
 from emulators.scenario.deadlines import MOVEMENT_KINDS, MOVEMENT_WORKING_DAYS
 from emulators.scenario.names import adult_name, child_name, random_family
-from emulators.scenario.plants import planter, preparer
 from emulators.scenario.plants.common import SECOND, case, fits, pick, window_label
+from emulators.scenario.plants.registry import planter, preparer
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Context
@@ -198,6 +198,13 @@ def card_required(ctx: Context) -> None:
         elif field == "order_number":
             enrolment = ctx.table("enrolment")
             enrolment.set(enrolment.by_id[s.enrolment_id], "order_number", None)
+            # a platform shows the card's order from the enrolment order itself («Модуль ПОО»
+            # lists the student's decrees): the number is missing there too
+            orders = ctx.table("movement_order")
+            student, movement = orders.index["student_id"], orders.index["movement"]
+            for row in list(orders.rows):
+                if row[student] == s.id and row[movement] == "enrolment":
+                    orders.set(row, "number", None)
         else:
             person.set(person.by_id[s.id], field, None)
         case(

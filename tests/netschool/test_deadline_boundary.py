@@ -1,0 +1,101 @@
+"""The deadline boundary through the real path, on the plan ``sverka schedule plan`` derives.
+
+talmenka (2.8): homework within 1.5 hours after the class's last lesson.  On Thursday
+15 October class 5А's last lesson ends at 10:55, so the deadline is 12:25.  One homework is
+entered at 12:25:00 exactly, another at 12:25:01.  The plan puts a sync at 12:25 for the
+class: the first is met, the second violated, and neither stays «possibly».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from emulators.netschool.ids import ns_id
+from emulators.netschool.server import RunningEmulator, start_emulator
+from emulators.scenario.world import World
+from local_store.runs import RunStatus
+from local_store.violations import list_violations
+from pipelines.netschool import sync_netschool
+from policies.engine import run_check
+from policies.profiles import load_profile
+from scheduler.evidence_plan import plan_syncs
+from tests.netschool.conftest import config_for
+from tests.netschool.worlds import DEPUTY_PASSWORD, TZ, D, world_dict
+
+DAY = dt.date(2026, 10, 15)
+DEADLINE = dt.datetime(2026, 10, 15, 12, 25, tzinfo=TZ)
+
+
+def _world() -> tuple[World, dict[str, dt.datetime], dict[dt.date, dict[str, dt.time]]]:
+    data: dict[str, Any] = world_dict()
+    lessons = data["tables"]["lesson"]
+    lcols = lessons["columns"]
+    rows = [dict(zip(lcols, r, strict=True)) for r in lessons["rows"]]
+    ours = sorted(
+        (r for r in rows if r["date"] == DAY.isoformat() and r["group_id"] == "g5a"),
+        key=lambda r: (r["number"], r["id"]),
+    )
+    homework = data["tables"]["homework"]
+    hcols = homework["columns"]
+    ours_ids = {r["id"] for r in ours}
+    homework["rows"] = [r for r in homework["rows"] if r[hcols.index("lesson_id")] not in ours_ids]
+    entered = {ours[0]["id"]: DEADLINE, ours[-1]["id"]: DEADLINE + dt.timedelta(seconds=1)}
+    for lesson_id, at in entered.items():
+        row: dict[str, Any] = {c: None for c in hcols}
+        row.update(
+            id=f"hw-{lesson_id}",
+            created_at=at.isoformat(),
+            lesson_id=lesson_id,
+            text="§ 12, упр. 5",
+            due_date=(DAY + dt.timedelta(days=1)).isoformat(),
+        )
+        homework["rows"].append([row[c] for c in hcols])
+    timetable: dict[dt.date, dict[str, dt.time]] = {}
+    for r in rows:
+        day = dt.date.fromisoformat(r["date"])
+        end = dt.time.fromisoformat(r["ends_at"])
+        by_group = timetable.setdefault(day, {})
+        by_group[r["group_id"]] = max(by_group.get(r["group_id"], end), end)
+    return World.from_dict(data), entered, timetable
+
+
+@pytest.fixture
+def boundary() -> Iterator[tuple[RunningEmulator, dict[str, dt.datetime], list[dt.datetime]]]:
+    world, entered, timetable = _world()
+    plan = plan_syncs(load_profile("talmenka"), timetable, DAY, DAY)
+    with start_emulator(world, as_of=D) as running:
+        yield running, entered, [p.moment for p in plan]
+
+
+def test_sync_at_the_deadline_decides_met_and_one_second_late(
+    engine: Engine, boundary: tuple[RunningEmulator, dict[str, dt.datetime], list[dt.datetime]]
+) -> None:
+    emulator, entered, moments = boundary
+    assert DEADLINE in moments, "the plan syncs at 5А's homework deadline"
+    for moment in [D, *moments]:
+        emulator.set_clock(moment)
+        outcome = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=moment == D)
+        assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+    run_check(engine, load_profile("talmenka"), rules=["lesson.homework.deadline"])
+    on_day = [
+        v
+        for v in list_violations(engine, rule_id="lesson.homework.deadline")
+        if v["evidence"].get("day") == DAY.isoformat()
+    ]
+    seen_at = {str(v["evidence"].get("prev_seen_at")): v["verdict"] for v in on_day}
+    # the late one: first seen by the sync after the one at 12:25 (T0 = D): violated
+    assert DEADLINE.astimezone(dt.UTC).isoformat() in seen_at
+    assert seen_at[DEADLINE.astimezone(dt.UTC).isoformat()] == "violated"
+    # nothing of that day stays «possibly»: every class had a sync at its deadline
+    assert all(v["verdict"] == "violated" for v in on_day), [v["message"] for v in on_day]
+    # class 5А: the homework entered at 12:25:00 was seen by the 12:25 sync (met), the one
+    # entered a second later is the class's only violation
+    class_5a = [v for v in on_day if v["group_key"] == str(ns_id("group", "g5a"))]
+    assert len(entered) == 2 and len(class_5a) == 1
+    assert class_5a[0]["verdict"] == "violated"
+    assert class_5a[0]["evidence"]["deadline"] == DEADLINE.astimezone(dt.UTC).isoformat()
