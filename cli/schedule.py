@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from canonical.wording import ru_moment
@@ -52,7 +53,9 @@ def add_command(
     interval: int | None = typer.Option(None, "--interval", help="Интервал в секундах."),
     tz: str = typer.Option("UTC", "--tz", help="Часовой пояс расписания, например Asia/Tomsk."),
     param: list[str] = typer.Option(
-        [], "--param", help="Параметр задания имя=значение (можно несколько)."
+        [],
+        "--param",
+        help="Параметр задания имя=значение (можно несколько); какие — см. выше по видам.",
     ),
     replace: bool = typer.Option(False, "--replace", help="Заменить план с тем же именем."),
 ) -> None:
@@ -70,10 +73,15 @@ def add_command(
             params=_params(param),
             replace=replace,
         )
-    when = info.next_run.isoformat(timespec="minutes") if info.next_run else "—"
+    when = ru_moment(info.next_run, tz) if info.next_run else "—"
     console.print(
         f"План «{info.id}» добавлен: {JOB_KINDS[job].title}, {info.trigger}; ближайший запуск {when}."
     )
+
+
+add_command.__doc__ = "Добавить план.\n\nПараметры (--param имя=значение) по видам заданий:\n\n" + (
+    "\n\n".join(escape(kind.describe()) for kind in JOB_KINDS.values())
+)
 
 
 @schedule_app.command("list")
