@@ -318,7 +318,7 @@ _KEY_RU = {
 _VALUE_RU = {**RECONCILE_STATUS_RU, **MOVEMENT_RU}
 
 
-def _journal_lookup(engine: Engine) -> JournalData | None:
+def journal_lookup(engine: Engine) -> JournalData | None:
     sources = journal_sources(engine)
     if not sources:
         return None
@@ -427,7 +427,7 @@ def violation_items(
 
 
 def deputy_report_from_store(engine: Engine, now: dt.datetime | None = None) -> DeputyReport:
-    journal = _journal_lookup(engine)
+    journal = journal_lookup(engine)
     profile = journal.profile() if journal else None
     institution = journal.institution_name() if journal else "Образовательная организация"
     timezone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
