@@ -253,7 +253,10 @@ def build_report(
             (rules[r], by_rule[r]) for r in sorted(by_rule, key=lambda r: (-len(by_rule[r]), r))
         ],
         cause_details=[
-            _cause_block(t, v) for t, v in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))
+            # a cause with one consequence is not a common cause: its item stands on its own
+            _cause_block(t, v)
+            for t, v in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))
+            if len(v) > 1
         ],
     )
 
@@ -325,6 +328,19 @@ def journal_lookup(engine: Engine) -> JournalData | None:
     return load_journal(engine, sources[0], ("institution", "person", "group"))
 
 
+def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
+    """The clause a discrepancy breaks, with the regulation's own words from the profile."""
+    rule = DISCREPANCY_RULES.get(rule_id)
+    if rule is not None and profile_id:
+        try:
+            setting = load_profile(profile_id).setting(rule.policy_rule)
+        except ProfileError:
+            setting = None
+        if setting is not None and setting.clause and setting.text:
+            return f"п. {setting.clause} положения об ЭЖ: «{setting.text}»"
+    return clause_for(rule_id, profile_id)
+
+
 def discrepancy_items(
     engine: Engine, profile: str | None, journal: JournalData | None = None
 ) -> list[DeputyItem]:
@@ -354,7 +370,7 @@ def discrepancy_items(
                 since=d.first_seen_at,
                 evidence=evidence,
                 how_to_fix=rule.how_to_fix if rule else how_to_fix(d.rule),
-                clause=clause_for(d.rule, profile),
+                clause=_discrepancy_clause(d.rule, profile),
                 status=d.status.value,
                 resolved_at=d.resolved_at,
                 cause=d.root_cause_title,
