@@ -19,6 +19,7 @@ from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
+from cli import source as source_cli
 from cli.context import SETTINGS
 from cli.demo import demo_command
 from cli.emulate import emulate_app
@@ -131,6 +132,7 @@ app.add_typer(scenario_cli.app, name="scenario")
 app.add_typer(schedule_cli.schedule_app, name="schedule")
 app.add_typer(schedule_cli.scheduler_app, name="scheduler")
 app.add_typer(sync_app, name="sync")
+app.add_typer(source_cli.source_app, name="source")
 app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
