@@ -105,10 +105,10 @@ def _print_summary(result: DemoResult) -> None:
             str(row.get("possibly", 0)),
         )
     for unchecked in result.unchecked:
-        table.add_row(unchecked["rule_id"], "—", "—", "—", "—", "—", "—")
+        table.add_row(rule_title(unchecked["rule_id"]), "—", "—", "—", "—", "—", "—")
     console.print(table)
     for unchecked in result.unchecked:
-        console.print(f"{unchecked['rule_id']}: {unchecked['reason']}")
+        console.print(f"«{rule_title(unchecked['rule_id'])}» {unchecked['reason']}")
     total = sum(len(v) for v in result.possibly.values())
     console.print(
         f"«Возможно нарушено» (ни одна синхронизация не пришлась на срок): {total}"
