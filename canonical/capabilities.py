@@ -24,13 +24,36 @@ NOT_CARRIED: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 ),
             }
         ),
+        "netschool": MappingProxyType(
+            {
+                "lesson.topic.matches_plan": (
+                    "платформа не передаёт календарно-тематическое планирование (КТП): "
+                    "в «webapi» нет ни планов, ни их пунктов"
+                ),
+            }
+        ),
     }
 )
 
 
-def not_carried(platform: str, rule_id: str) -> str | None:
-    """Why ``rule_id`` cannot be checked on ``platform`` (Russian), or ``None`` if it can."""
-    return NOT_CARRIED.get(platform, {}).get(rule_id)
+NOT_CARRIED_FOR_PROFILE: Mapping[tuple[str, str, str], str] = MappingProxyType(
+    {
+        # talmenka counts the reason's deadline from the supporting document (2.9); the
+        # other profiles count from the absence, which every platform carries
+        ("netschool", "absence.reason.deadline", "talmenka"): (
+            "платформа не передаёт дату документа о причине пропуска, от которой считается срок"
+        ),
+    }
+)
+"""Facts only some profiles' wording of a rule needs: (platform, rule, profile) → reason."""
+
+
+def not_carried(platform: str, rule_id: str, profile_id: str = "") -> str | None:
+    """Why ``rule_id`` cannot be checked on ``platform`` for ``profile_id`` (Russian), or
+    ``None`` if it can."""
+    return NOT_CARRIED.get(platform, {}).get(rule_id) or NOT_CARRIED_FOR_PROFILE.get(
+        (platform, rule_id, profile_id)
+    )
 
 
 def unchecked_label(reason: str) -> str:

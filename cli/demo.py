@@ -78,6 +78,7 @@ def _print_summary(result: DemoResult) -> None:
     platform = {
         "poo": "«Сетевой город. Образование — Модуль ПОО»",
         "netschool": "«Сетевой город» (NetSchool)",
+        "eljur": "ЭлЖур",
     }
     console.print(
         f"\n[bold]Итог демонстрации[/bold]: профиль «{result.profile}», журнал — эмулятор "

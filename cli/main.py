@@ -26,10 +26,11 @@ from cli.emulate import emulate_app
 from cli.emulate_eljur import emulate_eljur_command as _emulate_eljur  # noqa: F401
 from cli.emulate_poo import emulate_poo_command as _emulate_poo  # noqa: F401
 from cli.emulate_smev3 import emulate_smev3 as _emulate_smev3  # noqa: F401
-from cli.errors import user_errors
+from cli.errors import describe, run_with_boundary, user_errors
 from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
+from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
 from cli.titles import SOURCE_RU, changes_text, store_timezone
 from local_store.engine import StoreError, current_revision, head_revision, make_engine, migrate
 from local_store.runs import list_runs, mark_interrupted
@@ -67,7 +68,7 @@ def main(
 def _db_error(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return f"{SETTINGS.url}: {exc}"
-    return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
+    return describe(exc, SETTINGS.url)
 
 
 @app.command("init")
@@ -148,5 +149,10 @@ app.command("demo")(demo_command)
 app.command("import")(import_file_cli.import_command)
 
 
+def run() -> None:
+    """The ``sverka`` entry point: the app inside the one error boundary."""
+    run_with_boundary(app)
+
+
 if __name__ == "__main__":
-    app()
+    run()

@@ -167,7 +167,15 @@ class _Journal:
         self.login = str(account["login"])
         self.password = str(account["password"])
         meta = dict(world.meta.get("platform") or {})
-        if platform == "poo":
+        if platform == "eljur":
+            from emulators.eljur.server import start_emulator as start_eljur
+
+            ej = start_eljur(world, as_of=start)
+            stack.callback(ej.stop)
+            self._ej = ej
+            self.url = ej.url
+            self.deployment = str(meta.get("deployment") or "eljur.demo")
+        elif platform == "poo":
             from emulators.poo.app import EmulatorConfig
             from emulators.poo.server import start_emulator
 
@@ -187,12 +195,35 @@ class _Journal:
             self.school_id = int(meta.get("school_id") or account.get("school_id") or 0)
 
     def set_clock(self, moment: dt.datetime) -> None:
-        if self.platform == "poo":
+        if self.platform == "eljur":
+            self._ej.set_clock(moment)
+        elif self.platform == "poo":
             self._poo.emulator.set_clock(moment)
         else:
             self._ns.set_clock(moment)
 
     def sync(self, moment: dt.datetime, *, first: bool) -> dict[str, Any]:
+        if self.platform == "eljur":
+            from connectors.eljur.client import ClientSettings
+            from emulators.eljur.app import DEFAULT_DEVKEY
+            from pipelines.eljur import EljurConfig, sync_eljur
+
+            ej_config = EljurConfig(
+                base_url=f"{self.url}/apiv3",
+                vendor=self.deployment.split(".")[0],
+                deployment=self.deployment,
+                login=self.login,
+                timezone=self.world.timezone,
+                profile_id=self.profile,
+                lookback_days=7,
+                client=ClientSettings(class_pause=0.0),
+            )
+            ej_outcome = sync_eljur(
+                self.engine, ej_config, DEFAULT_DEVKEY, self.password, as_of=moment, full=first
+            )
+            if ej_outcome.error:
+                raise RuntimeError(ej_outcome.error)
+            return {"run": ej_outcome.run_id, "requests": ej_outcome.requests}
         if self.platform == "poo":
             from connectors.poo.profiles import Deployment
             from pipelines.poo import PooSyncConfig, run_poo_sync
@@ -456,7 +487,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
     _, truth_path = write_scenario(scenario_path, generated.scenario, generated.truth)
     world = World.from_dict(generated.scenario)
     platform = str((world.meta.get("platform") or {}).get("demo_journal") or "netschool")
-    if platform not in ("poo", "netschool"):
+    if platform not in ("poo", "netschool", "eljur"):
         platform = "netschool"
     store_path = out / "store.sqlite"
     engine = open_store(str(store_path))

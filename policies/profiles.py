@@ -75,7 +75,7 @@ class Profile:
         return {
             r: why
             for r in self.enabled_rules()
-            if (why := not_carried(self.platform, r)) is not None
+            if (why := not_carried(self.platform, r, self.id)) is not None
         }
 
     def checked_rules(self) -> list[str]:

@@ -85,7 +85,9 @@ def rules_of(profile: str) -> frozenset[str]:
 def uncarried_rules_of(profile: str) -> dict[str, str]:
     """The profile's rules its demo platform cannot carry the facts for → the reason."""
     platform = get_profile(profile).demo_platform
-    return {r: why for r in rules_of(profile) if (why := not_carried(platform, r)) is not None}
+    return {
+        r: why for r in rules_of(profile) if (why := not_carried(platform, r, profile)) is not None
+    }
 
 
 def plantable_rules_of(profile: str) -> frozenset[str]:

@@ -314,26 +314,44 @@ class RegistryMatch(Rule[RegistryParams]):
         re_ = ctx.version("enrolment", "rm_re")
         rg = ctx.version("group", "rm_rg")
 
+        own = ctx.version("person", "rm_own")
+
         def side(p: Any, e: Any, g: Any, registry: bool, name: str) -> Any:
             platform = (
                 p.c.platform == reg
                 if registry
                 else p.c.platform.not_in([reg, Platform.LOCAL.value])
             )
-            return (
-                select(
-                    p.c.external_id.label("pid"),
-                    p.c.deployment.label("dep"),
-                    p.c.f_snils.label("snils"),
-                    func.lower(p.c.f_last_name).label("ln"),
-                    func.lower(p.c.f_first_name).label("fn"),
-                    p.c.f_birth_date.label("bd"),
-                    e.c.f_status.label("status"),
-                    g.c.f_name.label("grp"),
-                    e.c.f_starts_on.label("since"),
+            # A journal that keeps no СНИЛС or birth date (NetSchool) is completed from the
+            # institution's own file of the same person (imported as ``local:<deployment>``
+            # under the journal's id): that is how a person is recognised in the registry.
+            snils, birth = p.c.f_snils, p.c.f_birth_date
+            if not registry:
+                snils = func.coalesce(p.c.f_snils, own.c.f_snils)
+                birth = func.coalesce(p.c.f_birth_date, own.c.f_birth_date)
+            query = select(
+                p.c.external_id.label("pid"),
+                p.c.deployment.label("dep"),
+                snils.label("snils"),
+                func.lower(p.c.f_last_name).label("ln"),
+                func.lower(p.c.f_first_name).label("fn"),
+                birth.label("bd"),
+                e.c.f_status.label("status"),
+                g.c.f_name.label("grp"),
+                e.c.f_starts_on.label("since"),
+            ).select_from(p)
+            if not registry:
+                query = query.outerjoin(
+                    own,
+                    and_(
+                        current(own),
+                        own.c.platform == Platform.LOCAL.value,
+                        own.c.deployment == literal("local:").concat(p.c.deployment),
+                        own.c.external_id == p.c.external_id,
+                    ),
                 )
-                .select_from(p)
-                .join(
+            return (
+                query.join(
                     e,
                     and_(
                         current(e),

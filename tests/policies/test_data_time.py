@@ -178,3 +178,68 @@ def _sync_registry(engine: Engine, at: dt.datetime, scopes: dict[str, list[Recor
     )
     ingest(engine, run_id, [Snapshot.of(scope, recs) for scope, recs in scopes.items()])
     finish_run(engine, run_id, RunStatus.SUCCEEDED)
+
+
+def _local(kind: str, external_id: str, **fields: Any) -> Record:
+    return record_type(kind).model_validate(
+        {
+            **fields,
+            "source": SourceRef(
+                platform=Platform.LOCAL, deployment=f"local:{DEPLOYMENT}", external_id=external_id
+            ),
+        }
+    )
+
+
+def test_registry_match_completes_the_journal_person_from_the_institutions_file(
+    engine: Engine,
+) -> None:
+    """NetSchool keeps no birth date: the institution's file of the same person supplies it,
+    so the student is recognised in the registry rather than reported «нет в реестре»."""
+    tpt = load_profile("tpt")
+    journal = _journal()
+    bare = [
+        r.model_copy(update={"birth_date": None}) if r.kind == "person" else r
+        for r in journal["people"]
+    ]
+    sync(engine, FIRST, {**journal, "people": bare})
+    run_id = start_run(engine, "local", deployment=f"local:{DEPLOYMENT}", observed_at=FIRST)
+    from local_store.ingest import Snapshot, ingest
+
+    own = [
+        _local(
+            "person",
+            f"P{i}",
+            last_name=last,
+            first_name="Иван",
+            birth_date=dt.date(2007, 1, i),
+            roles=["student"],
+        )
+        for i, last in ((1, "Петров"), (2, "Сидоров"))
+    ]
+    ingest(engine, run_id, [Snapshot.of("file:person", own)])
+    finish_run(engine, run_id, RunStatus.SUCCEEDED)
+    registry = [
+        _registry(
+            "person",
+            f"R{i}",
+            last_name=last,
+            first_name="Иван",
+            birth_date=dt.date(2007, 1, i),
+            roles=["student"],
+        )
+        for i, last in ((1, "Петров"), (2, "Сидоров"))
+    ] + [
+        _registry(
+            "enrolment",
+            f"RE{i}",
+            student_id=f"R{i}",
+            group_id="RG",
+            status="studying",
+            starts_on=dt.date(2024, 9, 1),
+        )
+        for i in (1, 2)
+    ]
+    _sync_registry(engine, SECOND, {"registry": registry})
+    run_check(engine, tpt, rules=["contingent.registry.match"])
+    assert list_violations(engine, rule_id="contingent.registry.match") == []

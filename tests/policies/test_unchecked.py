@@ -52,3 +52,16 @@ def test_check_and_report_say_why_a_rule_is_not_checked(engine: Engine) -> None:
     html = deputy_html(deputy_report_from_store(engine))
     assert "Не проверяется" in html
     assert "не проверяется: платформа не передаёт дату вступления сотрудника в должность" in html
+
+
+def test_netschool_cannot_carry_plans_nor_talmenkas_document_dates() -> None:
+    talmenka = load_profile("talmenka")
+    assert set(talmenka.unchecked_rules()) == {
+        "lesson.topic.matches_plan",
+        "absence.reason.deadline",
+    }
+    # counted from the absence itself (weekly, mazanka 3.4.1) the rule needs no document date
+    assert not_carried("netschool", "absence.reason.deadline", "mazanka") is None
+    truth = build("talmenka", 20, 1, 1).truth
+    planted = {c["rule_id"] for c in truth["cases"]}
+    assert not planted & set(talmenka.unchecked_rules())
