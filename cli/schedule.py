@@ -186,7 +186,7 @@ def scheduler_run_command() -> None:
     """Запустить планировщик (работает до SIGTERM или Ctrl+C; текущее задание завершается)."""
     engine = SETTINGS.engine()
     console.print("Планировщик запущен. Остановка: Ctrl+C или SIGTERM.")
-    run_forever(engine)
+    run_forever(engine, notify=console.print, timezone=store_timezone(engine))
     console.print("Планировщик остановлен.")
 
 

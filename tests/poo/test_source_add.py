@@ -79,3 +79,5 @@ def test_new_user_sets_up_poo_then_plan_then_scheduler(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+    printed = (tmp_path / "scheduler.log").read_text(encoding="utf-8")
+    assert "сработал план «poo-sync»" in printed, printed
