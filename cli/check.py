@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -17,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from canonical.capabilities import unchecked_label
+from canonical.wording import ru_moment
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from cli.main import app
+from cli.titles import ENTITY_RU, profile_timezone, rule_title
+from demo.scoring import TruthError, load_truth, score
 from local_store.schema import version_table
 from local_store.violations import (
     STATUS_RU,
@@ -30,7 +31,8 @@ from local_store.violations import (
 )
 from policies.engine import CheckError, run_check
 from policies.profiles import PROFILE_IDS, ProfileError, load_profile
-from policies.truth import TruthError, load_truth, score
+from reports.deputy import ROLE_RU
+from reports.violations_json import violation_json
 
 console = Console()
 JSON_FORMAT = "sverka-violations"
@@ -56,7 +58,6 @@ def _profile_id(engine: Any, given: str | None) -> str:
     raise UserError("не указан профиль: задайте --profile (" + ", ".join(PROFILE_IDS) + ")")
 
 
-@app.command("check")
 def check_command(
     profile: str | None = typer.Option(None, "--profile", help="Профиль положения об ЭЖ."),
     rule: list[str] = typer.Option(
@@ -109,34 +110,9 @@ def check_command(
 
 
 def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> None:
-    from emulators.scenario.world import ScenarioError, World
-    from policies.replay import Replayer, evidence_schedule
+    from demo.replay import replay_beside_truth
 
-    base = Path(truth_path)
-    stem = base.name.removesuffix(".truth.json")
-    candidates = [base.with_name(f"{stem}.json"), base.with_name(f"{stem}.json.gz")]
-    found = next((c for c in candidates if c.exists()), None)
-    if found is None:
-        raise UserError(f"рядом с эталоном нет файла сценария {candidates[0].name}")
-    try:
-        world = World.load(found)
-    except ScenarioError as exc:
-        raise UserError(str(exc)) from None
-    extra = []
-    for case in truth.get("cases", []) + truth.get("near_misses", []):
-        if case.get("deadline") and "T" in str(case["deadline"]):
-            extra.append(dt.datetime.fromisoformat(case["deadline"]))
-        if case.get("made_at"):
-            extra.append(dt.datetime.fromisoformat(case["made_at"]) - dt.timedelta(seconds=1))
-    hours = dict(prof.setting("lesson.homework.deadline").params).get("deadline", {})
-    moments = evidence_schedule(
-        world,
-        timezone=prof.timezone,
-        after_last_lesson_hours=hours.get("after_last_lesson_hours"),
-        extra=extra,
-    )
-    console.print(f"Загрузка сценария {found.name}: синхронизаций {len(moments)}…")
-    Replayer(engine, world).sync(moments)
+    replay_beside_truth(engine, truth_path, truth, prof, announce=console.print)
 
 
 def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
@@ -156,47 +132,6 @@ def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
     console.print(table)
 
 
-def _row_json(v: dict[str, Any]) -> dict[str, Any]:
-    def moment(value: Any) -> str | None:
-        return value.isoformat() if isinstance(value, dt.datetime | dt.date) else None
-
-    return {
-        "id": v["id"],
-        "fingerprint": v["fingerprint"],
-        "rule_id": v["rule_id"],
-        "profile_id": v["profile_id"],
-        "status": v["status"],
-        "verdict": v["verdict"],
-        "severity": v["severity"],
-        "entity": {
-            "kind": v["entity_kind"],
-            "deployment": v["deployment"],
-            "id": v["entity_key"],
-        },
-        "period": v["period_key"] or None,
-        "group": v["group_key"],
-        "responsible": {"role": v["responsible_role"], "person": v["responsible_person"]},
-        "clause": v["clause"],
-        "message": v["message"],
-        "deadline": moment(v["deadline"]),
-        "evidence": v["evidence"],
-        "first_detected_at": moment(v["first_detected_at"]),
-        "acknowledged_at": moment(v["acknowledged_at"]),
-        "approval": (
-            {
-                "document": v["approval_document"],
-                "date": moment(v["approval_date"]),
-                "approved_by": v["approved_by"],
-                "approved_at": moment(v["approved_at"]),
-            }
-            if v["approval_document"]
-            else None
-        ),
-        "resolved_at": moment(v["resolved_at"]),
-    }
-
-
-@app.command("violations")
 def violations_command(
     status: list[str] = typer.Option(
         [], "--status", help="open, acknowledged, approved, resolved (можно несколько)."
@@ -219,7 +154,7 @@ def violations_command(
         payload = {
             "format": JSON_FORMAT,
             "version": JSON_VERSION,
-            "violations": [_row_json(v) for v in rows],
+            "violations": [violation_json(v) for v in rows],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
@@ -228,7 +163,7 @@ def violations_command(
         writer = csv.writer(buffer)
         writer.writerow(
             [
-                "id",
+                "номер",
                 "правило",
                 "статус",
                 "вердикт",
@@ -240,15 +175,16 @@ def violations_command(
             ]
         )
         for v in rows:
+            zone = profile_timezone(str(v.get("profile_id") or ""))
             writer.writerow(
                 [
                     v["id"],
-                    v["rule_id"],
+                    rule_title(str(v["rule_id"])),
                     STATUS_RU[v["status"]],
                     VERDICT_RU.get(v["verdict"], v["verdict"]),
-                    f"{v['entity_kind']}:{v['entity_key']}",
-                    v["responsible_person"] or "",
-                    v["deadline"].isoformat() if v["deadline"] else "",
+                    ENTITY_RU.get(str(v["entity_kind"]), "запись"),
+                    ROLE_RU.get(str(v["responsible_role"] or ""), "—"),
+                    ru_moment(v["deadline"], zone) if v["deadline"] else "",
                     v["message"],
                     v["clause"],
                 ]
@@ -259,21 +195,20 @@ def violations_command(
         console.print("Нарушений нет.")
         return
     table = Table(title=f"Нарушения: {len(rows)}")
-    for title in ("№", "Правило", "Статус", "Вердикт", "Объект", "Сообщение"):
-        table.add_column(title)
+    table.add_column("№", no_wrap=True)
+    table.add_column("Правило", overflow="fold", ratio=2)
+    table.add_column("Статус", overflow="fold", ratio=1)
+    table.add_column("Что не так", overflow="fold", ratio=4)
     for v in rows:
         table.add_row(
             str(v["id"]),
-            v["rule_id"],
-            STATUS_RU[v["status"]],
-            VERDICT_RU.get(v["verdict"], v["verdict"]),
-            f"{v['entity_kind']} {v['entity_key']}",
-            v["message"],
+            rule_title(str(v["rule_id"])),
+            f"{STATUS_RU[v['status']]}; {VERDICT_RU.get(v['verdict'], v['verdict'])}",
+            str(v["message"]),
         )
     console.print(table)
 
 
-@app.command("approve")
 def approve_command(
     violation: str = typer.Argument(..., help="Номер нарушения или начало его отпечатка."),
     document: str = typer.Option(..., "--document", help="Номер документа согласования."),
@@ -298,7 +233,6 @@ def approve_command(
     )
 
 
-@app.command("acknowledge")
 def acknowledge_command(
     violation: str = typer.Argument(..., help="Номер нарушения или начало его отпечатка."),
     by: str = typer.Option("", "--by", help="Кто принял к сведению."),
@@ -307,3 +241,11 @@ def acknowledge_command(
     with user_errors(OperationalError, ViolationError):
         row = acknowledge(SETTINGS.engine(), violation, by=by)
     console.print(f"Нарушение №{row['id']} принято к сведению")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``check``, ``violations``, ``approve`` and ``acknowledge`` to the ``sverka`` app."""
+    app.command("check")(check_command)
+    app.command("violations")(violations_command)
+    app.command("approve")(approve_command)
+    app.command("acknowledge")(acknowledge_command)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
-from cli.errors import UserError, user_errors
+from cli.errors import UserError, describe, user_errors
 from cli.sync import sync_app
 from connectors.smev3.errors import SmevError
 from local_store import outbox
@@ -97,7 +97,7 @@ def _options(
 
 
 def _db_error(exc: BaseException) -> str:
-    return f"не удалось открыть хранилище {SETTINGS.url}: {str(exc).splitlines()[0]}"
+    return describe(exc, SETTINGS.url)
 
 
 def _errors() -> AbstractContextManager[None]:
@@ -218,7 +218,7 @@ def epgu_poll_command(
     profile: str | None = typer.Option(
         None,
         "--profile",
-        help="Профиль организации: какие сведения нужны для услуги (раздел [epgu]); "
+        help="Профиль организации: какие сведения нужны для услуги (раздел \\[epgu]); "
         "иначе SVERKA_PROFILE или минимум: ФИО и дата рождения ребёнка и заявителя.",
     ),
 ) -> None:

@@ -167,7 +167,15 @@ class _Journal:
         self.login = str(account["login"])
         self.password = str(account["password"])
         meta = dict(world.meta.get("platform") or {})
-        if platform == "poo":
+        if platform == "eljur":
+            from emulators.eljur.server import start_emulator as start_eljur
+
+            ej = start_eljur(world, as_of=start)
+            stack.callback(ej.stop)
+            self._ej = ej
+            self.url = ej.url
+            self.deployment = str(meta.get("deployment") or "eljur.demo")
+        elif platform == "poo":
             from emulators.poo.app import EmulatorConfig
             from emulators.poo.server import start_emulator
 
@@ -187,12 +195,35 @@ class _Journal:
             self.school_id = int(meta.get("school_id") or account.get("school_id") or 0)
 
     def set_clock(self, moment: dt.datetime) -> None:
-        if self.platform == "poo":
+        if self.platform == "eljur":
+            self._ej.set_clock(moment)
+        elif self.platform == "poo":
             self._poo.emulator.set_clock(moment)
         else:
             self._ns.set_clock(moment)
 
     def sync(self, moment: dt.datetime, *, first: bool) -> dict[str, Any]:
+        if self.platform == "eljur":
+            from connectors.eljur.client import ClientSettings
+            from emulators.eljur.app import DEFAULT_DEVKEY
+            from pipelines.eljur import EljurConfig, sync_eljur
+
+            ej_config = EljurConfig(
+                base_url=f"{self.url}/apiv3",
+                vendor=self.deployment.split(".")[0],
+                deployment=self.deployment,
+                login=self.login,
+                timezone=self.world.timezone,
+                profile_id=self.profile,
+                lookback_days=7,
+                client=ClientSettings(class_pause=0.0),
+            )
+            ej_outcome = sync_eljur(
+                self.engine, ej_config, DEFAULT_DEVKEY, self.password, as_of=moment, full=first
+            )
+            if ej_outcome.error:
+                raise RuntimeError(ej_outcome.error)
+            return {"run": ej_outcome.run_id, "requests": ej_outcome.requests}
         if self.platform == "poo":
             from connectors.poo.profiles import Deployment
             from pipelines.poo import PooSyncConfig, run_poo_sync
@@ -456,7 +487,7 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
     _, truth_path = write_scenario(scenario_path, generated.scenario, generated.truth)
     world = World.from_dict(generated.scenario)
     platform = str((world.meta.get("platform") or {}).get("demo_journal") or "netschool")
-    if platform not in ("poo", "netschool"):
+    if platform not in ("poo", "netschool", "eljur"):
         platform = "netschool"
     store_path = out / "store.sqlite"
     engine = open_store(str(store_path))
@@ -626,46 +657,69 @@ def _score(
 
 
 def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
-    from cli.check import _row_json
     from local_store.violations import list_violations
+    from reports.violations_json import violation_json
 
-    rows = [_row_json(v) for v in list_violations(engine)]
+    rows = [violation_json(v) for v in list_violations(engine)]
     json_path = out / "violations.json"
     json_path.write_text(
         json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
     csv_path = out / "violations.csv"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+    _write_violations_csv(engine, csv_path)
+    result.paths["violations_json"] = str(json_path)
+    result.paths["violations_csv"] = str(csv_path)
+
+
+def _write_violations_csv(engine: Engine, path: Path) -> None:
+    """The deputy's table for Excel: Russian titles and values, names, local times."""
+    from canonical.wording import ru_moment
+    from cli.titles import ENTITY_RU, rule_title
+    from local_store.violations import list_violations
+    from reports.deputy import ROLE_RU, STATUS_RU, journal_lookup
+    from reports.evidence_text import evidence_lines
+
+    verdicts = {"violated": "нарушено", "possibly_violated": "возможно нарушено"}
+    journal = journal_lookup(engine)
+    zone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
+    group_name = journal.group_name if journal is not None else None
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(
             [
                 "Правило",
-                "Статус",
+                "Состояние",
                 "Вердикт",
-                "Запись",
+                "Что проверялось",
+                "Группа",
                 "Срок",
                 "Ответственный",
                 "Пункт положения",
                 "Описание",
+                "Доказательства",
             ]
         )
-        for row in rows:
+        for v in list_violations(engine):
+            role = ROLE_RU.get(str(v["responsible_role"] or ""), "")
+            person = v["responsible_person"]
+            who = journal.name_of(person) if person and journal is not None else ""
+            if who.startswith("("):
+                who = ""
+            group = journal.group_name(v["group_key"]) if v["group_key"] and journal else ""
             writer.writerow(
                 [
-                    row["rule_id"],
-                    row["status"],
-                    row["verdict"],
-                    f"{row['entity']['kind']}:{row['entity']['id']}",
-                    row["deadline"] or "",
-                    (row["responsible"] or {}).get("person")
-                    or (row["responsible"] or {}).get("role")
-                    or "",
-                    row["clause"] or "",
-                    row["message"] or "",
+                    rule_title(str(v["rule_id"])),
+                    STATUS_RU.get(str(v["status"]), ""),
+                    verdicts.get(str(v["verdict"]), ""),
+                    ENTITY_RU.get(str(v["entity_kind"]), "запись"),
+                    group if group != v["group_key"] else "",
+                    ru_moment(v["deadline"], zone) if v["deadline"] else "",
+                    f"{who} ({role})" if who and role else (who or role),
+                    v["clause"] or "",
+                    v["message"] or "",
+                    "; ".join(evidence_lines(v["evidence"], zone, group_name)),
                 ]
             )
-    result.paths["violations_json"] = str(json_path)
-    result.paths["violations_csv"] = str(csv_path)
 
 
 def _write_reports(engine: Engine, out: Path, at: dt.datetime, result: DemoResult) -> None:

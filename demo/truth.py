@@ -1,6 +1,6 @@
 """Scoring a demo's violations against the scenario truth when the ids are the platform's.
 
-``policies.truth.score`` matches a violation to a planted case by entity id,
+``demo.scoring.score`` matches a violation to a planted case by entity id,
 which holds only when the store was filled straight from the scenario.  A demo
 pulls the scenario through the platform emulators with the real connectors, so
 the store knows the platform's ids («student:123», «task:7:123») and never the
@@ -29,9 +29,9 @@ from sqlalchemy import Engine, select
 
 from canonical.normalize import name_key
 from canonical.registry import RECORD_TYPES
+from demo.scoring import EXPECTED_VERDICTS, RuleScore, tally
 from local_store.schema import version_table
 from local_store.violations import Status, list_violations
-from policies.truth import EXPECTED_VERDICTS, RuleScore, tally
 
 Key = tuple[Any, ...]
 Levels = tuple[Key | None, ...]
@@ -429,7 +429,7 @@ class Item:
 
     ``state`` is ``approved`` for an approved exception (a truth case expected
     approved, a violation in that state) and ``violated`` otherwise: a pair
-    must agree on it, as in ``policies.truth.score``.
+    must agree on it, as in ``demo.scoring.score``.
     """
 
     rule_id: str
@@ -595,7 +595,7 @@ def score_by_signature(
 ) -> Matching:
     """Precision and recall per planted rule of the truth, matching by natural signatures.
 
-    The counting follows ``policies.truth.score``: violations not resolved
+    The counting follows ``demo.scoring.score``: violations not resolved
     are found, an approved case matches an approved exception, rules the
     generator could not plant are left out.  A matched pair shares the
     truth's label, so ``missed`` lists scenario ids and ``extra`` lists
@@ -628,7 +628,7 @@ def score_by_signature(
 def score(
     engine: Engine, world: Any, truth: Mapping[str, Any], profile_id: str | None = None
 ) -> list[RuleScore]:
-    """``policies.truth.score`` for a store filled through the platforms."""
+    """``demo.scoring.score`` for a store filled through the platforms."""
     return score_by_signature(engine, world, truth, profile_id=profile_id).scores
 
 

@@ -98,11 +98,8 @@ def migrate(engine: Engine) -> str:
 
 def _schema_tables() -> set[str]:
     """Every table the migrations create (each area's schema module adds to one metadata)."""
-    import local_store.reconcile_schema
-    import local_store.scheduler_schema
-    import local_store.smev3_schema
-    import local_store.violations_schema  # noqa: F401
-    from local_store.schema import metadata
+    import local_store.schema  # noqa: F401  (gathers every area's tables)
+    from local_store.metadata import metadata
 
     return set(metadata.tables)
 
@@ -152,7 +149,13 @@ def head_revision(engine: Engine) -> str | None:
 
 def open_store(db: str | None = None, *, upgrade: bool = True) -> Engine:
     """The engine of a ready store: created or migrated to the newest schema when ``upgrade``."""
+    from local_store.runs import mark_interrupted
+
     engine = make_engine(resolve_url(db))
-    if upgrade and current_revision(engine) != head_revision(engine):
+    revision = current_revision(engine)
+    if upgrade and revision != head_revision(engine):
         migrate(engine)
+        revision = current_revision(engine)
+    if revision == head_revision(engine):
+        mark_interrupted(engine)
     return engine

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from local_store.schema import metadata
+from local_store.metadata import metadata
 from local_store.types import UTCDateTime
 
 identity_resolution = Table(

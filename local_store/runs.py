@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +22,8 @@ class RunStatus(StrEnum):
     HELD = "held"
     """Staged by the mass-change guard, waiting for approval."""
     DISCARDED = "discarded"
+    INTERRUPTED = "interrupted"
+    """Left running by a process that died (kill -9, power cut); marked at the next start."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ def start_run(
                 started_at=started,
                 observed_at=observed_at or started,
                 status=RunStatus.RUNNING.value,
+                host=socket.gethostname()[:200],
+                pid=os.getpid(),
             )
             .returning(sync_run.c.id)
         )
@@ -83,6 +89,57 @@ def finish_run(
             .where(sync_run.c.id == run_id)
             .values(status=status.value, finished_at=_now(), counts=dict(counts or {}), error=error)
         )
+
+
+def _process_alive(pid: int, since: dt.datetime) -> bool:
+    """Whether process ``pid`` of this host is alive and is the one that started at ``since``."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        started = os.stat(f"/proc/{pid}").st_mtime
+    except OSError:
+        return True
+    # A number reused by a process born after the run began is not the run's process.
+    return started <= since.timestamp() + 5 or pid == os.getpid()
+
+
+def mark_interrupted(engine: Engine) -> list[int]:
+    """Close runs left ``running`` by a process of this host that is gone, with the reason.
+
+    Runs of another host are left alone (their process cannot be seen from here);
+    runs without an owner were opened by a version before owners were recorded,
+    so no process of it is still running them.
+    """
+    host = socket.gethostname()[:200]
+    now = _now()
+    closed: list[int] = []
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(sync_run.c.id, sync_run.c.host, sync_run.c.pid, sync_run.c.started_at).where(
+                sync_run.c.status == RunStatus.RUNNING.value
+            )
+        ).all()
+        for row in rows:
+            if row.pid is None:
+                reason = "запуск начат прежней версией программы и не был завершён"
+            elif row.host != host or _process_alive(int(row.pid), row.started_at):
+                continue
+            else:
+                reason = (
+                    f"процесс {row.pid} завершился, не закончив запуск (аварийно или был "
+                    "остановлен)"
+                )
+            conn.execute(
+                update(sync_run)
+                .where(sync_run.c.id == row.id, sync_run.c.status == RunStatus.RUNNING.value)
+                .values(status=RunStatus.INTERRUPTED.value, finished_at=now, error=reason)
+            )
+            closed.append(int(row.id))
+    return closed
 
 
 def get_run(engine: Engine, run_id: int) -> RunInfo:

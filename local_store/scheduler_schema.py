@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Integer, LargeBinary, String, Table, Unicode
 
-from local_store.schema import metadata
+from local_store.metadata import metadata
 from local_store.types import UTCDateTime
 
 apscheduler_jobs = Table(

@@ -29,7 +29,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -38,18 +37,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+# The area modules declare their tables on the same metadata; importing them here
+# gathers every table wherever the schema is imported (``local_store.metadata``).
+import local_store.reconcile_schema
+import local_store.scheduler_schema
+import local_store.smev3_schema
+import local_store.violations_schema  # noqa: F401
 from canonical.base import Record
 from canonical.registry import RECORD_TYPES
+from local_store.metadata import metadata
 from local_store.types import UTCDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING)
 
 sync_run = Table(
     "sync_run",
@@ -65,6 +62,8 @@ sync_run = Table(
     Column("status", String(20), nullable=False),
     Column("counts", JSON, nullable=True),
     Column("error", Text, nullable=True),
+    Column("host", String(200), nullable=True),
+    Column("pid", Integer, nullable=True),
     Index("ix_sync_run_source_observed", "source", "deployment", "observed_at"),
 )
 """One pull (or job).  ``observed_at`` is the moment the data reflects: wall-clock
@@ -200,10 +199,3 @@ def version_table(kind: str) -> Table:
 def field_column(name: str) -> str:
     """The column holding model field ``name`` in a version table."""
     return f"f_{name}"
-
-
-# Areas declare their tables on the same metadata in modules of their own.
-import local_store.reconcile_schema  # noqa: E402
-import local_store.scheduler_schema  # noqa: E402
-import local_store.smev3_schema  # noqa: E402
-import local_store.violations_schema  # noqa: E402,F401

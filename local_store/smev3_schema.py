@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from local_store.schema import metadata
+from local_store.metadata import metadata
 from local_store.types import UTCDateTime
 
 smev3_outbox = Table(

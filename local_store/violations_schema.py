@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from local_store.schema import metadata
+from local_store.metadata import metadata
 from local_store.types import UTCDateTime
 
 policy_check = Table(

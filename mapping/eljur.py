@@ -47,6 +47,18 @@ from connectors.eljur.wire import ClassJournal, SchoolStructure
 ABSENCE_VALUES = {"н": AbsenceCode.OT, "оп": AbsenceCode.OP}
 PASS_FAIL = {"зч", "зачёт", "зачтено", "нз", "незч", "не зачтено", "осв"}
 YEAR_NAMES = {"год", "годовая", "итоговая"}
+CONTROL_KIND_WORDS = ("контрольн", "диктант")
+"""A kind of work (``control_type``) that names a control work says so itself."""
+EXTERNAL_KIND_WORDS = ("всероссийск", "впр", "районн", "региональн")
+"""All-Russian, district and regional works (their deadline counts from the results)."""
+
+
+def kind_flags(name: str, short: str) -> tuple[bool, bool]:
+    """(is_control, is_external) as the kind's own name says."""
+    text = f"{name} {short}".lower()
+    external = any(word in text for word in EXTERNAL_KIND_WORDS)
+    control = not external and any(word in text for word in CONTROL_KIND_WORDS)
+    return control, external
 
 
 @dataclass(frozen=True)
@@ -343,9 +355,16 @@ def _mark(
         )
     kind = mark.control_type.strip() or None
     if kind is not None:
+        control, external = kind_flags(kind, mark.control_type_short)
         out.work_kinds.setdefault(
             kind,
-            WorkKind(source=source.ref(kind), name=kind, short_name=mark.control_type_short),
+            WorkKind(
+                source=source.ref(kind),
+                name=kind,
+                short_name=mark.control_type_short,
+                is_control=control,
+                is_external=external,
+            ),
         )
     scale, numeric = _scale(value)
     return Mark(

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import structlog
@@ -23,6 +25,7 @@ from sqlalchemy import Engine
 
 from canonical.base import Record
 from connectors.eljur.client import ClientSettings, EljurClient
+from connectors.eljur.deployments import find_deployment, vendor_from_host
 from connectors.eljur.errors import EljurError
 from connectors.eljur.pull import pause, pull_class, pull_structure
 from connectors.eljur.wire import SchoolStructure
@@ -30,10 +33,13 @@ from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.eljur import ClassRecords, Source, map_class_journal, map_structure, ymd
+from pipelines.settings import SettingsError, read_section, require_secret
 
 log = structlog.get_logger("sync.eljur")
 
 SOURCE = "eljur"
+PASSWORD_ENV = "SVERKA_ELJUR_PASSWORD"
+DEVKEY_ENV = "SVERKA_ELJUR_DEVKEY"
 STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person")
 JOURNAL_KINDS = ("lesson", "homework", "mark", "absence")
 
@@ -53,6 +59,7 @@ class EljurConfig:
     ahead_days: int = 14
     """Lessons published ahead are pulled too: topics and homework entered in advance count."""
     client: ClientSettings = field(default_factory=ClientSettings)
+    secrets_file: str | None = None
 
 
 @dataclass
@@ -266,3 +273,107 @@ def sync_eljur(
             job,
         )
     )
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path) -> EljurConfig:
+    """The ``[eljur]`` table of a TOML settings file; the password and devkey never come from it.
+
+    ``deployment`` is the school's host (``mazanka.eljur.ru``) or a regional host of the
+    deployment table (``edu.rk.gov.ru``, then ``vendor`` is required); ``url`` overrides the
+    API root (an emulator: ``http://127.0.0.1:8082/apiv3``).
+    """
+    section = read_section(path, "eljur")
+    if "devkey" in section:
+        raise SettingsError(
+            f"в файле настроек {path} указан devkey: храните его в переменной окружения "
+            f"{DEVKEY_ENV} или в файле секретов, не в настройках"
+        )
+    host = str(section.get("deployment") or "").strip()
+    if not host:
+        raise SettingsError(
+            f"в файле настроек {path} не указан deployment (адрес школы, например mazanka.eljur.ru)"
+        )
+    known = find_deployment(host)
+    vendor = str(section.get("vendor") or "").strip()
+    if not vendor:
+        if known is not None and known.vendor:
+            vendor = known.vendor
+        elif known is None or known.kind == "vendor":
+            vendor = vendor_from_host(host)
+        else:
+            raise SettingsError(
+                f"в файле настроек {path} не указан vendor (школа на сервере {host})"
+            )
+    url = str(section.get("url") or "").strip()
+    if not url:
+        if known is None:
+            raise SettingsError(
+                f"в файле настроек {path}: сервер {host} не известен, укажите url (корень API)"
+            )
+        url = (
+            known.base_url(vendor)
+            if known.kind == "vendor"
+            else (known.host_template.rstrip("/") + known.api)
+        )
+    timezone = str(section.get("timezone") or (known.timezone if known else "Europe/Moscow"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"в файле настроек {path}: неизвестный часовой пояс «{timezone}»"
+        ) from None
+    if not section.get("login"):
+        raise SettingsError(f"в файле настроек {path} не указан login")
+    secrets_file = section.get("secrets_file")
+    if secrets_file and not Path(str(secrets_file)).is_absolute():
+        secrets_file = str(Path(path).parent / str(secrets_file))
+    try:
+        client = ClientSettings(
+            concurrency=int(section.get("concurrency", 2)),
+            class_pause=float(section.get("class_pause", 0.5)),
+            timeout=float(section.get("timeout", 30)),
+            attempts=int(section.get("attempts", 5)),
+            backoff=float(section.get("backoff", 0.3)),
+        )
+        return EljurConfig(
+            base_url=url,
+            vendor=vendor,
+            deployment=host,
+            login=str(section["login"]),
+            timezone=timezone,
+            profile_id=str(section.get("profile", "")),
+            region=str(section.get("region") or (known.region if known else "")),
+            lookback_days=int(section.get("lookback_days", 14)),
+            ahead_days=int(section.get("ahead_days", 14)),
+            client=client,
+            secrets_file=str(secrets_file) if secrets_file else None,
+        )
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"в файле настроек {path}: неверное числовое значение ({exc})"
+        ) from None
+
+
+def credentials(config: EljurConfig, secrets_file: str | Path | None = None) -> tuple[str, str]:
+    """(devkey, password) from the environment or the secrets file."""
+    where = secrets_file or config.secrets_file
+    devkey = require_secret(DEVKEY_ENV, where, "ключ разработчика ЭлЖур (devkey)")
+    password = require_secret(PASSWORD_ENV, where, "пароль ЭлЖур")
+    return devkey, password
+
+
+def sync_eljur_job(
+    engine: Engine, params: Mapping[str, Any], now: dt.datetime
+) -> Mapping[str, Any]:
+    """The scheduler's entry point: ``params["config"]`` is the TOML file; a failed run raises."""
+    config = load_config(str(params["config"]))
+    devkey, password = credentials(config)
+    outcome = sync_eljur(
+        engine, config, devkey, password, full=bool(params.get("full")), job="sync"
+    )
+    if outcome.error:
+        raise RuntimeError(outcome.error)
+    return outcome.counts.as_dict() if outcome.counts else {}

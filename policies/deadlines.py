@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from canonical.wording import count
 from policies.calendar import WorkCalendar
 
 
@@ -51,18 +52,28 @@ class DeadlineSpec(BaseModel):
     def describe(self) -> str:
         """Russian wording for messages."""
         if self.after_last_lesson_hours is not None:
-            hours = f"{self.after_last_lesson_hours:g}".replace(".", ",")
-            return f"не позднее {hours} ч после последнего урока дня"
+            n = self.after_last_lesson_hours
+            hours = count(n, "часа", "часа" if n != int(n) else "часов", "часов")
+            return f"не позднее {hours} после последнего урока дня"
         parts: list[str] = []
         if self.last_working_day_of_week:
             parts.append("до последнего рабочего дня недели")
         elif self.weekday is not None:
             parts.append("еженедельно к " + _WEEKDAYS[self.weekday])
         elif self.working_days:
-            unit = "учебн." if self.school_week else "рабоч."
-            parts.append(f"в течение {self.working_days} {unit} дн.")
+            unit = (
+                ("учебного дня", "учебных дней", "учебных дней")
+                if self.school_week
+                else ("рабочего дня", "рабочих дней", "рабочих дней")
+            )
+            parts.append(f"в течение {count(self.working_days, *unit)}")
+        elif self.calendar_days == 1:
+            parts.append("не позднее следующего дня")
         elif self.calendar_days:
-            parts.append(f"в течение {self.calendar_days} календ. дн.")
+            days = count(
+                self.calendar_days, "календарного дня", "календарных дней", "календарных дней"
+            )
+            parts.append(f"в течение {days}")
         else:
             parts.append("в тот же день")
         if self.at is not None:

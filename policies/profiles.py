@@ -36,6 +36,8 @@ class RuleSetting:
     text: str
     """The regulation's own words (Russian)."""
     params: Mapping[str, Any] = field(default_factory=dict)
+    responsible: str = ""
+    """The role the quoted clause names as responsible (empty: the rule's default)."""
     day_kind_quote: str = ""
     """The regulation's words that say how the rule's days count («рабочих дней» of the
     production calendar, or days of the study week): the profile's reason for each
@@ -129,6 +131,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
             clause=str(raw.get("clause", "")),
             text=str(raw.get("text", "")),
             params=dict(raw.get("params", {})),
+            responsible=str(raw.get("responsible", "")),
             day_kind_quote=str(raw.get("day_kind_quote", "")),
         )
     return Profile(

@@ -281,7 +281,7 @@ class Context:
             deployment=deployment,
             period_key=period_key,
             severity=params.severity,
-            responsible_role=role or rule.responsible_role,
+            responsible_role=role or setting.responsible or rule.responsible_role,
             responsible_person=person,
             group_key=group,
             clause=clause,

@@ -11,7 +11,6 @@ and by rule; open items first, the ones resolved in the last week apart.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,6 +29,7 @@ from local_store.reconcile import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.runs import data_time
 from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
+from reports.evidence_text import evidence_lines
 from reports.render import render_html, ru_datetime, write_html, write_pdf
 from reports.tabular import Table, TabularReport
 
@@ -37,6 +37,8 @@ ROLE_RU = {
     "teacher": "преподаватель (учитель)",
     "class_teacher": "классный руководитель / куратор",
     "secretary": "секретарь учебной части",
+    "head_of_department": "заведующий отделением",
+    "hr_specialist": "специалист отдела кадров",
     "administrator": "администратор электронного журнала",
     "deputy": "заместитель директора",
     "director": "директор",
@@ -46,17 +48,6 @@ STATUS_RU = {
     "acknowledged": "принято в работу",
     "approved": "разрешённое исключение",
     "resolved": "устранено",
-}
-EVIDENCE_RU = {
-    "seen_at": "впервые увидела синхронизация",
-    "prev_seen_at": "предыдущая синхронизация (записи ещё не было)",
-    "source_entered_at": "время записи по данным платформы",
-    "deadline": "срок",
-    "day": "день урока",
-    "last_seen_at": "последняя синхронизация",
-    "missing": "запись отсутствует",
-    "before": "было",
-    "after": "стало",
 }
 HOW_TO_FIX = [
     ("lesson.topic.", "Внести тему урока (из КТП, с номером и названием работы) в журнал."),
@@ -262,7 +253,10 @@ def build_report(
             (rules[r], by_rule[r]) for r in sorted(by_rule, key=lambda r: (-len(by_rule[r]), r))
         ],
         cause_details=[
-            _cause_block(t, v) for t, v in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))
+            # a cause with one consequence is not a common cause: its item stands on its own
+            _cause_block(t, v)
+            for t, v in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))
+            if len(v) > 1
         ],
     )
 
@@ -327,11 +321,24 @@ _KEY_RU = {
 _VALUE_RU = {**RECONCILE_STATUS_RU, **MOVEMENT_RU}
 
 
-def _journal_lookup(engine: Engine) -> JournalData | None:
+def journal_lookup(engine: Engine) -> JournalData | None:
     sources = journal_sources(engine)
     if not sources:
         return None
     return load_journal(engine, sources[0], ("institution", "person", "group"))
+
+
+def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
+    """The clause a discrepancy breaks, with the regulation's own words from the profile."""
+    rule = DISCREPANCY_RULES.get(rule_id)
+    if rule is not None and profile_id:
+        try:
+            setting = load_profile(profile_id).setting(rule.policy_rule)
+        except ProfileError:
+            setting = None
+        if setting is not None and setting.clause and setting.text:
+            return f"п. {setting.clause} положения об ЭЖ: «{setting.text}»"
+    return clause_for(rule_id, profile_id)
 
 
 def discrepancy_items(
@@ -363,7 +370,7 @@ def discrepancy_items(
                 since=d.first_seen_at,
                 evidence=evidence,
                 how_to_fix=rule.how_to_fix if rule else how_to_fix(d.rule),
-                clause=clause_for(d.rule, profile),
+                clause=_discrepancy_clause(d.rule, profile),
                 status=d.status.value,
                 resolved_at=d.resolved_at,
                 cause=d.root_cause_title,
@@ -387,30 +394,20 @@ def _rule_titles() -> dict[str, str]:
         return {}
 
 
-def _evidence_lines(evidence: Mapping[str, Any] | None) -> tuple[str, ...]:
-    if not evidence:
-        return ()
-    lines = []
-    for key, value in evidence.items():
-        if value is None or value == "":
-            continue
-        label = EVIDENCE_RU.get(key, key)
-        if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
-            with contextlib.suppress(ValueError):
-                value = ru_datetime(dt.datetime.fromisoformat(value))
-        if value is True:
-            value = "да"
-        lines.append(f"{label}: {value}")
-    return tuple(lines)
-
-
-def violation_items(engine: Engine, journal: JournalData | None = None) -> list[DeputyItem]:
+def violation_items(
+    engine: Engine, journal: JournalData | None = None, timezone: str | None = None
+) -> list[DeputyItem]:
     """The policy engine's violations as report items (empty when that engine has no tables yet)."""
     try:
         from local_store.violations import list_violations
     except ImportError:
         return []
     titles = _rule_titles()
+    if timezone is None:
+        timezone = (
+            str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
+        )
+    group_name = journal.group_name if journal is not None else None
     out = []
     for v in list_violations(engine):
         person = v.get("responsible_person")
@@ -433,7 +430,7 @@ def violation_items(engine: Engine, journal: JournalData | None = None) -> list[
                 responsible=who,
                 group=group,
                 since=v["first_detected_at"],
-                evidence=_evidence_lines(v.get("evidence")),
+                evidence=evidence_lines(v.get("evidence"), timezone, group_name),
                 how_to_fix=how_to_fix(str(v["rule_id"])),
                 clause=f"п. {clause} положения об ЭЖ" if clause and clause[0].isdigit() else clause,
                 status=str(v["status"]),
@@ -446,11 +443,11 @@ def violation_items(engine: Engine, journal: JournalData | None = None) -> list[
 
 
 def deputy_report_from_store(engine: Engine, now: dt.datetime | None = None) -> DeputyReport:
-    journal = _journal_lookup(engine)
+    journal = journal_lookup(engine)
     profile = journal.profile() if journal else None
     institution = journal.institution_name() if journal else "Образовательная организация"
     timezone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
-    items = violation_items(engine, journal) + discrepancy_items(engine, profile, journal)
+    items = violation_items(engine, journal, timezone) + discrepancy_items(engine, profile, journal)
     # dated by the data it reports on (the newest observation), never by the wall clock
     moment = now or data_time(engine) or dt.datetime.now(dt.UTC)
     report = build_report(items, institution=institution, now=moment, timezone=timezone)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -33,6 +33,50 @@ class PlanError(ValueError):
     """A plan the administrator wrote wrongly; the message says what, in Russian."""
 
 
+CRON_FIELDS = (
+    "минуты (0–59), часы (0–23), день месяца (1–31), месяц (1–12), день недели (0–6 или mon–sun)"
+)
+
+
+class StoppingScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler's loop runs one more round of due jobs after ``shutdown`` wakes it; that
+    round submits to an executor already shut down (``cannot schedule new futures after
+    shutdown``).  A stopped scheduler processes nothing."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        result: float | None = super()._process_jobs()
+        return result
+
+
+class ThreadlessScheduler(BaseScheduler):  # type: ignore[misc]
+    """Reads and writes plans without a loop: there is no thread to wake, so nothing can
+    fire while the CLI lists, pauses or edits plans."""
+
+    def wakeup(self) -> None:
+        return None
+
+    def shutdown(self, wait: bool = True) -> None:
+        super().shutdown(wait)
+
+
+def _cron(text: str, zone: ZoneInfo) -> BaseTrigger:
+    fields = text.split()
+    if len(fields) != 5:
+        raise PlanError(
+            f"расписание cron «{text}» записано неверно: нужно пять полей через пробел — "
+            f"{CRON_FIELDS}, а указано {len(fields)}"
+        )
+    try:
+        return CronTrigger.from_crontab(text, timezone=zone)
+    except ValueError:
+        raise PlanError(
+            f"расписание cron «{text}» записано неверно: в каком-то поле недопустимое значение; "
+            f"поля по порядку — {CRON_FIELDS}"
+        ) from None
+
+
 def parse_trigger(spec: str, timezone: str) -> BaseTrigger:
     """``cron:<five fields>`` or ``interval:<seconds>`` → an APScheduler trigger."""
     try:
@@ -41,10 +85,7 @@ def parse_trigger(spec: str, timezone: str) -> BaseTrigger:
         raise PlanError(f"неизвестный часовой пояс «{timezone}»") from None
     kind, _, rest = spec.partition(":")
     if kind == "cron":
-        try:
-            return CronTrigger.from_crontab(rest.strip(), timezone=zone)
-        except ValueError as exc:
-            raise PlanError(f"расписание cron «{rest.strip()}» записано неверно: {exc}") from None
+        return _cron(rest.strip(), zone)
     if kind == "interval":
         try:
             seconds = int(rest)
@@ -57,7 +98,7 @@ def parse_trigger(spec: str, timezone: str) -> BaseTrigger:
 
 
 def make_scheduler(
-    engine: Engine, *, scheduler_class: type[BaseScheduler] = BackgroundScheduler
+    engine: Engine, *, scheduler_class: type[BaseScheduler] = StoppingScheduler
 ) -> BaseScheduler:
     return scheduler_class(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
@@ -70,7 +111,7 @@ def make_scheduler(
 @contextmanager
 def paused_scheduler(engine: Engine) -> Iterator[BaseScheduler]:
     """A scheduler that reads and writes plans but runs nothing (for the CLI)."""
-    scheduler = make_scheduler(engine)
+    scheduler = make_scheduler(engine, scheduler_class=ThreadlessScheduler)
     scheduler.start(paused=True)
     try:
         yield scheduler
@@ -99,7 +140,7 @@ def add_plan(
     replace: bool = False,
 ) -> PlanInfo:
     try:
-        job_kind(kind)
+        checked = job_kind(kind).validate(params or {})
     except ValueError as exc:
         raise PlanError(str(exc)) from None
     parsed = parse_trigger(trigger, timezone)
@@ -115,7 +156,7 @@ def add_plan(
             kwargs={
                 "job_id": plan_id,
                 "kind": kind,
-                "params": dict(params or {}),
+                "params": checked,
                 "db_url": engine.url.render_as_string(hide_password=False),
             },
         )

@@ -27,7 +27,7 @@ def noop(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping
 
 
 def sync_source(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
-    """Pull one journal platform; ``params``: ``source`` (netschool | poo) and ``config`` (TOML)."""
+    """Pull one journal platform; ``params``: ``source`` (netschool | poo | eljur) and ``config`` (TOML)."""
     source = str(params.get("source", ""))
     if source == "poo":
         from pipelines.poo import sync_poo_job
@@ -37,9 +37,13 @@ def sync_source(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> 
         from pipelines.netschool import sync_netschool_job
 
         return sync_netschool_job(engine, params, now)
+    if source == "eljur":
+        from pipelines.eljur import sync_eljur_job
+
+        return sync_eljur_job(engine, params, now)
     if source in ("contingent", "e_uslugi"):
         return _smev_job(engine, source, params)
-    raise ValueError(f"неизвестный источник «{source}»: netschool, poo, contingent или e_uslugi")
+    raise ValueError(f"неизвестный источник «{source}»: netschool, poo, eljur, contingent или e_uslugi")
 
 
 def run_check(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:

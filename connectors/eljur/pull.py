@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from pydantic import TypeAdapter
-
 from connectors.eljur.client import EljurClient
 from connectors.eljur.errors import Forbidden
 from connectors.eljur.wire import (
@@ -28,11 +26,6 @@ from connectors.eljur.wire import (
     SchoolStructure,
 )
 
-_RULES = TypeAdapter(Rules)
-_PERIODS = TypeAdapter(PeriodsResult)
-_DIARY = TypeAdapter(DiaryResult)
-_SCHEDULE = TypeAdapter(ClassSchedule)
-_FINALS = TypeAdapter(FinalResult)
 NEEDED_RULES = ("getdiary", "getfinalassessments", "getperiods")
 
 
@@ -41,7 +34,7 @@ def days(window: tuple[dt.date, dt.date]) -> str:
 
 
 async def pull_structure(client: EljurClient) -> SchoolStructure:
-    rules = await client.call("getrules", _RULES)
+    rules = await client.call("getrules", Rules)
     students = rules.relations.students
     if not rules.relations.groups:
         raise Forbidden(
@@ -57,7 +50,7 @@ async def pull_structure(client: EljurClient) -> SchoolStructure:
     periods: list[Period] = []
     if students:
         answer = await client.call(
-            "getperiods", _PERIODS, student=min(students), show_disabled="yes"
+            "getperiods", PeriodsResult, student=min(students), show_disabled="yes"
         )
         periods = answer.periods()
     return SchoolStructure(rules, periods)
@@ -72,12 +65,12 @@ async def pull_class(
     """The class's timetable with topics and homework, its students' diaries and period marks."""
     span = days(window)
     schedule = await client.call(
-        "getschedule", _SCHEDULE, days=span, rings="yes", **{"class": class_name}
+        "getschedule", ClassSchedule, days=span, rings="yes", **{"class": class_name}
     )
     ids = ",".join(sid for sid, _ in structure.students_of(class_name))
     if ids:
-        diary = await client.call("getdiary", _DIARY, students=ids, days=span, rings="yes")
-        finals = await client.call("getfinalassessments", _FINALS, students=ids)
+        diary = await client.call("getdiary", DiaryResult, students=ids, days=span, rings="yes")
+        finals = await client.call("getfinalassessments", FinalResult, students=ids)
     else:
         diary, finals = DiaryResult(), FinalResult()
     return ClassJournal(class_name, window, schedule, diary, finals)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -82,8 +83,13 @@ def _implausible_cp1251(text: str) -> int | None:
 
 
 def _koi8_like(text: str) -> bool:
-    """Cyrillic text read in the wrong one-byte encoding shows as mostly capitals."""
-    letters = [ch for ch in text if "А" <= ch <= "я" or ch in "Ёё"]
+    """Cyrillic text read in the wrong one-byte encoding shows as mostly capitals.
+
+    Only words of three letters or more count: a class letter («5А», «10Б») is a
+    capital in any encoding.
+    """
+    words = re.findall(r"[А-Яа-яЁё]{3,}", text)
+    letters = [ch for word in words for ch in word]
     if len(letters) < 20:
         return False
     upper = sum(1 for ch in letters if ch.isupper())

@@ -160,7 +160,6 @@ def build_school(world: World, moment: dt.datetime) -> EjSchool:
     """Re-cut the world's ЭлЖур view at ``moment``."""
     st = world.state_as_of(moment, platform="eljur")
     tz = ZoneInfo(world.timezone)
-    today = moment.astimezone(tz).date()
     people = st.kind("person")
     inst = next(iter(sorted(st.kind("institution").items())), ("", {}))[1]
     periods = []
@@ -198,9 +197,10 @@ def build_school(world: World, moment: dt.datetime) -> EjSchool:
         pid = ej_id("person", str(row["student_id"]))
         ends = as_date(row["ends_on"]) if row.get("ends_on") else None
         attended[pid].append((class_name, as_date(row["starts_on"]), ends))
-        current = row.get("status") in (None, "studying") and (ends is None or ends >= today)
+        # Students who left stay listed with their last class, as the class journal keeps
+        # them (our design, eljur-emulated.md): their marks stay readable.
         person = people.get(str(row["student_id"]))
-        if current and person is not None:
+        if person is not None:
             students[pid] = EjStudent(
                 pid,
                 str(person.get("last_name") or ""),

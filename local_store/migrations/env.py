@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+import local_store.schema  # noqa: F401  (declares every table on the metadata)
 from local_store.engine import make_engine, resolve_url
-from local_store.schema import metadata
+from local_store.metadata import metadata
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -81,9 +81,8 @@ def _print_rule(ctx: Context, rule: Rule[Any], params: PrintParams, what: str) -
                 period_key=key,
                 verdict=Verdict.VIOLATED.value,
                 params=params,
-                message=f"{what} не сформирован(а) к {deadline.astimezone(ctx.calendar.zone):%d.%m.%Y %H:%M}",
+                message=f"{what} не сформирована к {deadline.astimezone(ctx.calendar.zone):%d.%m.%Y %H:%M}",
                 deadline=deadline,
-                role="administrator",
                 evidence={
                     "job": params.job,
                     "runs": [iso(a) for a in runs if a <= ctx.data_as_of][-3:],

@@ -8,6 +8,7 @@ and the deadline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import (
     select,
 )
 
+from canonical.wording import ru_date, ru_moment
 from local_store.schema import entity, sync_run, version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict, join_run_times, verdict_sql
@@ -324,16 +326,22 @@ def entry_findings(
     params: RuleParams,
     rows: list[EntryRow],
     *,
-    what: str,
+    what: str | Callable[[EntryRow], str],
     spec: DeadlineSpec | None = None,
     entity_kind: str | None = None,
+    day_words: str = "за",
 ) -> list[Any]:
     """Findings from entry rows, with the §8 evidence and a Russian message."""
     findings = []
     for r in rows:
+        zone = ctx.profile.timezone
+        label = what(r) if callable(what) else what
+        day = ru_date(str(r.day)) if r.day is not None else "—"
+        due_text = ru_moment(r.deadline, zone)
         if r.extra.get("missing"):
             message = (
-                f"{what} за {r.day} не внесено, хотя синхронизация {iso(r.seen)} прошла после срока"
+                f"{label} {day_words} {day} отсутствует в журнале: синхронизация "
+                f"{ru_moment(r.seen, zone)} прошла после срока ({due_text}) и записи не нашла"
             )
             evidence: dict[str, Any] = {
                 "missing": True,
@@ -342,7 +350,11 @@ def entry_findings(
             }
         else:
             rule_text = f" ({spec.describe()})" if spec else ""
-            message = f"{what} за {r.day}: {VERDICT_RU[r.verdict]}{rule_text}"
+            message = (
+                f"{label} {day_words} {day}: {VERDICT_RU[r.verdict]}{rule_text}, срок — {due_text}"
+            )
+            if r.seen is not None:
+                message += f"; запись впервые увидела синхронизация {ru_moment(r.seen, zone)}"
             evidence = run_evidence(r.seen, r.prev_seen, r.source)
             evidence["day"] = str(r.day)
         evidence["deadline"] = iso(r.deadline)

@@ -9,11 +9,12 @@ from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
 from canonical.base import Platform
+from local_store.reconcile import MOVEMENT_RU
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
-from policies.rules.common import current, entry_findings, entry_verdicts, ref
+from policies.rules.common import EntryRow, current, entry_findings, entry_verdicts, ref
 
 
 class MovementParams(RuleParams):
@@ -52,10 +53,15 @@ class MovementDeadline(Rule[MovementParams]):
                 "number": lambda a: a["v"].c.f_number,
             },
         )
-        findings = entry_findings(
-            ctx, self, params, rows, what="Приказ о движении", spec=params.deadline
-        )
+        findings = entry_findings(ctx, self, params, rows, what=_order_words, spec=params.deadline)
         return Outcome(findings, touched=ctx.touched_keys("movement_order"))
+
+
+def _order_words(row: EntryRow) -> str:
+    """«Приказ № 176-к (отчисление)»: two orders never read the same."""
+    number = row.extra.get("number")
+    movement = MOVEMENT_RU.get(str(row.extra.get("movement")), "движение обучающегося")
+    return f"Приказ № {number} ({movement})" if number else f"Приказ ({movement})"
 
 
 _FIELDS: dict[str, str] = {

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import and_, func, literal, or_, select
 
+from canonical.wording import ru_date
 from local_store.schema import entity, sync_run, version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict, join_run_times, verdict_sql
@@ -130,7 +131,7 @@ def _edit_findings(
                 deployment=r["deployment"],
                 verdict=r["verdict"],
                 params=params,
-                message=f"{what} за {r['day']} изменена: «{r['before']}» → «{r['after']}»",
+                message=f"{what} за {ru_date(str(r['day']))} изменена: «{r['before']}» → «{r['after']}»",
                 deadline=int(r["deadline"]) if r["deadline"] is not None else None,
                 person=r["person"],
                 group=r["grp"],

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import and_, case, func, literal, not_, or_, select
 
+from canonical.wording import ru_date
 from local_store.schema import entity, version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict, from_epoch, join_run_times
@@ -292,7 +293,7 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
                 verdict=r["verdict"],
                 params=params,
                 message=(
-                    f"{what} на {r['day']} внесено {span} "
+                    f"{what} на {ru_date(str(r['day']))} внесено {span} "
                     f"(допускается не более чем на {params.max_lessons_ahead} уроков вперёд)"
                 ),
                 person=r["teacher"],
@@ -403,7 +404,7 @@ class LessonTopicMatchesPlan(Rule[RuleParams]):
                 deployment=r.deployment,
                 verdict=Verdict.VIOLATED.value,
                 params=params,
-                message=f"Тема урока {r.f_date} «{r.f_topic}» не совпадает с темой КТП",
+                message=f"Тема урока {ru_date(str(r.f_date))} «{r.f_topic}» не совпадает с темой КТП",
                 person=r.f_teacher_id,
                 group=r.f_group_id,
                 evidence={"topic": r.f_topic, "plan_topic": r.plan_topic, "day": str(r.f_date)},
@@ -455,7 +456,7 @@ class LessonTopicNamesWork(Rule[NamesWorkParams]):
                 deployment=r.deployment,
                 verdict=Verdict.VIOLATED.value,
                 params=params,
-                message=f"Тема урока {r.f_date} «{r.f_topic}» не называет работу с номером",
+                message=f"Тема урока {ru_date(str(r.f_date))} «{r.f_topic}» не называет работу с номером",
                 person=r.f_teacher_id,
                 group=r.f_group_id,
                 evidence={"topic": r.f_topic, "work_kind": r.work_kind, "day": str(r.f_date)},
@@ -495,7 +496,7 @@ class LessonLanguageRussian(Rule[RuleParams]):
                 deployment=r.deployment,
                 verdict=Verdict.VIOLATED.value,
                 params=params,
-                message=f"Тема урока {r.f_date} записана не на русском языке: «{r.f_topic}»",
+                message=f"Тема урока {ru_date(str(r.f_date))} записана не на русском языке: «{r.f_topic}»",
                 person=r.f_teacher_id,
                 group=r.f_group_id,
                 evidence={"topic": r.f_topic, "day": str(r.f_date)},

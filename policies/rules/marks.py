@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, select
 
+from canonical.wording import ru_date
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
@@ -316,7 +317,7 @@ class WorkTypeRequired(Rule[RuleParams]):
             params,
             query,
             a,
-            lambda r: f"У отметки «{r.f_value}» за {r.day} не указан вид работы",
+            lambda r: f"У отметки «{r.f_value}» за {ru_date(str(r.day))} не указан вид работы",
         )
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
@@ -349,7 +350,7 @@ class MarkScale(Rule[ScaleParams]):
             params,
             query,
             a,
-            lambda r: f"Отметка «{r.f_value}» за {r.day} вне шкалы ({allowed})",
+            lambda r: f"Отметка «{r.f_value}» за {ru_date(str(r.day))} вне шкалы ({allowed})",
         )
         return Outcome(findings, touched=ctx.touched_keys("mark"))
 
@@ -370,7 +371,12 @@ class FirstGradeNone(Rule[FirstGradeParams]):
         _m, query, a = _current_marks(ctx, "fg_mark")
         query = query.where(a["group"].c.f_grade.in_(params.grades))
         findings = _simple(
-            ctx, self, params, query, a, lambda r: f"Отметка «{r.f_value}» в 1-м классе за {r.day}"
+            ctx,
+            self,
+            params,
+            query,
+            a,
+            lambda r: f"Отметка «{r.f_value}» в 1-м классе за {ru_date(str(r.day))}",
         )
         hw = ctx.version("homework", "fg_hw")
         lesson = version_table("lesson").alias("fg_lesson")
@@ -398,7 +404,7 @@ class FirstGradeNone(Rule[FirstGradeParams]):
                     deployment=r.deployment,
                     verdict=Verdict.VIOLATED.value,
                     params=params,
-                    message=f"Домашнее задание в 1-м классе за {r.f_date}",
+                    message=f"Домашнее задание в 1-м классе за {ru_date(str(r.f_date))}",
                     person=r.f_teacher_id,
                     group=r.f_group_id,
                     evidence={"day": str(r.f_date)},

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, literal, not_, or_, select
 from canonical.base import Record
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
+from canonical.wording import count
 from local_store.history import row_to_record, select_as_of
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
@@ -206,7 +207,7 @@ class PaperReport(Rule[PaperParams]):
                             period_key=limit.isoformat(),
                             verdict=Verdict.VIOLATED.value,
                             params=params,
-                            message=f"Сведения на бумаге не выданы до {limit:%d.%m.%Y} (раз в {params.every_days} дн.)",
+                            message=f"Сведения на бумаге не выданы до {limit:%d.%m.%Y} (не реже раза в {count(params.every_days, 'день', 'дня', 'дней')})",
                             deadline=ctx.calendar.end_of_day(limit),
                             evidence={
                                 "previous": last.isoformat(),
@@ -270,7 +271,7 @@ class RegistrationDeadline(Rule[RegistrationParams]):
                         if r.f_registered_on
                         else "регистрации нет"
                     )
-                    + f" (срок {params.days} дн.)"
+                    + f" (срок — {count(params.days, 'день', 'дня', 'дней')})"
                 ),
                 person=r.f_person_id,
                 evidence={
@@ -357,6 +358,12 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
             where=base,
         )
         findings = entry_findings(
-            ctx, self, params, rows, what="Причина пропуска", spec=params.deadline
+            ctx,
+            self,
+            params,
+            rows,
+            what="Причина пропуска по документу" if params.from_document else "Причина пропуска",
+            day_words="от" if params.from_document else "за",
+            spec=params.deadline,
         )
         return Outcome(findings, touched=ctx.touched_keys("absence"))

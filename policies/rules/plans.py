@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, select
 
+from canonical.wording import count, ru_date
 from local_store.schema import sync_run, version_table
 from local_store.violations import Figure
 from policies.evidence import Verdict
@@ -171,7 +172,10 @@ class PlanHoursMatchCurriculum(Rule[RuleParams]):
                 deployment=r.deployment,
                 verdict=Verdict.VIOLATED.value,
                 params=params,
-                message=(f"В КТП {r.f_total_hours:g} ч, по учебному плану {r.curriculum:g} ч"),
+                message=(
+                    f"В КТП {count(r.f_total_hours, 'час', 'часа', 'часов')}, по учебному плану "
+                    f"{count(r.curriculum, 'час', 'часа', 'часов')}"
+                ),
                 person=r.f_teacher_id,
                 group=r.f_group_id,
                 evidence={"plan_hours": r.f_total_hours, "curriculum_hours": r.curriculum},
@@ -330,7 +334,7 @@ class PlanCoverage(Rule[CoverageParams]):
                         params=params,
                         message=(
                             f"Отставание от КТП: пропущено тем {skipped}, без уроков "
-                            f"{idle} учебн. дн. с {r['last_lesson']} по {horizon:%d.%m.%Y} "
+                            f"{count(idle, 'учебный день', 'учебных дня', 'учебных дней')} с {ru_date(str(r['last_lesson']))} по {horizon:%d.%m.%Y} "
                             f"(пройдено {r['reached']} из {expected:.0f} ожидаемых)"
                         ),
                         person=r["f_teacher_id"],

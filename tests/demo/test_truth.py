@@ -4,7 +4,7 @@ The scenario is rewritten the way a platform would number it (persons as
 ``student:<hash>``, marks as ``task:<lesson>:<student>:<n>``, every reference
 rewritten alike), replayed into the store and checked by the real policy
 engine; the scorer then gets the ORIGINAL world and truth and must match by
-natural signatures what ``policies.truth.score`` matches by ids on a store
+natural signatures what ``demo.scoring.score`` matches by ids on a store
 filled with the scenario's own ids.
 """
 
@@ -21,6 +21,8 @@ import pytest
 from sqlalchemy import Engine
 
 from canonical.base import Platform
+from demo.replay import replay
+from demo.scoring import score as score_by_id
 from demo.truth import (
     Item,
     StoreRows,
@@ -39,8 +41,6 @@ from local_store.runs import RunStatus, finish_run, start_run
 from local_store.violations import Finding, finish_check, record_findings, start_check
 from policies.engine import run_check
 from policies.profiles import load_profile
-from policies.replay import replay
-from policies.truth import score as score_by_id
 
 PROFILE = "tpt"
 

@@ -3,8 +3,7 @@
 Each record becomes a comparable tuple of what ЭлЖур shows, with scenario ids
 turned into the emulator's: people, lessons and homework by their numeric
 ids, classes and subjects by name, absences as «н» (ОТ) or «оп» (ОП), marks
-of the students the school account sees (those enrolled at the moment),
-each in the class the student is in.
+of every student enrolled this year (those who left included, in their last class).
 """
 
 from __future__ import annotations
@@ -50,7 +49,6 @@ def _p(sid: Any) -> str:
 
 def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
     st = world.state_as_of(moment, platform="eljur")
-    today = moment.astimezone(dt.timezone(dt.timedelta(hours=3))).date()
     out: dict[str, Counter[Row]] = {k: Counter() for k in KINDS}
     groups = {sid: str(r["name"]) for sid, r in st.kind("group").items()}
     people = st.kind("person")
@@ -76,10 +74,8 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
                 (_p(curator), c["last_name"], c["first_name"], c.get("middle_name") or "")
             ] += 1
     current: dict[str, str] = {}
-    for r in st.kind("enrolment").values():
-        ends = _d(r["ends_on"]) if r.get("ends_on") else None
-        if r.get("status") in (None, "studying") and (ends is None or ends >= today):
-            current[str(r["student_id"])] = groups[str(r["group_id"])]
+    for r in sorted(st.kind("enrolment").values(), key=lambda r: str(r["starts_on"])):
+        current[str(r["student_id"])] = groups[str(r["group_id"])]
     for sid in current:
         c = people[sid]
         out["person"][(_p(sid), c["last_name"], c["first_name"], c.get("middle_name") or "")] += 1
@@ -136,7 +132,8 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             weight = wk.get("weight") or 1.0
         name = wk.get("name") or None
         if name:
-            out["work_kind"][(name, wk.get("short_name") or "")] = 1
+            flags = (bool(wk.get("is_control")), bool(wk.get("is_external")))
+            out["work_kind"][(name, wk.get("short_name") or "", *flags)] = 1
         out["mark"][
             (
                 _p(student),
@@ -180,7 +177,7 @@ def stored(engine: Engine, run_id: int | None = None) -> dict[str, Counter[Row]]
             elif kind == "subject":
                 row = (v.name,)
             elif kind == "work_kind":
-                row = (v.name, v.short_name)
+                row = (v.name, v.short_name, v.is_control, v.is_external)
             elif kind == "lesson":
                 row = (
                     e,

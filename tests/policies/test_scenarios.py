@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
+from demo.replay import Replayer, evidence_schedule
+from demo.scoring import score
 from emulators.scenario.generate import build
 from emulators.scenario.world import World
 from local_store.engine import make_engine, migrate
 from local_store.violations import list_violations
 from policies.engine import run_check
 from policies.profiles import PROFILE_IDS, load_profile
-from policies.replay import Replayer, evidence_schedule
-from policies.truth import score
 
 
 def _moments(world: World, truth: dict[str, Any], timezone: str, hours: float | None) -> list[Any]:

@@ -198,7 +198,7 @@ def _check_student(views: dict[str, Any], truth: Truth) -> None:
     assert seen["lessons"] == truth.lessons
     assert seen["marks"] == truth.marks
     assert seen["homework"] == truth.homework
-    assert seen["absences"] == truth.absences
+    assert seen["absences"] == truth.absences and seen["absences"]
     performance = {
         (item["subject_name"], d["raw_day"][:10], tuple(sorted(d["mark_values"])))
         for item in views["performance"]["days_with_marks_for_subject"]

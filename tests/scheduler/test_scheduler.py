@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import signal
 import subprocess
 import sys
@@ -153,3 +155,70 @@ def test_failed_job_is_recorded_and_retried_with_backoff(engine: Engine) -> None
     assert 55 <= retry.next_run_time.timestamp() - before <= 65
     assert runner.backoff_seconds(1) == 60 and runner.backoff_seconds(3) == 240
     assert runner.backoff_seconds(20) == 3600
+
+
+def test_cron_mistakes_are_told_in_russian(engine: Engine) -> None:
+    with pytest.raises(PlanError) as wrong_count:
+        add_plan(engine, "bad", "noop", "cron:0 21")
+    assert "нужно пять полей" in str(wrong_count.value) and "указано 2" in str(wrong_count.value)
+    with pytest.raises(PlanError) as wrong_value:
+        add_plan(engine, "bad", "noop", "cron:61 * * * *")
+    text = str(wrong_value.value)
+    assert "недопустимое значение" in text and "минуты (0–59)" in text
+    ours = text.replace("mon–sun", "").replace("cron", "")
+    assert not re.search(r"[A-Za-z]{4,}", ours), text
+
+
+def test_managing_due_plans_never_submits_a_firing(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`schedule list`/`pause` once plans are due: no loop round after shutdown (the race)."""
+    add_plan(engine, "tick", "noop", "interval:1")
+    time.sleep(1.5)  # the plan is now due
+    for _ in range(5):
+        list_plans(engine)
+        pause_plan(engine, "tick")
+        resume_plan(engine, "tick")
+        time.sleep(0.2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+    assert not [r for r in list_runs(engine, limit=50)], "a paused scheduler ran a job"
+
+
+def test_plan_parameters_are_checked_when_added(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="нужен параметр «config»"):
+        add_plan(engine, "poo-sync", "sync", "cron:0 21 * * *", params={"source": "poo"})
+    with pytest.raises(PlanError, match="нет параметра «confg»"):
+        add_plan(engine, "poo-sync", "sync", "interval:60", params={"source": "poo", "confg": "x"})
+    with pytest.raises(PlanError, match="не найден"):
+        add_plan(
+            engine, "poo-sync", "sync", "interval:60", params={"source": "poo", "config": "no.toml"}
+        )
+    with pytest.raises(PlanError, match="допустимы: netschool, poo"):
+        add_plan(engine, "x", "sync", "interval:60", params={"source": "dnevnik"})
+    config = tmp_path / "poo.toml"
+    config.write_text("[poo]\n", encoding="utf-8")
+    info = add_plan(
+        engine,
+        "poo-sync",
+        "sync",
+        "interval:60",
+        params={"source": "poo", "config": str(config), "full": "нет"},
+    )
+    assert info.params == {"source": "poo", "config": str(config), "full": ""}
+    assert [p.id for p in list_plans(engine)] == ["poo-sync"]
+
+
+def test_schedule_add_help_lists_every_kinds_parameters() -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from scheduler.jobs import JOB_KINDS
+
+    result = CliRunner().invoke(app, ["schedule", "add", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for kind in JOB_KINDS.values():
+        assert f"{kind.kind} — {kind.title}" in result.output
+        for param in kind.params:
+            assert param.name in result.output
+    assert "config (обязательно при source=netschool или poo)" in result.output

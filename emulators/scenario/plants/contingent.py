@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from emulators.scenario.builder import Discrepancy, Row
 from emulators.scenario.deadlines import MOVEMENT_KINDS, MOVEMENT_WORKING_DAYS
 from emulators.scenario.names import adult_name, child_name, random_family
-from emulators.scenario.plants import planter, preparer
 from emulators.scenario.plants.common import SECOND, case, fits, pick, window_label
+from emulators.scenario.plants.registry import planter, preparer
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Context

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from emulators.scenario.builder import Row
-from emulators.scenario.plants import planter
 from emulators.scenario.plants.common import (
     M_AT,
     M_FINAL,
@@ -26,6 +25,7 @@ from emulators.scenario.plants.common import (
     parse,
     pick,
 )
+from emulators.scenario.plants.registry import planter
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Context, LessonInfo

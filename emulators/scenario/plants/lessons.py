@@ -6,7 +6,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from emulators.scenario.curriculum import ENGLISH_TOPICS, FOREIGN_LANGUAGE_SUBJECTS
-from emulators.scenario.plants import planter
 from emulators.scenario.plants.common import (
     SECOND,
     case,
@@ -18,6 +17,7 @@ from emulators.scenario.plants.common import (
     pick,
     same_period,
 )
+from emulators.scenario.plants.registry import planter
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Context, LessonInfo

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from emulators.scenario.plants import planter, preparer
 from emulators.scenario.plants.common import (
     M_AT,
     M_FINAL,
@@ -25,6 +24,7 @@ from emulators.scenario.plants.common import (
     same_period,
     window_label,
 )
+from emulators.scenario.plants.registry import planter, preparer
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Assignment, Context, LessonInfo

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from emulators.scenario.deadlines import PAPER_REPORT_EVERY_DAYS
-from emulators.scenario.plants import planter
 from emulators.scenario.plants.common import SECOND, case, fits, lesson_key, pick, window_label
+from emulators.scenario.plants.registry import planter
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Context

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from emulators.scenario.plants import planter, preparer
 from emulators.scenario.plants.common import SECOND, case, pick
+from emulators.scenario.plants.registry import planter, preparer
 
 if TYPE_CHECKING:
     from emulators.scenario.context import Assignment, Context

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -285,3 +286,50 @@ def evidence_schedule(
         day += dt.timedelta(days=1)
     moments.update(m for m in extra if m.tzinfo is not None)
     return sorted(m for m in moments if m <= end)
+
+
+def replay_beside_truth(
+    engine: Engine,
+    truth_path: str | Path,
+    truth: dict[str, Any],
+    profile: Any,
+    *,
+    announce: Callable[[str], object] = lambda _: None,
+) -> int:
+    """Load the scenario lying next to its truth file, synced at every moment the truth needs.
+
+    The moments are the regulation's deadlines, each planted entry's making
+    and the truth's own timed deadlines; returns how many syncs ran.  Raises
+    :class:`~demo.scoring.TruthError` (Russian) when the scenario is missing
+    or unreadable.
+    """
+    from demo.scoring import TruthError
+    from emulators.scenario.world import ScenarioError
+    from emulators.scenario.world import World as ScenarioWorld
+
+    base = Path(truth_path)
+    stem = base.name.removesuffix(".truth.json")
+    candidates = [base.with_name(f"{stem}.json"), base.with_name(f"{stem}.json.gz")]
+    found = next((c for c in candidates if c.exists()), None)
+    if found is None:
+        raise TruthError(f"рядом с эталоном нет файла сценария {candidates[0].name}")
+    try:
+        world = ScenarioWorld.load(found)
+    except ScenarioError as exc:
+        raise TruthError(str(exc)) from None
+    extra = []
+    for case in truth.get("cases", []) + truth.get("near_misses", []):
+        if case.get("deadline") and "T" in str(case["deadline"]):
+            extra.append(dt.datetime.fromisoformat(case["deadline"]))
+        if case.get("made_at"):
+            extra.append(dt.datetime.fromisoformat(case["made_at"]) - dt.timedelta(seconds=1))
+    hours = dict(profile.setting("lesson.homework.deadline").params).get("deadline", {})
+    moments = evidence_schedule(
+        world,
+        timezone=profile.timezone,
+        after_last_lesson_hours=hours.get("after_last_lesson_hours"),
+        extra=extra,
+    )
+    announce(f"Загрузка сценария {found.name}: синхронизаций {len(moments)}…")
+    Replayer(engine, world).sync(moments)
+    return len(moments)
