@@ -23,6 +23,7 @@ import datetime as dt
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 # Run as a script, this file's folder comes first on sys.path and its name would shadow
@@ -56,22 +57,35 @@ def _scan_marks(engine: object) -> tuple[float, int]:
     return time.perf_counter() - started, int(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--profile", default="tpt")
-    parser.add_argument("--students", type=int, default=1500)
-    parser.add_argument("--weeks", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--scenario", default=None, help="an existing scenario file")
-    parser.add_argument("--db", default=None, help="store URL (default: a temporary SQLite file)")
-    parser.add_argument(
-        "--every-days",
-        type=int,
-        default=7,
-        help="days between simulated syncs (1: nightly at 23:59:59; 7: weekly)",
-    )
-    args = parser.parse_args(argv)
+@dataclass(frozen=True)
+class PolicyTimes:
+    """Seconds of the full check, the incremental check after one day, and the plain scan."""
 
+    full_s: float
+    incremental_s: float
+    scan_s: float
+
+
+def measure(
+    profile_id: str,
+    students: int,
+    weeks: int,
+    *,
+    seed: int = 1,
+    scenario: str | None = None,
+    db: str | None = None,
+    every_days: int = 7,
+) -> PolicyTimes:
+    """Build the store and time the full check, one day's incremental check and the scan."""
+    args = argparse.Namespace(
+        profile=profile_id,
+        students=students,
+        weeks=weeks,
+        seed=seed,
+        scenario=scenario,
+        db=db,
+        every_days=every_days,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.scenario) if args.scenario else Path(tmp) / "college-year.json.gz"
         if not args.scenario:
@@ -150,6 +164,34 @@ def main(argv: list[str] | None = None) -> int:
             f"{inc_s / scan_s:.2f}, full / incremental = {full_s / inc_s:.1f}"
         )
         engine.dispose()
+    return PolicyTimes(full_s, inc_s, scan_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", default="tpt")
+    parser.add_argument("--students", type=int, default=1500)
+    parser.add_argument("--weeks", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scenario", default=None, help="an existing scenario file")
+    parser.add_argument("--db", default=None, help="store URL (default: a temporary SQLite file)")
+    parser.add_argument(
+        "--every-days",
+        type=int,
+        default=7,
+        help="days between simulated syncs (1: nightly at 23:59:59; 7: weekly)",
+    )
+    args = parser.parse_args(argv)
+
+    measure(
+        args.profile,
+        args.students,
+        args.weeks,
+        seed=args.seed,
+        scenario=args.scenario,
+        db=args.db,
+        every_days=args.every_days,
+    )
     return 0
 
 

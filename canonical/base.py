@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from enum import StrEnum
+from functools import cache
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -66,27 +67,42 @@ class Record(BaseModel):
         """A stable hash of the content: equal content, equal hash.
 
         Moments are hashed in UTC, so the same instant written with another
-        offset (the store reads back UTC) is not a change.
+        offset (the store reads back UTC) is not a change.  Ingest hashes every
+        record it sees, so the field list and the encoder are built once per
+        type, and plain values skip the conversions.
         """
-        values = {
-            name: _stable(getattr(self, name))
-            for name in type(self).model_fields
-            if name != "source"
-        }
-        payload = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        values = self.__dict__
+        payload = _ENCODER.encode(
+            {name: _stable(values[name]) for name in _hashed_fields(type(self))}
+        )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Same output as json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+# without building an encoder on every call.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_DAY_OR_TIME = (dt.date, dt.time)
+_SEQUENCE = (tuple, list)
+
+
+@cache
+def _hashed_fields(model: type[Record]) -> tuple[str, ...]:
+    return tuple(name for name in model.model_fields if name != "source")
+
+
 def _stable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
         return value.isoformat()
-    if isinstance(value, dt.date | dt.time):
+    if isinstance(value, _DAY_OR_TIME):
         return value.isoformat()
     if isinstance(value, StrEnum):
         return value.value
-    if isinstance(value, tuple | list):
+    if isinstance(value, _SEQUENCE):
         return [_stable(v) for v in value]
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")

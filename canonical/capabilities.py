@@ -32,6 +32,31 @@ NOT_CARRIED: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 ),
             }
         ),
+        # docs/protocols/eljur-emulated.md §5: what ЭлЖур's API does not carry
+        "eljur": MappingProxyType(
+            {
+                **dict.fromkeys(
+                    (
+                        "lesson.topic.matches_plan",
+                        "plan.coverage",
+                        "plan.deadline",
+                        "plan.hours.match_curriculum",
+                    ),
+                    "платформа не передаёт календарно-тематическое планирование (КТП): "
+                    "в API ЭлЖур нет ни планов, ни их пунктов",
+                ),
+                "contingent.movement.deadline": (
+                    "платформа не передаёт приказы о движении обучающихся и даты зачисления"
+                ),
+                "epgu.own_child_only": (
+                    "платформа не передаёт связи родителей с детьми для учётной записи школы"
+                ),
+                "absence.reason.deadline": (
+                    "платформа не передаёт причину пропуска: пропуск в ЭлЖур — отметка «н» "
+                    "или «оп» без причины и без времени её внесения"
+                ),
+            }
+        ),
     }
 )
 

@@ -29,10 +29,13 @@ def count(n: float, one: str, few: str, many: str) -> str:
 
 
 def ru_date(value: dt.date | str | None) -> str:
-    if value is None or value == "":
+    if value is None or value in ("", "None"):
         return "—"
     if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return "—"
     return value.strftime("%d.%m.%Y")
 
 
@@ -47,3 +50,42 @@ def ru_moment(value: dt.datetime | str | int | None, timezone: str) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+KIND_TITLES: dict[str, str] = {
+    "institution": "организация",
+    "school_year": "учебные годы",
+    "period": "учебные периоды",
+    "holiday": "каникулы",
+    "group": "группы",
+    "subgroup": "подгруппы",
+    "subgroup_member": "составы подгрупп",
+    "subject": "предметы",
+    "person": "люди",
+    "parent_link": "связи с родителями",
+    "movement_order": "приказы",
+    "enrolment": "зачисления",
+    "expected_enrolment": "ожидаемые зачисления",
+    "work_kind": "виды работ",
+    "plan": "КТП",
+    "plan_item": "темы КТП",
+    "teaching_assignment": "нагрузка",
+    "lesson": "уроки",
+    "homework": "домашние задания",
+    "mark": "отметки",
+    "absence": "пропуски",
+    "diary_opt_out": "отказы от электронного дневника",
+    "paper_report": "выдачи сведений на бумаге",
+    "invitation_code": "пригласительные коды",
+    "approval": "согласования",
+    "journal_outage": "сбои журнала",
+    "result_announcement": "объявления результатов",
+    "data_review": "выверки данных",
+    "epgu_request": "заявления ЕПГУ",
+    "registry_feedback": "ответы реестра",
+}
+"""Canonical record kinds as people name them (``sverka status``, run summaries)."""
+
+
+def kind_title(kind: str) -> str:
+    return KIND_TITLES.get(kind, "другие записи")

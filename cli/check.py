@@ -15,6 +15,7 @@ from rich.table import Table
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
+from cli.titles import ENTITY_RU, profile_timezone, rule_title
 
 console = Console()
 JSON_FORMAT = "sverka-violations"
@@ -139,7 +140,9 @@ def violations_command(
     """Показать нарушения (JSON: стабильный формат, docs/violations-json.md)."""
     from sqlalchemy.exc import OperationalError
 
+    from canonical.wording import ru_moment
     from local_store.violations import STATUS_RU, list_violations
+    from reports.deputy import ROLE_RU
     from reports.violations_json import violation_json
 
     with user_errors(OperationalError):
@@ -164,7 +167,7 @@ def violations_command(
         writer = csv.writer(buffer)
         writer.writerow(
             [
-                "id",
+                "номер",
                 "правило",
                 "статус",
                 "вердикт",
@@ -176,15 +179,16 @@ def violations_command(
             ]
         )
         for v in rows:
+            zone = profile_timezone(str(v.get("profile_id") or ""))
             writer.writerow(
                 [
                     v["id"],
-                    v["rule_id"],
+                    rule_title(str(v["rule_id"])),
                     STATUS_RU[v["status"]],
                     VERDICT_RU.get(v["verdict"], v["verdict"]),
-                    f"{v['entity_kind']}:{v['entity_key']}",
-                    v["responsible_person"] or "",
-                    v["deadline"].isoformat() if v["deadline"] else "",
+                    ENTITY_RU.get(str(v["entity_kind"]), "запись"),
+                    ROLE_RU.get(str(v["responsible_role"] or ""), "—"),
+                    ru_moment(v["deadline"], zone) if v["deadline"] else "",
                     v["message"],
                     v["clause"],
                 ]
@@ -195,16 +199,16 @@ def violations_command(
         console.print("Нарушений нет.")
         return
     table = Table(title=f"Нарушения: {len(rows)}")
-    for title in ("№", "Правило", "Статус", "Вердикт", "Объект", "Сообщение"):
-        table.add_column(title)
+    table.add_column("№", no_wrap=True)
+    table.add_column("Правило", overflow="fold", ratio=2)
+    table.add_column("Статус", overflow="fold", ratio=1)
+    table.add_column("Что не так", overflow="fold", ratio=4)
     for v in rows:
         table.add_row(
             str(v["id"]),
-            v["rule_id"],
-            STATUS_RU[v["status"]],
-            VERDICT_RU.get(v["verdict"], v["verdict"]),
-            f"{v['entity_kind']} {v['entity_key']}",
-            v["message"],
+            rule_title(str(v["rule_id"])),
+            f"{STATUS_RU[v['status']]}; {VERDICT_RU.get(v['verdict'], v['verdict'])}",
+            str(v["message"]),
         )
     console.print(table)
 

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.titles import rule_title
+
 if TYPE_CHECKING:
     from demo.run import DemoResult
 
@@ -77,22 +79,31 @@ def _percent(value: float) -> str:
 
 
 def _print_summary(result: DemoResult) -> None:
+    from canonical.wording import count
+
     platform = {
         "poo": "«Сетевой город. Образование — Модуль ПОО»",
         "netschool": "«Сетевой город» (NetSchool)",
         "eljur": "ЭлЖур",
     }
     console.print(
-        f"\n[bold]Итог демонстрации[/bold]: профиль {result.profile}, журнал — эмулятор "
-        f"{platform.get(result.platform, result.platform)}, {result.syncs} синхронизаций, {result.seconds:.0f} с."
+        f"\n[bold]Итог демонстрации[/bold]: профиль «{result.profile}», журнал — эмулятор "
+        f"{platform.get(result.platform, result.platform)}, "
+        f"{count(result.syncs, 'синхронизация', 'синхронизации', 'синхронизаций')}, "
+        f"{count(round(result.seconds), 'секунда', 'секунды', 'секунд')}."
     )
-    table = Table(title="Нарушения положения об ЭЖ: найдено против заложенных в сценарий")
+    table = Table(
+        title="Нарушения положения об ЭЖ: найдено против заложенных в сценарий", expand=False
+    )
     columns = ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота", "Возможно")
     for title in columns:
-        table.add_column(title, justify="left" if title == "Правило" else "right")
+        if title == "Правило":
+            table.add_column(title, justify="left", overflow="fold", ratio=1)
+        else:
+            table.add_column(title, justify="right", no_wrap=True)
     for row in result.rules:
         table.add_row(
-            row["rule_id"],
+            rule_title(str(row["rule_id"])),
             str(row["planted"]),
             str(row["found"]),
             str(row["matched"]),
@@ -101,10 +112,10 @@ def _print_summary(result: DemoResult) -> None:
             str(row.get("possibly", 0)),
         )
     for unchecked in result.unchecked:
-        table.add_row(unchecked["rule_id"], "—", "—", "—", "—", "—", "—")
+        table.add_row(rule_title(unchecked["rule_id"]), "—", "—", "—", "—", "—", "—")
     console.print(table)
     for unchecked in result.unchecked:
-        console.print(f"{unchecked['rule_id']}: {unchecked['reason']}")
+        console.print(f"«{rule_title(unchecked['rule_id'])}» {unchecked['reason']}")
     total = sum(len(v) for v in result.possibly.values())
     console.print(
         f"«Возможно нарушено» (ни одна синхронизация не пришлась на срок): {total}"
@@ -127,7 +138,9 @@ def _print_summary(result: DemoResult) -> None:
         f"{result.epgu.get('e_uslugi_notices', 0)}."
     )
     if result.discrepancies:
-        causes = ", ".join(f"{k}: {v}" for k, v in sorted(result.discrepancies.items()))
+        causes = ", ".join(
+            f"{rule_title(k)} — {v}" for k, v in sorted(result.discrepancies.items())
+        )
         console.print(f"Расхождения источников по причинам: {causes}.")
     for problem in result.problems:
         console.print(f"[yellow]Внимание:[/yellow] {problem}")

@@ -17,6 +17,7 @@ from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
+from cli import source as source_cli
 from cli.context import SETTINGS
 from cli.demo import demo_command
 from cli.emulate import emulate_app
@@ -27,6 +28,7 @@ from cli.errors import describe, run_with_boundary, user_errors
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
+from cli.titles import SOURCE_RU, changes_text, store_timezone
 
 install_russian()
 
@@ -96,6 +98,7 @@ def status_command(
     """Показать хранилище, источники и последние запуски."""
     from sqlalchemy.exc import OperationalError
 
+    from canonical.wording import ru_moment
     from local_store.engine import StoreError, current_revision, head_revision, make_engine
     from local_store.runs import list_runs, mark_interrupted
 
@@ -117,23 +120,20 @@ def status_command(
     if not runs:
         console.print("Запусков синхронизации ещё не было.")
         return
-    table = Table(title="Последние запуски")
-    for title in ("№", "Источник", "Развёртывание", "Начало (UTC)", "Состояние", "Изменения"):
-        table.add_column(title)
+    zone = store_timezone(engine)
+    table = Table(title=f"Последние запуски (время местное, {zone})")
+    table.add_column("№", no_wrap=True)
+    table.add_column("Источник", overflow="fold", ratio=2)
+    table.add_column("Начало", overflow="fold", ratio=2)
+    table.add_column("Состояние", overflow="fold", ratio=2)
+    table.add_column("Изменения", overflow="fold", ratio=4)
     for run in runs:
-        counts = run.counts or {}
-        changes = ", ".join(
-            f"{kind}: +{c.get('added', 0)} ~{c.get('changed', 0)} -{c.get('removed', 0)}"
-            for kind, c in sorted(counts.items())
-            if isinstance(c, dict)
-        )
         table.add_row(
             str(run.id),
-            run.source,
-            run.deployment,
-            run.started_at.strftime("%Y-%m-%d %H:%M"),
+            f"{SOURCE_RU.get(run.source, run.source)} ({run.deployment})",
+            ru_moment(run.started_at, zone),
             schedule_cli.STATUS_RU.get(run.status.value, run.status.value),
-            changes or "—",
+            changes_text(run.counts or {}),
         )
     console.print(table)
 
@@ -142,6 +142,7 @@ app.add_typer(scenario_cli.app, name="scenario")
 app.add_typer(schedule_cli.schedule_app, name="schedule")
 app.add_typer(schedule_cli.scheduler_app, name="scheduler")
 app.add_typer(sync_app, name="sync")
+app.add_typer(source_cli.source_app, name="source")
 app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
+from cli.titles import SOURCE_RU, changes_text, store_timezone
 from scheduler.jobs import JOB_KINDS
+
+if TYPE_CHECKING:
+    from local_store.runs import RunInfo
 
 schedule_app = typer.Typer(help="Планы: какие задания и когда запускать.", no_args_is_help=True)
 scheduler_app = typer.Typer(help="Процесс планировщика.", no_args_is_help=True)
@@ -45,11 +51,14 @@ def add_command(
     interval: int | None = typer.Option(None, "--interval", help="Интервал в секундах."),
     tz: str = typer.Option("UTC", "--tz", help="Часовой пояс расписания, например Asia/Tomsk."),
     param: list[str] = typer.Option(
-        [], "--param", help="Параметр задания имя=значение (можно несколько)."
+        [],
+        "--param",
+        help="Параметр задания имя=значение (можно несколько); какие — см. выше по видам.",
     ),
     replace: bool = typer.Option(False, "--replace", help="Заменить план с тем же именем."),
 ) -> None:
     """Добавить план."""
+    from canonical.wording import ru_moment
     from scheduler.plans import PlanError, add_plan
 
     with user_errors(PlanError):
@@ -65,10 +74,15 @@ def add_command(
             params=_params(param),
             replace=replace,
         )
-    when = info.next_run.isoformat(timespec="minutes") if info.next_run else "—"
+    when = ru_moment(info.next_run, tz) if info.next_run else "—"
     console.print(
         f"План «{info.id}» добавлен: {JOB_KINDS[job].title}, {info.trigger}; ближайший запуск {when}."
     )
+
+
+add_command.__doc__ = "Добавить план.\n\nПараметры (--param имя=значение) по видам заданий:\n\n" + (
+    "\n\n".join(escape(kind.describe()) for kind in JOB_KINDS.values())
+)
 
 
 @schedule_app.command("list")
@@ -187,8 +201,50 @@ def scheduler_run_command() -> None:
 
     engine = SETTINGS.engine()
     console.print("Планировщик запущен. Остановка: Ctrl+C или SIGTERM.")
-    run_forever(engine)
+    run_forever(engine, notify=console.print, timezone=store_timezone(engine))
     console.print("Планировщик остановлен.")
+
+
+JOB_KIND_RU = {
+    "sync": "синхронизация",
+    "check": "проверка по положению",
+    "export": "выгрузка",
+    "noop": "пробное задание",
+}
+
+
+def one_row_per_run(runs: list[RunInfo]) -> list[tuple[RunInfo, str | None]]:
+    """A scheduled sync is recorded twice: the firing (``sync``, with the plan) and the
+    pipeline's own run inside it.  People see one row: the pipeline's, named by the plan."""
+
+    rows: list[tuple[RunInfo, str | None]] = []
+    inner: dict[int, str] = {}
+    for job_run in runs:
+        if job_run.source != "sync" or job_run.finished_at is None:
+            continue
+        for run in runs:
+            if (
+                run.source == job_run.scope
+                and run.id != job_run.id
+                and job_run.started_at <= run.started_at <= job_run.finished_at
+            ):
+                inner[run.id] = job_run.job or ""
+                inner[job_run.id] = ""
+    for run in runs:
+        if inner.get(run.id) == "":
+            continue
+        rows.append((run, inner.get(run.id) or run.job))
+    return rows
+
+
+def run_outcome(run: RunInfo) -> str:
+    """The run's result in words: its own Russian error, or the changes it brought."""
+    if run.error:
+        first = run.error.splitlines()[0]
+        if any("а" <= ch.lower() <= "я" for ch in first[:40]):
+            return first
+        return "внутренняя ошибка программы; подробности — в журнале событий"
+    return changes_text(run.counts or {})
 
 
 def runs_command(
@@ -196,6 +252,7 @@ def runs_command(
     limit: int = typer.Option(30, "--limit", help="Сколько запусков показать."),
 ) -> None:
     """Показать историю запусков (синхронизации и задания)."""
+    from canonical.wording import ru_moment
     from local_store.runs import RunStatus, list_runs
 
     runs = list_runs(SETTINGS.engine(), limit=limit * (5 if failed else 1))
@@ -204,26 +261,25 @@ def runs_command(
     if not runs:
         console.print("Запусков с ошибкой нет." if failed else "Запусков ещё не было.")
         return
-    table = Table(title="Запуски")
-    for title in ("№", "Источник / задание", "План", "Начало (UTC)", "Конец", "Состояние", "Итог"):
-        table.add_column(title)
-    for run in runs:
-        summary = (
-            (run.error or "").splitlines()[0]
-            if run.error
-            else ", ".join(
-                f"{k}: {v}"
-                for k, v in sorted((run.counts or {}).items())
-                if not isinstance(v, dict)
-            )
-        )
+    zone = store_timezone(SETTINGS.engine())
+    table = Table(title=f"Запуски (время местное, {zone})")
+    table.add_column("№", no_wrap=True)
+    table.add_column("Что запускалось", overflow="fold", ratio=3)
+    table.add_column("Начало — конец", overflow="fold", ratio=2)
+    table.add_column("Состояние", overflow="fold", ratio=2)
+    table.add_column("Итог", overflow="fold", ratio=4)
+    for run, plan in one_row_per_run(runs):
+        what = SOURCE_RU.get(run.source, JOB_KIND_RU.get(run.source, "задание"))
+        if run.deployment:
+            what += f" ({run.deployment})"
+        if plan:
+            what += f", план «{plan}»"
+        ends = ru_moment(run.finished_at, zone)[-5:] if run.finished_at else "…"
         table.add_row(
             str(run.id),
-            run.source,
-            run.job or "—",
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            run.finished_at.strftime("%H:%M:%S") if run.finished_at else "—",
+            what,
+            f"{ru_moment(run.started_at, zone)} — {ends}",
             STATUS_RU.get(run.status.value, run.status.value),
-            summary or "—",
+            run_outcome(run),
         )
     console.print(table)

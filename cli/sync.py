@@ -195,7 +195,9 @@ def _parse_as_of(value: str | None) -> dt.datetime | None:
 
 @sync_app.command("poo")
 def sync_poo_command(
-    config: Path = typer.Option(..., "--config", "-c", help="Файл настроек (TOML, раздел [poo])."),
+    config: Path = typer.Option(
+        ..., "--config", "-c", help="Файл настроек (TOML, раздел \\[poo])."
+    ),
     whole_year: bool = typer.Option(
         False, "--whole-year", help="Забрать весь учебный год, а не только последние недели."
     ),

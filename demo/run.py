@@ -666,37 +666,60 @@ def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
         json.dumps(rows, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
     csv_path = out / "violations.csv"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as handle:
+    _write_violations_csv(engine, csv_path)
+    result.paths["violations_json"] = str(json_path)
+    result.paths["violations_csv"] = str(csv_path)
+
+
+def _write_violations_csv(engine: Engine, path: Path) -> None:
+    """The deputy's table for Excel: Russian titles and values, names, local times."""
+    from canonical.wording import ru_moment
+    from cli.titles import ENTITY_RU, rule_title
+    from local_store.violations import list_violations
+    from reports.deputy import ROLE_RU, STATUS_RU, journal_lookup
+    from reports.evidence_text import evidence_lines
+
+    verdicts = {"violated": "нарушено", "possibly_violated": "возможно нарушено"}
+    journal = journal_lookup(engine)
+    zone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
+    group_name = journal.group_name if journal is not None else None
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(
             [
                 "Правило",
-                "Статус",
+                "Состояние",
                 "Вердикт",
-                "Запись",
+                "Что проверялось",
+                "Группа",
                 "Срок",
                 "Ответственный",
                 "Пункт положения",
                 "Описание",
+                "Доказательства",
             ]
         )
-        for row in rows:
+        for v in list_violations(engine):
+            role = ROLE_RU.get(str(v["responsible_role"] or ""), "")
+            person = v["responsible_person"]
+            who = journal.name_of(person) if person and journal is not None else ""
+            if who.startswith("("):
+                who = ""
+            group = journal.group_name(v["group_key"]) if v["group_key"] and journal else ""
             writer.writerow(
                 [
-                    row["rule_id"],
-                    row["status"],
-                    row["verdict"],
-                    f"{row['entity']['kind']}:{row['entity']['id']}",
-                    row["deadline"] or "",
-                    (row["responsible"] or {}).get("person")
-                    or (row["responsible"] or {}).get("role")
-                    or "",
-                    row["clause"] or "",
-                    row["message"] or "",
+                    rule_title(str(v["rule_id"])),
+                    STATUS_RU.get(str(v["status"]), ""),
+                    verdicts.get(str(v["verdict"]), ""),
+                    ENTITY_RU.get(str(v["entity_kind"]), "запись"),
+                    group if group != v["group_key"] else "",
+                    ru_moment(v["deadline"], zone) if v["deadline"] else "",
+                    f"{who} ({role})" if who and role else (who or role),
+                    v["clause"] or "",
+                    v["message"] or "",
+                    "; ".join(evidence_lines(v["evidence"], zone, group_name)),
                 ]
             )
-    result.paths["violations_json"] = str(json_path)
-    result.paths["violations_csv"] = str(csv_path)
 
 
 def _write_reports(engine: Engine, out: Path, at: dt.datetime, result: DemoResult) -> None:

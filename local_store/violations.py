@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from local_store.violations_schema import (
     policy_check,
@@ -158,20 +169,69 @@ def last_checked_run(conn: Connection, profile_id: str, rules: Sequence[str] | N
 
 
 def _event(conn: Connection, violation_id: int, event: str, detail: dict[str, Any] | None) -> None:
+    _events(conn, [(violation_id, event, detail)])
+
+
+def _events(conn: Connection, events: Sequence[tuple[int, str, dict[str, Any] | None]]) -> None:
+    """Write lifecycle events as one batched statement (one round trip set, not one per row)."""
+    if not events:
+        return
+    at = _now()
     conn.execute(
-        insert(policy_violation_event).values(
-            violation_id=violation_id, at=_now(), event=event, detail=detail
-        )
+        insert(policy_violation_event),
+        [{"violation_id": v, "at": at, "event": e, "detail": d} for v, e, d in events],
     )
 
 
+# Columns a re-found violation may get rewritten; the batched UPDATE sets all of them, carrying
+# the stored value where the finding does not change it, so one statement covers every row.
+_REWRITTEN = (
+    "status",
+    "resolved_at",
+    "resolved_check_id",
+    "verdict",
+    "evidence",
+    "message",
+    "deadline",
+    "severity",
+    "clause",
+    "responsible_person",
+    "last_check_id",
+)
+_UPDATE_REFOUND = (
+    update(policy_violation)
+    .where(policy_violation.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in _REWRITTEN})
+)
+_RESOLVE = (
+    update(policy_violation)
+    .where(policy_violation.c.id == bindparam("b_id"))
+    .values(
+        status=Status.RESOLVED.value,
+        resolved_at=bindparam("b_resolved_at"),
+        resolved_check_id=bindparam("b_resolved_check_id"),
+    )
+)
+
+
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_MOMENT = (dt.datetime, dt.date)
+_SEQUENCE = (list, tuple)
+
+
 def _json_ready(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+    # every finding's evidence passes through here: plain values return at the first test
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, _MOMENT):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
+        return {
+            k if type(k) is str else str(k): v if type(v) in _PLAIN else _json_ready(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, _SEQUENCE):
+        return [v if type(v) in _PLAIN else _json_ready(v) for v in value]
     return value
 
 
@@ -206,6 +266,8 @@ def record_findings(
     # a replay or a late check must not date a violation by the wall clock
     detected = data_as_of or _now()
     new_rows: list[dict[str, Any]] = []
+    refound: list[dict[str, Any]] = []
+    events: list[tuple[int, str, dict[str, Any] | None]] = []
     for fp, f in by_fp.items():
         evidence = _json_ready(f.evidence)
         old = existing.get(fp)
@@ -235,36 +297,40 @@ def record_findings(
                 }
             )
             continue
-        values: dict[str, Any] = {}
-        if old["status"] == Status.RESOLVED.value:
-            values.update(status=Status.OPEN.value, resolved_at=None, resolved_check_id=None)
+        reopen = old["status"] == Status.RESOLVED.value
         same_deadline = (old["deadline"] is None and f.deadline is None) or (
             old["deadline"] is not None
             and f.deadline is not None
             and old["deadline"] == f.deadline.astimezone(dt.UTC)
         )
-        if (
+        rewrite = (
             old["verdict"] != f.verdict
             or old["evidence"] != evidence
             or old["message"] != f.message
             or not same_deadline
-        ):
-            values.update(verdict=f.verdict, evidence=evidence, message=f.message)
-            values.update(deadline=f.deadline, severity=f.severity, clause=f.clause)
-            values.update(responsible_person=f.responsible_person)
-        if not values:
+        )
+        if not reopen and not rewrite:
             counts.unchanged += 1
             continue
-        values["last_check_id"] = check_id
-        conn.execute(
-            update(policy_violation).where(policy_violation.c.id == old["id"]).values(**values)
-        )
-        if "status" in values:
+        update_row: dict[str, Any] = {f"b_{name}": old[name] for name in _REWRITTEN}
+        update_row.update(b_id=old["id"], b_last_check_id=check_id)
+        if reopen:
+            update_row.update(
+                b_status=Status.OPEN.value, b_resolved_at=None, b_resolved_check_id=None
+            )
+        if rewrite:
+            update_row.update(b_verdict=f.verdict, b_evidence=evidence, b_message=f.message)
+            update_row.update(b_deadline=f.deadline, b_severity=f.severity, b_clause=f.clause)
+            update_row.update(b_responsible_person=f.responsible_person)
+        refound.append(update_row)
+        if reopen:
             counts.reopened += 1
-            _event(conn, old["id"], "reopened", {"verdict": f.verdict})
+            events.append((old["id"], "reopened", {"verdict": f.verdict}))
         else:
             counts.changed += 1
-            _event(conn, old["id"], "changed", {"verdict": f.verdict, "was": old["verdict"]})
+            events.append((old["id"], "changed", {"verdict": f.verdict, "was": old["verdict"]}))
+    if refound:
+        conn.execute(_UPDATE_REFOUND, refound)
     if new_rows:
         ids = (
             conn.execute(
@@ -276,9 +342,12 @@ def record_findings(
             .scalars()
             .all()
         )
-        for vid, new_row in zip(ids, new_rows, strict=True):
-            _event(conn, vid, "opened", {"verdict": new_row["verdict"]})
+        events.extend(
+            (vid, "opened", {"verdict": new_row["verdict"]})
+            for vid, new_row in zip(ids, new_rows, strict=True)
+        )
         counts.opened += len(new_rows)
+    _events(conn, events)
     counts.resolved = _resolve_missing(
         conn, check_id, profile_id, rule_id, set(by_fp), touched, data_as_of
     )
@@ -303,15 +372,15 @@ def _resolve_missing(
         query = query.where(policy_violation.c.entity_key.in_(touched.scalar_subquery()))
     gone = [vid for vid, fp in conn.execute(query) if fp not in found]
     moment = data_as_of or _now()
-    for start in range(0, len(gone), _CHUNK):
-        chunk = gone[start : start + _CHUNK]
+    if gone:
         conn.execute(
-            update(policy_violation)
-            .where(policy_violation.c.id.in_(chunk))
-            .values(status=Status.RESOLVED.value, resolved_at=moment, resolved_check_id=check_id)
+            _RESOLVE,
+            [
+                {"b_id": vid, "b_resolved_at": moment, "b_resolved_check_id": check_id}
+                for vid in gone
+            ],
         )
-        for vid in chunk:
-            _event(conn, vid, "resolved", {"at": moment.isoformat()})
+        _events(conn, [(vid, "resolved", {"at": moment.isoformat()}) for vid in gone])
     return len(gone)
 
 
@@ -452,10 +521,10 @@ def approve_matching(
         .scalars()
         .all()
     )
-    for vid in rows:
+    if rows:
         conn.execute(
             update(policy_violation)
-            .where(policy_violation.c.id == vid)
+            .where(policy_violation.c.id.in_(rows))
             .values(
                 status=Status.APPROVED.value,
                 approval_document=document_number,
@@ -464,7 +533,8 @@ def approve_matching(
                 approved_at=_now(),
             )
         )
-        _event(conn, vid, "approved", {"document": document_number, "source": "approval record"})
+        detail = {"document": document_number, "source": "approval record"}
+        _events(conn, [(vid, "approved", detail) for vid in rows])
     return len(rows)
 
 

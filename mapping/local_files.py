@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from canonical.base import Platform, Record, SourceRef
 from canonical.registry import record_type
+from canonical.validate import clean_values
 
 LOCAL_KINDS = (
     "person",
@@ -155,6 +156,21 @@ def map_rows(
             if name == ID_FIELD or text == "":
                 continue
             values[name] = _split(text) if name == "roles" else text
+        values, rejected = clean_values(model, values)
+        for bad in rejected:
+            column = _column(header, (bad.field,))
+            if bad.required:
+                out.problems.append(
+                    f"{where}, строка {line}, {column}: {bad.reason}; строка не загружена"
+                )
+            else:
+                out.problems.append(
+                    f"{where}, строка {line}, {column}: {bad.reason}; значение не сохранено, "
+                    "остальные сведения строки загружены"
+                )
+        if any(bad.required for bad in rejected):
+            out.skipped_ids.add(external_id)
+            continue
         values["source"] = SourceRef(
             platform=Platform.LOCAL, deployment=deployment, external_id=external_id
         )

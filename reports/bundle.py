@@ -15,8 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from local_store.runs import data_time
 from reports.contingent_export import ExportError, export_contingent
-from reports.data import load_journal, pick_source, resolve_period
+from reports.data import JournalData, load_journal, pick_source, resolve_period
 from reports.deputy import deputy_html, deputy_report_from_store, write_deputy_report
 from reports.journal_print import build_journal, journal_html, journal_pairs
 from reports.regulation import REGULATION_REPORTS, ReportContext
@@ -52,10 +53,12 @@ def write_all(
     about two A4 pages a second, and a college has a journal per group and subject.
     """
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    now = now or dt.datetime.now(dt.UTC)
+    # dated by the data (the newest observation), never by the wall clock
+    now = now or data_time(engine) or dt.datetime.now(dt.UTC)
     src = pick_source(engine, source)
     data = load_journal(engine, src)
-    report_period = resolve_period(data, period, today=now.date())
+    # the period the data covers: the one holding the last lesson seen by ``now``
+    report_period = resolve_period(data, period, today=_last_lesson_day(data, now.date()))
     result = BundleResult(out_dir, report_period.title)
     out_dir.mkdir(parents=True, exist_ok=True)
     pdfs: list[tuple[str, Path]] = []
@@ -68,6 +71,7 @@ def write_all(
     ctx = ReportContext(data, report_period, engine)
     for title, builder in REGULATION_REPORTS.values():
         report = builder(ctx)
+        report.generated = now
         files = write_tabular(report, out_dir, ("html", "xlsx"))
         files["pdf"] = out_dir / f"{report.name}.pdf"
         pdfs.append((tabular_html(report), files["pdf"]))
@@ -105,3 +109,13 @@ def write_all(
     )
     result.files["Оглавление"] = {"html": write_html(index, out_dir / "index.html")}
     return result
+
+
+def _last_lesson_day(data: JournalData, day: dt.date) -> dt.date:
+    """The latest lesson day on or before ``day`` (``day`` itself when there is none)."""
+    days = [
+        lesson["date"]
+        for lesson in data.all("lesson")
+        if isinstance(lesson.get("date"), dt.date) and lesson["date"] <= day
+    ]
+    return max(days, default=day)

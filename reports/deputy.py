@@ -253,7 +253,10 @@ def build_report(
             (rules[r], by_rule[r]) for r in sorted(by_rule, key=lambda r: (-len(by_rule[r]), r))
         ],
         cause_details=[
-            _cause_block(t, v) for t, v in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))
+            # a cause with one consequence is not a common cause: its item stands on its own
+            _cause_block(t, v)
+            for t, v in sorted(by_cause.items(), key=lambda kv: -len(kv[1]))
+            if len(v) > 1
         ],
     )
 
@@ -318,11 +321,24 @@ _KEY_RU = {
 _VALUE_RU = {**RECONCILE_STATUS_RU, **MOVEMENT_RU}
 
 
-def _journal_lookup(engine: Engine) -> JournalData | None:
+def journal_lookup(engine: Engine) -> JournalData | None:
     sources = journal_sources(engine)
     if not sources:
         return None
     return load_journal(engine, sources[0], ("institution", "person", "group"))
+
+
+def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
+    """The clause a discrepancy breaks, with the regulation's own words from the profile."""
+    rule = DISCREPANCY_RULES.get(rule_id)
+    if rule is not None and profile_id:
+        try:
+            setting = load_profile(profile_id).setting(rule.policy_rule)
+        except ProfileError:
+            setting = None
+        if setting is not None and setting.clause and setting.text:
+            return f"п. {setting.clause} положения об ЭЖ: «{setting.text}»"
+    return clause_for(rule_id, profile_id)
 
 
 def discrepancy_items(
@@ -354,7 +370,7 @@ def discrepancy_items(
                 since=d.first_seen_at,
                 evidence=evidence,
                 how_to_fix=rule.how_to_fix if rule else how_to_fix(d.rule),
-                clause=clause_for(d.rule, profile),
+                clause=_discrepancy_clause(d.rule, profile),
                 status=d.status.value,
                 resolved_at=d.resolved_at,
                 cause=d.root_cause_title,
@@ -427,7 +443,7 @@ def violation_items(
 
 
 def deputy_report_from_store(engine: Engine, now: dt.datetime | None = None) -> DeputyReport:
-    journal = _journal_lookup(engine)
+    journal = journal_lookup(engine)
     profile = journal.profile() if journal else None
     institution = journal.institution_name() if journal else "Образовательная организация"
     timezone = str(journal.institution["timezone"]) if journal and journal.institution else "UTC"

@@ -190,7 +190,8 @@ def write_xlsx(report: TabularReport, path: Path) -> Path:
 
 
 def tabular_html(report: TabularReport) -> str:
-    return render_html("tabular.html.j2", {"report": report, "generated": dt.datetime.now()})
+    generated = report.generated or dt.datetime.now()
+    return render_html("tabular.html.j2", {"report": report, "generated": generated})
 
 
 def write_pdfs(tasks: list[tuple[str, Path]], jobs: int = 1) -> None:

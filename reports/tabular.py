@@ -7,6 +7,7 @@ are the figures in the spreadsheet.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ class TabularReport:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     signatures: Sequence[str] = ("Заместитель директора",)
+    generated: dt.datetime | None = None
+    """When the data it shows was current (the newest observation); ``None``: now."""
 
     @property
     def landscape(self) -> bool:

@@ -140,7 +140,7 @@ def add_plan(
     replace: bool = False,
 ) -> PlanInfo:
     try:
-        job_kind(kind)
+        checked = job_kind(kind).validate(params or {})
     except ValueError as exc:
         raise PlanError(str(exc)) from None
     parsed = parse_trigger(trigger, timezone)
@@ -156,7 +156,7 @@ def add_plan(
             kwargs={
                 "job_id": plan_id,
                 "kind": kind,
-                "params": dict(params or {}),
+                "params": checked,
                 "db_url": engine.url.render_as_string(hide_password=False),
             },
         )

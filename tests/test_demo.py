@@ -8,6 +8,19 @@ from pathlib import Path
 
 from demo.run import DemoOptions, plan_moments, run_demo
 
+TPT_KNOWN_GAPS = frozenset(
+    {
+        # the rule leaves out a reason first seen together with a late absence
+        # (policies/rules/parents.py: the entry's lateness, not the curator's)
+        "absence.reason.deadline",
+        # the demo's own pushes bring the registry up to date before the registry pull
+        "contingent.registry.match",
+        # ЕПГУ decisions (issue 12)
+        "epgu.own_child_only",
+    }
+)
+"""Rules of tpt not yet at precision = recall = 100 % through the real path, and why."""
+
 
 def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     threads_before = {t.name for t in threading.enumerate()}
@@ -30,6 +43,18 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     )
     violations = json.loads(Path(first.paths["violations_json"]).read_text(encoding="utf-8"))
     assert len(violations) >= found
+    # the per-rule table through the real path, on the plan ``sverka schedule plan`` derives
+    table = {r["rule_id"]: r for r in first.rules}
+    for rule_id, row in table.items():
+        assert row["possibly"] == 0, f"{rule_id}: the plan decides every deadline"
+        if rule_id not in TPT_KNOWN_GAPS:
+            assert (row["precision"], row["recall"]) == (1.0, 1.0), row
+    assert {u["rule_id"] for u in summary["unchecked"]} == {
+        "marks.work_type.required",
+        "staff.card.deadline",
+    }
+    assert all(u["reason"].startswith("не проверяется: ") for u in summary["unchecked"])
+    assert summary["possibly"]["total"] == 0
 
     second = run_demo(options)
     assert second.rules == first.rules, "a second run starts clean and gives the same result"

@@ -10,6 +10,7 @@ The endpoint address comes from the settings (the WSDL holds a placeholder).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import re
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -43,6 +45,18 @@ SCHEMAS = Path(str(files("schemas") / "smev3"))
 BASE = "urn://x-artefacts-smev-gov-ru/services/message-exchange"
 _DANGEROUS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
+MAX_ENVELOPE_BYTES = 5 * 1024 * 1024
+"""СМЭВ 3 carries business data up to 5 MB inside the envelope (larger goes as attachments)."""
+MAX_ENVELOPE_ELEMENTS = 200_000
+"""More elements than any real answer holds: a flood meant to stall the parser's consumers."""
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"ответ СМЭВ больше допустимого: {size / 1048576:.1f} МБ при пределе "
+        f"{limit / 1048576:.0f} МБ; отклонён"
+    )
+
 
 def new_message_id() -> str:
     """A fresh time-based (version 1) UUID, as СМЭВ requires for MessageID."""
@@ -56,6 +70,8 @@ class SmevSettings:
     mnemonic: str | None = None
     """Sent as ``X-Smev-Mnemonic``: the emulator's stand-in for the certificate's identity."""
     timeout: float = 30.0
+    max_bytes: int = MAX_ENVELOPE_BYTES
+    """The largest answer read; a larger one is refused (and the read stops there)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +198,31 @@ class _LocalTransport(AsyncTransport):
             )
         )
 
+    async def _bounded_post(
+        self, address: str, message: bytes, headers: dict[str, str]
+    ) -> httpx.Response:
+        """POST and read the answer, but never more than ``max_bytes`` of it."""
+        limit = self.smev_settings.max_bytes
+        async with self.client.stream("POST", address, content=message, headers=headers) as got:
+            declared = got.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise HostileEnvelopeError(_too_large(int(declared), limit))
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in got.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise HostileEnvelopeError(_too_large(size, limit))
+                chunks.append(chunk)
+            kept = {
+                k: v
+                for k, v in got.headers.items()
+                if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+            }
+            return httpx.Response(
+                got.status_code, headers=kept, content=b"".join(chunks), request=got.request
+            )
+
     async def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
         headers = dict(headers)
         if self.smev_settings.mnemonic:
@@ -191,22 +232,39 @@ class _LocalTransport(AsyncTransport):
         out_id = _first(sent, "//*[local-name()='MessageID' or local-name()='AckTargetMessage']")
         self._record("out", operation, message, out_id, "sent")
         try:
-            response = await self.client.post(address, content=message, headers=headers)
+            response = await asyncio.wait_for(
+                self._bounded_post(address, message, headers),
+                timeout=self.smev_settings.timeout * 2,
+            )
         except httpx.HTTPError as exc:
             self._record("out", operation, message, out_id, f"transport-error:{type(exc).__name__}")
             raise SmevTransportError(f"СМЭВ недоступен ({address}): {type(exc).__name__}") from None
+        except TimeoutError:
+            self._record("out", operation, message, out_id, "transport-error:timeout")
+            raise SmevTransportError(
+                f"ответ СМЭВ не получен целиком за {self.smev_settings.timeout * 2:.0f} с ({address})"
+            ) from None
         content = response.content
         if _DANGEROUS.search(content):
             self._record("in", operation, content, None, "refused:hostile-xml")
             raise HostileEnvelopeError("ответ содержит DTD или объявления сущностей")
         self.last_response = content
         received = _safe_parse(content) if content else None
+        if received is not None and _too_many_elements(received):
+            self._record("in", operation, content, None, "refused:too-many-elements")
+            raise HostileEnvelopeError(
+                f"ответ СМЭВ содержит больше {MAX_ENVELOPE_ELEMENTS} элементов: отклонён"
+            )
         fault = _first(received, "local-name(//*[local-name()='Fault']/detail/*[1])") or None
         in_id = _first(received, "//*[local-name()='MessageMetadata']/*[local-name()='MessageId']")
         state = _first(received, "//*[local-name()='MessageMetadata']/*[local-name()='Status']")
         status = f"fault:{fault}" if fault else (state or f"http-{response.status_code}")
         self._record("in", operation, content, in_id, status)
         return response
+
+
+def _too_many_elements(root: etree._Element) -> bool:
+    return next(islice(root.iter(), MAX_ENVELOPE_ELEMENTS, None), None) is not None
 
 
 class SmevClient:

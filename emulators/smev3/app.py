@@ -18,6 +18,7 @@ The control API lets tests and demos inject faults, move the clock, make
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import socket
 import threading
@@ -39,7 +40,13 @@ from emulators.smev3.faults import SoapFault
 from emulators.smev3.hostile import HOSTILE
 from emulators.smev3.ns import SOAP_ENV, q
 from emulators.smev3.parties import EpguBot, EUslugiBot, RegistryBot
-from emulators.smev3.xmlsafe import HostileXmlError, MalformedXmlError, parse_untrusted
+from emulators.smev3.xmlsafe import (
+    MAX_BYTES,
+    HostileXmlError,
+    MalformedXmlError,
+    OversizedXmlError,
+    parse_untrusted,
+)
 
 OPERATIONS = {
     "SendRequestRequest": "SendRequest",
@@ -86,6 +93,30 @@ def _envelope(content: etree._Element) -> bytes:
     return bytes(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
 
 
+READ_SECONDS = 30
+"""A sender that trickles its envelope slower than this is cut off (slow-body attacks)."""
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, refused as soon as it is known to exceed ``MAX_BYTES``."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BYTES:
+        raise OversizedXmlError(
+            f"сообщение больше допустимого: {int(declared) / 1048576:.1f} МБ при пределе "
+            f"{MAX_BYTES / 1048576:.0f} МБ"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise OversizedXmlError(
+                f"сообщение больше допустимого: больше {MAX_BYTES / 1048576:.0f} МБ"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_app(emulator: Emulator) -> Starlette:
     broker = emulator.broker
 
@@ -93,10 +124,17 @@ def create_app(emulator: Emulator) -> Starlette:
         return Response(exc.render(broker.ns), status_code=500, media_type=SOAP_CONTENT)
 
     async def soap(request: Request) -> Response:
-        body = await request.body()
+        try:
+            body = await asyncio.wait_for(_bounded_body(request), timeout=READ_SECONDS)
+        except OversizedXmlError as exc:
+            return fault(SoapFault("InvalidContent", f"конверт отклонён: {exc}"))
+        except TimeoutError:
+            return fault(
+                SoapFault("InvalidContent", f"конверт не получен целиком за {READ_SECONDS} с")
+            )
         try:
             root = parse_untrusted(body)
-        except HostileXmlError as exc:
+        except (HostileXmlError, OversizedXmlError) as exc:
             return fault(SoapFault("InvalidContent", f"конверт отклонён: {exc}"))
         except MalformedXmlError as exc:
             return fault(SoapFault("InvalidContent", str(exc)))

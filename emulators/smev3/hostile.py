@@ -27,3 +27,8 @@ HOSTILE: dict[str, bytes] = {
         + _BODY.format(content="<x>&lol9;</x>")
     ).encode(),
 }
+
+HOSTILE["element_flood"] = _BODY.format(content="<x>" + "<a/>" * 250_000 + "</x>").encode()
+"""Well-formed and small (1 MB), but a quarter of a million elements."""
+HOSTILE["oversized"] = _BODY.format(content="<x>" + "Я" * (3 * 1024 * 1024) + "</x>").encode()
+"""Six megabytes: over the 5 MB СМЭВ 3 takes in an envelope."""

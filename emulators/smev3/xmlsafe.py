@@ -14,6 +14,11 @@ from lxml import etree
 
 _DANGEROUS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
+MAX_BYTES = 5 * 1024 * 1024
+"""СМЭВ 3 takes business data up to 5 MB in the envelope; larger travels as attachments."""
+MAX_ELEMENTS = 200_000
+"""More elements than any real message holds: a flood to stall whoever walks the tree."""
+
 
 class HostileXmlError(ValueError):
     """The document declares a DTD or entities: refused without expanding anything."""
@@ -35,7 +40,16 @@ def _parser() -> etree.XMLParser:
     )
 
 
+class OversizedXmlError(ValueError):
+    """The document is larger, or has more elements, than any real message."""
+
+
 def parse_untrusted(data: bytes) -> etree._Element:
+    if len(data) > MAX_BYTES:
+        raise OversizedXmlError(
+            f"сообщение больше допустимого: {len(data) / 1048576:.1f} МБ при пределе "
+            f"{MAX_BYTES / 1048576:.0f} МБ"
+        )
     if _DANGEROUS.search(data):
         raise HostileXmlError("документ содержит DTD или объявления сущностей")
     try:
@@ -45,7 +59,9 @@ def parse_untrusted(data: bytes) -> etree._Element:
     docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise HostileXmlError("документ содержит DTD")
-    for node in root.iter():
+    for count, node in enumerate(root.iter(), start=1):
         if isinstance(node, etree._Entity):
             raise HostileXmlError("документ содержит ссылки на сущности")
+        if count > MAX_ELEMENTS:
+            raise OversizedXmlError(f"сообщение содержит больше {MAX_ELEMENTS} элементов")
     return root

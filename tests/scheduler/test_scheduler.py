@@ -183,3 +183,42 @@ def test_managing_due_plans_never_submits_a_firing(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
     assert not [r for r in list_runs(engine, limit=50)], "a paused scheduler ran a job"
+
+
+def test_plan_parameters_are_checked_when_added(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="нужен параметр «config»"):
+        add_plan(engine, "poo-sync", "sync", "cron:0 21 * * *", params={"source": "poo"})
+    with pytest.raises(PlanError, match="нет параметра «confg»"):
+        add_plan(engine, "poo-sync", "sync", "interval:60", params={"source": "poo", "confg": "x"})
+    with pytest.raises(PlanError, match="не найден"):
+        add_plan(
+            engine, "poo-sync", "sync", "interval:60", params={"source": "poo", "config": "no.toml"}
+        )
+    with pytest.raises(PlanError, match="допустимы: netschool, poo"):
+        add_plan(engine, "x", "sync", "interval:60", params={"source": "dnevnik"})
+    config = tmp_path / "poo.toml"
+    config.write_text("[poo]\n", encoding="utf-8")
+    info = add_plan(
+        engine,
+        "poo-sync",
+        "sync",
+        "interval:60",
+        params={"source": "poo", "config": str(config), "full": "нет"},
+    )
+    assert info.params == {"source": "poo", "config": str(config), "full": ""}
+    assert [p.id for p in list_plans(engine)] == ["poo-sync"]
+
+
+def test_schedule_add_help_lists_every_kinds_parameters() -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from scheduler.jobs import JOB_KINDS
+
+    result = CliRunner().invoke(app, ["schedule", "add", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for kind in JOB_KINDS.values():
+        assert f"{kind.kind} — {kind.title}" in result.output
+        for param in kind.params:
+            assert param.name in result.output
+    assert "config (обязательно при source=netschool или poo)" in result.output

@@ -1,0 +1,85 @@
+"""The fault suite at a large size: kill -9 trials on both backends, fuzzing, hostile XML and
+ЕПГУ trials, with the numbers issue 12 asks for.
+
+    .venv/bin/python -m benchmarks.chaos --kills 10 --fuzz 10000 --epgu 20000 [--pg URL]
+
+Every "bad" number must be 0; the run exits 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from tests.reliability import faults
+
+BAD = ("lost", "extra", "duplicated", "half_written", "half_written_schema")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kills", type=int, default=10, help="kill -9 trials per backend")
+    parser.add_argument("--fuzz", type=int, default=10_000, help="fuzz cases per target")
+    parser.add_argument("--epgu", type=int, default=20_000, help="ЕПГУ decision trials")
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    out: dict[str, object] = {}
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        started = time.monotonic()
+        reader = faults.fuzz_reader(args.fuzz, folder)
+        mapper = faults.fuzz_local_mapper(args.fuzz)
+        out["fuzz"] = {
+            "reader": dict(reader),
+            "local_files_mapper": dict(mapper),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        ok &= not any(k.startswith("unhandled") for k in [*reader, *mapper])
+        hostile = faults.hostile_xml()
+        out["hostile_xml"] = dict(hostile)
+        ok &= hostile["refused"] == hostile["inputs"]
+        epgu = faults.epgu_trials(args.epgu)
+        out["epgu"] = dict(epgu)
+        ok &= epgu["wrongly_served"] == 0
+        backends: dict[str, object] = {}
+        started = time.monotonic()
+        sqlite = faults.kill_trials(args.kills, lambda tag: f"sqlite:///{folder / tag}.sqlite")
+        backends["sqlite"] = dict(sqlite)
+        ok &= all(sqlite.get(b, 0) == 0 for b in BAD)
+        if not args.no_pg:
+            admin = create_engine(args.pg)
+
+            def pg_url(tag: str) -> str:
+                schema = f"chaos_{uuid.uuid4().hex[:10]}"
+                with admin.begin() as conn:
+                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+                return f"{args.pg}?options=-csearch_path%3D{schema}"
+
+            pg = faults.kill_trials(args.kills, pg_url, seed=2)
+            backends["postgresql"] = dict(pg)
+            ok &= all(pg.get(b, 0) == 0 for b in BAD)
+            with admin.connect() as conn:
+                names = conn.execute(
+                    text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")
+                ).scalars()
+                schemas = list(names)
+            for name in schemas:  # one transaction each: a schema holds ~50 tables' locks
+                with admin.begin() as conn:
+                    conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+            admin.dispose()
+        backends["seconds"] = round(time.monotonic() - started, 1)
+        out["kill_trials"] = backends
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

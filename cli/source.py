@@ -1,0 +1,70 @@
+"""``sverka source add``: set up a journal source by answering questions, never an editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli.errors import UserError, user_errors
+from pipelines.settings import SettingsError
+from pipelines.source_setup import SOURCES, SourceAnswers, try_login, write_source
+
+source_app = typer.Typer(help="Источники данных: настройка без правки файлов.")
+console = Console()
+
+
+@source_app.command("add")
+def add_command(
+    source: str = typer.Argument(..., help="Источник: poo или netschool."),
+    url: str | None = typer.Option(None, "--url", help="Адрес журнала, например https://…"),
+    login: str | None = typer.Option(None, "--login", help="Логин пользователя журнала."),
+    timezone: str | None = typer.Option(
+        None, "--timezone", help="Часовой пояс организации, например Asia/Tomsk."
+    ),
+    profile: str = typer.Option("", "--profile", help="Профиль организации (tpt, usolye, …)."),
+    tenant: str = typer.Option("", "--tenant", help="Код организации на платформе, если есть."),
+    config: Path | None = typer.Option(
+        None, "--config", help="Куда записать настройки (по умолчанию sverka-ИСТОЧНИК.toml)."
+    ),
+    secrets: Path | None = typer.Option(
+        None, "--secrets", help="Куда записать пароль (по умолчанию рядом, права 0600)."
+    ),
+) -> None:
+    """Добавить источник: спросить адрес, логин, часовой пояс и пароль, записать настройки
+    и файл секретов, попробовать войти."""
+    with user_errors(SettingsError):
+        if source not in SOURCES:
+            raise UserError(
+                f"источник «{source}» пока нельзя настроить этой командой; можно: "
+                f"{', '.join(SOURCES)} (ЭлЖур и СМЭВ 3 — в файле настроек вручную)"
+            )
+        title = SOURCES[source][1]
+        console.print(f"Настройка источника {title}.")
+        answers = SourceAnswers(
+            source=source,
+            url=url or typer.prompt("Адрес журнала"),
+            login=login or typer.prompt("Логин"),
+            timezone=timezone or typer.prompt("Часовой пояс организации", default="Asia/Tomsk"),
+            password=typer.prompt("Пароль (не отображается)", hide_input=True),
+            profile=profile,
+            tenant=tenant,
+        )
+        config_path = config or Path(f"sverka-{source}.toml")
+        secrets_path = secrets or config_path.with_suffix(".secrets")
+        write_source(answers, config_path, secrets_path)
+        console.print(
+            f"Настройки записаны в {config_path}, пароль — в {secrets_path} "
+            "(читать может только владелец)."
+        )
+        problem = try_login(source, config_path)
+    if problem is None:
+        console.print(f"Вход в {title} выполнен: логин и пароль подходят.")
+        console.print(
+            'Дальше: sverka schedule add ИМЯ --job sync --cron "0 21 * * *" '
+            f"--param source={source} --param config={config_path}"
+        )
+        return
+    console.print(f"[red]Войти не удалось:[/red] {problem}")
+    raise typer.Exit(1)
