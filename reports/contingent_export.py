@@ -503,10 +503,11 @@ def validation_report(result: ExportResult, data: JournalData) -> TabularReport:
     report.tables.append(
         Table(
             "Не выгружены: ошибки",
-            ["Обучающийся", "Группа", "Проверка", "Поле", "Что не так"],
+            ["Обучающийся", "Идентификатор", "Группа", "Проверка", "Поле", "Что не так"],
             [
                 [
                     p.student,
+                    p.student_id,
                     (r.group or {}).get("name", "—"),
                     CHECK_RU[p.check],
                     FIELD_RU.get(p.field, "другое поле"),
