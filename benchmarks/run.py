@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from sqlalchemy import Column, Float, MetaData, String, Table, insert  # noqa: E402
+from sqlalchemy import Column, Float, MetaData, String, Table, insert, text  # noqa: E402
 
 from benchmarks.policies import measure as measure_policies  # noqa: E402
 from benchmarks.store_ingest import marks as mark_snapshots  # noqa: E402
@@ -122,13 +123,31 @@ def _ingest_figure(url: str, total: int) -> Row:
     return _row(f"P2 ingest, {engine.dialect.name}, {total} marks", project_s, baseline_s, "≤ 2×")
 
 
+@contextlib.contextmanager
+def _fresh_store(db: str | None, tmp: Path, name: str) -> Iterator[str]:
+    """A URL of an empty store: a new SQLite file, or a new schema of the PostgreSQL database."""
+    if db is None:
+        yield f"sqlite:///{tmp / f'{name}.sqlite'}"
+        return
+    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(db)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{db}{'&' if '?' in db else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def run(size: str, profile: str, db: str | None) -> list[Row]:
     spec = SIZES[size]
     with tempfile.TemporaryDirectory() as tmp:
-        ingest_url = db or f"sqlite:///{Path(tmp) / 'ingest.sqlite'}"
-        rows = [_ingest_figure(ingest_url, spec["marks"])]
-        store_url = db or f"sqlite:///{Path(tmp) / 'check.sqlite'}"
-        times = measure_policies(profile, spec["students"], spec["weeks"], db=store_url)
+        with _fresh_store(db, Path(tmp), "ingest") as url:
+            rows = [_ingest_figure(url, spec["marks"])]
+        with _fresh_store(db, Path(tmp), "check") as url:
+            times = measure_policies(profile, spec["students"], spec["weeks"], db=url)
     label = f"{profile} {spec['students']} students × {spec['weeks']} weeks"
     rows.append(
         _row(f"P3 full check vs one SQL scan, {label}", times.full_s, times.scan_s, "< 10×")
@@ -160,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--profile", default="tpt", help="institution profile of the scenario")
     parser.add_argument(
-        "--db", default=None, help="an empty database URL (default: temporary SQLite files)"
+        "--db",
+        default=None,
+        help="a PostgreSQL URL: each figure gets its own schema, dropped after (default: SQLite files)",
     )
     parser.add_argument("--json", action="store_true", help="print the rows as a JSON list")
     args = parser.parse_args(argv)

@@ -214,13 +214,24 @@ _RESOLVE = (
 )
 
 
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_MOMENT = (dt.datetime, dt.date)
+_SEQUENCE = (list, tuple)
+
+
 def _json_ready(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+    # every finding's evidence passes through here: plain values return at the first test
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, _MOMENT):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
+        return {
+            k if type(k) is str else str(k): v if type(v) in _PLAIN else _json_ready(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, _SEQUENCE):
+        return [v if type(v) in _PLAIN else _json_ready(v) for v in value]
     return value
 
 

@@ -109,4 +109,4 @@ def test_card_without_order_number_lacks_it_on_the_enrolment_order_too() -> None
             if r[cols.index("student_id")] == c["entity_id"]
             and r[cols.index("movement")] == "enrolment"
         ]
-        assert numbers and all(n is None for n in numbers), c["entity_id"]
+        assert numbers and all(not n for n in numbers), c["entity_id"]

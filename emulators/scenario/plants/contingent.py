@@ -204,7 +204,7 @@ def card_required(ctx: Context) -> None:
             student, movement = orders.index["student_id"], orders.index["movement"]
             for row in list(orders.rows):
                 if row[student] == s.id and row[movement] == "enrolment":
-                    orders.set(row, "number", None)
+                    orders.set(row, "number", "")
         else:
             person.set(person.by_id[s.id], field, None)
         case(
