@@ -120,7 +120,10 @@ def _print_summary(result: DemoResult) -> None:
     console.print(
         f"«Возможно нарушено» (ни одна синхронизация не пришлась на срок): {total}"
         + (
-            "; " + ", ".join(f"{rule}: {len(items)}" for rule, items in result.possibly.items())
+            "; "
+            + ", ".join(
+                f"{rule_title(rule)}: {len(items)}" for rule, items in result.possibly.items()
+            )
             if total
             else ""
         )

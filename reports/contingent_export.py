@@ -88,6 +88,25 @@ class ExportRecord:
         return not self.problems
 
 
+FIELD_RU = {
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "middle_name": "отчество",
+    "birth_date": "дата рождения",
+    "sex": "пол",
+    "snils": "СНИЛС",
+    "document_type": "вид документа",
+    "document_number": "номер документа",
+    "document_issued_on": "дата выдачи документа",
+    "enrolment": "зачисление",
+    "group": "группа",
+    "status": "статус обучения",
+    "starts_on": "дата зачисления",
+    "movement": "вид приказа",
+    "order_number": "номер приказа",
+}
+"""Field names as the validation report shows them (never the model's English names)."""
+
 CHECK_RU = {
     "snils": "СНИЛС",
     "required": "обязательные поля",
@@ -214,7 +233,7 @@ def _check_record(r: ExportRecord, today: dt.date, data: JournalData) -> None:
         _add(r, "required", "enrolment", "нет сведений о зачислении (группа, дата)")
     else:
         if r.group is None:
-            _add(r, "required", "group", f"группа {e['group_id']} не найдена в журнале")
+            _add(r, "required", "group", "группа обучающегося не найдена в журнале")
         if e["status"] not in STATUSES:
             _add(r, "dictionary", "status", f"неизвестный статус обучения «{e['status']}»")
         if e["ends_on"] and e["ends_on"] < e["starts_on"]:
@@ -490,7 +509,7 @@ def validation_report(result: ExportResult, data: JournalData) -> TabularReport:
                     p.student_id,
                     (r.group or {}).get("name", "—"),
                     CHECK_RU[p.check],
-                    p.field,
+                    FIELD_RU.get(p.field, "другое поле"),
                     p.message,
                 ]
                 for r in result.rejected
