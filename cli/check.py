@@ -12,27 +12,10 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
-from canonical.capabilities import unchecked_label
-from canonical.wording import ru_moment
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.titles import ENTITY_RU, profile_timezone, rule_title
-from demo.scoring import TruthError, load_truth, score
-from local_store.schema import version_table
-from local_store.violations import (
-    STATUS_RU,
-    ViolationError,
-    acknowledge,
-    approve,
-    list_violations,
-)
-from policies.engine import CheckError, run_check
-from policies.profiles import PROFILE_IDS, ProfileError, load_profile
-from reports.deputy import ROLE_RU
-from reports.violations_json import violation_json
 
 console = Console()
 JSON_FORMAT = "sverka-violations"
@@ -41,6 +24,11 @@ VERDICT_RU = {"violated": "нарушено", "possibly_violated": "возмож
 
 
 def _profile_id(engine: Any, given: str | None) -> str:
+    from sqlalchemy import select
+
+    from local_store.schema import version_table
+    from policies.profiles import PROFILE_IDS
+
     if given:
         return given
     institution = version_table("institution")
@@ -80,6 +68,13 @@ def check_command(
     ),
 ) -> None:
     """Проверить журнал по правилам положения и записать нарушения."""
+    from sqlalchemy.exc import OperationalError
+
+    from canonical.capabilities import unchecked_label
+    from demo.scoring import TruthError, load_truth
+    from policies.engine import CheckError, run_check
+    from policies.profiles import ProfileError, load_profile
+
     with user_errors(OperationalError, CheckError, ProfileError, TruthError):
         engine = SETTINGS.engine()
         truth_data = load_truth(truth) if truth else None
@@ -116,6 +111,8 @@ def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> N
 
 
 def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
+    from demo.scoring import score
+
     scores = score(engine, truth, profile_id)
     table = Table(title=f"Точность и полнота по правилам (профиль {profile_id})")
     for title in ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота"):
@@ -141,6 +138,13 @@ def violations_command(
     fmt: str = typer.Option("table", "--format", help="table, json или csv."),
 ) -> None:
     """Показать нарушения (JSON: стабильный формат, docs/violations-json.md)."""
+    from sqlalchemy.exc import OperationalError
+
+    from canonical.wording import ru_moment
+    from local_store.violations import STATUS_RU, list_violations
+    from reports.deputy import ROLE_RU
+    from reports.violations_json import violation_json
+
     with user_errors(OperationalError):
         bad = [s for s in status if s not in STATUS_RU]
         if bad:
@@ -216,6 +220,10 @@ def approve_command(
     by: str = typer.Option(..., "--by", help="Кто согласовал (должность, ФИО)."),
 ) -> None:
     """Оформить нарушение как согласованное исключение (запись сохраняется)."""
+    from sqlalchemy.exc import OperationalError
+
+    from local_store.violations import ViolationError, approve
+
     with user_errors(OperationalError, ViolationError):
         try:
             day = dt.date.fromisoformat(date)
@@ -238,6 +246,10 @@ def acknowledge_command(
     by: str = typer.Option("", "--by", help="Кто принял к сведению."),
 ) -> None:
     """Принять нарушение к сведению."""
+    from sqlalchemy.exc import OperationalError
+
+    from local_store.violations import ViolationError, acknowledge
+
     with user_errors(OperationalError, ViolationError):
         row = acknowledge(SETTINGS.engine(), violation, by=by)
     console.print(f"Нарушение №{row['id']} принято к сведению")

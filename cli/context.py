@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from local_store.engine import open_store, resolve_url
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 from pipelines.settings import read_secret
 
 __all__ = ["SETTINGS", "Settings", "read_secret"]
@@ -20,9 +20,13 @@ class Settings:
 
     @property
     def url(self) -> str:
+        from local_store.engine import resolve_url
+
         return resolve_url(self.db)
 
     def engine(self) -> Engine:
+        from local_store.engine import open_store
+
         return open_store(self.db)
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from canonical.wording import count
-from cli.logging import configure_logging
 from cli.titles import rule_title
-from demo.run import DemoOptions, DemoResult, run_demo
+
+if TYPE_CHECKING:
+    from demo.run import DemoResult
 
 console = Console()
 
@@ -34,6 +35,9 @@ def demo_command(
     as_json: bool = typer.Option(False, "--json", help="Итог в формате JSON (docs/demo-json.md)."),
 ) -> None:
     """Демонстрация: сценарий, эмуляторы платформ, синхронизации по дням, проверка, сверка, отчёты."""
+    from cli.logging import configure_logging
+    from demo.run import DemoOptions, run_demo
+
     if profile not in PROFILES:
         console.print(
             f"[red]Ошибка:[/red] неизвестный профиль «{profile}»; есть: {', '.join(PROFILES)}"
@@ -75,6 +79,8 @@ def _percent(value: float) -> str:
 
 
 def _print_summary(result: DemoResult) -> None:
+    from canonical.wording import count
+
     platform = {
         "poo": "«Сетевой город. Образование — Модуль ПОО»",
         "netschool": "«Сетевой город» (NetSchool)",
@@ -114,7 +120,10 @@ def _print_summary(result: DemoResult) -> None:
     console.print(
         f"«Возможно нарушено» (ни одна синхронизация не пришлась на срок): {total}"
         + (
-            "; " + ", ".join(f"{rule}: {len(items)}" for rule, items in result.possibly.items())
+            "; "
+            + ", ".join(
+                f"{rule_title(rule)}: {len(items)}" for rule, items in result.possibly.items()
+            )
             if total
             else ""
         )

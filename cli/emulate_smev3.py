@@ -8,9 +8,6 @@ import typer
 
 from cli.emulate import emulate_app
 from cli.errors import UserError, user_errors
-from emulators.scenario.world import ScenarioError, World
-from emulators.smev3.app import build, create_app, serve
-from emulators.smev3.broker import BrokerConfig
 
 
 @emulate_app.command("smev3")
@@ -42,6 +39,10 @@ def emulate_smev3(
         raise UserError(
             "неверный режим: --signature off|mock, --validation sync|async, --smev-version 1.2|1.3"
         )
+    from emulators.scenario.world import ScenarioError, World
+    from emulators.smev3.app import build, create_app, serve
+    from emulators.smev3.broker import BrokerConfig
+
     with user_errors(ScenarioError, ValueError):
         world = World.load(scenario)
         moment_text = as_of or world.meta.get("ends_at")

@@ -18,7 +18,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from pipelines.settings import SettingsError
 
@@ -42,6 +41,8 @@ def _store(url: str | None) -> str:
 
 def describe(exc: BaseException, url: str | None = None) -> str:
     """One Russian sentence for a failure; never raw driver text."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
     text = str(exc)
     first = text.splitlines()[0] if text else ""
     if isinstance(exc, NoSuchModuleError) or (isinstance(exc, ArgumentError) and "URL" in text):
@@ -118,6 +119,8 @@ def user_errors(
 
 
 def _default_render(exc: BaseException) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
     if isinstance(exc, SQLAlchemyError):
         return describe(exc, _url())
     return str(exc)

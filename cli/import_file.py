@@ -12,9 +12,6 @@ from rich.table import Table as RichTable
 
 from cli.context import SETTINGS
 from cli.errors import user_errors
-from connectors.local_files.reader import FileReadError
-from mapping.local_files import LOCAL_KINDS, LocalTableError
-from pipelines.local_files import import_local_file
 
 console = Console()
 
@@ -34,6 +31,8 @@ KIND_HELP = "Что в файле: " + ", ".join(f"{k} — {v}" for k, v in KIND
 
 
 def _kind(value: str) -> str:
+    from mapping.local_files import LOCAL_KINDS
+
     if value not in LOCAL_KINDS:
         known = ", ".join(f"{k} ({KIND_RU[k]})" for k in LOCAL_KINDS)
         raise typer.BadParameter(f"неизвестный вид «{value}»; возможны: {known}")
@@ -61,6 +60,10 @@ def import_command(
     прочитать, удалением не считается. Слишком большое изменение задерживается
     до решения: sverka runs approve / discard.
     """
+    from connectors.local_files.reader import FileReadError
+    from mapping.local_files import LocalTableError
+    from pipelines.local_files import import_local_file
+
     with user_errors(FileReadError, LocalTableError):
         engine = SETTINGS.engine()
         counts = import_local_file(engine, path, kind, deployment=deployment, dry_run=dry_run)

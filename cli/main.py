@@ -10,9 +10,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
-from canonical.wording import ru_moment
 from cli import check as check_cli
 from cli import import_file as import_file_cli
 from cli import reports as reports_cli
@@ -27,13 +25,10 @@ from cli.emulate_eljur import emulate_eljur_command as _emulate_eljur  # noqa: F
 from cli.emulate_poo import emulate_poo_command as _emulate_poo  # noqa: F401
 from cli.emulate_smev3 import emulate_smev3 as _emulate_smev3  # noqa: F401
 from cli.errors import describe, run_with_boundary, user_errors
-from cli.logging import configure_logging
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
 from cli.titles import SOURCE_RU, changes_text, store_timezone
-from local_store.engine import StoreError, current_revision, head_revision, make_engine, migrate
-from local_store.runs import list_runs, mark_interrupted
 
 install_russian()
 
@@ -59,6 +54,8 @@ def main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Подробный журнал событий."),
 ) -> None:
     """Сверка: электронный журнал, контингент и ЕПГУ по правилам положения об ЭЖ."""
+    from cli.logging import configure_logging
+
     SETTINGS.db = db
     SETTINGS.log_json = log_json
     SETTINGS.verbose = verbose
@@ -66,6 +63,8 @@ def main(
 
 
 def _db_error(exc: BaseException) -> str:
+    from local_store.engine import StoreError
+
     if isinstance(exc, StoreError):
         return f"{SETTINGS.url}: {exc}"
     return describe(exc, SETTINGS.url)
@@ -74,6 +73,10 @@ def _db_error(exc: BaseException) -> str:
 @app.command("init")
 def init_command() -> None:
     """Создать хранилище или обновить его схему до последней версии."""
+    from sqlalchemy.exc import OperationalError
+
+    from local_store.engine import StoreError, current_revision, make_engine, migrate
+
     with user_errors(OperationalError, StoreError, render=_db_error):
         engine = make_engine(SETTINGS.url)
         before = current_revision(engine)
@@ -93,6 +96,12 @@ def status_command(
     limit: int = typer.Option(10, "--limit", help="Сколько последних запусков показать."),
 ) -> None:
     """Показать хранилище, источники и последние запуски."""
+    from sqlalchemy.exc import OperationalError
+
+    from canonical.wording import ru_moment
+    from local_store.engine import StoreError, current_revision, head_revision, make_engine
+    from local_store.runs import list_runs, mark_interrupted
+
     with user_errors(OperationalError, StoreError, render=_db_error):
         engine = make_engine(SETTINGS.url)
         revision = current_revision(engine)

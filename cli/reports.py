@@ -12,19 +12,20 @@ from rich.table import Table as RichTable
 from cli import schedule as schedule_cli
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from local_store.discrepancies import RULES, DiscrepancyError, acknowledge
-from local_store.hold import HoldError, approve, discard, held_changes, list_held
-from local_store.reconcile import reconcile
-from reports.bundle import write_all
-from reports.contingent_export import CHECK_RU, ExportError, export_contingent
-from reports.data import ReportError, load_journal, pick_source, resolve_period
-from reports.deputy import deputy_report_from_store, write_deputy_report
-from reports.journal_print import build_journal, journal_pairs, write_journal
-from reports.regulation import REGULATION_REPORTS, ReportContext
-from reports.render import write_tabular
+from reports.regulation_titles import REGULATION_TITLES
 
 console = Console()
-KNOWN = (ReportError, ExportError, HoldError, DiscrepancyError)
+
+
+def _known() -> tuple[type[Exception], ...]:
+    """The errors a report command shows as one Russian line."""
+    from local_store.discrepancies import DiscrepancyError
+    from local_store.hold import HoldError
+    from reports.contingent_export import ExportError
+    from reports.data import ReportError
+
+    return (ReportError, ExportError, HoldError, DiscrepancyError)
+
 
 report_app = typer.Typer(
     help="Отчёты: заместителю директора, отчёты положения, печатный журнал.", no_args_is_help=True
@@ -69,7 +70,10 @@ def reconcile_command(
     as_json: bool = typer.Option(False, "--json", help="Итог в формате JSON."),
 ) -> None:
     """Сверить журнал, реестр контингента, «Е-услуги» и ЕПГУ; записать расхождения."""
-    with user_errors(*KNOWN):
+    from local_store.discrepancies import RULES
+    from local_store.reconcile import reconcile
+
+    with user_errors(*_known()):
         result = reconcile(SETTINGS.engine())
     stats = result.stats.as_dict() if result.stats else {}
     if as_json:
@@ -105,7 +109,7 @@ def list_command(
     all_: bool = typer.Option(False, "--all", help="Вместе с устранёнными."),
 ) -> None:
     """Расхождения: открытые (или все), с причиной и обеими сторонами."""
-    from local_store.discrepancies import STATUS_RU, Status, list_discrepancies
+    from local_store.discrepancies import RULES, STATUS_RU, Status, list_discrepancies
 
     statuses = None if all_ else [Status.OPEN, Status.ACKNOWLEDGED]
     rows = list_discrepancies(SETTINGS.engine(), statuses)
@@ -133,7 +137,9 @@ def acknowledge_command(
     note: str | None = typer.Option(None, "--note", help="Комментарий."),
 ) -> None:
     """Принять расхождение в работу."""
-    with user_errors(*KNOWN):
+    from local_store.discrepancies import acknowledge
+
+    with user_errors(*_known()):
         acknowledge(SETTINGS.engine(), discrepancy_id, note)
     console.print(f"Расхождение {discrepancy_id} принято в работу.")
 
@@ -144,7 +150,9 @@ def acknowledge_command(
 @report_app.command("discrepancies")
 def discrepancies_command(out: Path = OUT, formats: str = FORMATS) -> None:
     """Отчёт заместителю директора: нарушения положения и расхождения с реестрами."""
-    with user_errors(*KNOWN):
+    from reports.deputy import deputy_report_from_store, write_deputy_report
+
+    with user_errors(*_known()):
         report = deputy_report_from_store(SETTINGS.engine())
         paths = write_deputy_report(report, out, _formats(formats))
     console.print(
@@ -163,7 +171,9 @@ def all_command(
     jobs: int = typer.Option(2, "--jobs", min=1, help="Сколько PDF верстать одновременно."),
 ) -> None:
     """Все отчёты за период в одну папку (с печатным журналом и выгрузкой контингента)."""
-    with user_errors(*KNOWN):
+    from reports.bundle import write_all
+
+    with user_errors(*_known()):
         result = write_all(
             SETTINGS.engine(), out, period=period, source=source, journals=journals, jobs=jobs
         )
@@ -182,7 +192,11 @@ def _regulation_command(name: str, title: str) -> None:
         source: str | None = SOURCE,
         formats: str = FORMATS,
     ) -> None:
-        with user_errors(*KNOWN):
+        from reports.data import load_journal, pick_source, resolve_period
+        from reports.regulation import REGULATION_REPORTS, ReportContext
+        from reports.render import write_tabular
+
+        with user_errors(*_known()):
             engine = SETTINGS.engine()
             data = load_journal(engine, pick_source(engine, source))
             ctx = ReportContext(data, resolve_period(data, period), engine)
@@ -194,7 +208,7 @@ def _regulation_command(name: str, title: str) -> None:
     report_app.command(name.replace("_", "-"))(command)
 
 
-for _name, (_title, _builder) in REGULATION_REPORTS.items():
+for _name, _title in REGULATION_TITLES.items():
     _regulation_command(_name, _title)
 
 
@@ -211,7 +225,10 @@ def journal_command(
     ),
 ) -> None:
     """Печатный журнал для архива (PDF) по группам и дисциплинам."""
-    with user_errors(*KNOWN):
+    from reports.data import load_journal, pick_source, resolve_period
+    from reports.journal_print import build_journal, journal_pairs, write_journal
+
+    with user_errors(*_known()):
         engine = SETTINGS.engine()
         data = load_journal(engine, pick_source(engine, source))
         report_period = resolve_period(data, period)
@@ -241,7 +258,10 @@ def export_contingent_command(
     source: str | None = SOURCE,
 ) -> None:
     """Выгрузка контингента для регионального оператора (с проверкой записей и схемы XSD)."""
-    with user_errors(*KNOWN):
+    from reports.contingent_export import CHECK_RU, export_contingent
+    from reports.data import pick_source
+
+    with user_errors(*_known()):
         engine = SETTINGS.engine()
         result = export_contingent(
             engine, pick_source(engine, source), out, fmt=fmt, since_run=since
@@ -278,6 +298,8 @@ def held_command(
     run_id: int | None = typer.Argument(None, help="Номер запуска: показать его изменения."),
 ) -> None:
     """Задержанные запуски (массовые изменения) и что они изменили бы."""
+    from local_store.hold import held_changes, list_held
+
     engine = SETTINGS.engine()
     if run_id is None:
         held = list_held(engine)
@@ -307,7 +329,9 @@ def held_command(
 @runs_app.command("approve")
 def approve_command(run_id: int = typer.Argument(..., help="Номер задержанного запуска.")) -> None:
     """Утвердить задержанный запуск: применить его изменения к хранилищу."""
-    with user_errors(*KNOWN):
+    from local_store.hold import approve
+
+    with user_errors(*_known()):
         result = approve(SETTINGS.engine(), run_id)
     summary = ", ".join(
         f"{kind}: +{c['added']} ~{c['changed']} -{c['removed']}"
@@ -319,6 +343,8 @@ def approve_command(run_id: int = typer.Argument(..., help="Номер заде�
 @runs_app.command("discard")
 def discard_command(run_id: int = typer.Argument(..., help="Номер задержанного запуска.")) -> None:
     """Отклонить задержанный запуск: хранилище остаётся как было."""
-    with user_errors(*KNOWN):
+    from local_store.hold import discard
+
+    with user_errors(*_known()):
         discard(SETTINGS.engine(), run_id)
     console.print(f"Запуск {run_id} отклонён; хранилище не изменилось.")

@@ -14,7 +14,6 @@ from rich.table import Table
 
 from cli.errors import UserError, user_errors
 from emulators.scenario.profiles import PROFILES
-from emulators.scenario.world import ScenarioError, World
 
 app = typer.Typer(
     help="Сценарии: синтетическая образовательная организация во времени.", no_args_is_help=True
@@ -131,6 +130,8 @@ def accounts_command(
     role: str | None = typer.Option(None, "--role", help="Только эта роль (например, parent)."),
 ) -> None:
     """Показать учётные записи сценария: роль, логин, пароль, идентификатор школы."""
+    from emulators.scenario.world import ScenarioError, World
+
     with user_errors(ScenarioError):
         world = World.load(file)
     accounts = world.accounts_for(role)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -10,16 +11,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from canonical.wording import ru_moment
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.titles import SOURCE_RU, changes_text, store_timezone
-from local_store.runs import RunInfo, RunStatus, data_time, list_runs
-from policies.profiles import ProfileError, load_profile
-from scheduler.evidence_plan import last_lessons_in_store, period_ends_in_store, plan_syncs
 from scheduler.jobs import JOB_KINDS
-from scheduler.plans import PlanError, add_plan, list_plans, pause_plan, remove_plan, resume_plan
-from scheduler.service import run_forever
+
+if TYPE_CHECKING:
+    from local_store.runs import RunInfo
 
 schedule_app = typer.Typer(help="Планы: какие задания и когда запускать.", no_args_is_help=True)
 scheduler_app = typer.Typer(help="Процесс планировщика.", no_args_is_help=True)
@@ -60,6 +58,9 @@ def add_command(
     replace: bool = typer.Option(False, "--replace", help="Заменить план с тем же именем."),
 ) -> None:
     """Добавить план."""
+    from canonical.wording import ru_moment
+    from scheduler.plans import PlanError, add_plan
+
     with user_errors(PlanError):
         if (cron is None) == (interval is None):
             raise UserError("укажите ровно одно из --cron и --interval")
@@ -87,6 +88,8 @@ add_command.__doc__ = "Добавить план.\n\nПараметры (--param
 @schedule_app.command("list")
 def list_command() -> None:
     """Показать планы."""
+    from scheduler.plans import PlanError, list_plans
+
     with user_errors(PlanError):
         plans = list_plans(SETTINGS.engine())
     if not plans:
@@ -122,6 +125,10 @@ def plan_command(
     days: int = typer.Option(7, "--days", min=1, max=366, help="Сколько дней планировать."),
 ) -> None:
     """Синхронизации, при которых каждый срок положения решается: «соблюдён» или «нарушен»."""
+    from local_store.runs import data_time
+    from policies.profiles import ProfileError, load_profile
+    from scheduler.evidence_plan import last_lessons_in_store, period_ends_in_store, plan_syncs
+
     with user_errors(ProfileError):
         prof = load_profile(profile)
         engine = SETTINGS.engine()
@@ -160,6 +167,8 @@ def plan_command(
 @schedule_app.command("pause")
 def pause_command(plan_id: str) -> None:
     """Приостановить план."""
+    from scheduler.plans import PlanError, pause_plan
+
     with user_errors(PlanError):
         pause_plan(SETTINGS.engine(), plan_id)
     console.print(f"План «{plan_id}» приостановлен.")
@@ -168,6 +177,8 @@ def pause_command(plan_id: str) -> None:
 @schedule_app.command("resume")
 def resume_command(plan_id: str) -> None:
     """Возобновить план."""
+    from scheduler.plans import PlanError, resume_plan
+
     with user_errors(PlanError):
         resume_plan(SETTINGS.engine(), plan_id)
     console.print(f"План «{plan_id}» возобновлён.")
@@ -176,6 +187,8 @@ def resume_command(plan_id: str) -> None:
 @schedule_app.command("remove")
 def remove_command(plan_id: str) -> None:
     """Удалить план."""
+    from scheduler.plans import PlanError, remove_plan
+
     with user_errors(PlanError):
         remove_plan(SETTINGS.engine(), plan_id)
     console.print(f"План «{plan_id}» удалён.")
@@ -184,6 +197,8 @@ def remove_command(plan_id: str) -> None:
 @scheduler_app.command("run")
 def scheduler_run_command() -> None:
     """Запустить планировщик (работает до SIGTERM или Ctrl+C; текущее задание завершается)."""
+    from scheduler.service import run_forever
+
     engine = SETTINGS.engine()
     console.print("Планировщик запущен. Остановка: Ctrl+C или SIGTERM.")
     run_forever(engine, notify=console.print, timezone=store_timezone(engine))
@@ -201,6 +216,7 @@ JOB_KIND_RU = {
 def one_row_per_run(runs: list[RunInfo]) -> list[tuple[RunInfo, str | None]]:
     """A scheduled sync is recorded twice: the firing (``sync``, with the plan) and the
     pipeline's own run inside it.  People see one row: the pipeline's, named by the plan."""
+
     rows: list[tuple[RunInfo, str | None]] = []
     inner: dict[int, str] = {}
     for job_run in runs:
@@ -236,6 +252,9 @@ def runs_command(
     limit: int = typer.Option(30, "--limit", help="Сколько запусков показать."),
 ) -> None:
     """Показать историю запусков (синхронизации и задания)."""
+    from canonical.wording import ru_moment
+    from local_store.runs import RunStatus, list_runs
+
     runs = list_runs(SETTINGS.engine(), limit=limit * (5 if failed else 1))
     if failed:
         runs = [r for r in runs if r.status is RunStatus.FAILED][:limit]

@@ -11,29 +11,22 @@ import datetime as dt
 import os
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
-from canonical.requests import EpguRequest, EpguRequestStatus
 from cli.context import SETTINGS
 from cli.errors import UserError, describe, user_errors
 from cli.sync import sync_app
-from connectors.smev3.errors import SmevError
-from local_store import outbox
-from local_store.history import records_as_of
-from pipelines.smev3.common import (
-    E_USLUGI_RECEIPT,
-    EPGU_ANSWER,
-    MOVEMENT,
-    DeliveryReport,
-    Smev3Options,
-)
-from pipelines.smev3.contingent import push_contingent, sync_contingent
-from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
+from pipelines.smev3.channels import E_USLUGI_RECEIPT, EPGU_ANSWER, MOVEMENT
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from pipelines.smev3.common import DeliveryReport, Smev3Options
 
 console = Console()
 push_app = typer.Typer(
@@ -83,7 +76,11 @@ def _options(
     deployment: str | None,
     signer: str | None,
 ) -> Smev3Options:
+    from connectors.smev3.errors import SmevError
+
     try:
+        from pipelines.smev3.common import Smev3Options
+
         return Smev3Options.from_env(
             url=url,
             org_code=org_code,
@@ -101,6 +98,10 @@ def _db_error(exc: BaseException) -> str:
 
 
 def _errors() -> AbstractContextManager[None]:
+    from sqlalchemy.exc import OperationalError
+
+    from connectors.smev3.errors import SmevError
+
     return user_errors(
         OperationalError,
         SmevError,
@@ -131,6 +132,8 @@ def sync_contingent_command(
     """Забрать из реестра контингента его сведения об обучающихся организации."""
     with _errors():
         options = _options(url, org_code, mnemonic, version, deployment, signer)
+        from pipelines.smev3.contingent import sync_contingent
+
         summary = asyncio.run(sync_contingent(SETTINGS.engine(), options))
     console.print(f"Реестр контингента: обучающихся {summary.students}, запуск № {summary.run_id}.")
     for kind, counts in summary.counts.items():
@@ -152,6 +155,8 @@ def sync_e_uslugi_command(
     """Принять уведомления «Е-услуги. Образование» о зачисленных (ожидаемые обучающиеся)."""
     with _errors():
         options = _options(url, org_code, mnemonic, version, deployment, signer)
+        from pipelines.smev3.epgu import sync_e_uslugi
+
         report = asyncio.run(sync_e_uslugi(SETTINGS.engine(), options))
     console.print(
         f"Уведомлений о зачислении принято: {report.received}, повторных: {report.duplicates}, "
@@ -173,6 +178,8 @@ def push_contingent_command(
 ) -> None:
     """Отправить приказы о движении обучающихся в реестр контингента (через очередь отправки)."""
     with _errors():
+        from pipelines.smev3.contingent import push_contingent
+
         options = _options(url, org_code, mnemonic, version, deployment, signer)
         report = asyncio.run(
             push_contingent(SETTINGS.engine(), options, dry_run=dry_run, budget_seconds=budget)
@@ -227,6 +234,8 @@ def epgu_poll_command(
         options = _options(url, org_code, mnemonic, version, deployment, signer)
         options = replace(options, profile=profile or os.environ.get("SVERKA_PROFILE") or None)
         engine = SETTINGS.engine()
+        from pipelines.smev3.epgu import poll_epgu
+
         report = asyncio.run(poll_epgu(engine, options, budget_seconds=budget))
     console.print(
         f"Заявлений принято: {report.received} (услуга оказана: {report.provided}, отказ: {report.refused}); "
@@ -238,6 +247,9 @@ def epgu_poll_command(
 
 def _print_applications(engine: Engine, deployment: str) -> None:
     """Every application with its deadline; an unanswered one past its deadline is flagged."""
+    from canonical.requests import EpguRequest, EpguRequestStatus
+    from local_store.history import records_as_of
+
     requests = [
         r
         for r in records_as_of(engine, "epgu_request")
@@ -274,6 +286,10 @@ def outbox_command(
     deployment: str | None = DeploymentOption,
 ) -> None:
     """Очередь отправки в СМЭВ: ожидающие, доставленные и ошибочные сообщения."""
+    from sqlalchemy.exc import OperationalError
+
+    from local_store import outbox
+
     with user_errors(OperationalError, render=_db_error):
         engine = SETTINGS.engine()
         if requeue_failed:

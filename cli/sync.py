@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -24,20 +24,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from connectors.poo.errors import PooError
-from local_store.ingest import IngestResult
-from local_store.runs import RunStatus
-from pipelines.netschool import PASSWORD_ENV as NETSCHOOL_PASSWORD_ENV
-from pipelines.netschool import load_config as load_netschool_config
-from pipelines.netschool import sync_netschool
-from pipelines.outcome import SyncOutcome
-from pipelines.poo import PooSyncConfig, run_poo_sync
-from pipelines.poo import load_config as load_poo_config
-from pipelines.settings import read_secret
+from pipelines.settings import NETSCHOOL_PASSWORD_ENV
+
+if TYPE_CHECKING:
+    from local_store.ingest import IngestResult
+    from pipelines.outcome import SyncOutcome
+    from pipelines.poo import PooSyncConfig
 
 sync_app = typer.Typer(
     help="Синхронизация: забрать данные платформы в хранилище.", no_args_is_help=True
@@ -111,6 +106,13 @@ def sync_netschool_command(
     ),
 ) -> None:
     """Забрать школу из «Сетевого города» (NetSchool) в хранилище."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from local_store.runs import RunStatus
+    from pipelines.netschool import load_config as load_netschool_config
+    from pipelines.netschool import sync_netschool
+    from pipelines.settings import read_secret
+
     console = Console()
     with user_errors(
         SQLAlchemyError, render=lambda e: f"ошибка хранилища: {str(e).splitlines()[0]}"
@@ -204,6 +206,12 @@ def sync_poo_command(
     ),
 ) -> None:
     """Забрать журнал колледжа из «Модуля ПОО» («Сетевой город. Образование»)."""
+    from sqlalchemy.exc import OperationalError
+
+    from connectors.poo.errors import PooError
+    from pipelines.poo import load_config as load_poo_config
+    from pipelines.poo import run_poo_sync
+
     with user_errors(PooError, OperationalError):
         cfg = load_poo_config(config)
         moment = _parse_as_of(as_of)

@@ -9,13 +9,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import SQLAlchemyError
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.sync import _parse_as_of, summary_table, sync_app
-from local_store.runs import RunStatus
-from pipelines.eljur import DEVKEY_ENV, PASSWORD_ENV, credentials, load_config, sync_eljur
+from pipelines.settings import ELJUR_DEVKEY_ENV as DEVKEY_ENV
+from pipelines.settings import ELJUR_PASSWORD_ENV as PASSWORD_ENV
 
 
 @sync_app.command("eljur")
@@ -32,6 +31,11 @@ def sync_eljur_command(
     ),
 ) -> None:
     """Забрать школу из ЭлЖур в хранилище."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from local_store.runs import RunStatus
+    from pipelines.eljur import credentials, load_config, sync_eljur
+
     console = Console()
     with user_errors(
         SQLAlchemyError, render=lambda e: f"ошибка хранилища: {str(e).splitlines()[0]}"

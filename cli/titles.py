@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from canonical.wording import kind_title
-from local_store.discrepancies import RULES as DISCREPANCY_RULES
-
 
 def rule_title(rule_id: str) -> str:
     """The rule's Russian title; never its id."""
+    from local_store.discrepancies import RULES as DISCREPANCY_RULES
     from policies.rule import RULES, all_rules
 
     if not RULES:
@@ -72,6 +70,8 @@ def store_timezone(engine: Any) -> str:
 
 def changes_text(counts: Mapping[str, Any]) -> str:
     """«уроки: +12, изменено 3, удалено 1» per kind that changed; «без изменений» otherwise."""
+    from canonical.wording import kind_title
+
     parts = []
     for kind, c in sorted(counts.items(), key=lambda item: kind_title(item[0])):
         if not isinstance(c, Mapping):

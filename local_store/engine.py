@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
 from sqlalchemy import (
     Connection,
@@ -27,6 +23,9 @@ from sqlalchemy import (
     select,
     table,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ENV_URL = "SVERKA_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -79,6 +78,8 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -91,6 +92,8 @@ def migrate(engine: Engine) -> str:
     Areas add their tables in migrations of their own that may branch from a
     common base, so the store upgrades to every head.
     """
+    from alembic import command
+
     recover_half_created(engine)
     command.upgrade(alembic_config(engine), "heads")
     return current_revision(engine) or ""
@@ -136,6 +139,8 @@ def recover_half_created(engine: Engine) -> list[str]:
 
 def current_revision(engine: Engine) -> str | None:
     """The store's revision(s), comma-joined in sorted order; ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         heads = MigrationContext.configure(conn).get_current_heads()
     return ",".join(sorted(heads)) if heads else None
@@ -143,6 +148,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     """The newest revision(s) the code knows, in the form of :func:`current_revision`."""
+    from alembic.script import ScriptDirectory
+
     heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
     return ",".join(sorted(heads)) if heads else None
 

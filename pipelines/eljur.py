@@ -33,13 +33,19 @@ from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.eljur import ClassRecords, Source, map_class_journal, map_structure, ymd
-from pipelines.settings import SettingsError, read_section, require_secret
+from pipelines.settings import (
+    ELJUR_DEVKEY_ENV,
+    ELJUR_PASSWORD_ENV,
+    SettingsError,
+    read_section,
+    require_secret,
+)
 
 log = structlog.get_logger("sync.eljur")
 
 SOURCE = "eljur"
-PASSWORD_ENV = "SVERKA_ELJUR_PASSWORD"
-DEVKEY_ENV = "SVERKA_ELJUR_DEVKEY"
+PASSWORD_ENV = ELJUR_PASSWORD_ENV
+DEVKEY_ENV = ELJUR_DEVKEY_ENV
 STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person")
 JOURNAL_KINDS = ("lesson", "homework", "mark", "absence")
 

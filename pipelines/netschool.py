@@ -38,10 +38,10 @@ from mapping.netschool import (
 )
 from pipelines import scopes
 from pipelines.outcome import SyncOutcome
-from pipelines.settings import SettingsError, read_section, require_secret
+from pipelines.settings import NETSCHOOL_PASSWORD_ENV, SettingsError, read_section, require_secret
 from pipelines.window import Incremental
 
-PASSWORD_ENV = "SVERKA_NETSCHOOL_PASSWORD"
+PASSWORD_ENV = NETSCHOOL_PASSWORD_ENV
 
 
 @dataclass(frozen=True)

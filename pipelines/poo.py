@@ -39,13 +39,13 @@ from mapping.poo import (
 )
 from pipelines import scopes
 from pipelines.outcome import SyncOutcome
-from pipelines.settings import SettingsError, read_section, require_secret
+from pipelines.settings import POO_PASSWORD_ENV, SettingsError, read_section, require_secret
 from pipelines.window import Incremental, monday
 
 log = structlog.get_logger("sync.poo")
 
 SOURCE = "poo"
-PASSWORD_ENV = "SVERKA_POO_PASSWORD"
+PASSWORD_ENV = POO_PASSWORD_ENV
 STRUCTURE_KINDS = (
     "institution",
     "school_year",

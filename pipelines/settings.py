@@ -12,6 +12,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+NETSCHOOL_PASSWORD_ENV = "SVERKA_NETSCHOOL_PASSWORD"
+POO_PASSWORD_ENV = "SVERKA_POO_PASSWORD"
+ELJUR_PASSWORD_ENV = "SVERKA_ELJUR_PASSWORD"
+ELJUR_DEVKEY_ENV = "SVERKA_ELJUR_DEVKEY"
+"""Where each platform's password comes from (the environment or a secrets file)."""
+
 
 class SettingsError(ValueError):
     """A source's settings or secrets are missing or wrong; the message is Russian and complete."""

@@ -12,12 +12,12 @@ import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from canonical.capabilities import not_carried
 
-PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 PROFILE_IDS = ("kpgt", "talmenka", "mazanka", "usolye", "tpt")
 
 
@@ -86,6 +86,11 @@ class Profile:
         return self.rules.get(rule_id) or RuleSetting(rule_id, False, "", "")
 
 
+def _profile_file(profile_id: str) -> Path:
+    """A shipped profile: ``profiles/<id>.toml``, installed as package data."""
+    return Path(str(files("profiles") / f"{profile_id}.toml"))
+
+
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -150,11 +155,11 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
 
 
 def raw_profile(profile_id: str) -> dict[str, Any]:
-    if profile_id not in PROFILE_IDS and not (PROFILE_DIR / f"{profile_id}.toml").exists():
+    if profile_id not in PROFILE_IDS and not _profile_file(profile_id).exists():
         raise ProfileError(
             f"неизвестный профиль {profile_id!r}; доступны: {', '.join(PROFILE_IDS)}"
         )
-    return _read(PROFILE_DIR / f"{profile_id}.toml")
+    return _read(_profile_file(profile_id))
 
 
 def load_profile(profile_id: str, config: str | Path | None = None) -> Profile:

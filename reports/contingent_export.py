@@ -16,27 +16,24 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xmlschema
 from lxml import etree
-from openpyxl import Workbook
 from sqlalchemy import Engine, or_, select
 
 from canonical.normalize import SnilsError, name_key, validate_snils
 from local_store.schema import version_table
 from reports.data import JournalData, Source, load_journal
 from reports.render import add_table_sheet, write_tabular
+
+if TYPE_CHECKING:
+    import xmlschema
 from reports.tabular import Table, TabularReport
 
 NAMESPACE = "urn://sverka.local/contingent-export/1.0.0"
-XSD_PATH = (
-    Path(__file__).resolve().parent.parent
-    / "schemas"
-    / "contingent_export"
-    / "contingent-export-1.0.xsd"
-)
+XSD_PATH = Path(str(files("schemas") / "contingent_export" / "contingent-export-1.0.xsd"))
 DOCUMENT_TYPES = {
     "03": "свидетельство о рождении",
     "10": "паспорт иностранного гражданина",
@@ -414,6 +411,8 @@ def build_xml(result: ExportResult, data: JournalData) -> bytes:
 
 
 def schema() -> xmlschema.XMLSchema:
+    import xmlschema
+
     return xmlschema.XMLSchema(str(XSD_PATH))
 
 
@@ -557,6 +556,8 @@ def export_contingent(
             writer.writerow([ru for _, ru in CSV_COLUMNS])
             writer.writerows(flat_rows(result, data))
     else:
+        from openpyxl import Workbook
+
         path = out_dir / f"{stem}.xlsx"
         wb = Workbook()
         if wb.active is not None:

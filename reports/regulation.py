@@ -29,6 +29,7 @@ from reports.marks import (
     lesson_hours,
     student_groups,
 )
+from reports.regulation_titles import REGULATION_TITLES
 from reports.tabular import Cell, Table, TabularReport, pct
 
 
@@ -831,30 +832,21 @@ def aktivnost_polzovateley(ctx: ReportContext) -> TabularReport:
 
 
 REGULATION_REPORTS: dict[str, tuple[str, Builder]] = {
-    "itogi_uspevaemosti": ("Итоги успеваемости", itogi_uspevaemosti),
-    "itogi_poseshchaemosti": ("Итоги посещаемости", itogi_poseshchaemosti),
-    "neuspevaemost_po_disciplinam": ("Неуспеваемость по дисциплинам", neuspevaemost_po_disciplinam),
-    "svodnaya_vedomost_uspevaemosti": (
-        "Сводная ведомость успеваемости",
-        svodnaya_vedomost_uspevaemosti,
-    ),
-    "svodnaya_vedomost_poseshchaemosti": (
-        "Сводная ведомость учёта посещаемости",
-        svodnaya_vedomost_poseshchaemosti,
-    ),
-    "svodnaya_vedomost_dvizheniya": (
-        "Сводная ведомость движения учащихся",
-        svodnaya_vedomost_dvizheniya,
-    ),
-    "uchet_chasov_1": ("Учёт часов преподавателя № 1", uchet_chasov_1),
-    "uchet_chasov_2": ("Учёт часов преподавателя № 2", uchet_chasov_2),
-    "predvaritelnaya_uspevaemost": ("Предварительная успеваемость", predvaritelnaya_uspevaemost),
-    "reiting_uspeshnosti": ("Рейтинг успешности", reiting_uspeshnosti),
-    "poseshchaemost_po_mesyacam": (
-        "Отчёт о посещаемости класса (по месяцам)",
-        poseshchaemost_po_mesyacam,
-    ),
-    "napolnyaemost_klassov": ("Наполняемость классов", napolnyaemost_klassov),
-    "dinamika_dvizheniya": ("Динамика движения обучающихся", dinamika_dvizheniya),
-    "aktivnost_polzovateley": ("Активность пользователей", aktivnost_polzovateley),
+    name: (REGULATION_TITLES[name], builder)
+    for name, builder in {
+        "itogi_uspevaemosti": itogi_uspevaemosti,
+        "itogi_poseshchaemosti": itogi_poseshchaemosti,
+        "neuspevaemost_po_disciplinam": neuspevaemost_po_disciplinam,
+        "svodnaya_vedomost_uspevaemosti": svodnaya_vedomost_uspevaemosti,
+        "svodnaya_vedomost_poseshchaemosti": svodnaya_vedomost_poseshchaemosti,
+        "svodnaya_vedomost_dvizheniya": svodnaya_vedomost_dvizheniya,
+        "uchet_chasov_1": uchet_chasov_1,
+        "uchet_chasov_2": uchet_chasov_2,
+        "predvaritelnaya_uspevaemost": predvaritelnaya_uspevaemost,
+        "reiting_uspeshnosti": reiting_uspeshnosti,
+        "poseshchaemost_po_mesyacam": poseshchaemost_po_mesyacam,
+        "napolnyaemost_klassov": napolnyaemost_klassov,
+        "dinamika_dvizheniya": dinamika_dvizheniya,
+        "aktivnost_polzovateley": aktivnost_polzovateley,
+    }.items()
 }

@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from reports.tabular import Cell, Table, TabularReport
 
-TEMPLATES = Path(__file__).parent / "templates"
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+TEMPLATES = Path(str(files("reports") / "templates"))
 
 
 def ru_date(value: dt.date | dt.datetime | str | None) -> str:
@@ -91,11 +92,6 @@ def write_html(html: str, path: Path) -> Path:
 
 # --------------------------------------------------------------------------- XLSX
 
-_THIN = Side(style="thin", color="999999")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FILL = PatternFill("solid", fgColor="DDE5F0")
-_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -123,6 +119,11 @@ def _width(values: list[Cell], header: str) -> float:
 
 def add_table_sheet(workbook: Workbook, table: Table, heading: list[str], taken: set[str]) -> None:
     """One table on its own sheet: heading lines, a frozen bold header, widths that fit."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     ws = workbook.create_sheet(sheet_title(table.title, taken))
     row = 1
     for i, line in enumerate([*heading, table.title]):
@@ -136,25 +137,25 @@ def add_table_sheet(workbook: Workbook, table: Table, heading: list[str], taken:
     for col, name in enumerate(table.columns, start=1):
         c = ws.cell(row=header_row, column=col, value=name)
         c.font = Font(bold=True)
-        c.fill = _HEAD_FILL
-        c.border = _BORDER
+        c.fill = PatternFill("solid", fgColor="DDE5F0")
+        c.border = border
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for values in table.rows:
         row += 1
         for col, value in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=value)
-            c.border = _BORDER
+            c.border = border
             if isinstance(value, float):
                 c.number_format = "0.0"
             elif isinstance(value, str) and len(value) > 58:
-                c.alignment = _WRAP
+                c.alignment = Alignment(wrap_text=True, vertical="top")
     if table.totals is not None:
         row += 1
         for col, value in enumerate(table.totals, start=1):
             c = ws.cell(row=row, column=col, value=value)
             c.font = Font(bold=True)
-            c.fill = _TOTAL_FILL
-            c.border = _BORDER
+            c.fill = PatternFill("solid", fgColor="F2F2F2")
+            c.border = border
     ws.freeze_panes = ws.cell(row=header_row + 1, column=2 if len(table.columns) > 3 else 1)
     for col, name in enumerate(table.columns, start=1):
         values = [r[col - 1] for r in table.rows]
@@ -169,6 +170,8 @@ def add_table_sheet(workbook: Workbook, table: Table, heading: list[str], taken:
 
 
 def write_xlsx(report: TabularReport, path: Path) -> Path:
+    from openpyxl import Workbook
+
     workbook = Workbook()
     default = workbook.active
     if default is not None:

@@ -12,11 +12,12 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-JobFunction = Callable[[Engine, Mapping[str, Any], dt.datetime], Mapping[str, Any]]
+JobFunction = Callable[["Engine", Mapping[str, Any], dt.datetime], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)

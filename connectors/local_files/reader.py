@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """An institution's table is kilobytes to a few megabytes; anything larger is not one."""
 
@@ -208,6 +206,8 @@ def _csv_reason(exc: csv.Error) -> str:
 
 
 def _read_xlsx(path: Path) -> Table:
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:

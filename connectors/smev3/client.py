@@ -17,6 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.resources import files
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ from connectors.smev3.errors import (
 )
 from connectors.smev3.signing import NoSigner, Signer
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "smev3"
+SCHEMAS = Path(str(files("schemas") / "smev3"))
+"""Installed with the package as data (``importlib.resources``), not found beside the source."""
 BASE = "urn://x-artefacts-smev-gov-ru/services/message-exchange"
 _DANGEROUS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 

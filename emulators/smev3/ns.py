@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -10,7 +11,7 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "smev3"
+SCHEMAS = Path(str(files("schemas") / "smev3"))
 VERSIONS = ("1.2", "1.3")
 
 CONTINGENT = "urn://sverka/contingent/1.0"

@@ -38,10 +38,10 @@ from local_store.runs import RunStatus, finish_run, start_run
 from local_store.schema import version_table
 from mapping import contingent as contingent_map
 from pipelines import scopes
+from pipelines.smev3.channels import E_USLUGI_RECEIPT as E_USLUGI_RECEIPT
+from pipelines.smev3.channels import EPGU_ANSWER as EPGU_ANSWER
+from pipelines.smev3.channels import MOVEMENT as MOVEMENT
 
-MOVEMENT = "contingent.movement"
-EPGU_ANSWER = "epgu.answer"
-E_USLUGI_RECEIPT = "e_uslugi.receipt"
 JOURNAL_PLATFORMS = (Platform.NETSCHOOL, Platform.POO, Platform.ELJUR, Platform.LOCAL)
 
 SYSTEMIC_FAULTS = frozenset(

@@ -41,7 +41,15 @@ def fuzz_reader(cases: int, folder: Path) -> Counter[str]:
         st.lists(st.text(alphabet='Код;Фамилия,Имя\t"|\x00Яa1\r\n ', max_size=12), max_size=6),
         max_size=6,
     ).map(lambda rows: "\n".join(";".join(r) for r in rows).encode("utf-8"))
-    payloads = st.one_of(st.binary(max_size=400), near_csv)
+    cell_text = st.text(
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters=';\r\n"\x00'),
+        max_size=15,
+    )
+    tables = st.tuples(
+        st.lists(st.lists(cell_text, min_size=4, max_size=4), min_size=1, max_size=8),
+        st.sampled_from(["utf-8", "cp1251"]),
+    ).map(lambda t: "\r\n".join([HEADER, *(";".join(r) for r in t[0])]).encode(t[1], "replace"))
+    payloads = st.one_of(st.binary(max_size=400), near_csv, tables)
 
     @settings(
         max_examples=cases, deadline=None, database=None, suppress_health_check=list(HealthCheck)
@@ -67,30 +75,29 @@ def fuzz_reader(cases: int, folder: Path) -> Counter[str]:
 def fuzz_local_mapper(cases: int) -> Counter[str]:
     """Random headers and cells for every kind: records, per-row problems or LocalTableError."""
     seen: Counter[str] = Counter()
-    headers = st.lists(
-        st.sampled_from(
-            [
-                "Код",
-                "Фамилия",
-                "Имя",
-                "Роли",
-                "Дата выдачи",
-                "Родитель",
-                "Ребёнок",
-                "snils",
-                "x",
-                "birth_date",
-                "Человек",
-                "Дата выдачи кода",
-            ]
-        ),
-        min_size=1,
-        max_size=6,
-        unique=True,
-    )
+    known = [
+        "Фамилия",
+        "Имя",
+        "Роли",
+        "Дата выдачи",
+        "Родитель",
+        "Ребёнок",
+        "snils",
+        "birth_date",
+        "Человек",
+        "Дата выдачи кода",
+        "Дата отказа",
+        "Примечание",
+    ]
+    with_id = st.lists(
+        st.sampled_from([*known, "x", "Kod"]), min_size=0, max_size=5, unique=True
+    ).map(lambda rest: ["Код", *rest])
+    headers = st.one_of(with_id, with_id, with_id, st.lists(st.sampled_from(known), max_size=4))
     cell = st.one_of(
         st.text(max_size=20),
-        st.sampled_from(["2026-09-01", "01.09.2026", "student", "112-233-445 95", "12-34", ""]),
+        st.sampled_from(
+            ["2026-09-01", "01.09.2026", "student", "parent", "112-233-445 95", "12-34", "", "p1"]
+        ),
     )
 
     @settings(

@@ -110,3 +110,13 @@ def test_card_without_order_number_lacks_it_on_the_enrolment_order_too() -> None
             and r[cols.index("movement")] == "enrolment"
         ]
         assert numbers and all(not n for n in numbers), c["entity_id"]
+
+
+def test_no_attendance_case_on_an_absence_poo_cannot_show() -> None:
+    """«Модуль ПОО» has no word for «ОСВ»: an absence with that code never reaches the store."""
+    g = generated("tpt", 30, 1, 3)
+    absences = g.scenario["tables"]["absence"]
+    cols = absences["columns"]
+    codes = {r[cols.index("id")]: r[cols.index("code")] for r in absences["rows"]}
+    cases = [c for c in g.truth["cases"] if c["rule_id"] == "attendance.deadline"]
+    assert cases and all(codes[c["entity_id"]] != "ОСВ" for c in cases)

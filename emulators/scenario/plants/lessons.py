@@ -203,16 +203,27 @@ def homework_deadline(ctx: Context) -> None:
         )
 
 
+UNSHOWN_ABSENCE_CODES = {"poo": frozenset({"ОСВ"})}
+"""Absence codes a platform has no word for («Модуль ПОО» shows no «освобождён»): such an
+absence never reaches the store, so no case is planted on it there."""
+
+
+def _shown_absences(ctx: Context, lesson_id: str) -> list[list[Any]]:
+    code = ctx.table("absence").index["code"]
+    hidden = UNSHOWN_ABSENCE_CODES.get(ctx.profile.demo_platform, frozenset())
+    return [r for r in ctx.absences_by_lesson.get(lesson_id, []) if r[code] not in hidden]
+
+
 @planter("attendance.deadline")
 def attendance_deadline(ctx: Context) -> None:
     lessons = [
         x
         for x in ctx.lessons
-        if ctx.absences_by_lesson.get(x.id) and x.day + dt.timedelta(days=3) < ctx.ends_on
+        if _shown_absences(ctx, x.id) and x.day + dt.timedelta(days=3) < ctx.ends_on
     ]
     chosen = _special_first(ctx, lessons, 6, "attendance")
     for i, lesson in enumerate(chosen):
-        row = ctx.absences_by_lesson[lesson.id][0]
+        row = _shown_absences(ctx, lesson.id)[0]
         deadline = ctx.dl.attendance(lesson.day)
         special = is_boundary_day(ctx, lesson.day)
         if i in (1, 4):

@@ -1,0 +1,1 @@
+"""Data: one TOML file per institution profile, loaded with ``importlib.resources``."""

@@ -1,0 +1,1 @@
+"""Data: the WSDL and XSD files both sides of an exchange load, read with ``importlib.resources``."""
