@@ -338,7 +338,10 @@ def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
             setting = None
         if setting is not None and setting.clause and setting.text:
             return f"п. {setting.clause} положения об ЭЖ: «{setting.text}»"
-    return clause_for(rule_id, profile_id)
+    clause = clause_for(rule_id, profile_id)
+    if clause.startswith("правило "):  # the profile's regulation has no such clause
+        return "в положении организации об этом пункта нет (сверка с реестром контингента)"
+    return clause
 
 
 def discrepancy_items(
