@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
-import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -15,20 +13,7 @@ import uvicorn
 from emulators.eljur.app import DEFAULT_DEVKEY, EmulatorState, create_app
 from emulators.eljur.faults import Faults
 from emulators.scenario.world import World
-
-
-def _config(state: EmulatorState, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
-        create_app(state),
-        host="127.0.0.1",
-        port=port,
-        log_level="critical",
-        access_log=False,
-        date_header=False,
-        server_header=False,
-        lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
+from emulators.serving import serve_in_foreground, serve_in_thread
 
 
 def serve_forever(
@@ -40,22 +25,7 @@ def serve_forever(
 ) -> None:
     """Run on 127.0.0.1:``port`` until interrupted (``sverka emulate eljur``)."""
     state = EmulatorState(world=world, faults=faults or Faults(), as_of=as_of, devkeys=devkeys)
-    sock = _bound_socket(port)
-    uvicorn.Server(_config(state, sock.getsockname()[1])).run(sockets=[sock])
-
-
-def _bound_socket(port: int) -> socket.socket:
-    """A loopback listening socket with Nagle off.
-
-    Accepted connections inherit ``TCP_NODELAY``; without it the response's
-    headers and body go out as two segments and the second waits for the
-    client's delayed ACK (~40 ms a request on Linux).
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
+    serve_in_foreground(create_app(state), port)
 
 
 @dataclass
@@ -110,16 +80,7 @@ def start_emulator(
 ) -> RunningEmulator:
     """Start on a free loopback port in a background thread; returns once it accepts connections."""
     state = EmulatorState(world=world, faults=faults or Faults(), as_of=as_of, devkeys=devkeys)
-    sock = _bound_socket(port)
-    actual = sock.getsockname()[1]
-    server = uvicorn.Server(_config(state, actual))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="eljur-emulator", daemon=True
+    url, server, thread = serve_in_thread(
+        create_app(state), port, "eljur-emulator", "эмулятор ЭлЖур не запустился"
     )
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("эмулятор ЭлЖур не запустился")
-        time.sleep(0.01)
-    return RunningEmulator(f"http://127.0.0.1:{actual}", state, server, thread)
+    return RunningEmulator(url, state, server, thread)
