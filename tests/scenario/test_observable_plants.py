@@ -1,4 +1,5 @@
-"""The generator plants only what the demo platform can show (issue 14 §3)."""
+"""The generator plants only what the demo platform can show and its syncs can observe
+(issue 14 §3)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,12 @@ def test_scale_cases_on_poo_are_values_the_platform_can_carry() -> None:
     values = {value_of[c["entity_id"]] for c in planted}
     assert len(planted) >= 2
     assert values <= set(MARK_WORDS) and not values & {"2", "3", "4", "5"}
+
+
+def test_a_plan_deadline_before_the_first_sync_is_not_planted() -> None:
+    """kpgt's plans are due 5 days before the year; the replay syncs from December on and
+    «Модуль ПОО» gives no plan entry time: no case, and the reason says why."""
+    truth = generated("kpgt", 90, 3).truth
+    assert not [c for c in truth["cases"] if c["rule_id"] == "plan.deadline"]
+    reasons = [n["reason"] for n in truth["not_planted"] if n["rule_id"] == "plan.deadline"]
+    assert len(reasons) == 1 and reasons[0].startswith("срок (27.08.2024) раньше первой")
