@@ -26,3 +26,13 @@ def test_a_plan_deadline_before_the_first_sync_is_not_planted() -> None:
     assert not [c for c in truth["cases"] if c["rule_id"] == "plan.deadline"]
     reasons = [n["reason"] for n in truth["not_planted"] if n["rule_id"] == "plan.deadline"]
     assert len(reasons) == 1 and reasons[0].startswith("срок (27.08.2024) раньше первой")
+
+
+def test_the_september_card_check_is_planted_only_when_the_replay_sees_september() -> None:
+    """kpgt checks first-year cards 1–10 September: a December window cannot observe a
+    passport added on 11 September, so no such case; the movement cases remain."""
+    cases = [
+        c for c in generated("kpgt", 90, 3).truth["cases"]
+        if c["rule_id"] == "contingent.card.deadline"
+    ]  # fmt: skip
+    assert cases and all(c["deadline"] >= "2024-12-09" for c in cases)
