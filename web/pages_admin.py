@@ -9,10 +9,10 @@ from starlette.routing import Route
 
 from local_store import hold
 from local_store.runs import list_runs
+from reports.run_words import RUN_STATUS_RU, SOURCE_RU, changes_text
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
 from web.users import Role
-from web.words import RUN_STATUS_RU
 
 ADMIN = (Role.ADMIN,)
 
@@ -32,6 +32,8 @@ async def runs_page(request: Request) -> Response:
         changes=changes,
         tz=zone,
         status_ru=RUN_STATUS_RU,
+        source_ru=SOURCE_RU,
+        changes_text=changes_text,
         notice=request.query_params.get("done", ""),
     )
 

@@ -12,12 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from local_store import outbox
+from pipelines.smev3.channels import CHANNELS_RU, OUTBOX_STATUS_RU
 from reports.contingent_export import CHECK_RU, ExportError, export_contingent
 from reports.data import ReportError, journal_sources
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
 from web.users import Role
-from web.words import OUTBOX_STATUS_RU
 
 OPERATOR = (Role.OPERATOR,)
 EXPORT_MEDIA = {
@@ -95,6 +95,7 @@ async def outbox_page(request: Request) -> Response:
         counts=sorted(counts.items()),
         rows=[r for r in rows if r.status is not outbox.OutboxStatus.ANSWERED][-200:],
         status_ru=OUTBOX_STATUS_RU,
+        channels_ru=CHANNELS_RU,
         tz=await call(institution_zone, engine),
         notice=request.query_params.get("done", ""),
     )
