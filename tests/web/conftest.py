@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.web.world import build_store, make_accounts, running
+from tests.web.world import build_contingent_store, build_store, make_accounts, running
 
 
 @pytest.fixture
@@ -17,3 +17,12 @@ def site(engine: Engine, tmp_path: Path) -> Iterator[str]:
     accounts = make_accounts(tmp_path / "users.json")
     with running(engine, accounts) as url:
         yield url
+
+
+@pytest.fixture
+def contingent_site(engine: Engine, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """The pages over the reconciliation world; yields the URL and the held run's id."""
+    held_run = build_contingent_store(engine)
+    accounts = make_accounts(tmp_path / "users.json")
+    with running(engine, accounts) as url:
+        yield url, held_run

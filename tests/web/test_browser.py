@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
+from local_store.hold import list_held
 from local_store.violations import list_violations
+from reports.contingent_export import check_xml
 from tests.web.world import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,7 +59,7 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _log_in(browser: Browser, site: str, login: str) -> Page:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ru-RU")
     page.goto(f"{site}/")
     assert page.url.endswith("/login")
     _shot(page, "login")
@@ -122,3 +125,34 @@ def test_each_role_lands_on_its_page(browser: Browser, site: str) -> None:
     _shot(admin, "admin-runs")
     admin.click("text=Выйти")
     assert admin.url.endswith("/login")
+
+
+def test_operator_downloads_and_admin_approves_a_held_run(
+    browser: Browser, contingent_site: tuple[str, int], engine: Engine, tmp_path: Path
+) -> None:
+    site, held_run = contingent_site
+    operator = _log_in(browser, site, "operator")
+    assert "Ошибки проверки" in operator.locator("main").inner_text()
+    _shot(operator, "operator-export-checked")
+    with operator.expect_download() as xml_download:
+        operator.click("text=XML")
+    xml_path = tmp_path / "export.xml"
+    xml_download.value.save_as(xml_path)
+    check_xml(xml_path.read_bytes())
+    with operator.expect_download() as xlsx_download:
+        operator.click("text=XLSX")
+    xlsx_path = tmp_path / "export.xlsx"
+    xlsx_download.value.save_as(xlsx_path)
+    sheet = load_workbook(xlsx_path).active
+    assert sheet is not None and sheet.max_row > 5
+    operator.click("text=Очередь СМЭВ")
+    _shot(operator, "operator-outbox-failed")
+    operator.click("text=Вернуть в очередь")
+    assert "возвращено в очередь" in operator.locator(".notice").inner_text()
+
+    admin = _log_in(browser, site, "admin")
+    assert "Задержанные массовые изменения: 1" in admin.locator("h1").inner_text()
+    _shot(admin, "admin-held")
+    admin.click(f"button[data-held-approve='{held_run}']")
+    assert "утверждён и применён" in admin.locator(".notice").inner_text()
+    assert list_held(engine) == []

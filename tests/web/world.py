@@ -117,3 +117,51 @@ def running(engine: Engine, accounts: Accounts) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+def build_contingent_store(engine: Engine) -> int:
+    """The reconciliation world (students, the registry), a failed СМЭВ push, and a held run.
+
+    The held run is a later journal pull that lost every enrolment: the mass-change
+    guard stages it for the administrator instead of applying it.  Returns its id.
+    """
+    from canonical.base import Platform
+    from emulators.scenario.world import World
+    from local_store import outbox
+    from local_store.hold import guarded_ingest
+    from local_store.ingest import Snapshot
+    from local_store.reconcile import reconcile
+    from local_store.runs import start_run
+    from pipelines.smev3.channels import MOVEMENT
+    from tests.reconcile.worlds import JOURNAL_KINDS, MOMENT, TODAY, contingent_world, ingest_world
+
+    ingest_world(engine)
+    reconcile(engine, at=MOMENT, today=TODAY)
+    with engine.begin() as conn:
+        outbox.enqueue(
+            conn,
+            outbox.NewItem(
+                channel=MOVEMENT,
+                deployment="reg.test",
+                event_key="movement-1",
+                message_id="00000000-0000-0000-0000-000000000001",
+                operation="SendMovement",
+            ),
+            now=MOMENT,
+        )
+        item = outbox.by_message_id(conn, "00000000-0000-0000-0000-000000000001")
+        assert item is not None
+        outbox.mark_failed(
+            conn, item.id, "реестр отклонил: неверная контрольная сумма СНИЛС", now=MOMENT
+        )
+    journal = World.from_dict(contingent_world()).state_as_of(MOMENT, "netschool")
+    kinds = tuple(k for k in JOURNAL_KINDS if k != "enrolment")
+    records = [r for k in kinds for r in journal.to_records(k, Platform.NETSCHOOL, "ns.test")]
+    run_id = start_run(
+        engine, "netschool", deployment="ns.test", observed_at=MOMENT + dt.timedelta(hours=1)
+    )
+    held = guarded_ingest(
+        engine, run_id, [Snapshot.of("netschool:ns.test:contingent", records, JOURNAL_KINDS)]
+    )
+    assert held.held, "the lost enrolments must be held"
+    return run_id
