@@ -22,6 +22,9 @@ SOURCE_RU = {
     "smev3": "СМЭВ 3",
     "contingent": "реестр контингента",
     "local": "файлы организации",
+    "epgu": "ЕПГУ",
+    "e_uslugi": "«Е-услуги»",
+    "reconcile": "сверка с реестром",
 }
 
 
@@ -41,3 +44,7 @@ def changes_text(counts: Mapping[str, Any]) -> str:
             bits.append(f"удалено {removed}")
         parts.append(f"{kind_title(kind)}: {', '.join(bits)}")
     return "; ".join(parts) or "без изменений"
+
+
+CHANGE_RU = {"added": "добавлена", "changed": "изменена", "removed": "удалена"}
+"""What a held run would do to one record."""

@@ -43,7 +43,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.TEACHER: [("/teacher", "Мои замечания")],
     Role.OPERATOR: [("/operator", "Выгрузка контингента"), ("/operator/outbox", "Очередь СМЭВ")],
-    Role.ADMIN: [("/admin", "Запуски")],
+    Role.ADMIN: [("/admin", "Запуски"), ("/admin/plans", "Планы синхронизации")],
 }
 
 T = TypeVar("T")
@@ -134,7 +134,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(engine: Engine, accounts: Accounts) -> Starlette:
-    from web import pages_admin, pages_deputy, pages_operator, pages_teacher
+    from web import pages_admin, pages_deputy, pages_operator, pages_plans, pages_teacher
 
     routes: list[BaseRoute] = [
         Route("/", home),
@@ -145,6 +145,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
         *pages_teacher.ROUTES,
         *pages_operator.ROUTES,
         *pages_admin.ROUTES,
+        *pages_plans.ROUTES,
     ]
     app = Starlette(
         routes=routes,

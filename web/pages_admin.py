@@ -7,9 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from canonical.wording import kind_title
 from local_store import hold
 from local_store.runs import list_runs
-from reports.run_words import RUN_STATUS_RU, SOURCE_RU, changes_text
+from reports.run_words import CHANGE_RU, RUN_STATUS_RU, SOURCE_RU, changes_text
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
 from web.users import Role
@@ -34,6 +35,8 @@ async def runs_page(request: Request) -> Response:
         status_ru=RUN_STATUS_RU,
         source_ru=SOURCE_RU,
         changes_text=changes_text,
+        change_ru=CHANGE_RU,
+        kind_title=kind_title,
         notice=request.query_params.get("done", ""),
     )
 

@@ -64,3 +64,52 @@ def test_admin_sees_runs_and_approves_the_held_run(
         assert done.status_code == 303
     assert get_run(engine, held_run).status is RunStatus.SUCCEEDED
     assert list_held(engine) == []
+
+
+def test_admin_adds_pauses_resumes_and_removes_a_plan(site: str, engine: Engine) -> None:
+    from scheduler.jobs import JOB_KINDS
+    from scheduler.plans import list_plans
+
+    with logged_in(site, "admin") as admin:
+        wrong = post_form(
+            admin,
+            "/admin/plans",
+            "/admin/plans",
+            {"plan_id": "proverka", "job": "check", "schedule": "0 21 * * *", "params": ""},
+        )
+        assert (
+            wrong.status_code == 400
+            and "План не добавлен" in wrong.text
+            and "profile" in wrong.text
+        )
+        assert list_plans(engine) == []
+        added = post_form(
+            admin,
+            "/admin/plans",
+            "/admin/plans",
+            {
+                "plan_id": "proverka",
+                "job": "check",
+                "schedule": "0 21 * * *",
+                "params": "profile=kpgt",
+            },
+        )
+        assert added.status_code == 303
+        [plan] = list_plans(engine)
+        assert plan.kind == "check" and plan.params["profile"] == "kpgt" and not plan.paused
+        page = admin.get("/admin/plans").text
+        assert ("proverka" in page and "Проверка" in page) or "проверка" in page
+        assert (
+            post_form(admin, "/admin/plans", "/admin/plans/proverka/pause", {}).status_code == 303
+        )
+        assert list_plans(engine)[0].paused
+        assert (
+            post_form(admin, "/admin/plans", "/admin/plans/proverka/resume", {}).status_code == 303
+        )
+        assert not list_plans(engine)[0].paused
+        assert (
+            post_form(admin, "/admin/plans", "/admin/plans/proverka/remove", {}).status_code == 303
+        )
+        assert list_plans(engine) == []
+    with logged_in(site, "zavuch") as deputy:
+        assert deputy.get("/admin/plans").status_code == 403
