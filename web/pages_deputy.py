@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from reports.completion import completion_grid
 from reports.deputy import DeputyItem, DeputyReport, deputy_report_from_store, write_deputy_report
 from web.app import call, engine_of, render, see_other
 from web.session import checked_form, require
@@ -86,7 +87,13 @@ def report_items(report: DeputyReport) -> list[DeputyItem]:
 async def summary_page(request: Request) -> Response:
     require(request, DEPUTY)
     report = await call(deputy_report_from_store, engine_of(request))
-    return render(request, "deputy_summary.html.j2", report=report, person_token=person_token)
+    from zoneinfo import ZoneInfo
+
+    last_day = report.generated_at.astimezone(ZoneInfo(report.timezone)).date()
+    grid = completion_grid(report.open_items, last_day, report.timezone)
+    return render(
+        request, "deputy_summary.html.j2", report=report, grid=grid, person_token=person_token
+    )
 
 
 async def items_page(request: Request) -> Response:

@@ -56,6 +56,7 @@ def test_deputy_sees_summary_acknowledges_and_approves(site: str, engine: Engine
     with logged_in(site, "zavuch") as deputy:
         summary = deputy.get("/deputy").text
         assert "ГБОУ «Школа № 1»" in summary and "Котова О. И." in summary and "Ли В. С." in summary
+        assert summary.count("✗ 1") == 2  # the grid: each teacher, one item on 05.10
         listing = deputy.get("/deputy/items").text
         assert "Отметка «5+» за 05.10.2026 вне шкалы" in listing and "Отметка — 6" in listing
         ack = post_form(deputy, "/deputy/items", f"/deputy/items/{refs['T1']}/acknowledge", {})
