@@ -190,6 +190,20 @@ def load_key(path: str | Path, password: str | None = None) -> GostKey:
     return key
 
 
+def load_certificate(path: str | Path) -> GostCertificate:
+    """A certificate from a PEM or DER file (e.g. the СМЭВ certificate trusted on answers)."""
+    file = Path(path)
+    if not file.is_file():
+        raise KeyError_(f"файл сертификата не найден: {file}")
+    data = file.read_bytes()
+    if data.lstrip().startswith(b"-----BEGIN"):
+        blocks = _pem_blocks(data.decode("ascii", errors="replace"), "CERTIFICATE")
+        if not blocks:
+            raise KeyError_(f"в {file.name} нет сертификата")
+        data = blocks[0]
+    return GostCertificate.from_der(data)
+
+
 def _signer(curve: str):  # type: ignore[no-untyped-def]
     import gostcrypto.gostsignature as gostsignature
 

@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlalchemy import Engine
 
 from connectors.smev3 import gost
 from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
-from connectors.smev3.errors import SmevFaultError
+from connectors.smev3.errors import SmevError, SmevFaultError
 from connectors.smev3.signing import GostSigner
 from emulators.scenario.world import World
 from emulators.smev3 import gost as emulator_gost
+from pipelines.smev3.common import KEY_PASSWORD_ENV, make_signer
+from pipelines.smev3.contingent import sync_contingent
 from tests.smev3.conftest import Running, start
 from tests.smev3.worlds import ORG
 
@@ -173,3 +176,24 @@ def test_signature_element_shape(keys: tuple[Keypair, Keypair]) -> None:
     assert gost.signature_fault(signature, target, key.certificate, now) is None
     target[0].text = "y"
     assert gost.signature_fault(signature, target, key.certificate, now) == "SignatureIsInvalid"
+
+
+async def test_registry_job_runs_signed_by_the_settings_key(
+    engine: Engine, smev_gost: Running, keys: tuple[Keypair, Keypair], tmp_path: Path
+) -> None:
+    """The settings name a PKCS#12; its password comes from the 0600 secrets file."""
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"{KEY_PASSWORD_ENV}={keys[0].password}\n", encoding="utf-8")
+    secrets.chmod(0o600)
+    options = smev_gost.options(signer="gost", key_file=str(keys[0].p12), secrets_file=str(secrets))
+    assert isinstance(make_signer(options), GostSigner)
+    summary = await sync_contingent(engine, options)
+    assert summary.students == 3
+    stranger = smev_gost.options(signer="gost", key_file=str(keys[1].pem))
+    with pytest.raises(SmevError):
+        await sync_contingent(engine, stranger)
+
+
+def test_gost_settings_without_a_key_say_what_is_missing(smev: Running) -> None:
+    with pytest.raises(SmevError, match="SVERKA_SMEV3_KEY"):
+        make_signer(smev.options(signer="gost"))
