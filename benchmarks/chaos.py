@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.reliability import faults, wire_fuzz
+from tests.reliability import faults, journal_kills, wire_fuzz
 
 BAD = ("lost", "extra", "duplicated", "half_written", "half_written_schema")
 PARTS = ("fuzz", "mappers", "hostile", "epgu", "kills")
@@ -73,6 +73,11 @@ def main() -> int:
         sqlite = faults.kill_trials(args.kills, lambda tag: f"sqlite:///{folder / tag}.sqlite")
         backends["sqlite"] = dict(sqlite)
         ok &= all(sqlite.get(b, 0) == 0 for b in BAD)
+        journal = journal_kills.kill_trials(
+            args.kills, lambda tag: f"sqlite:///{folder / ('journal-' + tag)}.sqlite"
+        )
+        backends["sqlite_eljur_sync"] = dict(journal)
+        ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
         if not args.no_pg:
             admin = create_engine(args.pg)
 
@@ -85,6 +90,9 @@ def main() -> int:
             pg = faults.kill_trials(args.kills, pg_url, seed=2)
             backends["postgresql"] = dict(pg)
             ok &= all(pg.get(b, 0) == 0 for b in BAD)
+            journal = journal_kills.kill_trials(args.kills, pg_url, seed=2)
+            backends["postgresql_eljur_sync"] = dict(journal)
+            ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
             with admin.connect() as conn:
                 names = conn.execute(
                     text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")
