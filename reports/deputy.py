@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from canonical.capabilities import unchecked_label
+from canonical.wording import MOVEMENT_RU
+from canonical.wording import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.discrepancies import RULES as DISCREPANCY_RULES
 from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
 from local_store.discrepancies import Status, clause_for, list_discrepancies
-from local_store.reconcile import MOVEMENT_RU
-from local_store.reconcile import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.runs import data_time
 from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
