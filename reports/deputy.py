@@ -12,6 +12,7 @@ and by rule; open items first, the ones resolved in the last week apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ ROLE_RU = {
     "deputy": "заместитель директора",
     "director": "директор",
 }
+NO_COMMON_CAUSE = "Без общей причины: каждое исправляется отдельно"
 STATUS_RU = {
     "open": "открыто",
     "acknowledged": "принято в работу",
@@ -228,7 +230,11 @@ def build_report(
         (r for r in rules.values() if r.open or r.resolved or r.new),
         key=lambda r: (-r.open, r.title),
     )
-    causes = Counter(i.cause or i.rule_title for i in open_items)
+    # only a real root cause is a cause: a rule's title is what was broken, not why
+    causes = Counter(i.cause for i in open_items if i.cause)
+    alone = sum(1 for i in open_items if not i.cause)
+    if causes and alone:
+        causes[NO_COMMON_CAUSE] = alone
     by_resp: dict[str, list[DeputyItem]] = defaultdict(list)
     by_group: dict[str, list[DeputyItem]] = defaultdict(list)
     by_rule: dict[str, list[DeputyItem]] = defaultdict(list)
@@ -347,6 +353,18 @@ def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
     return clause
 
 
+@functools.lru_cache(maxsize=64)
+def _clause_role(policy_rule: str, profile_id: str | None) -> str | None:
+    """The role the profile's clause names as responsible, in Russian (``None``: not named)."""
+    if not profile_id:
+        return None
+    try:
+        setting = load_profile(profile_id).setting(policy_rule)
+    except ProfileError:
+        return None
+    return ROLE_RU.get(setting.responsible) if setting.responsible else None
+
+
 def discrepancy_items(
     engine: Engine, profile: str | None, journal: JournalData | None = None
 ) -> list[DeputyItem]:
@@ -360,8 +378,11 @@ def discrepancy_items(
     for d in list_discrepancies(engine):
         rule = DISCREPANCY_RULES.get(d.rule)
         who = rule.who if rule else "ответственный за контингент"
+        named = _clause_role(rule.policy_rule, profile) if rule else None
         role = ""
-        if rule and "классный" in rule.who and d.group_name in curator_by_group:
+        if named:  # the institution's regulation names who answers for this clause
+            who = named
+        elif rule and "классный" in rule.who and d.group_name in curator_by_group:
             who, role = curator_by_group[d.group_name], f"куратор {d.group_name}"
         evidence = tuple(t for t in (_side_text(d.side_a), _side_text(d.side_b)) if t)
         out.append(

@@ -86,6 +86,18 @@ def test_deputy_report_from_a_reconciled_store(engine: Engine, tmp_path: Path) -
         "the order explains 50 items"
     )
     assert report.open_week_ago == len(report.open_items) + 1 and report.trend == -1
+    # a cause is why something broke, never the title of the rule it broke
+    titles = {i.rule_title for i in report.open_items}
+    assert not {c for c, _ in report.causes} & titles
+    alone = sum(1 for i in report.open_items if not i.cause)
+    assert alone and ("Без общей причины: каждое исправляется отдельно", alone) in report.causes
+    # tpt's п. 4.8 names the head of department for the registry, not the secretary
+    registry = [
+        i
+        for i in report.open_items
+        if i.origin == "расхождение" and not i.rule_id.startswith(("epgu.", "e_uslugi."))
+    ]
+    assert registry and {i.responsible for i in registry} == {"заведующий отделением"}
     paths = write_deputy_report(report, tmp_path)
 
     pages = [p.extract_text() for p in PdfReader(paths["pdf"]).pages]
