@@ -126,6 +126,8 @@ class DeputyItem:
     responsible_key: str | None = None
     """The journal person who must fix it (a teacher's web page shows them only their own)."""
     deadline: dt.datetime | None = None
+    about: str = ""
+    """What and whom, in words: «Математика, 3-й урок 12.03.2025; преподаватель …; обучающийся …»."""
 
     @property
     def is_open(self) -> bool:
@@ -435,8 +437,14 @@ def violation_items(
             str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
         )
     group_name = journal.group_name if journal is not None else None
+    violations = list(list_violations(engine))
+    about: dict[tuple[str, str], str] = {}
+    if journal is not None:
+        from reports.lesson_context import lesson_lines
+
+        about = lesson_lines(engine, journal, violations)
     out = []
-    for v in list_violations(engine):
+    for v in violations:
         person = v.get("responsible_person")
         role = ROLE_RU.get(str(v.get("responsible_role") or ""), v.get("responsible_role") or "—")
         if person and journal is not None:
@@ -466,6 +474,7 @@ def violation_items(
                 role=str(role),
                 responsible_key=str(person) if person else None,
                 deadline=v.get("deadline"),
+                about=about.get((str(v.get("entity_kind")), str(v.get("entity_key"))), ""),
             )
         )
     return out
@@ -541,6 +550,7 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
     )
     columns = [
         "Правило",
+        "Урок, преподаватель, обучающийся",
         "Что не так",
         "Кто исправляет",
         "Группа",
@@ -554,6 +564,7 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
     def row(i: DeputyItem) -> list[Any]:
         return [
             i.rule_title,
+            i.about or "—",
             i.message,
             f"{i.responsible} ({i.role})" if i.role else i.responsible,
             i.group or "—",

@@ -156,6 +156,13 @@ def test_deputy_report_reads_the_policy_engines_violations(engine: Engine, tmp_p
         assert i.clause.startswith("п. 4.6"), i.clause
         assert re.fullmatch(r"[А-ЯЁ][а-яё-]+ [А-ЯЁ]\. [А-ЯЁ]\.", i.responsible), i.responsible
         assert i.group and not i.group.startswith("g"), "group named, not an id"
+        # what and whom: the subject, the lesson's number and date, the teacher by name
+        assert re.match(
+            r"[А-ЯЁA-Z][^;]*, (\d+-й )?урок \d\d\.\d\d\.\d{4}; преподаватель [А-ЯЁ][а-яё-]+ [А-ЯЁ]\.",
+            i.about,
+        ), i.about
+    students = [i for i in violations if i.rule_id == "attendance.deadline"]
+    assert all(re.search(r"обучающийся [А-ЯЁ][а-яё-]+ [А-ЯЁ][а-яё]+", i.about) for i in students)
     assert any("синхронизация" in line for i in violations for line in i.evidence)
     names = [who for who, _ in report.by_responsible]
     assert len(names) == len(set(names)), "one row per person in «by responsible»"
@@ -163,3 +170,4 @@ def test_deputy_report_reads_the_policy_engines_violations(engine: Engine, tmp_p
     pdf = write_deputy_report(report, tmp_path, ("pdf",))["pdf"]
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert teacher_items[0].rule_title.split()[0] in text and "Контингент журнала" in text
+    assert teacher_items[0].about.split(";")[0] in text.replace("\n", " ")
