@@ -24,6 +24,7 @@ import xmlschema
 from lxml import etree
 
 from emulators.smev3.faults import CATALOGUE, SoapFault
+from emulators.smev3.gost import verify_gost_signature
 from emulators.smev3.ns import DS, XSI, Namespaces, q
 from emulators.smev3.registry import (
     HUMAN_NAMES,
@@ -32,7 +33,12 @@ from emulators.smev3.registry import (
     MessageType,
     business_schema,
 )
-from emulators.smev3.signature import SIGNED_ELEMENTS, sign_element, verify_caller_signature
+from emulators.smev3.signature import (
+    SIGNED_ELEMENTS,
+    caller_signature,
+    sign_element,
+    verify_caller_signature,
+)
 
 UUID_EPOCH = dt.datetime(1582, 10, 15, tzinfo=dt.UTC)
 
@@ -46,7 +52,9 @@ class BrokerConfig:
     version: str = "1.2"
     school: str = "SVERKA01"
     """Mnemonic of the institution's system (the client under test)."""
-    signature: Literal["off", "mock"] = "off"
+    signature: Literal["off", "mock", "gost"] = "off"
+    trusted_certificate: bytes | None = None
+    """``gost`` mode: the DER certificate registered for the school's system (any, if ``None``)."""
     validation: Literal["sync", "async"] = "sync"
     stale_after: dt.timedelta = dt.timedelta(hours=48)
     redeliver_after: dt.timedelta = dt.timedelta(0)
@@ -163,6 +171,9 @@ class Broker:
         self._validate_envelope(element)
         if self.config.signature == "mock":
             verify_caller_signature(element, self.ns)
+        elif self.config.signature == "gost":
+            target, signature = caller_signature(element, self.ns)
+            verify_gost_signature(signature, target, self.config.trusted_certificate, self.now())
         handler = {
             "SendRequest": self._send_request,
             "SendResponse": self._send_response,
