@@ -15,18 +15,23 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+# Run as a script, this file's folder comes first on sys.path and its ``policies.py``
+# would shadow the ``policies`` package the pages import.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from emulators.serving import serve_in_thread
-from local_store.engine import make_engine
-from local_store.violations import list_violations
-from web.app import create_app
-from web.users import add_user, load, save
+import httpx  # noqa: E402
+
+from emulators.serving import serve_in_thread  # noqa: E402
+from local_store.engine import make_engine  # noqa: E402
+from local_store.violations import list_violations  # noqa: E402
+from web.app import create_app  # noqa: E402
+from web.users import add_user, load, save  # noqa: E402
 
 TARGET_MS = 300.0
 PASSWORD = "benchmark-password"
