@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from cli.main import app
 from connectors.smev3 import gost
 from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
 from connectors.smev3.errors import SmevError, SmevFaultError
@@ -197,3 +199,23 @@ async def test_registry_job_runs_signed_by_the_settings_key(
 def test_gost_settings_without_a_key_say_what_is_missing(smev: Running) -> None:
     with pytest.raises(SmevError, match="SVERKA_SMEV3_KEY"):
         make_signer(smev.options(signer="gost"))
+
+
+def test_keys_check_command_reports_and_asks_the_emulator(
+    smev_gost: Running, keys: tuple[Keypair, Keypair], tmp_path: Path
+) -> None:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"{KEY_PASSWORD_ENV}={keys[0].password}\n", encoding="utf-8")
+    secrets.chmod(0o600)
+    args = ["smev3", "keys", "check", "--url", smev_gost.smev]
+    good = CliRunner().invoke(
+        app, [*args, "--key", str(keys[0].p12), "--secrets-file", str(secrets)]
+    )
+    out = " ".join(good.output.split())
+    assert good.exit_code == 0, out
+    assert "Тестовая школа trusted" in out and "ГОСТ Р 34.10-2012 (256 бит)" in out
+    assert "проверена: да" in out and "принял подпись" in out
+    bad = CliRunner().invoke(app, [*args, "--key", str(keys[1].pem)])
+    out = " ".join(bad.output.split())
+    assert bad.exit_code == 1 and "не принял подпись" in out and "не зарегистрирован" in out
+    assert smev_gost.control("GET", "state")["seen"] == 0, "the check sends nothing"
