@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.main import app
+from connectors.contingent.wire import VIEW_RESPONSE
 from connectors.smev3 import gost
-from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
+from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
 from connectors.smev3.errors import SmevError, SmevFaultError
 from connectors.smev3.signing import GostSigner
 from emulators.scenario.world import World
@@ -219,3 +220,39 @@ def test_keys_check_command_reports_and_asks_the_emulator(
     out = " ".join(bad.output.split())
     assert bad.exit_code == 1 and "не принял подпись" in out and "не зарегистрирован" in out
     assert smev_gost.control("GET", "state")["seen"] == 0, "the check sends nothing"
+
+
+async def test_answers_signed_by_smev_are_checked(
+    world: World, keys: tuple[Keypair, Keypair], tmp_path: Path
+) -> None:
+    """СМЭВ signs deliveries by ГОСТ; only its registered certificate is trusted on answers."""
+    smev_pair = make_keypair(tmp_path, "smev")
+    key_pem = tmp_path / "smev.key"
+    trusted_smev = gost.load_certificate(smev_pair.pem)
+    stranger = gost.load_key(keys[1].pem).certificate
+    school = gost.load_key(keys[0].pem)
+    for running in start(
+        world,
+        signature="gost",
+        trusted_certificate=keys[0].certificate_der,
+        smev_key=(key_pem, smev_pair.certificate_der),
+    ):
+        results = []
+        for smev_cert in (trusted_smev, stranger):
+            audited: list[EnvelopeRecord] = []
+            settings = SmevSettings(running.smev)
+            async with SmevClient(
+                settings, signer=GostSigner(school, smev_cert), audit=audited.append
+            ) as client:
+                await client.send_request(_view(), new_message_id())
+                answer = await client.get_response(VIEW_RESPONSE)
+                assert answer is not None
+                await client.ack(answer.message_id, accepted=answer.signature_ok)
+                results.append(answer.signature_ok)
+                refused = [r for r in audited if r.status == "refused:smev-signature"]
+                assert len(refused) == (0 if answer.signature_ok else 1)
+        assert results == [True, False]
+        accepted = [
+            m["accepted"] for q in running.control("GET", "state")["queues"].values() for m in q
+        ]
+        assert True in accepted and False in accepted
