@@ -19,6 +19,7 @@ from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
 from cli import smev3_keys as smev3_keys_cli
 from cli import source as source_cli
+from cli import web as web_cli
 from cli.context import SETTINGS
 from cli.demo import demo_command
 from cli.emulate import emulate_app
@@ -158,6 +159,8 @@ app.add_typer(reports_cli.discrepancy_app, name="discrepancies")
 app.command("reconcile")(reports_cli.reconcile_command)
 app.command("demo")(demo_command)
 app.command("import")(import_file_cli.import_command)
+app.command("web")(web_cli.web_command)
+app.add_typer(web_cli.user_app, name="user")
 
 
 def run() -> None:

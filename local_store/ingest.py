@@ -45,11 +45,19 @@ class Snapshot:
     scope: str
     kinds: frozenset[str]
     records: Sequence[Record]
+    unread: frozenset[Key] = frozenset()
+    """Records the source showed but the mapping could not read: never taken as removed."""
 
     @classmethod
-    def of(cls, scope: str, records: Sequence[Record], kinds: Iterable[str] = ()) -> Snapshot:
+    def of(
+        cls,
+        scope: str,
+        records: Sequence[Record],
+        kinds: Iterable[str] = (),
+        unread: Iterable[Key] = (),
+    ) -> Snapshot:
         """A snapshot complete for the given kinds plus every kind present in ``records``."""
-        return cls(scope, frozenset(kinds) | {r.kind for r in records}, records)
+        return cls(scope, frozenset(kinds) | {r.kind for r in records}, records, frozenset(unread))
 
 
 @dataclass
@@ -175,7 +183,7 @@ def plan_snapshot(conn: Connection, run_id: int, snapshot: Snapshot) -> ScopePla
         )
     ).scalar()
     plans = [
-        _plan_kind(conn, snapshot.scope, kind, by_kind.get(kind, {}))
+        _plan_kind(conn, snapshot.scope, kind, by_kind.get(kind, {}), snapshot.unread)
         for kind in sorted(snapshot.kinds)
     ]
     return ScopePlan(snapshot.scope, prev_run_id, plans)
@@ -277,7 +285,13 @@ def _load_existing(
     return found
 
 
-def _plan_kind(conn: Connection, scope: str, kind: str, records: dict[Key, Record]) -> KindPlan:
+def _plan_kind(
+    conn: Connection,
+    scope: str,
+    kind: str,
+    records: dict[Key, Record],
+    unread: frozenset[Key] = frozenset(),
+) -> KindPlan:
     existing = _load_existing(conn, scope, kind, records)
     plan = KindPlan(kind)
     for key, record in records.items():
@@ -295,7 +309,7 @@ def _plan_kind(conn: Connection, scope: str, kind: str, records: dict[Key, Recor
         else:
             plan.changed.append((record, content_hash, old))
     for key, old in existing.items():
-        if key not in records and old.scope == scope and not old.removed:
+        if key not in records and key not in unread and old.scope == scope and not old.removed:
             plan.removed.append(old)
     return plan
 

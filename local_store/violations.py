@@ -26,6 +26,8 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
+    literal_column,
     select,
     update,
 )
@@ -235,6 +237,26 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def _events_of_opened(conn: Connection, check_id: int, rule_id: str) -> None:
+    """One INSERT … SELECT of the ``opened`` events of the violations this check and rule opened."""
+    v = policy_violation
+    build = "json_build_object" if conn.dialect.name == "postgresql" else "json_object"
+    detail = getattr(func, build)(literal_column("'verdict'"), v.c.verdict)
+    conn.execute(
+        insert(policy_violation_event).from_select(
+            ["violation_id", "at", "event", "detail"],
+            select(
+                v.c.id,
+                literal(_now(), policy_violation_event.c.at.type),
+                literal("opened"),
+                detail,
+            )
+            .where(v.c.rule_id == rule_id, v.c.first_check_id == check_id)
+            .order_by(v.c.id),
+        )
+    )
+
+
 def record_findings(
     conn: Connection,
     check_id: int,
@@ -332,20 +354,10 @@ def record_findings(
     if refound:
         conn.execute(_UPDATE_REFOUND, refound)
     if new_rows:
-        ids = (
-            conn.execute(
-                insert(policy_violation).returning(
-                    policy_violation.c.id, sort_by_parameter_order=True
-                ),
-                new_rows,
-            )
-            .scalars()
-            .all()
-        )
-        events.extend(
-            (vid, "opened", {"verdict": new_row["verdict"]})
-            for vid, new_row in zip(ids, new_rows, strict=True)
-        )
+        # A plain executemany: INSERT … RETURNING in parameter order runs one row per
+        # statement on SQLite; the new rows are found again by (rule, first check) instead.
+        conn.execute(insert(policy_violation), new_rows)
+        _events_of_opened(conn, check_id, rule_id)
         counts.opened += len(new_rows)
     _events(conn, events)
     counts.resolved = _resolve_missing(

@@ -121,6 +121,9 @@ class DeputyItem:
     subject: str = ""
     """Whom or what the item is about (a student, a lesson…), for grouping a cause's consequences."""
     person_key: str | None = None
+    responsible_key: str | None = None
+    """The journal person who must fix it (a teacher's web page shows them only their own)."""
+    deadline: dt.datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -440,6 +443,8 @@ def violation_items(
                 resolved_at=v.get("resolved_at"),
                 severity=str(v.get("severity") or "medium"),
                 role=str(role),
+                responsible_key=str(person) if person else None,
+                deadline=v.get("deadline"),
             )
         )
     return out

@@ -112,3 +112,17 @@ def test_moved_saturday_follows_the_timetable_of_the_day_it_replaces() -> None:
     six = WorkCalendar(6, (2024, 2025))
     assert six.add_working_days(dt.date(2024, 11, 1), 1) == dt.date(2024, 11, 2)
     assert six.add_working_days(dt.date(2024, 11, 2), 1) == dt.date(2024, 11, 5)
+
+
+@pytest.mark.parametrize(("profile", "code"), [("tpt", "УП"), ("talmenka", "ОСВ")])
+def test_pe_exemption_is_recorded_in_a_word_the_platform_has(profile: str, code: str) -> None:
+    """«Модуль ПОО» has no «освобождён»: there an exempt student is absent for a valid reason,
+    else the journal would show them present at PE and never marked (marks.density)."""
+    scenario = generated(profile, 90, 3).scenario
+    subjects = {s["id"] for s in _rows(scenario, "subject") if s["name"] == "Физическая культура"}
+    pe_lessons = {x["id"] for x in _rows(scenario, "lesson") if x["subject_id"] in subjects}
+    absences = _rows(scenario, "absence")
+    exempt = [a for a in absences if a["lesson_id"] in pe_lessons and a["valid"] is True]
+    assert exempt and {a["code"] for a in exempt} == {code}
+    if code != "ОСВ":
+        assert not [a for a in absences if a["code"] == "ОСВ"]
