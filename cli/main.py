@@ -17,6 +17,7 @@ from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
+from cli import smev3_keys as smev3_keys_cli
 from cli import source as source_cli
 from cli import web as web_cli
 from cli.context import SETTINGS
@@ -148,6 +149,7 @@ app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
+app.add_typer(smev3_keys_cli.smev3_app, name="smev3")
 
 check_cli.register(app)
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
