@@ -10,11 +10,11 @@ the evidence (eljur.md §6).  Absences are marks «н»/«оп» with no reason:
 becomes ``ОТ`` (reason unknown), «оп» ``ОП``; reasons come from the
 institution's files.
 
-Class lists and who teaches what carry no dates or teacher ids: a student in a
-class's list is enrolled in it from the school year's start (ЭлЖур shows no
-order dates; the movement rules are not checked on it), and a class's subject
-is taught by the teacher its lessons name («Петрова А. А.»), the class
-teacher's id where the name is theirs.
+Who teaches what carries no teacher ids: a class's subject is taught by the
+teacher its lessons name («Петрова А. А.»), the class teacher's id where the
+name is theirs.  Class lists carry no dates and keep students who left (with
+their last class), so no enrolment is made of them (``marks.density`` is not
+checked on ЭлЖур, canonical/capabilities.py).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from canonical import (
     Absence,
     AbsenceCode,
-    Enrolment,
-    EnrolmentStatus,
     FinalKind,
     Group,
     Homework,
@@ -218,19 +216,6 @@ def map_structure(structure: SchoolStructure, source: Source) -> Mapped:
             ),
         )
     out.records.extend(people.values())
-    if valid:
-        year_start = min(a for _, a, _ in valid if a)
-        out.records.extend(
-            Enrolment(
-                source=source.ref(f"{sid}@{student.class_name}"),
-                student_id=sid,
-                group_id=student.class_name,
-                status=EnrolmentStatus.STUDYING,
-                starts_on=year_start,
-            )
-            for sid, student in sorted(rules.relations.students.items())
-            if student.class_name in rules.relations.groups
-        )
     return out
 
 

@@ -48,7 +48,7 @@ WHERE = "ЭлЖур"
 SOURCE = "eljur"
 PASSWORD_ENV = ELJUR_PASSWORD_ENV
 DEVKEY_ENV = ELJUR_DEVKEY_ENV
-STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person", "enrolment")
+STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person")
 JOURNAL_KINDS = ("lesson", "homework", "mark", "absence")
 
 
