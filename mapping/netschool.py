@@ -208,7 +208,12 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             first = normalize_name_part(member.firstName)
             middle = normalize_name_part(member.middleName or "")
         else:
-            last, first, middle = split_full_name(member.fullName or "?")
+            try:
+                last, first, middle = split_full_name(member.fullName or "?")
+            except ValueError:
+                raise ValueError(
+                    f"люди, запись «{member.id}», поле «fullName»: пустое ФИО сотрудника"
+                ) from None
         people[member.id] = Person(
             source=source.ref(member.id),
             last_name=last,
@@ -221,7 +226,12 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
         for student in students:
             if student.id in people:
                 continue
-            last, first, middle = split_full_name(student.fullName)
+            try:
+                last, first, middle = split_full_name(student.fullName)
+            except ValueError:
+                raise ValueError(
+                    f"люди, запись «{student.id}», поле «fullName»: пустое ФИО ученика"
+                ) from None
             people[student.id] = Person(
                 source=source.ref(student.id),
                 last_name=last,
@@ -232,7 +242,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
     records.extend(people.values())
     for cls in pull.classes:
         grade = cls.grade.id if cls.grade and cls.grade.id is not None else None
-        if grade is None and cls.grade and cls.grade.name.isdigit():
+        if grade is None and cls.grade and cls.grade.name.isdecimal():
             grade = int(cls.grade.name)
         records.append(
             Group(
@@ -268,7 +278,9 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
                     subgroup_id=sg.value,
                     student_id=str(m.id),
                 )
-                for m in pull.group_students.get(int(sg.value), [])
+                for m in (
+                    pull.group_students.get(int(sg.value), []) if sg.value.isdecimal() else []
+                )
                 if not m.free
             )
         records.extend(

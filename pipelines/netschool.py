@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
@@ -38,8 +39,11 @@ from mapping.netschool import (
 )
 from pipelines import scopes
 from pipelines.outcome import SyncOutcome
+from pipelines.screening import checked_snapshot
 from pipelines.settings import NETSCHOOL_PASSWORD_ENV, SettingsError, read_section, require_secret
 from pipelines.window import Incremental
+
+log = structlog.get_logger("sync.netschool")
 
 PASSWORD_ENV = NETSCHOOL_PASSWORD_ENV
 
@@ -106,37 +110,49 @@ def load_config(path: str | Path) -> NetSchoolConfig:
     )
 
 
-def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
+def snapshots_of(
+    pull: InstitutionPull, source: Source, warnings: list[str] | None = None
+) -> list[Snapshot]:
     """The pull as the store's scopes: one structure scope, one per class × week.
 
-    A pull narrowed to some classes carries only their journal weeks: the structure and
-    period-mark scopes it did not read completely are left as the last whole pull saw them.
+    Every value is checked on the way (``pipelines.screening``); what was kept out is
+    reported in ``warnings``. A pull narrowed to some classes carries only their journal
+    weeks: the structure and period-mark scopes it did not read completely are left as
+    the last whole pull saw them.
     """
+    problems = [] if warnings is None else warnings
+    where = "NetSchool"
     snapshots: list[Snapshot] = []
     if pull.only_classes is None:
         snapshots.append(
-            Snapshot.of(
+            checked_snapshot(
                 scopes.netschool_structure(source.deployment, pull.context.schoolId),
                 map_structure(pull, source),
-                kinds=STRUCTURE_KINDS,
+                STRUCTURE_KINDS,
+                problems,
+                where,
             )
         )
     finals = pull.totals if pull.only_classes is None else {}
     for class_id, totals in sorted(finals.items()):
         snapshots.append(
-            Snapshot.of(
+            checked_snapshot(
                 scopes.netschool_finals(source.deployment, class_id),
                 map_totals(totals, pull.terms, source),
-                kinds=("mark",),
+                ("mark",),
+                problems,
+                where,
             )
         )
     for class_id, weeks in sorted(pull.journal.items()):
         for week, entries in sorted(weeks.items()):
             snapshots.append(
-                Snapshot.of(
+                checked_snapshot(
                     scopes.netschool_journal(source.deployment, class_id, week),
                     map_journal_entries(entries, pull.types, source),
-                    kinds=JOURNAL_KINDS,
+                    JOURNAL_KINDS,
+                    problems,
+                    where,
                 )
             )
     return snapshots
@@ -215,8 +231,9 @@ def sync_netschool(
             error=str(exc),
         )
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
+    warnings: list[str] = []
     try:
-        snapshots = snapshots_of(pulled, source)
+        snapshots = snapshots_of(pulled, source, warnings)
     except (ValueError, ValidationError) as exc:
         # Data the canonical model refuses: record the failure, write nothing.
         message = f"данные сервера не удалось перевести в общую модель: {str(exc).splitlines()[0]}"
@@ -250,7 +267,12 @@ def sync_netschool(
     if guard.held:
         # Too much would change at once: the run waits for `sverka runs approve/discard`.
         return SyncOutcome(
-            run_id, RunStatus.HELD, observed_at, requests=pulled.requests, held=guard.reasons
+            run_id,
+            RunStatus.HELD,
+            observed_at,
+            requests=pulled.requests,
+            held=guard.reasons,
+            warnings=warnings,
         )
     assert guard.result is not None
     result = guard.result
@@ -260,8 +282,15 @@ def sync_netschool(
         RunStatus.SUCCEEDED,
         counts={**result.as_dict(), "_requests": pulled.requests},
     )
+    for warning in warnings:
+        log.warning("netschool.mapping", detail=warning)
     return SyncOutcome(
-        run_id, RunStatus.SUCCEEDED, observed_at, counts=result, requests=pulled.requests
+        run_id,
+        RunStatus.SUCCEEDED,
+        observed_at,
+        counts=result,
+        requests=pulled.requests,
+        warnings=warnings,
     )
 
 
