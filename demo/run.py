@@ -566,7 +566,9 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                             engine,
                             path,
                             kind,
-                            deployment=f"local:{journal.deployment}",
+                            # named after the journal's deployment as the pull stored it
+                            # (a ПОО pull names it by its server), so the files attach to it
+                            deployment=f"local:{ids.deployment or journal.deployment}",
                             observed_at=moment,
                         )
                     run_check(engine, profile)
