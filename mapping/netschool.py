@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from canonical import (
     Absence,
     AbsenceCode,
+    Enrolment,
+    EnrolmentStatus,
     FinalKind,
     Group,
     Holiday,
@@ -61,6 +63,7 @@ STRUCTURE_KINDS = (
     "holiday",
     "person",
     "group",
+    "enrolment",
     "subject",
     "subgroup",
     "subgroup_member",
@@ -124,6 +127,24 @@ def _roles(names: Iterable[str]) -> tuple[Role, ...]:
 
 def _is_subgroup(sg: wire.FilterItem) -> bool:
     return bool(sg.subgroupName)
+
+
+def _enrolments(pull: InstitutionPull, source: Source) -> list[Enrolment]:
+    """Who studies in which class now: the class lists without those marked as left
+    (``free``).  NetSchool does not say since when, so ``starts_on`` stays unknown rather
+    than guessed; the registry match then compares class and status, not dates."""
+    return [
+        Enrolment(
+            source=source.ref(f"{class_id}:{student.id}"),
+            student_id=str(student.id),
+            group_id=str(class_id),
+            status=EnrolmentStatus.STUDYING,
+            starts_on=None,
+        )
+        for class_id, students in sorted(pull.class_students.items())
+        for student in students
+        if not student.free
+    ]
 
 
 def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
@@ -228,6 +249,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
                 curator_id=str(cls.chiefs[0].id) if cls.chiefs else None,
             )
         )
+    records.extend(_enrolments(pull, source))
     records.extend(
         Subject(source=source.ref(s.id), name=s.name, short_name=s.shortName or "")
         for s in pull.subjects
