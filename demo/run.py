@@ -251,7 +251,7 @@ class _Journal:
                 login=self.login,
                 timezone=self.world.timezone,
                 profile_id=self.profile,
-                lookback_days=7,
+                window=Incremental(7),
                 client=ClientSettings(class_pause=0.0),
             )
             ej_outcome = sync_eljur(
