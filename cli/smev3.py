@@ -54,7 +54,11 @@ VersionOption = typer.Option(None, "--smev-version", help="Версия схем
 DeploymentOption = typer.Option(
     None, "--deployment", help="Имя подключения в хранилище (по умолчанию хост СМЭВ)."
 )
-SignerOption = typer.Option(None, "--signer", help="Подпись: gost (ЭП-ОВ, ключ в SVERKA_SMEV3_KEY), mock (тестовая) или none.")
+SignerOption = typer.Option(
+    None,
+    "--signer",
+    help="Подпись: gost (ЭП-ОВ, ключ в SVERKA_SMEV3_KEY), mock (тестовая) или none.",
+)
 
 
 def _options(

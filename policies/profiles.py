@@ -67,6 +67,8 @@ class Profile:
     journal with years of history does not flood the report."""
     epgu: Mapping[str, Any] = field(default_factory=dict)
     """What the e-diary service requires (``[epgu]``: see ``policies.epgu.Requirements``)."""
+    forecast: Mapping[str, Any] = field(default_factory=dict)
+    """The forecast of period results (``[forecast]``: see ``policies.forecast.ForecastParams``)."""
 
     def enabled_rules(self) -> list[str]:
         return sorted(r for r, s in self.rules.items() if s.enabled)
@@ -159,6 +161,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
         platform=str(data.get("platform", "")),
         judge_baseline=bool(dict(data.get("engine", {})).get("judge_baseline", False)),
         epgu=dict(data.get("epgu", {})),
+        forecast=dict(data.get("forecast", {})),
     )
 
 
