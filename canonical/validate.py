@@ -11,12 +11,13 @@ makes the record unusable, and the caller reports that instead.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from canonical.base import Record
 from canonical.normalize import SnilsError, validate_snils
+from canonical.wording import kind_title
 
 SNILS_FIELDS = frozenset({"snils", "applicant_snils", "child_snils"})
 NAME_FIELDS = frozenset(
@@ -92,3 +93,55 @@ def clean_values(
         required = bool(info is not None and info.is_required())
         rejected.append(Rejected(name, reason, required))
     return out, rejected
+
+
+@dataclass
+class Screened:
+    """What a mapper's records look like once every bad value is kept out."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """One Russian sentence per value kept out: which record (kind and id), which field, why."""
+    unread: set[tuple[str, str, str]] = field(default_factory=set)
+    """Source keys of records left out whole (a required value was bad): what the store knew of
+    them stays, for an unreadable record is not a record the source deleted."""
+
+
+def screen(records: Iterable[Record]) -> Screened:
+    """Check every text value of every record; fix what can be left empty, drop what cannot.
+
+    Only records with a bad value are rebuilt, so a clean pull costs one scan of its strings.
+    """
+    out = Screened()
+    for record in records:
+        values = record.__dict__
+        bad = [
+            (name, reason)
+            for name, value in values.items()
+            if isinstance(value, str) and (reason := check_value(name, value)[1]) is not None
+        ]
+        if not bad:
+            out.records.append(record)
+            continue
+        fields = type(record).model_fields
+        what = f"{kind_title(record.kind)}, запись {_shown_id(record.source.external_id)}"
+        required = [name for name, _ in bad if fields[name].is_required()]
+        for name, reason in bad:
+            fate = (
+                "запись не загружена, прежние сведения о ней сохранены"
+                if required
+                else "значение не сохранено, остальные сведения записи загружены"
+            )
+            out.problems.append(f"{what}, поле «{name}»: {reason}; {fate}")
+        if required:
+            out.unread.add(record.source.key())
+            continue
+        update = {name: fields[name].get_default(call_default_factory=True) for name, _ in bad}
+        out.records.append(record.model_copy(update=update))
+    return out
+
+
+def _shown_id(external_id: str) -> str:
+    """The record's id as a user may see it: its bad characters escaped, its length capped."""
+    shown = "".join(ch if _control(ch) is None else f"U+{ord(ch):04X}" for ch in external_id)
+    return f"«{shown[:60]}…»" if len(shown) > 60 else f"«{shown}»"

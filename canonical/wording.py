@@ -87,5 +87,25 @@ KIND_TITLES: dict[str, str] = {
 """Canonical record kinds as people name them (``sverka status``, run summaries)."""
 
 
+MOVEMENT_RU: dict[str, str] = {
+    "enrolment": "зачисление",
+    "expulsion": "отчисление",
+    "transfer": "перевод",
+    "academic_leave": "академический отпуск",
+    "return": "выход из академического отпуска",
+    "graduation": "выпуск",
+}
+"""Kinds of movement orders (``MovementOrder.movement``) as an order names them."""
+
+STATUS_RU: dict[str, str] = {
+    "studying": "обучается",
+    "academic_leave": "академический отпуск",
+    "expelled": "отчислен",
+    "graduated": "выпускник",
+    "transferred_out": "выбыл",
+}
+"""Enrolment statuses (``EnrolmentStatus``) as the contingent registry names them."""
+
+
 def kind_title(kind: str) -> str:
     return KIND_TITLES.get(kind, "другие записи")

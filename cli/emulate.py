@@ -6,6 +6,8 @@ Each emulator adds its command to :data:`emulate_app` from its own module
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 
 import typer
@@ -34,6 +36,7 @@ def emulate_netschool(
     ),
 ) -> None:
     """Эмулятор «Сетевого города» (NetSchool, школы) по сценарию."""
+    check_port(port)
     from emulators.netschool.faults import Faults
     from emulators.netschool.server import serve_forever
     from emulators.scenario.world import ScenarioError, World, parse_moment
@@ -54,6 +57,30 @@ def emulate_netschool(
         "Управление: POST /_emulator/control. Остановка: Ctrl+C."
     )
     serve_forever(world, port, moment, knobs)
+
+
+def check_port(port: int) -> None:
+    """Refuse a port the emulator could not listen on, before any banner claims it serves.
+
+    The server binds the port again a moment later (with the same ``SO_REUSEADDR``); only a
+    program that grabs it in between could still beat it.
+    """
+    if not 1 <= port <= 65535:
+        raise UserError(f"порт {port} вне допустимых пределов 1–65535")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UserError(
+                    f"порт {port} уже занят другой программой: выберите другой (--port)"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise UserError(
+                    f"порт {port} доступен только администратору: выберите порт выше 1024"
+                ) from None
+            raise
 
 
 def _knob_value(value: str) -> str | bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.emulate import emulate_app
+from cli.emulate import check_port, emulate_app
 from cli.errors import UserError, user_errors
 
 
@@ -29,6 +29,7 @@ def emulate_eljur_command(
     ),
 ) -> None:
     """Эмулятор ЭлЖур (/api и /apiv3) по сценарию."""
+    check_port(port)
     from emulators.eljur.app import DEFAULT_DEVKEY
     from emulators.eljur.faults import Faults
     from emulators.eljur.school import vendor_of

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from cli.emulate import emulate_app
+from cli.emulate import check_port, emulate_app
 from cli.errors import UserError, user_errors
 
 
@@ -42,6 +42,7 @@ def emulate_poo_command(
     ),
 ) -> None:
     """Эмулятор «Сетевой город. Образование — Модуль ПОО» (колледжи) по сценарию."""
+    check_port(port)
     from emulators.poo.app import EmulatorConfig
     from emulators.poo.faults import Faults
     from emulators.poo.server import serve_forever

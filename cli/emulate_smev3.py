@@ -6,7 +6,7 @@ import datetime as dt
 
 import typer
 
-from cli.emulate import emulate_app
+from cli.emulate import check_port, emulate_app
 from cli.errors import UserError, user_errors
 
 
@@ -31,6 +31,7 @@ def emulate_smev3(
     ),
 ) -> None:
     """Запустить эмулятор СМЭВ 3 (реестр контингента, ЕПГУ, «Е-услуги») на 127.0.0.1."""
+    check_port(port)
     if (
         signature not in ("off", "mock")
         or validation not in ("sync", "async")

@@ -142,11 +142,31 @@ def _verbose() -> bool:
 
 
 def run_with_boundary(app: Callable[..., Any]) -> None:
-    """Call the Typer ``app``; any exception left becomes one Russian sentence and exit 1."""
+    """Call the Typer ``app``; any exception left becomes one Russian sentence and exit 1.
+
+    Click runs without its own error printing (``standalone_mode=False``), so its usage
+    errors, worded in English, reach us and are shown in Russian with exit code 2.
+    """
+    from typer import _click
+
+    from cli.usage_errors import help_hint, usage_sentence
+
     try:
-        app()
+        code = app(standalone_mode=False)
     except SystemExit:
         raise
+    except _click.exceptions.NoArgsIsHelpError as exc:
+        if exc.message:
+            print(exc.message)
+        sys.exit(0)
+    except _click.exceptions.ClickException as exc:
+        err_console.print(f"[red]Ошибка:[/red] {usage_sentence(exc)}", highlight=False)
+        if isinstance(exc, _click.exceptions.UsageError):
+            err_console.print(help_hint(exc), markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("[red]Прервано.[/red]")
+        sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("[red]Прервано.[/red]")
         sys.exit(130)
@@ -157,3 +177,4 @@ def run_with_boundary(app: Callable[..., Any]) -> None:
             )
         err_console.print(f"[red]Ошибка:[/red] {describe(exc, _url())}", markup=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -114,16 +114,41 @@ class _CurrentStderr:
         return sys.stderr.isatty()
 
 
+class _RussianFormatter(logging.Formatter):
+    """Library records on a person's console: a Russian sentence, not the library's English."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from cli.log_words import LEVEL_RU, library_sentence
+
+        level = LEVEL_RU.get(record.levelname.lower(), "Сведения")
+        return f"{level}: {library_sentence(record.getMessage())}"
+
+
 def configure_logging(
-    *, json_output: bool = False, level: str = "INFO", stream: TextIO | None = None
+    *,
+    json_output: bool = False,
+    level: str = "INFO",
+    stream: TextIO | None = None,
+    russian: bool | None = None,
 ) -> None:
-    """Set up structlog (and the standard library's root logger) once per process."""
+    """Set up structlog (and the standard library's root logger) once per process.
+
+    ``russian`` (default: a console that is neither JSON nor ``DEBUG``) prints one Russian
+    sentence per event for the people who read it; JSON and verbose output keep the English
+    event names and keys.
+    """
     out: Any = stream if stream is not None else _CurrentStderr()
-    renderer: Any = (
-        structlog.processors.JSONRenderer(ensure_ascii=False)
-        if json_output
-        else structlog.dev.ConsoleRenderer(colors=out.isatty())
-    )
+    if russian is None:
+        russian = not json_output and level != "DEBUG"
+    renderer: Any
+    if json_output:
+        renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
+    elif russian:
+        from cli.log_words import russian_console
+
+        renderer = russian_console
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -142,7 +167,11 @@ def configure_logging(
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler(out)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        _RussianFormatter()
+        if russian and not json_output
+        else logging.Formatter("%(levelname)s %(name)s %(message)s")
+    )
     handler.addFilter(_MaskFilter())
     root.addHandler(handler)
     root.setLevel(level)

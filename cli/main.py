@@ -17,7 +17,9 @@ from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
+from cli import smev3_keys as smev3_keys_cli
 from cli import source as source_cli
+from cli import web as web_cli
 from cli.context import SETTINGS
 from cli.demo import demo_command
 from cli.emulate import emulate_app
@@ -148,6 +150,7 @@ app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
+app.add_typer(smev3_keys_cli.smev3_app, name="smev3")
 
 check_cli.register(app)
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
@@ -158,6 +161,8 @@ app.command("reconcile")(reports_cli.reconcile_command)
 app.command("demo")(demo_command)
 app.command("forecast")(forecast_command)
 app.command("import")(import_file_cli.import_command)
+app.command("web")(web_cli.web_command)
+app.add_typer(web_cli.user_app, name="user")
 
 
 def run() -> None:

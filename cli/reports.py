@@ -299,6 +299,7 @@ def held_command(
 ) -> None:
     """Задержанные запуски (массовые изменения) и что они изменили бы."""
     from local_store.hold import held_changes, list_held
+    from reports.run_words import CHANGE_RU as names
 
     engine = SETTINGS.engine()
     if run_id is None:
@@ -318,7 +319,6 @@ def held_command(
     table = RichTable(title=f"Изменения задержанного запуска {run_id}")
     for title in ("Вид записи", "Изменение", "Запись", "Подробности"):
         table.add_column(title)
-    names = {"added": "добавлена", "changed": "изменена", "removed": "удалена"}
     for c in changes:
         table.add_row(
             c["kind"], names.get(c["change"], c["change"]), c["external_id"], c["detail"] or ""

@@ -5,8 +5,8 @@ and Typer (0.2x) carries its own copy of Click with the English written in.
 So :func:`install` points Click's ``_``/``ngettext`` at the table below (a
 text it does not know stays as it is), sets Typer's panel titles, which it
 computes once at import, and renames the help option and the usage prefix of
-Typer's Click.  Typer's parser errors ("No such option: …") stay English
-inside a Russian panel: they are f-strings with nothing to hook.
+Typer's Click.  Typer's parser errors ("No such option: …") are f-strings with
+nothing to hook: ``cli.usage_errors`` words them in Russian at the error boundary.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from rich.table import Table
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
 from cli.titles import SOURCE_RU, changes_text, store_timezone
+from reports.run_words import RUN_STATUS_RU
 from scheduler.jobs import JOB_KINDS
 
 if TYPE_CHECKING:
@@ -23,14 +24,7 @@ schedule_app = typer.Typer(help="Планы: какие задания и ког
 scheduler_app = typer.Typer(help="Процесс планировщика.", no_args_is_help=True)
 console = Console()
 
-STATUS_RU = {
-    "running": "выполняется",
-    "succeeded": "успешно",
-    "failed": "ошибка",
-    "held": "задержан",
-    "discarded": "отклонён",
-    "interrupted": "прерван",
-}
+STATUS_RU = RUN_STATUS_RU
 
 
 def _params(values: list[str]) -> dict[str, str]:

@@ -20,7 +20,8 @@ from rich.table import Table
 from cli.context import SETTINGS
 from cli.errors import UserError, describe, user_errors
 from cli.sync import sync_app
-from pipelines.smev3.channels import E_USLUGI_RECEIPT, EPGU_ANSWER, MOVEMENT
+from pipelines.smev3.channels import CHANNELS_RU
+from pipelines.smev3.channels import OUTBOX_STATUS_RU as STATUS_RU
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -34,23 +35,11 @@ push_app = typer.Typer(
 )
 epgu_app = typer.Typer(help="Заявления ЕПГУ на услугу «электронный дневник».", no_args_is_help=True)
 
-CHANNELS_RU = {
-    MOVEMENT: "движение контингента → реестр",
-    EPGU_ANSWER: "ответы на заявления ЕПГУ",
-    E_USLUGI_RECEIPT: "квитанции «Е-услуги»",
-}
 APPLICATION_STATUS_RU = {
     "received": "получено",
     "in_progress": "ответ в очереди",
     "answered": "услуга оказана",
     "refused": "отказ",
-    "failed": "ошибка",
-}
-STATUS_RU = {
-    "pending": "ожидает отправки",
-    "sent": "отправлено, ждём ответа",
-    "answered": "получен ответ",
-    "delivered": "доставлено",
     "failed": "ошибка",
 }
 
@@ -65,7 +54,11 @@ VersionOption = typer.Option(None, "--smev-version", help="Версия схем
 DeploymentOption = typer.Option(
     None, "--deployment", help="Имя подключения в хранилище (по умолчанию хост СМЭВ)."
 )
-SignerOption = typer.Option(None, "--signer", help="Подпись: mock (тестовая) или none.")
+SignerOption = typer.Option(
+    None,
+    "--signer",
+    help="Подпись: gost (ЭП-ОВ, ключ в SVERKA_SMEV3_KEY), mock (тестовая) или none.",
+)
 
 
 def _options(

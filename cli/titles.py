@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
+
+from reports.run_words import SOURCE_RU, changes_text
+
+__all__ = [
+    "ENTITY_RU",
+    "SOURCE_RU",
+    "changes_text",
+    "profile_timezone",
+    "rule_title",
+    "store_timezone",
+]
 
 
 def rule_title(rule_id: str) -> str:
@@ -66,33 +76,3 @@ def store_timezone(engine: Any) -> str:
     except SQLAlchemyError:
         return "UTC"
     return str(zone) if zone else "UTC"
-
-
-def changes_text(counts: Mapping[str, Any]) -> str:
-    """«уроки: +12, изменено 3, удалено 1» per kind that changed; «без изменений» otherwise."""
-    from canonical.wording import kind_title
-
-    parts = []
-    for kind, c in sorted(counts.items(), key=lambda item: kind_title(item[0])):
-        if not isinstance(c, Mapping):
-            continue
-        added, changed, removed = (int(c.get(k, 0) or 0) for k in ("added", "changed", "removed"))
-        if not (added or changed or removed):
-            continue
-        bits = [f"+{added}"] if added else []
-        if changed:
-            bits.append(f"изменено {changed}")
-        if removed:
-            bits.append(f"удалено {removed}")
-        parts.append(f"{kind_title(kind)}: {', '.join(bits)}")
-    return "; ".join(parts) or "без изменений"
-
-
-SOURCE_RU = {
-    "netschool": "Сетевой город",
-    "poo": "Модуль ПОО",
-    "eljur": "ЭлЖур",
-    "smev3": "СМЭВ 3",
-    "contingent": "реестр контингента",
-    "local": "файлы организации",
-}

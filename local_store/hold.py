@@ -22,7 +22,14 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from canonical.base import Record
 from canonical.registry import record_type
-from local_store.ingest import IngestResult, ScopePlan, Snapshot, apply_plan, plan_snapshot
+from local_store.ingest import (
+    IngestResult,
+    Key,
+    ScopePlan,
+    Snapshot,
+    apply_plan,
+    plan_snapshot,
+)
 from local_store.reconcile_schema import held_change, held_run, held_snapshot
 from local_store.runs import RunStatus
 from local_store.schema import entity, run_scope, sync_run, version_table
@@ -249,12 +256,24 @@ def preview(
     return Preview(reasons, summary, changes)
 
 
-def _serialise(records: Sequence[Record]) -> list[dict[str, Any]]:
-    return [{"kind": r.kind, "data": r.model_dump(mode="json")} for r in records]
+def _serialise(records: Sequence[Record], unread: Iterable[Key] = ()) -> list[dict[str, Any]]:
+    """Records as JSON; the snapshot's unread keys ride along as ``{"unread": key}`` items."""
+    items = [{"kind": r.kind, "data": r.model_dump(mode="json")} for r in records]
+    return items + [{"unread": list(key)} for key in sorted(unread)]
 
 
 def _deserialise(items: Sequence[Mapping[str, Any]]) -> list[Record]:
-    return [record_type(item["kind"]).model_validate(item["data"]) for item in items]
+    return [
+        record_type(item["kind"]).model_validate(item["data"]) for item in items if "kind" in item
+    ]
+
+
+def _unread(items: Sequence[Mapping[str, Any]]) -> frozenset[Key]:
+    return frozenset(
+        (str(item["unread"][0]), str(item["unread"][1]), str(item["unread"][2]))
+        for item in items
+        if "unread" in item
+    )
 
 
 def _stage(
@@ -286,7 +305,7 @@ def _stage(
                 "ordinal": i,
                 "scope": s.scope,
                 "kinds": sorted(s.kinds),
-                "records": _serialise(s.records),
+                "records": _serialise(s.records, s.unread),
             }
             for i, s in enumerate(snapshots)
         ],
@@ -387,7 +406,10 @@ def approve(engine: Engine, run_id: int) -> IngestResult:
         result = IngestResult()
         for snap in snaps:
             snapshot = Snapshot(
-                snap["scope"], frozenset(snap["kinds"]), _deserialise(snap["records"])
+                snap["scope"],
+                frozenset(snap["kinds"]),
+                _deserialise(snap["records"]),
+                _unread(snap["records"]),
             )
             plan = plan_snapshot(conn, run_id, snapshot)
             apply_plan(conn, run_id, plan)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
@@ -45,11 +46,19 @@ class Snapshot:
     scope: str
     kinds: frozenset[str]
     records: Sequence[Record]
+    unread: frozenset[Key] = frozenset()
+    """Records the source showed but the mapping could not read: never taken as removed."""
 
     @classmethod
-    def of(cls, scope: str, records: Sequence[Record], kinds: Iterable[str] = ()) -> Snapshot:
+    def of(
+        cls,
+        scope: str,
+        records: Sequence[Record],
+        kinds: Iterable[str] = (),
+        unread: Iterable[Key] = (),
+    ) -> Snapshot:
         """A snapshot complete for the given kinds plus every kind present in ``records``."""
-        return cls(scope, frozenset(kinds) | {r.kind for r in records}, records)
+        return cls(scope, frozenset(kinds) | {r.kind for r in records}, records, frozenset(unread))
 
 
 @dataclass
@@ -175,7 +184,7 @@ def plan_snapshot(conn: Connection, run_id: int, snapshot: Snapshot) -> ScopePla
         )
     ).scalar()
     plans = [
-        _plan_kind(conn, snapshot.scope, kind, by_kind.get(kind, {}))
+        _plan_kind(conn, snapshot.scope, kind, by_kind.get(kind, {}), snapshot.unread)
         for kind in sorted(snapshot.kinds)
     ]
     return ScopePlan(snapshot.scope, prev_run_id, plans)
@@ -277,7 +286,13 @@ def _load_existing(
     return found
 
 
-def _plan_kind(conn: Connection, scope: str, kind: str, records: dict[Key, Record]) -> KindPlan:
+def _plan_kind(
+    conn: Connection,
+    scope: str,
+    kind: str,
+    records: dict[Key, Record],
+    unread: frozenset[Key] = frozenset(),
+) -> KindPlan:
     existing = _load_existing(conn, scope, kind, records)
     plan = KindPlan(kind)
     for key, record in records.items():
@@ -295,7 +310,7 @@ def _plan_kind(conn: Connection, scope: str, kind: str, records: dict[Key, Recor
         else:
             plan.changed.append((record, content_hash, old))
     for key, old in existing.items():
-        if key not in records and old.scope == scope and not old.removed:
+        if key not in records and key not in unread and old.scope == scope and not old.removed:
             plan.removed.append(old)
     return plan
 
@@ -319,10 +334,16 @@ def _version_row(
         "prev_seen_run_id": prev_seen_run_id,
         "superseded_run_id": None,
     }
-    for name in type(record).model_fields:
-        if name != "source":
-            row[field_column(name)] = getattr(record, name)
+    values = record.__dict__
+    for name, column in _field_columns(type(record)):
+        row[column] = values[name]
     return row
+
+
+@cache
+def _field_columns(model: type[Record]) -> tuple[tuple[str, str], ...]:
+    """(field, column) of every stored field of a record type, built once per type."""
+    return tuple((name, field_column(name)) for name in model.model_fields if name != "source")
 
 
 def _apply_kind(
@@ -344,14 +365,25 @@ def _apply_kind(
             }
             for record, _ in plan.new
         ]
-        ids = (
-            conn.execute(
-                insert(entity).returning(entity.c.id, sort_by_parameter_order=True), entity_rows
+        # A plain executemany: INSERT … RETURNING in parameter order runs one row per
+        # statement on SQLite.  The new entities are read back by the scope's index: a scope
+        # is ingested once per run, so those first seen by this run under it are these (and
+        # any moved in earlier in the run, which the keys tell apart).
+        conn.execute(insert(entity), entity_rows)
+        ids = {
+            (row.platform, row.deployment, row.external_id): row.id
+            for row in conn.execute(
+                select(
+                    entity.c.id, entity.c.platform, entity.c.deployment, entity.c.external_id
+                ).where(
+                    entity.c.kind == plan.kind,
+                    entity.c.scope == scope,
+                    entity.c.first_seen_run_id == run_id,
+                )
             )
-            .scalars()
-            .all()
-        )
-        for (record, content_hash), entity_id in zip(plan.new, ids, strict=True):
+        }
+        for record, content_hash in plan.new:
+            entity_id = ids[record.source.key()]
             versions.append(_version_row(record, content_hash, entity_id, run_id, prev_run_id))
 
     superseded = [old.version_id for _, _, old in plan.changed] + [

@@ -351,3 +351,14 @@ def envelopes(engine: Engine, *, message_id: str | None = None) -> list[dict[str
         query = query.where(smev3_envelope.c.message_id == message_id)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def requeue_item(engine: Engine, item_id: int) -> bool:
+    """Put one failed push back to pending (the operator's «вернуть в очередь»); same message id."""
+    query = (
+        update(smev3_outbox)
+        .where(smev3_outbox.c.id == item_id, smev3_outbox.c.status == OutboxStatus.FAILED.value)
+        .values(status=OutboxStatus.PENDING.value, next_attempt_at=_now(), finished_at=None)
+    )
+    with engine.begin() as conn:
+        return bool(conn.execute(query).rowcount)

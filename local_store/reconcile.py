@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select
 from sqlalchemy.sql import Select
 
 from canonical.normalize import SnilsError, name_key, normalize_name_part, snils_digits
+from canonical.wording import MOVEMENT_RU, STATUS_RU
 from local_store.discrepancies import Finding, PersistStats, RootCause, Side, persist
 from local_store.identity import (
     IdentityResult,
@@ -37,21 +38,6 @@ REGISTRY_PLATFORM = "contingent"
 E_USLUGI_PLATFORM = "e_uslugi"
 EPGU_PLATFORM = "epgu"
 
-MOVEMENT_RU = {
-    "enrolment": "зачисление",
-    "expulsion": "отчисление",
-    "transfer": "перевод",
-    "academic_leave": "академический отпуск",
-    "return": "выход из академического отпуска",
-    "graduation": "выпуск",
-}
-STATUS_RU = {
-    "studying": "обучается",
-    "academic_leave": "академический отпуск",
-    "expelled": "отчислен",
-    "graduated": "выпускник",
-    "transferred_out": "выбыл",
-}
 FIELD_RU = {
     "last_name": "фамилия",
     "first_name": "имя",

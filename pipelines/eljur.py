@@ -33,6 +33,7 @@ from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.eljur import ClassRecords, Source, map_class_journal, map_structure, ymd
+from pipelines.screening import checked_snapshot
 from pipelines.settings import (
     ELJUR_DEVKEY_ENV,
     ELJUR_PASSWORD_ENV,
@@ -42,6 +43,7 @@ from pipelines.settings import (
 )
 
 log = structlog.get_logger("sync.eljur")
+WHERE = "ЭлЖур"
 
 SOURCE = "eljur"
 PASSWORD_ENV = ELJUR_PASSWORD_ENV
@@ -106,8 +108,14 @@ def class_snapshots(
     window: tuple[dt.date, dt.date],
     mapped: ClassRecords,
     catalog: set[str],
+    warnings: list[str] | None = None,
 ) -> list[Snapshot]:
-    """Week scopes covering the window, the class's period marks, one scope per catalog entry."""
+    """Week scopes covering the window, the class's period marks, one scope per catalog entry.
+
+    Every value is checked on the way (``pipelines.screening``); what was kept out is reported
+    in ``warnings``.
+    """
+    problems = [] if warnings is None else warnings
     by_week: dict[dt.date, list[Record]] = {}
     for day, record in mapped.dated:
         by_week.setdefault(monday(day), []).append(record)
@@ -115,14 +123,18 @@ def class_snapshots(
     week = monday(window[0])
     while week <= window[1]:
         snapshots.append(
-            Snapshot.of(
+            checked_snapshot(
                 f"{base}:journal:{class_name}:{week.isoformat()}",
                 by_week.get(week, []),
-                kinds=JOURNAL_KINDS,
+                JOURNAL_KINDS,
+                problems,
+                WHERE,
             )
         )
         week += dt.timedelta(days=7)
-    snapshots.append(Snapshot.of(f"{base}:finals:{class_name}", mapped.finals, kinds=("mark",)))
+    snapshots.append(
+        checked_snapshot(f"{base}:finals:{class_name}", mapped.finals, ("mark",), problems, WHERE)
+    )
     entries = [("subject", n, r) for n, r in sorted(mapped.subjects.items())] + [
         ("work_kind", n, r) for n, r in sorted(mapped.work_kinds.items())
     ]
@@ -130,7 +142,7 @@ def class_snapshots(
         scope = f"{base}:{kind}:{name}"
         if scope not in catalog:  # ``catalog``: scopes this run already wrote
             catalog.add(scope)
-            snapshots.append(Snapshot.of(scope, [record], kinds=(kind,)))
+            snapshots.append(checked_snapshot(scope, [record], (kind,), problems, WHERE))
     return snapshots
 
 
@@ -198,7 +210,9 @@ async def _run(
             guard = guarded_ingest(
                 engine,
                 run_id,
-                Snapshot.of(f"{base}:structure", mapped.records, kinds=STRUCTURE_KINDS),
+                checked_snapshot(
+                    f"{base}:structure", mapped.records, STRUCTURE_KINDS, warnings, WHERE
+                ),
             )
             if guard.held:
                 return outcome(RunStatus.HELD, held=guard.reasons)
@@ -215,7 +229,7 @@ async def _run(
                 journal = await pull_class(client, structure, class_name, window)
                 jm = map_class_journal(journal, structure, source)
                 warnings += jm.warnings
-                snapshots = class_snapshots(base, class_name, window, jm, catalog)
+                snapshots = class_snapshots(base, class_name, window, jm, catalog, warnings)
                 result.merge(ingest(engine, run_id, snapshots))
                 records += sum(len(s.records) for s in snapshots)
                 progress("class")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
@@ -38,8 +39,11 @@ from mapping.netschool import (
 )
 from pipelines import scopes
 from pipelines.outcome import SyncOutcome
+from pipelines.screening import checked_snapshot
 from pipelines.settings import NETSCHOOL_PASSWORD_ENV, SettingsError, read_section, require_secret
 from pipelines.window import Incremental
+
+log = structlog.get_logger("sync.netschool")
 
 PASSWORD_ENV = NETSCHOOL_PASSWORD_ENV
 
@@ -106,30 +110,49 @@ def load_config(path: str | Path) -> NetSchoolConfig:
     )
 
 
-def snapshots_of(pull: InstitutionPull, source: Source) -> list[Snapshot]:
-    """The pull as the store's scopes: one structure scope, one per class × week."""
-    snapshots = [
-        Snapshot.of(
-            scopes.netschool_structure(source.deployment, pull.context.schoolId),
-            map_structure(pull, source),
-            kinds=STRUCTURE_KINDS,
-        )
-    ]
-    for class_id, totals in sorted(pull.totals.items()):
+def snapshots_of(
+    pull: InstitutionPull, source: Source, warnings: list[str] | None = None
+) -> list[Snapshot]:
+    """The pull as the store's scopes: one structure scope, one per class × week.
+
+    Every value is checked on the way (``pipelines.screening``); what was kept out is
+    reported in ``warnings``. A pull narrowed to some classes carries only their journal
+    weeks: the structure and period-mark scopes it did not read completely are left as
+    the last whole pull saw them.
+    """
+    problems = [] if warnings is None else warnings
+    where = "NetSchool"
+    snapshots: list[Snapshot] = []
+    if pull.only_classes is None:
         snapshots.append(
-            Snapshot.of(
+            checked_snapshot(
+                scopes.netschool_structure(source.deployment, pull.context.schoolId),
+                map_structure(pull, source),
+                STRUCTURE_KINDS,
+                problems,
+                where,
+            )
+        )
+    finals = pull.totals if pull.only_classes is None else {}
+    for class_id, totals in sorted(finals.items()):
+        snapshots.append(
+            checked_snapshot(
                 scopes.netschool_finals(source.deployment, class_id),
                 map_totals(totals, pull.terms, source),
-                kinds=("mark",),
+                ("mark",),
+                problems,
+                where,
             )
         )
     for class_id, weeks in sorted(pull.journal.items()):
         for week, entries in sorted(weeks.items()):
             snapshots.append(
-                Snapshot.of(
+                checked_snapshot(
                     scopes.netschool_journal(source.deployment, class_id, week),
                     map_journal_entries(entries, pull.types, source),
-                    kinds=JOURNAL_KINDS,
+                    JOURNAL_KINDS,
+                    problems,
+                    where,
                 )
             )
     return snapshots
@@ -143,8 +166,14 @@ def sync_netschool(
     full: bool = False,
     progress: PullProgress | None = None,
     job: str | None = None,
+    only_classes: Collection[int] | None = None,
 ) -> SyncOutcome:
-    """Pull, map and ingest one school; a failure is recorded as a failed run with nothing ingested."""
+    """Pull, map and ingest one school; a failure is recorded as a failed run with nothing ingested.
+
+    ``only_classes`` (the plan's sync at some groups' deadline): just those classes'
+    journals for the current week, which is all such a deadline needs; the other classes'
+    scopes keep their last observation, so their §8 evidence is not claimed falsely.
+    """
     source = Source(config.deployment, config.timezone, config.profile_id, config.region)
     known = known_deployment(config.deployment)
     holder: dict[str, Any] = {}
@@ -162,6 +191,15 @@ def sync_netschool(
         async with client:
             if not config.school_id and config.school_name:
                 client.auth.school_id = await client.find_school(config.school_name)
+            if only_classes is not None and not full:
+                return await pull_institution(
+                    client,
+                    timezone=config.timezone,
+                    lookback_weeks=0,
+                    ahead_weeks=0,
+                    progress=progress,
+                    only_classes=only_classes,
+                )
             return await pull_institution(
                 client,
                 timezone=config.timezone,
@@ -193,8 +231,9 @@ def sync_netschool(
             error=str(exc),
         )
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
+    warnings: list[str] = []
     try:
-        snapshots = snapshots_of(pulled, source)
+        snapshots = snapshots_of(pulled, source, warnings)
     except (ValueError, ValidationError) as exc:
         # Data the canonical model refuses: record the failure, write nothing.
         message = f"данные сервера не удалось перевести в общую модель: {str(exc).splitlines()[0]}"
@@ -228,7 +267,12 @@ def sync_netschool(
     if guard.held:
         # Too much would change at once: the run waits for `sverka runs approve/discard`.
         return SyncOutcome(
-            run_id, RunStatus.HELD, observed_at, requests=pulled.requests, held=guard.reasons
+            run_id,
+            RunStatus.HELD,
+            observed_at,
+            requests=pulled.requests,
+            held=guard.reasons,
+            warnings=warnings,
         )
     assert guard.result is not None
     result = guard.result
@@ -238,8 +282,15 @@ def sync_netschool(
         RunStatus.SUCCEEDED,
         counts={**result.as_dict(), "_requests": pulled.requests},
     )
+    for warning in warnings:
+        log.warning("netschool.mapping", detail=warning)
     return SyncOutcome(
-        run_id, RunStatus.SUCCEEDED, observed_at, counts=result, requests=pulled.requests
+        run_id,
+        RunStatus.SUCCEEDED,
+        observed_at,
+        counts=result,
+        requests=pulled.requests,
+        warnings=warnings,
     )
 
 

@@ -39,10 +39,12 @@ from mapping.poo import (
 )
 from pipelines import scopes
 from pipelines.outcome import SyncOutcome
+from pipelines.screening import checked_snapshot
 from pipelines.settings import POO_PASSWORD_ENV, SettingsError, read_section, require_secret
 from pipelines.window import Incremental, monday
 
 log = structlog.get_logger("sync.poo")
+WHERE = "«Модуль ПОО»"
 
 SOURCE = "poo"
 PASSWORD_ENV = POO_PASSWORD_ENV
@@ -131,10 +133,12 @@ async def run_poo_sync(
             guard = guarded_ingest(
                 engine,
                 run_id,
-                Snapshot.of(
+                checked_snapshot(
                     scopes.poo_structure(deployment.deployment_id),
                     mapped.records,
-                    kinds=STRUCTURE_KINDS,
+                    STRUCTURE_KINDS,
+                    warnings,
+                    WHERE,
                 ),
             )
             if guard.held:
@@ -212,7 +216,7 @@ async def _pull_journals(
         for period, finals in jm.finals.items():
             jm.finals[period] = [r for r in finals if r.source.external_id not in seen_finals]
             seen_finals.update(r.source.external_id for r in finals)
-        snapshots = _group_snapshots(ctx.deployment, group_id, journal, jm, window)
+        snapshots = _group_snapshots(ctx.deployment, group_id, journal, jm, window, warnings)
         result.merge(ingest(engine, run_id, snapshots))
         records += sum(len(s.records) for s in snapshots)
         note("group")
@@ -225,8 +229,14 @@ def _group_snapshots(
     journal: Any,
     jm: Any,
     window: tuple[dt.date, dt.date],
+    warnings: list[str] | None = None,
 ) -> list[Snapshot]:
-    """Week scopes inside the window and the fetched terms, КТП per subject, attestation per term."""
+    """Week scopes inside the window and the fetched terms, КТП per subject, attestation per term.
+
+    Every value is checked on the way (``pipelines.screening``); what was kept out is reported
+    in ``warnings``.
+    """
+    problems = [] if warnings is None else warnings
     snapshots: list[Snapshot] = []
     ranges = []
     for entry, _subject, _answer in journal.subjects:
@@ -241,10 +251,12 @@ def _group_snapshots(
         if not any(a <= week_end and b >= week for a, b in ranges):
             continue
         snapshots.append(
-            Snapshot.of(
+            checked_snapshot(
                 scopes.poo_journal(deployment, group_id, week),
                 by_week.get(week, []),
-                kinds=JOURNAL_KINDS,
+                JOURNAL_KINDS,
+                problems,
+                WHERE,
             )
         )
     plans: dict[str, list[Record]] = {}
@@ -257,16 +269,22 @@ def _group_snapshots(
         plans.setdefault(str(subject_id), []).append(record)
     for subject_id in sorted(subjects):
         snapshots.append(
-            Snapshot.of(
+            checked_snapshot(
                 scopes.poo_plan(deployment, group_id, subject_id),
                 plans.get(subject_id, []),
-                kinds=PLAN_KINDS,
+                PLAN_KINDS,
+                problems,
+                WHERE,
             )
         )
     for period, finals in sorted(jm.finals.items()):
         snapshots.append(
-            Snapshot.of(
-                scopes.poo_attestation(deployment, group_id, period), finals, kinds=("mark",)
+            checked_snapshot(
+                scopes.poo_attestation(deployment, group_id, period),
+                finals,
+                ("mark",),
+                problems,
+                WHERE,
             )
         )
     return snapshots

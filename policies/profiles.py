@@ -8,6 +8,7 @@ any parameter can be changed without touching the profile.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
@@ -103,10 +104,17 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_PARSED: dict[tuple[str, int], dict[str, Any]] = {}
+"""Parsed TOML by (path, mtime): pages and reports ask for the same profile many times a request."""
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in _PARSED:
+            with path.open("rb") as handle:
+                _PARSED[key] = tomllib.load(handle)
+        return copy.deepcopy(_PARSED[key])
     except FileNotFoundError:
         raise ProfileError(f"файл профиля не найден: {path}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -302,11 +302,18 @@ def iso(value: int | dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def run_evidence(t: int | None, t0: int | None, source: Any = None) -> dict[str, Any]:
-    """The §8 evidence of an entry: the two sync moments, or the source timestamp."""
-    out: dict[str, Any] = {"seen_at": iso(t), "prev_seen_at": iso(t0)}
+def run_evidence(
+    t: int | None,
+    t0: int | None,
+    source: Any = None,
+    *,
+    moment: Callable[[Any], str | None] = iso,
+) -> dict[str, Any]:
+    """The §8 evidence of an entry: the two sync moments, or the source timestamp
+    (``moment`` formats them: :func:`iso`, or a memo of it over many rows)."""
+    out: dict[str, Any] = {"seen_at": moment(t), "prev_seen_at": moment(t0)}
     if source is not None:
-        out["source_entered_at"] = iso(source) if not isinstance(source, str) else source
+        out["source_entered_at"] = moment(source) if not isinstance(source, str) else source
     return out
 
 

@@ -24,13 +24,14 @@ from lxml import etree
 from sqlalchemy import Engine, or_, select
 
 from canonical.normalize import SnilsError, name_key, validate_snils
+from canonical.wording import MOVEMENT_RU, STATUS_RU, ru_date
 from local_store.schema import version_table
 from reports.data import JournalData, Source, load_journal
 from reports.render import add_table_sheet, write_tabular
 
 if TYPE_CHECKING:
     import xmlschema
-from reports.tabular import Table, TabularReport
+from reports.tabular import Cell, Table, TabularReport
 
 NAMESPACE = "urn://sverka.local/contingent-export/1.0.0"
 XSD_PATH = Path(str(files("schemas") / "contingent_export" / "contingent-export-1.0.xsd"))
@@ -315,14 +316,14 @@ def _check_duplicates(records: Sequence[ExportRecord]) -> None:
             ].append(r)
     for group in by_snils.values():
         if len(group) > 1:
-            others = ", ".join(x.student_id for x in group)
+            others = ", ".join(x.name or x.student_id for x in group)
             for r in group:
                 _add(
                     r, "duplicate", "snils", f"СНИЛС совпадает у нескольких обучающихся ({others})"
                 )
     for _key, group in by_fio.items():
         if len(group) > 1:
-            others = ", ".join(x.student_id for x in group)
+            others = ", ".join(x.name or x.student_id for x in group)
             for r in group:
                 _add(
                     r,
@@ -433,53 +434,133 @@ CSV_COLUMNS = [
     ("FirstName", "Имя"),
     ("MiddleName", "Отчество"),
     ("BirthDate", "Дата рождения"),
-    ("Gender", "Пол (1 — м, 2 — ж)"),
+    ("Gender", "Код пола"),
+    ("GenderName", "Пол"),
     ("SNILS", "СНИЛС"),
-    ("DocumentType", "Вид документа"),
+    ("DocumentType", "Код вида документа"),
+    ("DocumentTypeName", "Вид документа"),
     ("DocumentSeries", "Серия"),
     ("DocumentNumber", "Номер"),
     ("GroupName", "Группа (класс)"),
-    ("Status", "Статус"),
+    ("Status", "Статус обучения"),
     ("StartDate", "Дата зачисления"),
     ("EndDate", "Дата окончания"),
     ("OrderNumber", "Приказ о зачислении"),
     ("OrderDate", "Дата приказа"),
     ("Movements", "Приказы о движении"),
 ]
+GENDER_RU = {"1": "мужской", "2": "женский"}
+DICTIONARIES: list[tuple[str, dict[str, str]]] = [
+    ("Пол (код в выгрузке)", GENDER_RU),
+    ("Вид документа, удостоверяющего личность (коды ФНС России, СПДУЛ)", DOCUMENT_TYPES),
+]
+"""The coded columns of the export and the dictionaries their codes come from."""
 
 
-def flat_rows(result: ExportResult, data: JournalData) -> list[list[Any]]:
-    rows = []
+def movement_text(order: dict[str, Any]) -> str:
+    kind = MOVEMENT_RU.get(order["movement"], order["movement"])
+    return f"{kind} — приказ № {order['number']} от {ru_date(order['order_date'])}"
+
+
+def flat_rows(result: ExportResult, data: JournalData) -> list[list[Cell]]:
+    """One row per exported student; dates stay dates (Excel shows them as dates)."""
+    rows: list[list[Cell]] = []
     for r in result.exported:
         p, e, g = r.person, r.enrolment or {}, r.group or {}
+        gender = GENDER.get(p.get("sex") or "", "")
+        doc_type = str(p.get("document_type") or "")
         rows.append(
             [
                 r.student_id,
                 p["last_name"],
                 p["first_name"],
                 p.get("middle_name") or "",
-                p["birth_date"].isoformat(),
-                GENDER.get(p.get("sex") or "", ""),
+                p["birth_date"],
+                gender,
+                GENDER_RU.get(gender, ""),
                 validate_snils(str(p["snils"])),
-                p.get("document_type") or "",
+                doc_type,
+                DOCUMENT_TYPES.get(doc_type, ""),
                 p.get("document_series") or "",
                 p.get("document_number") or "",
                 g.get("name", ""),
-                e.get("status", ""),
-                e["starts_on"].isoformat() if e.get("starts_on") else "",
-                e["ends_on"].isoformat() if e.get("ends_on") else "",
+                STATUS_RU.get(e.get("status", ""), e.get("status", "")),
+                e.get("starts_on"),
+                e.get("ends_on"),
                 e.get("order_number") or "",
-                e["order_date"].isoformat() if e.get("order_date") else "",
-                "; ".join(
-                    f"{o['movement']} № {o['number']} от {o['order_date'].isoformat()}"
-                    for o in r.movements
-                ),
+                e.get("order_date"),
+                "; ".join(movement_text(o) for o in r.movements),
             ]
         )
     return rows
 
 
-def validation_report(result: ExportResult, data: JournalData) -> TabularReport:
+def _csv_cell(value: Cell) -> Cell:
+    """CSV has no dates: they are written as a Russian reader writes them."""
+    if isinstance(value, dt.date):
+        return ru_date(value)
+    return "" if value is None else value
+
+
+def dictionary_table() -> Table:
+    return Table(
+        "Справочники кодов",
+        ["Справочник", "Код", "Значение"],
+        [[name, code, value] for name, codes in DICTIONARIES for code, value in codes.items()],
+        note="Коды в столбцах «Код пола» и «Код вида документа» взяты из этих справочников.",
+    )
+
+
+REGISTRY_RULE_PREFIXES = ("person.", "identity.", "enrolment.", "movement.", "registry.")
+"""Discrepancies between the journal and the contingent registry (not ЕПГУ, not «Е-услуги»)."""
+
+
+def open_registry_discrepancies(engine: Engine, timezone: str) -> Table:
+    """What reconciliation still finds different between the journal and the registry."""
+    from local_store.discrepancies import RULES, Status, list_discrepancies
+    from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
+
+    rows: list[list[Cell]] = []
+    for d in list_discrepancies(engine, (Status.OPEN, Status.ACKNOWLEDGED)):
+        if not d.rule.startswith(REGISTRY_RULE_PREFIXES):
+            continue
+        rule = RULES.get(d.rule)
+        rows.append(
+            [
+                d.subject or "—",
+                d.group_name or "—",
+                rule.title if rule else "расхождение с реестром",
+                d.message,
+                rule.who if rule else "ответственный за ведение контингента",
+                _local(d.first_seen_at, timezone),
+                DISCREPANCY_STATUS_RU[d.status],
+            ]
+        )
+    return Table(
+        "Открытые расхождения с реестром контингента",
+        [
+            "Обучающийся",
+            "Группа",
+            "Расхождение",
+            "Подробности",
+            "Кто исправляет",
+            "Найдено",
+            "Состояние",
+        ],
+        rows,
+        note=(
+            "Расхождения последней сверки журнала с реестром, ещё не устранённые: "
+            "до выгрузки их стоит проверить."
+            if rows
+            else "Открытых расхождений с реестром нет."
+        ),
+        landscape=True,
+    )
+
+
+def validation_report(
+    result: ExportResult, data: JournalData, engine: Engine | None = None
+) -> TabularReport:
     report = TabularReport(
         name="proverka_vygruzki_kontingenta",
         title="Проверка выгрузки контингента",
@@ -517,7 +598,23 @@ def validation_report(result: ExportResult, data: JournalData) -> TabularReport:
             ],
         )
     )
+    if engine is not None:
+        report.tables.append(open_registry_discrepancies(engine, _timezone(data)))
     return report
+
+
+def _local(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """A stored instant as the institution's wall clock (a date-time cell in Excel)."""
+    from zoneinfo import ZoneInfo
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def _timezone(data: JournalData) -> str:
+    inst = data.institution
+    return str(inst["timezone"]) if inst and inst.get("timezone") else "UTC"
 
 
 def export_contingent(
@@ -554,7 +651,7 @@ def export_contingent(
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
             writer.writerow([ru for _, ru in CSV_COLUMNS])
-            writer.writerows(flat_rows(result, data))
+            writer.writerows([_csv_cell(v) for v in row] for row in flat_rows(result, data))
     else:
         from openpyxl import Workbook
 
@@ -563,15 +660,18 @@ def export_contingent(
         if wb.active is not None:
             wb.remove(wb.active)
         table = Table(
-            "Выгрузка контингента", [ru for _, ru in CSV_COLUMNS], flat_rows(result, data)
+            "Выгрузка контингента",
+            [ru for _, ru in CSV_COLUMNS],
+            flat_rows(result, data),
         )
-        add_table_sheet(
-            wb, table, [data.institution_name(), validation_report(result, data).subtitle], set()
-        )
+        heading = [data.institution_name(), validation_report(result, data).subtitle]
+        taken: set[str] = set()
+        add_table_sheet(wb, table, heading, taken)
+        add_table_sheet(wb, dictionary_table(), [data.institution_name()], taken)
         wb.save(str(path))
     result.paths["export"] = path
     for kind, p in write_tabular(
-        validation_report(result, data), out_dir, ("html", "xlsx")
+        validation_report(result, data, engine), out_dir, ("html", "xlsx")
     ).items():
         result.paths[f"validation_{kind}"] = p
     return result

@@ -12,6 +12,7 @@ and by rule; open items first, the ones resolved in the last week apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,11 +22,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from canonical.capabilities import unchecked_label
+from canonical.wording import MOVEMENT_RU
+from canonical.wording import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.discrepancies import RULES as DISCREPANCY_RULES
 from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
 from local_store.discrepancies import Status, clause_for, list_discrepancies
-from local_store.reconcile import MOVEMENT_RU
-from local_store.reconcile import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.runs import data_time
 from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
@@ -43,6 +44,7 @@ ROLE_RU = {
     "deputy": "заместитель директора",
     "director": "директор",
 }
+NO_COMMON_CAUSE = "Без общей причины: каждое исправляется отдельно"
 STATUS_RU = {
     "open": "открыто",
     "acknowledged": "принято в работу",
@@ -121,6 +123,11 @@ class DeputyItem:
     subject: str = ""
     """Whom or what the item is about (a student, a lesson…), for grouping a cause's consequences."""
     person_key: str | None = None
+    responsible_key: str | None = None
+    """The journal person who must fix it (a teacher's web page shows them only their own)."""
+    deadline: dt.datetime | None = None
+    about: str = ""
+    """What and whom, in words: «Математика, 3-й урок 12.03.2025; преподаватель …; обучающийся …»."""
 
     @property
     def is_open(self) -> bool:
@@ -225,7 +232,11 @@ def build_report(
         (r for r in rules.values() if r.open or r.resolved or r.new),
         key=lambda r: (-r.open, r.title),
     )
-    causes = Counter(i.cause or i.rule_title for i in open_items)
+    # only a real root cause is a cause: a rule's title is what was broken, not why
+    causes = Counter(i.cause for i in open_items if i.cause)
+    alone = sum(1 for i in open_items if not i.cause)
+    if causes and alone:
+        causes[NO_COMMON_CAUSE] = alone
     by_resp: dict[str, list[DeputyItem]] = defaultdict(list)
     by_group: dict[str, list[DeputyItem]] = defaultdict(list)
     by_rule: dict[str, list[DeputyItem]] = defaultdict(list)
@@ -344,6 +355,18 @@ def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
     return clause
 
 
+@functools.lru_cache(maxsize=64)
+def _clause_role(policy_rule: str, profile_id: str | None) -> str | None:
+    """The role the profile's clause names as responsible, in Russian (``None``: not named)."""
+    if not profile_id:
+        return None
+    try:
+        setting = load_profile(profile_id).setting(policy_rule)
+    except ProfileError:
+        return None
+    return ROLE_RU.get(setting.responsible) if setting.responsible else None
+
+
 def discrepancy_items(
     engine: Engine, profile: str | None, journal: JournalData | None = None
 ) -> list[DeputyItem]:
@@ -354,11 +377,17 @@ def discrepancy_items(
             if g.get("curator_id"):
                 curator_by_group[str(g["name"])] = journal.name_of(g["curator_id"], short=True)
     out = []
+    clauses: dict[str, str] = {}  # one profile read per rule, not per discrepancy
     for d in list_discrepancies(engine):
         rule = DISCREPANCY_RULES.get(d.rule)
+        if d.rule not in clauses:
+            clauses[d.rule] = _discrepancy_clause(d.rule, profile)
         who = rule.who if rule else "ответственный за контингент"
+        named = _clause_role(rule.policy_rule, profile) if rule else None
         role = ""
-        if rule and "классный" in rule.who and d.group_name in curator_by_group:
+        if named:  # the institution's regulation names who answers for this clause
+            who = named
+        elif rule and "классный" in rule.who and d.group_name in curator_by_group:
             who, role = curator_by_group[d.group_name], f"куратор {d.group_name}"
         evidence = tuple(t for t in (_side_text(d.side_a), _side_text(d.side_b)) if t)
         out.append(
@@ -373,7 +402,7 @@ def discrepancy_items(
                 since=d.first_seen_at,
                 evidence=evidence,
                 how_to_fix=rule.how_to_fix if rule else how_to_fix(d.rule),
-                clause=_discrepancy_clause(d.rule, profile),
+                clause=clauses[d.rule],
                 status=d.status.value,
                 resolved_at=d.resolved_at,
                 cause=d.root_cause_title,
@@ -411,8 +440,14 @@ def violation_items(
             str(journal.institution["timezone"]) if journal and journal.institution else "UTC"
         )
     group_name = journal.group_name if journal is not None else None
+    violations = list(list_violations(engine))
+    about: dict[tuple[str, str], str] = {}
+    if journal is not None:
+        from reports.lesson_context import lesson_lines
+
+        about = lesson_lines(engine, journal, violations)
     out = []
-    for v in list_violations(engine):
+    for v in violations:
         person = v.get("responsible_person")
         role = ROLE_RU.get(str(v.get("responsible_role") or ""), v.get("responsible_role") or "—")
         if person and journal is not None:
@@ -440,6 +475,9 @@ def violation_items(
                 resolved_at=v.get("resolved_at"),
                 severity=str(v.get("severity") or "medium"),
                 role=str(role),
+                responsible_key=str(person) if person else None,
+                deadline=v.get("deadline"),
+                about=about.get((str(v.get("entity_kind")), str(v.get("entity_key"))), ""),
             )
         )
     return out
@@ -515,6 +553,7 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
     )
     columns = [
         "Правило",
+        "Урок, преподаватель, обучающийся",
         "Что не так",
         "Кто исправляет",
         "Группа",
@@ -528,6 +567,7 @@ def deputy_tables(report: DeputyReport) -> TabularReport:
     def row(i: DeputyItem) -> list[Any]:
         return [
             i.rule_title,
+            i.about or "—",
             i.message,
             f"{i.responsible} ({i.role})" if i.role else i.responsible,
             i.group or "—",

@@ -14,9 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from canonical.wording import ru_date, ru_moment
-from local_store.reconcile import MOVEMENT_RU
-from local_store.reconcile import STATUS_RU as ENROLMENT_STATUS_RU
+from canonical.wording import MOVEMENT_RU, ru_date, ru_moment
+from canonical.wording import STATUS_RU as ENROLMENT_STATUS_RU
 
 MOMENT, DATE, NUMBER, TEXT, SHARE, FLAG = "moment", "date", "number", "text", "share", "flag"
 

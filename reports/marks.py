@@ -43,12 +43,17 @@ def student_groups(data: JournalData) -> dict[str, str]:
     return out
 
 
+RESULT_KINDS = ("period", "attestation")
+"""Final marks that give a period's result, weakest first: a school's quarter or
+semester mark, and a college's intermediate attestation (промежуточная аттестация),
+the only period result «Модуль ПОО» carries; where both exist the attestation wins."""
+
+
 def final_marks(data: JournalData, period: ReportPeriod) -> dict[tuple[str, str], Grade]:
-    """(student, subject) → the period mark for ``period``."""
+    """(student, subject) → the period's result for ``period``."""
     out: dict[tuple[str, str], Grade] = {}
-    for m in data.all("mark"):
-        if m["final_kind"] != "period":
-            continue
+    marks = [m for m in data.all("mark") if m["final_kind"] in RESULT_KINDS]
+    for m in sorted(marks, key=lambda m: RESULT_KINDS.index(m["final_kind"])):
         pid = m.get("period_id")
         if period.period_id and pid:
             if pid != period.period_id:

@@ -48,6 +48,10 @@ def ru_datetime(value: dt.datetime | None, timezone: str | None = None) -> str:
 def cell_text(value: Cell) -> str:
     if value is None:
         return "—"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
     if isinstance(value, float):
         text = f"{value:.1f}" if value != int(value) else f"{int(value)}"
         return text.replace(".", ",")
@@ -92,15 +96,39 @@ def write_html(html: str, path: Path) -> Path:
 
 # --------------------------------------------------------------------------- XLSX
 
-_BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+_BAD_SHEET = re.compile(r"[\[\]*?/\\]")
+SHEET_LIMIT = 31
+"""Excel refuses longer sheet names; the full title stays in the sheet's heading row."""
+
+
+def _fit_sheet_name(title: str, limit: int = SHEET_LIMIT) -> str:
+    """The title as a sheet name: no characters Excel forbids, cut after a whole word.
+
+    A colon becomes a dash («Не выгружены — ошибки»); a cut never leaves half a word,
+    a dangling bracket or a trailing comma behind.
+    """
+    text = re.sub(r"\s*:\s*", " — ", title)
+    text = " ".join(_BAD_SHEET.sub(" ", text).split())
+    if len(text) <= limit:
+        return text
+    words, kept = text.split(" "), ""
+    for word in words:
+        candidate = f"{kept} {word}".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    kept = kept or text[:limit]
+    if kept.count("(") > kept.count(")"):
+        kept = kept[: kept.rindex("(")]
+    return kept.rstrip(" ,;—-(«") or text[:limit]
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
-    base = _BAD_SHEET.sub(" ", title).strip()[:31] or "Лист"
+    base = _fit_sheet_name(title) or "Лист"
     name, n = base, 2
     while name in taken:
         suffix = f" ({n})"
-        name = base[: 31 - len(suffix)] + suffix
+        name = _fit_sheet_name(base, SHEET_LIMIT - len(suffix)) + suffix
         n += 1
     taken.add(name)
     return name
@@ -143,9 +171,15 @@ def add_table_sheet(workbook: Workbook, table: Table, heading: list[str], taken:
     for values in table.rows:
         row += 1
         for col, value in enumerate(values, start=1):
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)  # Excel has no zones: the caller gave local time
             c = ws.cell(row=row, column=col, value=value)
             c.border = border
-            if isinstance(value, float):
+            if isinstance(value, dt.datetime):
+                c.number_format = "DD.MM.YYYY HH:MM"
+            elif isinstance(value, dt.date):
+                c.number_format = "DD.MM.YYYY"
+            elif isinstance(value, float):
                 c.number_format = "0.0"
             elif isinstance(value, str) and len(value) > 58:
                 c.alignment = Alignment(wrap_text=True, vertical="top")

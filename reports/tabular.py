@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-Cell = str | int | float | None
+Cell = str | int | float | dt.date | None
+"""A date is a date to the end: XLSX gets an Excel date, HTML and PDF get DD.MM.YYYY."""
 
 
 @dataclass

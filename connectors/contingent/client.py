@@ -16,8 +16,9 @@ from connectors.contingent.wire import (
     parse_view,
     view_request_xml,
 )
-from connectors.smev3.client import ReceivedResponse, SendResult, SmevClient, new_message_id
+from connectors.smev3.client import ReceivedResponse, SendResult, new_message_id
 from connectors.smev3.errors import SmevError
+from connectors.smev3.transport import Smev3Transport
 
 
 class RegistryRefusal(SmevError):
@@ -34,7 +35,7 @@ class MovementAnswer:
 
 
 class ContingentConnector:
-    def __init__(self, smev: SmevClient) -> None:
+    def __init__(self, smev: Smev3Transport) -> None:
         self.smev = smev
 
     async def send_event(

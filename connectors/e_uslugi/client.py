@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.e_uslugi.wire import NOTICE, WireEnrolmentNotice, parse_notice
-from connectors.smev3.client import ReceivedRequest, SmevClient
+from connectors.smev3.client import ReceivedRequest
+from connectors.smev3.transport import Smev3Transport
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Notice:
 
 
 class EUslugiConnector:
-    def __init__(self, smev: SmevClient) -> None:
+    def __init__(self, smev: Smev3Transport) -> None:
         self.smev = smev
 
     async def next_notice(self) -> Notice | None:

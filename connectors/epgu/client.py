@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connectors.epgu.wire import FORM_DATA, WireCancelRequest, WireDiaryRequest, parse_form_data
-from connectors.smev3.client import ReceivedRequest, SmevClient
+from connectors.smev3.client import ReceivedRequest
+from connectors.smev3.transport import Smev3Transport
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Application:
 
 
 class EpguConnector:
-    def __init__(self, smev: SmevClient) -> None:
+    def __init__(self, smev: Smev3Transport) -> None:
         self.smev = smev
 
     async def next_application(self) -> Application | None:

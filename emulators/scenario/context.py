@@ -56,6 +56,17 @@ MARK_COLUMNS = [
 
 ABSENCE_COLUMNS = ["student_id", "lesson_id", "date", "code", "valid", "document_date"]
 
+UNSHOWN_ABSENCE_CODES = {"poo": frozenset({"ОСВ"})}
+"""Absence codes a platform has no word for («Модуль ПОО» shows no «освобождён»): such an
+absence never reaches the store, so no case is planted on it there."""
+
+
+def exemption_code(platform: str) -> str:
+    """How a student exempt from a lesson (PE) is recorded on ``platform``: «ОСВ», or where
+    the platform has no such word, absent for a valid reason («УП»), the word it does have.
+    An exemption the journal cannot show would leave the student unmarked yet present."""
+    return "УП" if "ОСВ" in UNSHOWN_ABSENCE_CODES.get(platform, frozenset()) else "ОСВ"
+
 
 LESSON_COLUMNS = [
     "group_id",

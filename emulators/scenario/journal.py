@@ -17,6 +17,7 @@ from emulators.scenario.context import (
     Context,
     LessonInfo,
     StudentInfo,
+    exemption_code,
     group_of,
 )
 from emulators.scenario.curriculum import (
@@ -113,9 +114,10 @@ def add_journal(ctx: Context) -> None:
             for s in roster:
                 r = rng.random()
                 if r < s.absence_rate or (s.exempt_pe and a.subject_name == "Физическая культура"):
+                    exempt = s.exempt_pe and a.subject_name == "Физическая культура"
                     code = (
-                        "ОСВ"
-                        if s.exempt_pe and a.subject_name == "Физическая культура"
+                        exemption_code(p.demo_platform)
+                        if exempt
                         else ("ОП" if r < s.absence_rate * 0.12 else "ОТ")
                     )
                     at = ctx.stamp(day, rng.randint(s0, min(e0 + 1800, evening)))
@@ -126,7 +128,7 @@ def add_journal(ctx: Context) -> None:
                         lid,
                         day.isoformat(),
                         code,
-                        True if code == "ОСВ" else None,
+                        True if exempt else None,
                         None,
                     ]
                     absences.append(arow)

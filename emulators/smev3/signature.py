@@ -50,8 +50,10 @@ def sign_element(element: etree._Element) -> etree._Element:
     return signature
 
 
-def verify_caller_signature(operation: etree._Element, ns: Namespaces) -> None:
-    """Raise ``SignatureVerificationFault`` unless the caller's mock signature checks out."""
+def caller_signature(
+    operation: etree._Element, ns: Namespaces
+) -> tuple[etree._Element | None, etree._Element | None]:
+    """``(signed element, ds:Signature in CallerInformationSystemSignature)``, either may be absent."""
     target = next(
         (
             c
@@ -62,6 +64,12 @@ def verify_caller_signature(operation: etree._Element, ns: Namespaces) -> None:
     )
     holder = operation.find(q(ns.types, "CallerInformationSystemSignature"))
     signature = holder.find(q(DS, "Signature")) if holder is not None else None
+    return target, signature
+
+
+def verify_caller_signature(operation: etree._Element, ns: Namespaces) -> None:
+    """Raise ``SignatureVerificationFault`` unless the caller's mock signature checks out."""
+    target, signature = caller_signature(operation, ns)
     if target is None or signature is None:
         raise SoapFault(
             "SignatureVerificationFault", "ЭП-ОВ не найдена", signature_code="NoSignatureFound"

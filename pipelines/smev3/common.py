@@ -23,6 +23,8 @@ from sqlalchemy import ColumnElement, Connection, Engine
 
 from canonical.base import Platform, Record
 from canonical.requests import EpguRequest, EpguRequestStatus
+from connectors.smev3 import gost
+from connectors.smev3.adapter import AdapterClient
 from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
 from connectors.smev3.errors import (
     HostileEnvelopeError,
@@ -30,7 +32,8 @@ from connectors.smev3.errors import (
     SmevFaultError,
     SmevTransportError,
 )
-from connectors.smev3.signing import MockSigner, NoSigner
+from connectors.smev3.signing import GostSigner, MockSigner, NoSigner, Signer
+from connectors.smev3.transport import Smev3Transport
 from local_store import outbox
 from local_store.history import row_to_record, select_as_of
 from local_store.ingest import Snapshot, apply_plan, plan_snapshot
@@ -38,11 +41,14 @@ from local_store.runs import RunStatus, finish_run, start_run
 from local_store.schema import version_table
 from mapping import contingent as contingent_map
 from pipelines import scopes
+from pipelines.settings import read_secret
 from pipelines.smev3.channels import E_USLUGI_RECEIPT as E_USLUGI_RECEIPT
 from pipelines.smev3.channels import EPGU_ANSWER as EPGU_ANSWER
 from pipelines.smev3.channels import MOVEMENT as MOVEMENT
 
 JOURNAL_PLATFORMS = (Platform.NETSCHOOL, Platform.POO, Platform.ELJUR, Platform.LOCAL)
+
+KEY_PASSWORD_ENV = "SVERKA_SMEV3_KEY_PASSWORD"
 
 SYSTEMIC_FAULTS = frozenset(
     {"AccessDenied", "PersonalAccessDenied", "SenderIsNotRegistered", "SignatureVerificationFault"}
@@ -62,7 +68,17 @@ class Smev3Options:
     mnemonic: str | None = None
     deployment: str = ""
     org_name: str = "Образовательная организация"
+    transport: str = "smev"
+    """``smev``: SOAP straight to СМЭВ at ``url``; ``adapter``: «Адаптер СМЭВ» at ``url``
+    (it signs and polls itself; ``mnemonic`` is the ``itSystem``)."""
     signer: str = "mock"
+    """``gost`` (ЭП-ОВ, what the real СМЭВ requires), ``mock`` (the demo emulator) or ``none``."""
+    key_file: str | None = None
+    """``gost``: PKCS#12 (.p12/.pfx) or PEM with the ЭП-ОВ key and certificate."""
+    smev_certificate: str | None = None
+    """``gost``: PEM/DER certificate of СМЭВ whose signature on answers is trusted (any if unset)."""
+    secrets_file: str | None = None
+    """0600 ``KEY=value`` file with ``SVERKA_SMEV3_KEY_PASSWORD`` when not in the environment."""
     timeout: float = 30.0
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
@@ -94,6 +110,7 @@ class Smev3Options:
         mnemonic: str | None = None,
         deployment: str | None = None,
         signer: str | None = None,
+        transport: str | None = None,
     ) -> Smev3Options:
         url = url or os.environ.get("SVERKA_SMEV3_URL")
         org_code = org_code or os.environ.get("SVERKA_ORG_CODE")
@@ -108,12 +125,16 @@ class Smev3Options:
             mnemonic=mnemonic or os.environ.get("SVERKA_SMEV3_MNEMONIC"),
             deployment=deployment or os.environ.get("SVERKA_SMEV3_DEPLOYMENT", ""),
             signer=signer or os.environ.get("SVERKA_SMEV3_SIGNER", "mock"),
+            transport=transport or os.environ.get("SVERKA_SMEV3_TRANSPORT", "smev"),
+            key_file=os.environ.get("SVERKA_SMEV3_KEY"),
+            smev_certificate=os.environ.get("SVERKA_SMEV3_SMEV_CERT"),
+            secrets_file=os.environ.get("SVERKA_SECRETS_FILE"),
             backoff_base=float(os.environ.get("SVERKA_SMEV3_BACKOFF", "1.0")),
             timezone=os.environ.get("SVERKA_TIMEZONE", "Europe/Moscow"),
         )
 
 
-def make_client(engine: Engine, options: Smev3Options) -> SmevClient:
+def make_client(engine: Engine, options: Smev3Options) -> Smev3Transport:
     """A СМЭВ client whose every envelope lands in the store's audit."""
 
     def audit(record: EnvelopeRecord) -> None:
@@ -129,11 +150,34 @@ def make_client(engine: Engine, options: Smev3Options) -> SmevClient:
             status=record.status,
         )
 
-    signer = MockSigner() if options.signer == "mock" else NoSigner()
     settings = SmevSettings(
         url=options.url, version=options.version, mnemonic=options.mnemonic, timeout=options.timeout
     )
-    return SmevClient(settings, signer=signer, audit=audit)
+    if options.transport == "adapter":
+        if not options.mnemonic:
+            raise SmevError("для адаптера СМЭВ укажите мнемонику ИС (SVERKA_SMEV3_MNEMONIC)")
+        return AdapterClient(settings, options.mnemonic, audit=audit)
+    if options.transport != "smev":
+        raise SmevError(f"неизвестный путь в СМЭВ «{options.transport}»: smev или adapter")
+    return SmevClient(settings, signer=make_signer(options), audit=audit)
+
+
+def make_signer(options: Smev3Options) -> Signer:
+    """The signer the settings choose; a ``gost`` key that cannot be used stops with its reason."""
+    if options.signer == "mock":
+        return MockSigner()
+    if options.signer == "none":
+        return NoSigner()
+    if options.signer != "gost":
+        raise SmevError(f"неизвестный способ подписи «{options.signer}»: gost, mock или none")
+    if not options.key_file:
+        raise SmevError("для подписи gost укажите файл ключа ЭП-ОВ в SVERKA_SMEV3_KEY")
+    password = read_secret(KEY_PASSWORD_ENV, options.secrets_file)
+    key = gost.load_key(options.key_file, password)
+    smev_certificate = (
+        gost.load_certificate(options.smev_certificate) if options.smev_certificate else None
+    )
+    return GostSigner(key, smev_certificate)
 
 
 def utc_now() -> dt.datetime:
@@ -281,7 +325,7 @@ def _after_delivery(
 
 async def deliver(
     engine: Engine,
-    client: SmevClient,
+    client: Smev3Transport,
     options: Smev3Options,
     *,
     channels: Iterable[str],
@@ -315,7 +359,7 @@ async def deliver(
 
 async def _deliver_one(
     engine: Engine,
-    client: SmevClient,
+    client: Smev3Transport,
     options: Smev3Options,
     item: outbox.Item,
     report: DeliveryReport,

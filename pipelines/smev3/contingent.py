@@ -21,8 +21,9 @@ from canonical.people import Person
 from canonical.structure import Group, GroupKind
 from connectors.contingent.client import ContingentConnector
 from connectors.contingent.wire import event_xml
-from connectors.smev3.client import SmevClient, new_message_id
+from connectors.smev3.client import new_message_id
 from connectors.smev3.errors import SmevError
+from connectors.smev3.transport import Smev3Transport
 from local_store import outbox
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
@@ -179,7 +180,7 @@ class FeedbackReport:
 
 async def collect_feedback(
     engine: Engine,
-    client: SmevClient,
+    client: Smev3Transport,
     options: Smev3Options,
     *,
     budget_seconds: float = 30.0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -333,31 +334,35 @@ def entry_findings(
 ) -> list[Any]:
     """Findings from entry rows, with the §8 evidence and a Russian message."""
     findings = []
+    zone = ctx.profile.timezone
+    rule_text = f" ({spec.describe()})" if spec else ""
+    # thousands of rows share a few hundred days, deadlines and sync moments: format each once
+    moment_ru = cache(lambda value: ru_moment(value, zone))
+    date_ru = cache(lambda value: ru_date(str(value)) if value is not None else "—")
+    iso_of = cache(iso)
     for r in rows:
-        zone = ctx.profile.timezone
         label = what(r) if callable(what) else what
-        day = ru_date(str(r.day)) if r.day is not None else "—"
-        due_text = ru_moment(r.deadline, zone)
+        day = date_ru(r.day)
+        due_text = moment_ru(r.deadline)
         if r.extra.get("missing"):
             message = (
                 f"{label} {day_words} {day} отсутствует в журнале: синхронизация "
-                f"{ru_moment(r.seen, zone)} прошла после срока ({due_text}) и записи не нашла"
+                f"{moment_ru(r.seen)} прошла после срока ({due_text}) и записи не нашла"
             )
             evidence: dict[str, Any] = {
                 "missing": True,
-                "last_seen_at": iso(r.seen),
+                "last_seen_at": iso_of(r.seen),
                 "day": str(r.day),
             }
         else:
-            rule_text = f" ({spec.describe()})" if spec else ""
             message = (
                 f"{label} {day_words} {day}: {VERDICT_RU[r.verdict]}{rule_text}, срок — {due_text}"
             )
             if r.seen is not None:
-                message += f"; запись впервые увидела синхронизация {ru_moment(r.seen, zone)}"
-            evidence = run_evidence(r.seen, r.prev_seen, r.source)
+                message += f"; запись впервые увидела синхронизация {moment_ru(r.seen)}"
+            evidence = run_evidence(r.seen, r.prev_seen, r.source, moment=iso_of)
             evidence["day"] = str(r.day)
-        evidence["deadline"] = iso(r.deadline)
+        evidence["deadline"] = iso_of(r.deadline)
         for k, val in r.extra.items():
             if k != "missing":
                 evidence[k] = val if isinstance(val, str | int | float | type(None)) else str(val)

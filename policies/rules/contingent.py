@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
 from canonical.base import Platform
-from local_store.reconcile import MOVEMENT_RU
+from canonical.wording import MOVEMENT_RU
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict

@@ -318,22 +318,20 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
         def set_reason(t: Any) -> Any:
             return or_(t.c.f_valid.is_not(None), t.c.f_code != "ОТ")
 
-        def later_than_entry(a: dict[str, Any]) -> Any:
-            # A reason given with the absence itself is the entry's lateness
-            # (attendance.deadline), not the class teacher's.
+        def observed_after_baseline(a: dict[str, Any]) -> Any:
+            # The reason's deadline runs from the day of the absence (or the
+            # document), not from when the absence was entered: a reason first
+            # seen after that deadline is late even when it arrived together
+            # with a late absence.  The regulation puts the reason on the
+            # curator weekly (tpt 4.5), and §8 judges the reason as an entry
+            # of its own; attendance.deadline judges the absence's lateness.
             v = a["v"]
-            condition = v.c.prev_seen_run_id.is_not(None) & (
-                v.c.first_seen_run_id
-                != select(func.min(absence_t.c.first_seen_run_id))
-                .where(absence_t.c.entity_id == v.c.entity_id)
-                .scalar_subquery()
-            )
+            condition = v.c.prev_seen_run_id.is_not(None)
             if params.from_document:
                 condition = condition & v.c.f_document_date.is_not(None)
             return condition
 
         base = (lambda a: a["v"].c.f_document_date.is_not(None)) if params.from_document else None
-        absence_t = version_table("absence").alias("ar_first")
         rows = entry_verdicts(
             ctx,
             kind="absence",
@@ -343,7 +341,7 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
             day=day,
             group=lambda a: a["lesson"].c.f_group_id,
             person=lambda a: a["group"].c.f_curator_id,
-            where=later_than_entry,
+            where=observed_after_baseline,
             source_field=None,
         )
         rows += missing_entries(

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import xmlschema
@@ -13,7 +14,14 @@ from lxml import etree
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from reports.contingent_export import NAMESPACE, XSD_PATH, ExportError, check_xml, export_contingent
+from reports.contingent_export import (
+    NAMESPACE,
+    XSD_PATH,
+    ExportError,
+    check_xml,
+    export_contingent,
+    movement_text,
+)
 from reports.data import pick_source
 from tests.reconcile.worlds import contingent_world, ingest_world
 
@@ -143,3 +151,78 @@ def test_delta_since_run_and_flat_formats(engine: Engine, tmp_path: Path) -> Non
         if r and isinstance(r[0], str) and r[0].startswith("s")
     ]
     assert len(ids) == 28 and ws.freeze_panes is not None
+
+
+def test_xlsx_reads_as_an_operator_expects(engine: Engine, tmp_path: Path) -> None:
+    """Russian statuses and orders, codes beside their names with the dictionary, real dates,
+    whole sheet names, and the registry's open discrepancies in the validation report."""
+    from local_store.reconcile import reconcile
+    from tests.reconcile.worlds import MOMENT, TODAY
+
+    ingest_world(engine)
+    reconcile(engine, at=MOMENT, today=TODAY)
+    result = export_contingent(engine, pick_source(engine), tmp_path, fmt="xlsx", now=NOW)
+
+    book = load_workbook(result.paths["export"])
+    assert book.sheetnames == ["Выгрузка контингента", "Справочники кодов"]
+    ws = book["Выгрузка контингента"]
+    rows = list(ws.iter_rows(values_only=True))
+    header_at = next(i for i, r in enumerate(rows) if r[0] == "Идентификатор")
+    header = list(rows[header_at])
+    body = [dict(zip(header, r, strict=True)) for r in rows[header_at + 1 :]]
+    assert len(body) == 28
+    english = {"studying", "expelled", "academic_leave", "graduated", "transferred_out"}
+    assert {b["Статус обучения"] for b in body} <= {
+        "обучается",
+        "академический отпуск",
+        "отчислен",
+        "выпускник",
+        "выбыл",
+    }
+    assert not any(
+        w in str(v) for b in body for v in b.values() for w in english | {"enrolment", "expulsion"}
+    )
+    for b in body:
+        assert isinstance(
+            b["Дата рождения"], dt.datetime
+        )  # openpyxl reads an Excel date back as datetime
+        assert isinstance(b["Дата зачисления"], dt.datetime)
+        assert {b["Код пола"], b["Пол"]} in ({"1", "мужской"}, {"2", "женский"})
+        if b["Код вида документа"]:
+            assert b["Вид документа"]
+    date_cell = ws.cell(row=header_at + 2, column=header.index("Дата рождения") + 1)
+    assert date_cell.is_date and date_cell.number_format == "DD.MM.YYYY"
+    expulsion = {"movement": "expulsion", "number": "176-к", "order_date": dt.date(2024, 8, 27)}
+    assert movement_text(expulsion) == "отчисление — приказ № 176-к от 27.08.2024"
+
+    codes = {
+        (r[0], r[1]): r[2] for r in book["Справочники кодов"].iter_rows(values_only=True) if r[1]
+    }
+    used = {b["Код вида документа"] for b in body if b["Код вида документа"]}
+    names = {code: name for (dic, code), name in codes.items() if dic.startswith("Вид документа")}
+    assert used and used <= set(names)
+    assert names["21"] == "паспорт гражданина РФ"
+
+    report = load_workbook(result.paths["validation_xlsx"])
+    assert "Не выгружены — ошибки" in report.sheetnames
+    assert all(len(n) <= 31 and not n.endswith(("(", " ")) for n in report.sheetnames)
+    sheet = report[next(n for n in report.sheetnames if n.startswith("Открытые расхождения"))]
+    lines = list(sheet.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(lines) if r[0] == "Обучающийся")
+    listed = lines[head + 1 :]
+    from local_store.discrepancies import Status, list_discrepancies
+
+    expected = [
+        d
+        for d in list_discrepancies(engine, (Status.OPEN, Status.ACKNOWLEDGED))
+        if not d.rule.startswith(("e_uslugi.", "epgu."))
+    ]
+    assert expected and len(listed) == len(expected)
+    assert all(isinstance(r[5], dt.datetime) for r in listed)
+    found = sheet.cell(row=head + 2, column=6)
+    assert found.number_format == "DD.MM.YYYY HH:MM"
+    first = min(d.first_seen_at for d in expected)
+    assert min(r[5] for r in listed) == first.astimezone(ZoneInfo("Asia/Tomsk")).replace(
+        tzinfo=None
+    )
+    assert {r[6] for r in listed} <= {"открыто", "принято в работу"}

@@ -86,6 +86,18 @@ def test_deputy_report_from_a_reconciled_store(engine: Engine, tmp_path: Path) -
         "the order explains 50 items"
     )
     assert report.open_week_ago == len(report.open_items) + 1 and report.trend == -1
+    # a cause is why something broke, never the title of the rule it broke
+    titles = {i.rule_title for i in report.open_items}
+    assert not {c for c, _ in report.causes} & titles
+    alone = sum(1 for i in report.open_items if not i.cause)
+    assert alone and ("Без общей причины: каждое исправляется отдельно", alone) in report.causes
+    # tpt's п. 4.8 names the head of department for the registry, not the secretary
+    registry = [
+        i
+        for i in report.open_items
+        if i.origin == "расхождение" and not i.rule_id.startswith(("epgu.", "e_uslugi."))
+    ]
+    assert registry and {i.responsible for i in registry} == {"заведующий отделением"}
     paths = write_deputy_report(report, tmp_path)
 
     pages = [p.extract_text() for p in PdfReader(paths["pdf"]).pages]
@@ -144,6 +156,13 @@ def test_deputy_report_reads_the_policy_engines_violations(engine: Engine, tmp_p
         assert i.clause.startswith("п. 4.6"), i.clause
         assert re.fullmatch(r"[А-ЯЁ][а-яё-]+ [А-ЯЁ]\. [А-ЯЁ]\.", i.responsible), i.responsible
         assert i.group and not i.group.startswith("g"), "group named, not an id"
+        # what and whom: the subject, the lesson's number and date, the teacher by name
+        assert re.match(
+            r"[А-ЯЁA-Z][^;]*, (\d+-й )?урок \d\d\.\d\d\.\d{4}; преподаватель [А-ЯЁ][а-яё-]+ [А-ЯЁ]\.",
+            i.about,
+        ), i.about
+    students = [i for i in violations if i.rule_id == "attendance.deadline"]
+    assert all(re.search(r"обучающийся [А-ЯЁ][а-яё-]+ [А-ЯЁ][а-яё]+", i.about) for i in students)
     assert any("синхронизация" in line for i in violations for line in i.evidence)
     names = [who for who, _ in report.by_responsible]
     assert len(names) == len(set(names)), "one row per person in «by responsible»"
@@ -151,3 +170,4 @@ def test_deputy_report_reads_the_policy_engines_violations(engine: Engine, tmp_p
     pdf = write_deputy_report(report, tmp_path, ("pdf",))["pdf"]
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert teacher_items[0].rule_title.split()[0] in text and "Контингент журнала" in text
+    assert teacher_items[0].about.split(";")[0] in text.replace("\n", " ")

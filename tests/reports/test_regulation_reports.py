@@ -50,12 +50,35 @@ def _finals_by_group(world_data: dict[str, Any]) -> dict[str, dict[str, list[str
     return out
 
 
-@pytest.mark.parametrize("platform", [Platform.NETSCHOOL, Platform.POO])
+def _as_attestation(world_data: dict[str, Any]) -> dict[str, Any]:
+    """The period marks as «Модуль ПОО» carries them: intermediate attestation marks."""
+    cols = world_data["tables"]["mark"]["columns"]
+    kind = cols.index("final_kind")
+    out = {**world_data, "tables": {**world_data["tables"]}}
+    out["tables"]["mark"] = {
+        "columns": cols,
+        "rows": [
+            [*r[:kind], "attestation" if r[kind] == "period" else r[kind], *r[kind + 1 :]]
+            for r in world_data["tables"]["mark"]["rows"]
+        ],
+    }
+    return out
+
+
+@pytest.mark.parametrize(
+    ("platform", "final_kind"),
+    [
+        (Platform.NETSCHOOL, "period"),
+        (Platform.POO, "period"),
+        (Platform.POO, "attestation"),
+    ],
+)
 def test_itogi_uspevaemosti_matches_direct_count(
-    engine: Engine, tmp_path: Path, platform: Platform
+    engine: Engine, tmp_path: Path, platform: Platform, final_kind: str
 ) -> None:
     data = build()
-    ingest_term(engine, data, platform=platform, deployment="college.test")
+    served = data if final_kind == "period" else _as_attestation(data)
+    ingest_term(engine, served, platform=platform, deployment="college.test")
     paths = write_tabular(
         REGULATION_REPORTS["itogi_uspevaemosti"][1](_context(engine)), tmp_path, ("xlsx",)
     )

@@ -112,3 +112,39 @@ def test_moved_saturday_follows_the_timetable_of_the_day_it_replaces() -> None:
     six = WorkCalendar(6, (2024, 2025))
     assert six.add_working_days(dt.date(2024, 11, 1), 1) == dt.date(2024, 11, 2)
     assert six.add_working_days(dt.date(2024, 11, 2), 1) == dt.date(2024, 11, 5)
+
+
+@pytest.mark.parametrize(("profile", "code"), [("tpt", "УП"), ("talmenka", "ОСВ")])
+def test_pe_exemption_is_recorded_in_a_word_the_platform_has(profile: str, code: str) -> None:
+    """«Модуль ПОО» has no «освобождён»: there an exempt student is absent for a valid reason,
+    else the journal would show them present at PE and never marked (marks.density)."""
+    scenario = generated(profile, 90, 3).scenario
+    subjects = {s["id"] for s in _rows(scenario, "subject") if s["name"] == "Физическая культура"}
+    pe_lessons = {x["id"] for x in _rows(scenario, "lesson") if x["subject_id"] in subjects}
+    absences = _rows(scenario, "absence")
+    exempt = [a for a in absences if a["lesson_id"] in pe_lessons and a["valid"] is True]
+    assert exempt and {a["code"] for a in exempt} == {code}
+    if code != "ОСВ":
+        assert not [a for a in absences if a["code"] == "ОСВ"]
+
+
+@pytest.mark.parametrize("profile", ["kpgt", "talmenka"])
+def test_no_mark_or_absence_before_the_student_is_in_the_journal(profile: str) -> None:
+    """A newcomer's order is often entered a day after it takes effect: until then the
+    journal has no such student, so nobody can have marked them or noted an absence."""
+    scenario = generated(profile, 90, 3).scenario
+    entered: dict[tuple[str, str], dt.datetime] = {}
+    for e in _rows(scenario, "enrolment"):
+        at = dt.datetime.fromisoformat(e["created_at"])
+        key = (e["student_id"], e["group_id"])
+        entered[key] = min(at, entered.get(key, at))
+    group_of = {x["id"]: x["group_id"] for x in _rows(scenario, "lesson")}
+    early = [
+        (kind, r["id"])
+        for kind in ("mark", "absence")
+        for r in _rows(scenario, kind)
+        if r["lesson_id"] in group_of
+        and dt.datetime.fromisoformat(r["created_at"])
+        < entered[(r["student_id"], group_of[r["lesson_id"]])]
+    ]
+    assert early == []

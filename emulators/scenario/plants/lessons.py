@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from emulators.scenario.context import UNSHOWN_ABSENCE_CODES
 from emulators.scenario.curriculum import ENGLISH_TOPICS, FOREIGN_LANGUAGE_SUBJECTS
 from emulators.scenario.plants.common import (
     SECOND,
@@ -201,11 +202,6 @@ def homework_deadline(ctx: Context) -> None:
             deadline=deadline,
             lesson_id=lesson.id,
         )
-
-
-UNSHOWN_ABSENCE_CODES = {"poo": frozenset({"ОСВ"})}
-"""Absence codes a platform has no word for («Модуль ПОО» shows no «освобождён»): such an
-absence never reaches the store, so no case is planted on it there."""
 
 
 def _shown_absences(ctx: Context, lesson_id: str) -> list[list[Any]]:
