@@ -28,7 +28,7 @@ from policies.forecast import (
     current_period,
     forecast_params,
 )
-from policies.profiles import load_profile
+from policies.profiles import Profile, load_profile
 from reports.data import JournalData, ReportError, Source, load_journal, pick_source
 from reports.render import render_html, write_html, write_pdf, write_tabular
 from reports.tabular import Cell, Table, TabularReport, pct
@@ -69,17 +69,37 @@ def load_forecast(
     pid = profile_id or data.profile()
     if not pid:
         raise ReportError("не известен профиль организации: укажите --profile")
-    profile = load_profile(pid)
-    params = forecast_params(profile)
-    with engine.connect() as conn:
-        period = current_period(
-            conn, chosen.platform, chosen.deployment, as_of, params.period_kinds
+    bundle = _forecast_of(engine, data, load_profile(pid), as_of)
+    if bundle is None:
+        raise ReportError(
+            f"на {as_of:%d.%m.%Y} в журнале нет отчётного периода (семестра, четверти)"
         )
+    return bundle
+
+
+def forecast_for_bundle(engine: Engine, data: JournalData, as_of: dt.date) -> TabularReport | None:
+    """The forecast report for ``sverka report all``: when the profile asks for a forecast
+    (its ``[forecast]`` table) and ``as_of`` falls in a reporting period."""
+    pid = data.profile()
+    if not pid:
+        return None
+    profile = load_profile(pid)
+    if not profile.forecast:
+        return None
+    bundle = _forecast_of(engine, data, profile, as_of)
+    return None if bundle is None else forecast_report(bundle)
+
+
+def _forecast_of(
+    engine: Engine, data: JournalData, profile: Profile, as_of: dt.date
+) -> ForecastBundle | None:
+    params = forecast_params(profile)
+    src = data.source
+    with engine.connect() as conn:
+        period = current_period(conn, src.platform, src.deployment, as_of, params.period_kinds)
         if period is None:
-            raise ReportError(
-                f"на {as_of:%d.%m.%Y} в журнале нет отчётного периода (семестра, четверти)"
-            )
-        forecast = compute_forecast(conn, chosen.platform, chosen.deployment, period, as_of, params)
+            return None
+        forecast = compute_forecast(conn, src.platform, src.deployment, period, as_of, params)
     return ForecastBundle(data, forecast, data.institution_name() or profile.institution)
 
 
