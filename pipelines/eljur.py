@@ -50,7 +50,7 @@ WHERE = "ЭлЖур"
 SOURCE = "eljur"
 PASSWORD_ENV = ELJUR_PASSWORD_ENV
 DEVKEY_ENV = ELJUR_DEVKEY_ENV
-STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person")
+STRUCTURE_KINDS = ("institution", "school_year", "period", "group", "person", "enrolment")
 JOURNAL_KINDS = ("lesson", "homework", "mark", "absence")
 
 
@@ -116,8 +116,14 @@ def class_snapshots(
     snapshots.append(
         checked_snapshot(f"{base}:finals:{class_name}", mapped.finals, ("mark",), problems, WHERE)
     )
-    entries = [("subject", n, r) for n, r in sorted(mapped.subjects.items())] + [
-        ("work_kind", n, r) for n, r in sorted(mapped.work_kinds.items())
+    entries: list[tuple[str, str, Record]] = [
+        ("subject", n, r) for n, r in sorted(mapped.subjects.items())
+    ]
+    entries += [("work_kind", n, r) for n, r in sorted(mapped.work_kinds.items())]
+    # who teaches a subject: kept until the class's lessons name another teacher
+    entries += [
+        ("teaching_assignment", f"{class_name}:{n}", r)
+        for n, r in sorted(mapped.assignments.items())
     ]
     for kind, name, record in entries:
         scope = f"{base}:{kind}:{name}"
