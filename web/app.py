@@ -47,6 +47,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.ADMIN: [
         ("/admin", "Запуски"),
         ("/admin/plans", "Планы синхронизации"),
+        ("/admin/sources", "Источники"),
         ("/admin/users", "Учётные записи"),
     ],
 }
@@ -139,7 +140,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(engine: Engine, accounts: Accounts) -> Starlette:
-    from web import pages_admin, pages_deputy, pages_operator, pages_plans, pages_teacher
+    from web import (
+        pages_admin,
+        pages_deputy,
+        pages_operator,
+        pages_plans,
+        pages_sources,
+        pages_teacher,
+    )
 
     routes: list[BaseRoute] = [
         Route("/", home),
@@ -151,6 +159,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
         *pages_operator.ROUTES,
         *pages_admin.ROUTES,
         *pages_plans.ROUTES,
+        *pages_sources.ROUTES,
     ]
     app = Starlette(
         routes=routes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import Engine
@@ -121,3 +122,41 @@ def test_admin_adds_pauses_resumes_and_removes_a_plan(site: str, engine: Engine)
         assert list_plans(engine) == []
     with logged_in(site, "zavuch") as deputy:
         assert deputy.get("/admin/plans").status_code == 403
+
+
+def test_admin_adds_a_source_and_the_password_stays_in_the_secrets_file(
+    site: str, tmp_path: Path
+) -> None:
+    with logged_in(site, "admin") as admin:
+        bad = post_form(
+            admin,
+            "/admin/sources",
+            "/admin/sources",
+            {
+                "source": "netschool",
+                "url": "sgo.example",
+                "login": "zam",
+                "password": "x",
+                "timezone": "Asia/Tomsk",
+            },
+        )
+        assert bad.status_code == 400 and "http:// или https://" in bad.text
+        done = post_form(
+            admin,
+            "/admin/sources",
+            "/admin/sources",
+            {
+                "source": "netschool",
+                "url": "http://127.0.0.1:9/",
+                "login": "zam",
+                "password": "тайный-пароль",
+                "timezone": "Asia/Tomsk",
+            },
+        )
+        assert done.status_code == 200 and "настройки записаны" in done.text
+        assert "sverka-netschool.toml" in done.text and "тайный-пароль" not in done.text
+    config = tmp_path / "sources" / "sverka-netschool.toml"
+    secrets = config.with_suffix(".secrets")
+    assert "тайный-пароль" not in config.read_text(encoding="utf-8")
+    assert "тайный-пароль" in secrets.read_text(encoding="utf-8")
+    assert oct(secrets.stat().st_mode & 0o777) == "0o600"
