@@ -356,7 +356,7 @@ def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _clause_role(policy_rule: str, profile_id: str | None) -> str | None:
+def clause_role(policy_rule: str, profile_id: str | None) -> str | None:
     """The role the profile's clause names as responsible, in Russian (``None``: not named)."""
     if not profile_id:
         return None
@@ -380,7 +380,7 @@ def discrepancy_items(
     for d in list_discrepancies(engine):
         rule = DISCREPANCY_RULES.get(d.rule)
         who = rule.who if rule else "ответственный за контингент"
-        named = _clause_role(rule.policy_rule, profile) if rule else None
+        named = clause_role(rule.policy_rule, profile) if rule else None
         role = ""
         if named:  # the institution's regulation names who answers for this clause
             who = named

@@ -226,3 +226,5 @@ def test_xlsx_reads_as_an_operator_expects(engine: Engine, tmp_path: Path) -> No
         tzinfo=None
     )
     assert {r[6] for r in listed} <= {"открыто", "принято в работу"}
+    # tpt's п. 4.8 names the head of department for the registry
+    assert {r[4] for r in listed} == {"заведующий отделением"}
