@@ -2,6 +2,7 @@
 ЕПГУ trials, with the numbers issue 12 asks for.
 
     .venv/bin/python -m benchmarks.chaos --kills 10 --fuzz 10000 --epgu 20000 [--pg URL]
+        [--only fuzz,mappers,hostile,epgu,kills]
 
 Every "bad" number must be 0; the run exits 1 otherwise.
 """
@@ -17,9 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.reliability import faults
+from tests.reliability import faults, journal_kills, wire_fuzz
 
 BAD = ("lost", "extra", "duplicated", "half_written", "half_written_schema")
+PARTS = ("fuzz", "mappers", "hostile", "epgu", "kills")
+MAPPER_BAD = ("unhandled", "bad_value_stored", "unclear_problem")
 
 
 def main() -> int:
@@ -29,31 +32,52 @@ def main() -> int:
     parser.add_argument("--epgu", type=int, default=20_000, help="ЕПГУ decision trials")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--only", default=",".join(PARTS), help="parts to run, comma-separated")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     out: dict[str, object] = {}
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        started = time.monotonic()
-        reader = faults.fuzz_reader(args.fuzz, folder)
-        mapper = faults.fuzz_local_mapper(args.fuzz)
-        out["fuzz"] = {
-            "reader": dict(reader),
-            "local_files_mapper": dict(mapper),
-            "seconds": round(time.monotonic() - started, 1),
-        }
-        ok &= not any(k.startswith("unhandled") for k in [*reader, *mapper])
-        hostile = faults.hostile_xml()
-        out["hostile_xml"] = dict(hostile)
-        ok &= hostile["refused"] == hostile["inputs"]
-        epgu = faults.epgu_trials(args.epgu)
-        out["epgu"] = dict(epgu)
-        ok &= epgu["wrongly_served"] == 0
+        if "fuzz" in parts:
+            started = time.monotonic()
+            reader = faults.fuzz_reader(args.fuzz, folder)
+            mapper = faults.fuzz_local_mapper(args.fuzz)
+            out["fuzz"] = {
+                "reader": dict(reader),
+                "local_files_mapper": dict(mapper),
+                "seconds": round(time.monotonic() - started, 1),
+            }
+            ok &= not any(k.startswith("unhandled") for k in [*reader, *mapper])
+        if "mappers" in parts:
+            platforms: dict[str, object] = {}
+            for name, run in wire_fuzz.MAPPERS.items():
+                started = time.monotonic()
+                seen = run(args.fuzz, False)
+                platforms[name] = {**dict(seen), "seconds": round(time.monotonic() - started, 1)}
+                ok &= not any(k.startswith(MAPPER_BAD) for k in seen if seen[k])
+            out["fuzz_platform_mappers"] = platforms
+        if "hostile" in parts:
+            hostile = faults.hostile_xml()
+            out["hostile_xml"] = dict(hostile)
+            ok &= hostile["refused"] == hostile["inputs"]
+        if "epgu" in parts:
+            epgu = faults.epgu_trials(args.epgu)
+            out["epgu"] = dict(epgu)
+            ok &= epgu["wrongly_served"] == 0
+        if "kills" not in parts:
+            print(json.dumps(out, ensure_ascii=False, indent=2))
+            return 0 if ok else 1
         backends: dict[str, object] = {}
         started = time.monotonic()
         sqlite = faults.kill_trials(args.kills, lambda tag: f"sqlite:///{folder / tag}.sqlite")
         backends["sqlite"] = dict(sqlite)
         ok &= all(sqlite.get(b, 0) == 0 for b in BAD)
+        journal = journal_kills.kill_trials(
+            args.kills, lambda tag: f"sqlite:///{folder / ('journal-' + tag)}.sqlite"
+        )
+        backends["sqlite_eljur_sync"] = dict(journal)
+        ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
         if not args.no_pg:
             admin = create_engine(args.pg)
 
@@ -66,6 +90,9 @@ def main() -> int:
             pg = faults.kill_trials(args.kills, pg_url, seed=2)
             backends["postgresql"] = dict(pg)
             ok &= all(pg.get(b, 0) == 0 for b in BAD)
+            journal = journal_kills.kill_trials(args.kills, pg_url, seed=2)
+            backends["postgresql_eljur_sync"] = dict(journal)
+            ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
             with admin.connect() as conn:
                 names = conn.execute(
                     text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")

@@ -22,16 +22,17 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Run as a script, this file's folder comes first on sys.path and its name would shadow
 # the ``policies`` package it measures.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import and_, func, select, text  # noqa: E402
 
+from benchmarks import clock  # noqa: E402
 from demo.replay import Replayer  # noqa: E402
 from emulators.scenario.generate import build  # noqa: E402
 from emulators.scenario.world import World  # noqa: E402
@@ -45,7 +46,7 @@ from policies.profiles import load_profile  # noqa: E402
 def _scan_marks(engine: object) -> tuple[float, int]:
     """One pass over every row of the marks' version table inside the database."""
     marks = version_table("mark")
-    started = time.perf_counter()
+    started = clock.now()
     with engine.connect() as conn:  # type: ignore[attr-defined]
         rows, _, _ = conn.execute(
             select(
@@ -54,7 +55,7 @@ def _scan_marks(engine: object) -> tuple[float, int]:
                 func.max(func.length(marks.c.f_value)),
             )
         ).one()
-    return time.perf_counter() - started, int(rows)
+    return clock.now() - started, int(rows)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class PolicyTimes:
     full_s: float
     incremental_s: float
     scan_s: float
+    reconcile_s: float = 0.0
+    """``local_store.reconcile.reconcile`` of the same store (identities and discrepancies)."""
+    join_s: float = 0.0
+    """One SQL join of the current persons of different sources on СНИЛС."""
 
 
 def measure(
@@ -89,11 +94,11 @@ def measure(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.scenario) if args.scenario else Path(tmp) / "college-year.json.gz"
         if not args.scenario:
-            t = time.perf_counter()
+            t = clock.now()
             generated = build(args.profile, args.students, args.weeks, args.seed)
             write_scenario(path, generated.scenario, generated.truth)
             del generated
-            print(f"scenario generated in {time.perf_counter() - t:.1f} s: {path}")
+            print(f"scenario generated in {clock.now() - t:.1f} s: {path}")
         world = World.load(path)
         profile = load_profile(str(world.meta.get("profile", args.profile)))
         engine = make_engine(args.db or f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
@@ -120,10 +125,10 @@ def measure(
             weekly.append(moment)
             moment += dt.timedelta(days=args.every_days)
         weekly.append(last)
-        t = time.perf_counter()
+        t = clock.now()
         replayer = Replayer(engine, world)
         replayer.sync(weekly)
-        load_s = time.perf_counter() - t
+        load_s = clock.now() - t
         with engine.connect() as conn:
             marks = conn.execute(
                 select(func.count()).select_from(version_table("mark"))
@@ -133,20 +138,20 @@ def measure(
             f"{marks} mark versions"
         )
 
-        t = time.perf_counter()
+        t = clock.now()
         full = run_check(engine, profile, full=True)
-        full_s = time.perf_counter() - t
+        full_s = clock.now() - t
         print(f"full check: {full_s:.2f} s, {len(full.rules)} rules, totals {full.totals()}")
         slowest = sorted(full.rules, key=lambda r: r.seconds, reverse=True)[:8]
         print("  slowest rules: " + ", ".join(f"{r.rule_id} {r.seconds:.2f} s" for r in slowest))
 
-        t = time.perf_counter()
+        t = clock.now()
         # A nightly sync one day later pulls what changed that day.
         replayer.sync([last + dt.timedelta(days=1)], final=False)
-        day_s = time.perf_counter() - t
-        t = time.perf_counter()
+        day_s = clock.now() - t
+        t = clock.now()
         incremental = run_check(engine, profile)
-        inc_s = time.perf_counter() - t
+        inc_s = clock.now() - t
         print(
             f"one simulated day: sync {day_s:.1f} s; incremental check {inc_s:.2f} s "
             f"(since run {incremental.since_run_id}), totals {incremental.totals()}"
@@ -163,8 +168,41 @@ def measure(
             f"ratios: full / scan = {full_s / scan_s:.1f}, incremental / scan = "
             f"{inc_s / scan_s:.2f}, full / incremental = {full_s / inc_s:.1f}"
         )
+        reconcile_s = _time_reconcile(engine)
+        join_s = _join_on_snils(engine)
+        print(f"reconciliation: {reconcile_s:.2f} s; one join on СНИЛС: {join_s:.3f} s")
         engine.dispose()
-    return PolicyTimes(full_s, inc_s, scan_s)
+    return PolicyTimes(full_s, inc_s, scan_s, reconcile_s, join_s)
+
+
+def _time_reconcile(engine: Any) -> float:
+    from local_store.reconcile import reconcile
+
+    started = clock.now()
+    reconcile(engine)
+    return clock.now() - started
+
+
+def _join_on_snils(engine: Any) -> float:
+    """The floor of reconciliation: pair every current person with the other sources' on СНИЛС."""
+    person = version_table("person")
+    other = person.alias("other_person")
+    started = clock.now()
+    with engine.connect() as conn:
+        conn.execute(
+            select(func.count())
+            .select_from(person)
+            .join(
+                other,
+                and_(
+                    other.c.f_snils == person.c.f_snils,
+                    other.c.platform != person.c.platform,
+                    other.c.superseded_run_id.is_(None),
+                ),
+            )
+            .where(person.c.superseded_run_id.is_(None))
+        ).scalar_one()
+    return clock.now() - started
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,7 @@
 """Every figure we can measure now, the project beside its bare baseline in the same run.
 
     .venv/bin/python benchmarks/run.py [--size small|medium|college] [--profile tpt]
-        [--db postgresql+psycopg://…] [--json]
+        [--db postgresql+psycopg://…] [--json] [--cpu]
 
 Prints one row per figure: the project's seconds, the baseline's seconds on the
 same data in the same process, their ratio and the goal from issue 17.  The
@@ -11,19 +11,26 @@ machine may be loaded by other work, so only the ratios are meant to be compared
   one ``executemany`` INSERT of the same rows into a bare table of the same database;
 - P3 full check: ``run_check --full`` of every rule the profile turns on against one
   SQL scan of the marks' version table;
-- P4 incremental: the check after one more simulated day against the full check.
+- P4 incremental: the check after one more simulated day against the full check;
+- P5 reconciliation: ``local_store.reconcile.reconcile`` of the same store against one
+  SQL join of the current persons of different sources on СНИЛС;
+- scenario generator: twice the students against twice the time of the single size
+  (1× when linear);
+- peak memory: ``tracemalloc``'s peak of ``World.load`` against a bare ``json.load`` of
+  the same scenario file (this row's two columns are MiB, not seconds).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import sys
 import tempfile
-import time
+import tracemalloc
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,9 +42,13 @@ sys.path.insert(0, str(_HERE.parent))
 
 from sqlalchemy import Column, Float, MetaData, String, Table, insert, text  # noqa: E402
 
+from benchmarks import clock  # noqa: E402
 from benchmarks.policies import measure as measure_policies  # noqa: E402
 from benchmarks.store_ingest import marks as mark_snapshots  # noqa: E402
 from canonical import Mark  # noqa: E402
+from emulators.scenario.generate import build  # noqa: E402
+from emulators.scenario.world import World  # noqa: E402
+from emulators.scenario.writer import write_scenario  # noqa: E402
 from local_store.engine import make_engine, migrate  # noqa: E402
 from local_store.ingest import ingest  # noqa: E402
 from local_store.runs import start_run  # noqa: E402
@@ -88,12 +99,12 @@ def _ingest_figure(url: str, total: int) -> Row:
     bare.create(engine)
     try:
         run = start_run(engine, "poo", deployment="bench")
-        started = time.perf_counter()
+        started = clock.now()
         for snapshot in snapshots:
             ingest(engine, run, snapshot)
-        project_s = time.perf_counter() - started
+        project_s = clock.now() - started
 
-        started = time.perf_counter()
+        started = clock.now()
         rows = [
             {
                 "platform": m.source.platform.value,
@@ -116,7 +127,7 @@ def _ingest_figure(url: str, total: int) -> Row:
         ]
         with engine.begin() as conn:
             conn.execute(insert(bare), rows)
-        baseline_s = time.perf_counter() - started
+        baseline_s = clock.now() - started
     finally:
         bare.drop(engine)
         engine.dispose()
@@ -160,7 +171,66 @@ def run(size: str, profile: str, db: str | None) -> list[Row]:
             "< 0.02×",
         )
     )
+    rows.append(
+        _row(
+            f"P5 reconciliation vs one SQL join on СНИЛС, {label}",
+            times.reconcile_s,
+            times.join_s,
+            "< 5×",
+        )
+    )
+    rows.append(_generator_figure(profile, spec["students"], spec["weeks"]))
+    rows.append(_memory_figure(profile, spec["students"], spec["weeks"]))
     return rows
+
+
+def _generator_figure(profile: str, students: int, weeks: int) -> Row:
+    """Twice the students against twice the time of the single size: 1× when linear."""
+    started = clock.now()
+    build(profile, students, weeks, 1)
+    single_s = clock.now() - started
+    started = clock.now()
+    build(profile, 2 * students, weeks, 1)
+    double_s = clock.now() - started
+    return _row(
+        f"scenario generator, {2 * students} students vs 2 × {students} ({weeks} weeks)",
+        double_s,
+        2 * single_s,
+        "≤ 1.2× (linear)",
+    )
+
+
+def _memory_figure(profile: str, students: int, weeks: int) -> Row:
+    """Peak Python memory of ``World.load`` against a bare ``json.load`` of the same file (MiB)."""
+    generated = build(profile, students, weeks, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.json.gz"
+        write_scenario(path, generated.scenario, generated.truth)
+        del generated
+        project = _peak_mib(lambda: World.load(path))
+        baseline = _peak_mib(lambda: _bare_json(path))
+    return _row(
+        f"peak memory of World.load vs json.load of the file, MiB, {students} × {weeks}",
+        project,
+        baseline,
+        "< 1 GiB absolute on a college-year",
+    )
+
+
+def _bare_json(path: Path) -> object:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _peak_mib(load: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        held = load()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del held
+    return peak / 2**20
 
 
 def _table(rows: list[Row]) -> str:
@@ -184,7 +254,16 @@ def main(argv: list[str] | None = None) -> int:
         help="a PostgreSQL URL: each figure gets its own schema, dropped after (default: SQLite files)",
     )
     parser.add_argument("--json", action="store_true", help="print the rows as a JSON list")
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time by this process's CPU seconds (steadier on a shared machine; SQLite only)",
+    )
     args = parser.parse_args(argv)
+    if args.cpu:
+        if args.db:
+            parser.error("--cpu leaves out the PostgreSQL server's work: use it with SQLite")
+        clock.use_cpu_time()
     # the measurements narrate their steps: keep stdout for the table (or the JSON) alone
     with contextlib.redirect_stdout(sys.stderr):
         rows = run(args.size, args.profile, args.db)

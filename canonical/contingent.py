@@ -51,7 +51,8 @@ class Enrolment(Record):
     student_id: str
     group_id: str
     status: EnrolmentStatus
-    starts_on: dt.date
+    starts_on: dt.date | None
+    """``None`` where the platform does not say since when (NetSchool's class lists)."""
     ends_on: dt.date | None = None
     order_number: str | None = None
     order_date: dt.date | None = None

@@ -33,6 +33,10 @@ def demo_command(
     ),
     out: Path = typer.Option(Path("sverka-demo"), "--out", help="Папка с результатами."),
     as_json: bool = typer.Option(False, "--json", help="Итог в формате JSON (docs/demo-json.md)."),
+    serve: bool = typer.Option(
+        False, "--serve", help="После демонстрации открыть веб-страницы с учётной записью на роль."
+    ),
+    port: int = typer.Option(8080, "--port", help="Порт веб-страниц (с --serve)."),
 ) -> None:
     """Демонстрация: сценарий, эмуляторы платформ, синхронизации по дням, проверка, сверка, отчёты."""
     from cli.logging import configure_logging
@@ -70,8 +74,12 @@ def demo_command(
         log_stream.close()
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-        return
-    _print_summary(result)
+    else:
+        _print_summary(result)
+    if serve:
+        from cli.web import serve_demo
+
+        serve_demo(result.store, out, "127.0.0.1", port)
 
 
 def _percent(value: float) -> str:

@@ -17,6 +17,7 @@ from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
 from cli import smev3 as smev3_cli
+from cli import smev3_keys as smev3_keys_cli
 from cli import source as source_cli
 from cli import web as web_cli
 from cli.context import SETTINGS
@@ -26,6 +27,7 @@ from cli.emulate_eljur import emulate_eljur_command as _emulate_eljur  # noqa: F
 from cli.emulate_poo import emulate_poo_command as _emulate_poo  # noqa: F401
 from cli.emulate_smev3 import emulate_smev3 as _emulate_smev3  # noqa: F401
 from cli.errors import describe, run_with_boundary, user_errors
+from cli.forecast import forecast_command
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
@@ -148,6 +150,7 @@ app.add_typer(emulate_app, name="emulate")
 app.add_typer(smev3_cli.push_app, name="push")
 app.add_typer(smev3_cli.epgu_app, name="epgu")
 app.command("outbox")(smev3_cli.outbox_command)
+app.add_typer(smev3_keys_cli.smev3_app, name="smev3")
 
 check_cli.register(app)
 app.add_typer(reports_cli.runs_app, name="runs")  # lists runs; approve/discard/held hold runs
@@ -156,6 +159,7 @@ app.add_typer(reports_cli.export_app, name="export")
 app.add_typer(reports_cli.discrepancy_app, name="discrepancies")
 app.command("reconcile")(reports_cli.reconcile_command)
 app.command("demo")(demo_command)
+app.command("forecast")(forecast_command)
 app.command("import")(import_file_cli.import_command)
 app.command("web")(web_cli.web_command)
 app.add_typer(web_cli.user_app, name="user")

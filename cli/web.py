@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 console = Console()
 user_app = typer.Typer(help="Учётные записи веб-страниц Сверки.", no_args_is_help=True)
@@ -71,4 +75,53 @@ def web_command(
             save(accounts)
         engine = SETTINGS.engine()
     console.print(f"Сверка: http://{host}:{port}/ (хранилище {SETTINGS.url}); остановить — Ctrl+C")
+    serve(engine, accounts, host, port)
+
+
+def demo_accounts(engine: Engine, path: Path) -> dict[str, str]:
+    """One account per role with a fresh password (login → password), saved as hashes.
+
+    The teacher account is the journal person with the most open violations, so their
+    page shows something.  Only argon2 hashes are written (0600); the passwords are
+    returned to be printed once.
+    """
+    import secrets
+    from collections import Counter
+
+    from local_store.violations import list_violations
+    from reports.deputy import journal_lookup
+    from web.users import add_user, load, save
+
+    busiest = Counter(
+        str(v["responsible_person"])
+        for v in list_violations(engine, statuses=["open"])
+        if v.get("responsible_person")
+    ).most_common(1)
+    accounts = load(path)
+    passwords: dict[str, str] = {}
+    for login, role in (("zavuch", "deputy"), ("operator", "operator"), ("admin", "admin")):
+        passwords[login] = secrets.token_urlsafe(9)
+        add_user(accounts, login, role, passwords[login])
+    if busiest:
+        person = busiest[0][0]
+        journal = journal_lookup(engine)
+        name = journal.name_of(person, short=True) if journal is not None else ""
+        passwords["teacher"] = secrets.token_urlsafe(9)
+        add_user(accounts, "teacher", "teacher", passwords["teacher"], person=person, name=name)
+    save(accounts)
+    return passwords
+
+
+def serve_demo(store: Path, out: Path, host: str, port: int) -> None:
+    """End ``sverka demo --serve``: print the demo accounts, then serve the demo's store."""
+    from local_store.engine import open_store
+    from web.serve import serve
+    from web.users import ROLE_RU, load
+
+    engine = open_store(str(store))
+    passwords = demo_accounts(engine, out / "web-users.json")
+    accounts = load(out / "web-users.json")
+    console.print(f"\nВеб-страницы демонстрации: http://{host}:{port}/ (остановить — Ctrl+C)")
+    for login, password in passwords.items():
+        console.print(f"  {ROLE_RU[accounts.users[login].role]}: логин {login}, пароль {password}")
     serve(engine, accounts, host, port)

@@ -193,6 +193,8 @@ class _Journal:
             self.url = ns.url
             self.deployment = str(meta.get("deployment") or "netschool.demo")
             self.school_id = int(meta.get("school_id") or account.get("school_id") or 0)
+        self._start = start
+        self._group_names: dict[str, str] | None = None
 
     def set_clock(self, moment: dt.datetime) -> None:
         if self.platform == "eljur":
@@ -202,7 +204,41 @@ class _Journal:
         else:
             self._ns.set_clock(moment)
 
-    def sync(self, moment: dt.datetime, *, first: bool) -> dict[str, Any]:
+    def _class_ids(self, groups: tuple[str, ...]) -> list[int] | None:
+        """The stored NetSchool class ids of the plan's scenario groups, matched by name as
+        an institution names its classes; ``None`` (pull the whole school) when one is unknown."""
+        from local_store.schema import version_table
+
+        if self._group_names is None:
+            self._group_names = {
+                str(r["id"]): str(r.get("name") or "")
+                for r in self.world.state_as_of(self._start).kind("group").values()
+            }
+        named = self._group_names
+        table = version_table("group")
+        with self.engine.connect() as conn:
+            stored = {
+                str(name): str(ext)
+                for ext, name in conn.execute(
+                    select(table.c.external_id, table.c.f_name).where(
+                        table.c.deployment == self.deployment,
+                        table.c.superseded_run_id.is_(None),
+                    )
+                )
+            }
+        ids: list[int] = []
+        for group in groups:
+            found = stored.get(named.get(group, ""))
+            if found is None or not found.isdigit():
+                return None
+            ids.append(int(found))
+        return ids
+
+    def sync(
+        self, moment: dt.datetime, *, first: bool, groups: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """One pull as of ``moment``; ``groups`` (scenario ids) narrows a NetSchool pull to
+        those classes' current week, as the plan's sync at their deadline does."""
         if self.platform == "eljur":
             from connectors.eljur.client import ClientSettings
             from emulators.eljur.app import DEFAULT_DEVKEY
@@ -252,7 +288,10 @@ class _Journal:
             profile_id=self.profile,
             window=Incremental.last_weeks(1),
         )
-        ns_outcome = sync_netschool(self.engine, ns_config, self.password, full=first)
+        only = None if first or not groups else self._class_ids(groups)
+        ns_outcome = sync_netschool(
+            self.engine, ns_config, self.password, full=first, only_classes=only
+        )
         if ns_outcome.error:
             raise RuntimeError(ns_outcome.error)
         return {"run": ns_outcome.run_id, "requests": ns_outcome.requests}
@@ -515,8 +554,8 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                 journal.set_clock(moment)
                 smev.as_of = moment
                 # the first pull and the plan's re-reads take the whole period; a group's
-                # sync pulls the recent window (the connector reads the whole school)
-                journal.sync(moment, first=step == 1 or planned.full)
+                # sync pulls just its classes' current week (NetSchool) or the recent window
+                journal.sync(moment, first=step == 1 or planned.full, groups=planned.groups)
                 result.syncs += 1
                 if planned.whole_journal and moment.astimezone(zone).time() == DAY_CLOSE:
                     ids = JournalIds(engine, world, platform)

@@ -8,6 +8,7 @@ migrations.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     MetaData,
+    column,
     create_engine,
     event,
     func,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 ENV_URL = "SVERKA_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
 
 
 def default_url() -> str:
@@ -138,19 +141,44 @@ def recover_half_created(engine: Engine) -> list[str]:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The store's revision(s), comma-joined in sorted order; ``None`` for an empty database."""
-    from alembic.runtime.migration import MigrationContext
+    """The store's revision(s), comma-joined in sorted order; ``None`` for an empty database.
 
+    A plain read of Alembic's ``alembic_version`` table, without importing Alembic: every
+    command that opens the store asks this, and ``sverka status`` must answer at once.
+    """
     with engine.connect() as conn:
-        heads = MigrationContext.configure(conn).get_current_heads()
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return None
+        rows = conn.execute(select(table(VERSION_TABLE, column("version_num")))).scalars()
+        heads = [str(v) for v in rows]
     return ",".join(sorted(heads)) if heads else None
 
 
-def head_revision(engine: Engine) -> str | None:
-    """The newest revision(s) the code knows, in the form of :func:`current_revision`."""
-    from alembic.script import ScriptDirectory
+_REVISION_LINE = re.compile(r"^revision\b[^=\n]*=\s*(.+)$", re.M)
+_DOWN_LINE = re.compile(r"^down_revision\b[^=\n]*=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
-    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+
+def head_revision(engine: Engine | None = None) -> str | None:
+    """The newest revision(s) the code knows, in the form of :func:`current_revision`.
+
+    Read from the migration files' ``revision``/``down_revision`` lines rather than through
+    Alembic's script directory, for the same reason; ``tests/test_store_ingest.py`` checks it
+    agrees with Alembic.  ``engine`` is unused: every dialect has the same migrations.
+    """
+    del engine
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        own = _REVISION_LINE.search(source)
+        if own is None:
+            continue
+        revisions.update(_QUOTED.findall(own.group(1)))
+        down = _DOWN_LINE.search(source)
+        if down is not None:
+            parents.update(_QUOTED.findall(down.group(1)))
+    heads = revisions - parents
     return ",".join(sorted(heads)) if heads else None
 
 

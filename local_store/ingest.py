@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
@@ -333,10 +334,16 @@ def _version_row(
         "prev_seen_run_id": prev_seen_run_id,
         "superseded_run_id": None,
     }
-    for name in type(record).model_fields:
-        if name != "source":
-            row[field_column(name)] = getattr(record, name)
+    values = record.__dict__
+    for name, column in _field_columns(type(record)):
+        row[column] = values[name]
     return row
+
+
+@cache
+def _field_columns(model: type[Record]) -> tuple[tuple[str, str], ...]:
+    """(field, column) of every stored field of a record type, built once per type."""
+    return tuple((name, field_column(name)) for name in model.model_fields if name != "source")
 
 
 def _apply_kind(
@@ -358,14 +365,25 @@ def _apply_kind(
             }
             for record, _ in plan.new
         ]
-        ids = (
-            conn.execute(
-                insert(entity).returning(entity.c.id, sort_by_parameter_order=True), entity_rows
+        # A plain executemany: INSERT … RETURNING in parameter order runs one row per
+        # statement on SQLite.  The new entities are read back by the scope's index: a scope
+        # is ingested once per run, so those first seen by this run under it are these (and
+        # any moved in earlier in the run, which the keys tell apart).
+        conn.execute(insert(entity), entity_rows)
+        ids = {
+            (row.platform, row.deployment, row.external_id): row.id
+            for row in conn.execute(
+                select(
+                    entity.c.id, entity.c.platform, entity.c.deployment, entity.c.external_id
+                ).where(
+                    entity.c.kind == plan.kind,
+                    entity.c.scope == scope,
+                    entity.c.first_seen_run_id == run_id,
+                )
             )
-            .scalars()
-            .all()
-        )
-        for (record, content_hash), entity_id in zip(plan.new, ids, strict=True):
+        }
+        for record, content_hash in plan.new:
+            entity_id = ids[record.source.key()]
             versions.append(_version_row(record, content_hash, entity_id, run_id, prev_run_id))
 
     superseded = [old.version_id for _, _, old in plan.changed] + [

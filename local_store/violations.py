@@ -200,6 +200,35 @@ _REWRITTEN = (
     "responsible_person",
     "last_check_id",
 )
+# What telling a re-found violation from its finding needs: an unchanged one (the usual case
+# on a re-check) is read no further.
+_COMPARED = (
+    policy_violation.c.id,
+    policy_violation.c.fingerprint,
+    policy_violation.c.status,
+    policy_violation.c.verdict,
+    policy_violation.c.evidence,
+    policy_violation.c.message,
+    policy_violation.c.deadline,
+)
+
+
+def _carry_stored(conn: Connection, refound: list[dict[str, Any]]) -> None:
+    """Fill each update row's columns the finding leaves alone with the stored values."""
+    by_id = {row["b_id"]: row for row in refound}
+    ids = list(by_id)
+    columns = [policy_violation.c[name] for name in _REWRITTEN]
+    for start in range(0, len(ids), _CHUNK):
+        for stored in conn.execute(
+            select(policy_violation.c.id, *columns).where(
+                policy_violation.c.id.in_(ids[start : start + _CHUNK])
+            )
+        ).mappings():
+            row = by_id[stored["id"]]
+            for name in _REWRITTEN:
+                row.setdefault(f"b_{name}", stored[name])
+
+
 _UPDATE_REFOUND = (
     update(policy_violation)
     .where(policy_violation.c.id == bindparam("b_id"))
@@ -281,7 +310,7 @@ def record_findings(
     for start in range(0, len(fps), _CHUNK):
         chunk = fps[start : start + _CHUNK]
         for row in conn.execute(
-            select(policy_violation).where(policy_violation.c.fingerprint.in_(chunk))
+            select(*_COMPARED).where(policy_violation.c.fingerprint.in_(chunk))
         ).mappings():
             existing[row["fingerprint"]] = row
     # when the data first showed it (the newest sync the check read), not when the check ran:
@@ -334,8 +363,7 @@ def record_findings(
         if not reopen and not rewrite:
             counts.unchanged += 1
             continue
-        update_row: dict[str, Any] = {f"b_{name}": old[name] for name in _REWRITTEN}
-        update_row.update(b_id=old["id"], b_last_check_id=check_id)
+        update_row: dict[str, Any] = {"b_id": old["id"], "b_last_check_id": check_id}
         if reopen:
             update_row.update(
                 b_status=Status.OPEN.value, b_resolved_at=None, b_resolved_check_id=None
@@ -352,6 +380,7 @@ def record_findings(
             counts.changed += 1
             events.append((old["id"], "changed", {"verdict": f.verdict, "was": old["verdict"]}))
     if refound:
+        _carry_stored(conn, refound)
         conn.execute(_UPDATE_REFOUND, refound)
     if new_rows:
         # A plain executemany: INSERT … RETURNING in parameter order runs one row per

@@ -103,7 +103,7 @@ def child_groups(
         e.group_id
         for e in enrolments
         if e.student_id == child_id
-        and e.starts_on <= end
+        and (e.starts_on is None or e.starts_on <= end)
         and (e.ends_on is None or e.ends_on >= start)
     }
     groups |= {m.group_id for m in marks if m.student_id == child_id and m.group_id}

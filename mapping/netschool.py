@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from canonical import (
     Absence,
     AbsenceCode,
+    Enrolment,
+    EnrolmentStatus,
     FinalKind,
     Group,
     Holiday,
@@ -61,6 +63,7 @@ STRUCTURE_KINDS = (
     "holiday",
     "person",
     "group",
+    "enrolment",
     "subject",
     "subgroup",
     "subgroup_member",
@@ -126,6 +129,24 @@ def _is_subgroup(sg: wire.FilterItem) -> bool:
     return bool(sg.subgroupName)
 
 
+def _enrolments(pull: InstitutionPull, source: Source) -> list[Enrolment]:
+    """Who studies in which class now: the class lists without those marked as left
+    (``free``).  NetSchool does not say since when, so ``starts_on`` stays unknown rather
+    than guessed; the registry match then compares class and status, not dates."""
+    return [
+        Enrolment(
+            source=source.ref(f"{class_id}:{student.id}"),
+            student_id=str(student.id),
+            group_id=str(class_id),
+            status=EnrolmentStatus.STUDYING,
+            starts_on=None,
+        )
+        for class_id, students in sorted(pull.class_students.items())
+        for student in students
+        if not student.free
+    ]
+
+
 def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
     """The institution's structure: calendar, people, classes, subjects, who teaches what."""
     ctx = pull.context
@@ -182,7 +203,12 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             first = normalize_name_part(member.firstName)
             middle = normalize_name_part(member.middleName or "")
         else:
-            last, first, middle = split_full_name(member.fullName or "?")
+            try:
+                last, first, middle = split_full_name(member.fullName or "?")
+            except ValueError:
+                raise ValueError(
+                    f"люди, запись «{member.id}», поле «fullName»: пустое ФИО сотрудника"
+                ) from None
         people[member.id] = Person(
             source=source.ref(member.id),
             last_name=last,
@@ -195,7 +221,12 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
         for student in students:
             if student.id in people:
                 continue
-            last, first, middle = split_full_name(student.fullName)
+            try:
+                last, first, middle = split_full_name(student.fullName)
+            except ValueError:
+                raise ValueError(
+                    f"люди, запись «{student.id}», поле «fullName»: пустое ФИО ученика"
+                ) from None
             people[student.id] = Person(
                 source=source.ref(student.id),
                 last_name=last,
@@ -206,7 +237,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
     records.extend(people.values())
     for cls in pull.classes:
         grade = cls.grade.id if cls.grade and cls.grade.id is not None else None
-        if grade is None and cls.grade and cls.grade.name.isdigit():
+        if grade is None and cls.grade and cls.grade.name.isdecimal():
             grade = int(cls.grade.name)
         records.append(
             Group(
@@ -218,6 +249,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
                 curator_id=str(cls.chiefs[0].id) if cls.chiefs else None,
             )
         )
+    records.extend(_enrolments(pull, source))
     records.extend(
         Subject(source=source.ref(s.id), name=s.name, short_name=s.shortName or "")
         for s in pull.subjects
@@ -241,7 +273,9 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
                     subgroup_id=sg.value,
                     student_id=str(m.id),
                 )
-                for m in pull.group_students.get(int(sg.value), [])
+                for m in (
+                    pull.group_students.get(int(sg.value), []) if sg.value.isdecimal() else []
+                )
                 if not m.free
             )
         records.extend(

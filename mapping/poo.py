@@ -223,7 +223,10 @@ def _time(value: str | None) -> dt.time | None:
     if not value:
         return None
     hours, _, minutes = value.partition(":")
-    return dt.time(int(hours), int(minutes or 0))
+    try:
+        return dt.time(int(hours), int(minutes or 0))
+    except ValueError:
+        return None  # not a time of day: the lesson keeps its date and number
 
 
 def _name(value: str | None) -> str:
@@ -610,7 +613,7 @@ def map_group_journal(
                             f"аттестация группы {journal.group.name}, предмет {subject_marks.id}",
                         )
                     )
-                if mapped is None or not student_key.isdigit():
+                if mapped is None or not student_key.isdecimal():
                     continue
                 text, scale, numeric = mapped
                 finals.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,20 +116,25 @@ def snapshots_of(
     """The pull as the store's scopes: one structure scope, one per class × week.
 
     Every value is checked on the way (``pipelines.screening``); what was kept out is
-    reported in ``warnings``.
+    reported in ``warnings``. A pull narrowed to some classes carries only their journal
+    weeks: the structure and period-mark scopes it did not read completely are left as
+    the last whole pull saw them.
     """
     problems = [] if warnings is None else warnings
     where = "NetSchool"
-    snapshots = [
-        checked_snapshot(
-            scopes.netschool_structure(source.deployment, pull.context.schoolId),
-            map_structure(pull, source),
-            STRUCTURE_KINDS,
-            problems,
-            where,
+    snapshots: list[Snapshot] = []
+    if pull.only_classes is None:
+        snapshots.append(
+            checked_snapshot(
+                scopes.netschool_structure(source.deployment, pull.context.schoolId),
+                map_structure(pull, source),
+                STRUCTURE_KINDS,
+                problems,
+                where,
+            )
         )
-    ]
-    for class_id, totals in sorted(pull.totals.items()):
+    finals = pull.totals if pull.only_classes is None else {}
+    for class_id, totals in sorted(finals.items()):
         snapshots.append(
             checked_snapshot(
                 scopes.netschool_finals(source.deployment, class_id),
@@ -161,8 +166,14 @@ def sync_netschool(
     full: bool = False,
     progress: PullProgress | None = None,
     job: str | None = None,
+    only_classes: Collection[int] | None = None,
 ) -> SyncOutcome:
-    """Pull, map and ingest one school; a failure is recorded as a failed run with nothing ingested."""
+    """Pull, map and ingest one school; a failure is recorded as a failed run with nothing ingested.
+
+    ``only_classes`` (the plan's sync at some groups' deadline): just those classes'
+    journals for the current week, which is all such a deadline needs; the other classes'
+    scopes keep their last observation, so their §8 evidence is not claimed falsely.
+    """
     source = Source(config.deployment, config.timezone, config.profile_id, config.region)
     known = known_deployment(config.deployment)
     holder: dict[str, Any] = {}
@@ -180,6 +191,15 @@ def sync_netschool(
         async with client:
             if not config.school_id and config.school_name:
                 client.auth.school_id = await client.find_school(config.school_name)
+            if only_classes is not None and not full:
+                return await pull_institution(
+                    client,
+                    timezone=config.timezone,
+                    lookback_weeks=0,
+                    ahead_weeks=0,
+                    progress=progress,
+                    only_classes=only_classes,
+                )
             return await pull_institution(
                 client,
                 timezone=config.timezone,

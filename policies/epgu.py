@@ -350,6 +350,61 @@ def identity_unproven(decision: Decision) -> bool:
     return decision.outcome is not Outcome.CARD_INCOMPLETE
 
 
+OWN_FILE_FIELDS = (
+    "middle_name",
+    "birth_date",
+    "sex",
+    "snils",
+    "document_type",
+    "document_series",
+    "document_number",
+    "document_issued_on",
+)
+"""What an institution's own file may add to a journal's card (identity resolution)."""
+
+LOCAL_PREFIX = "local:"
+
+
+def with_own_files(
+    sources: Mapping[tuple[str, str], tuple[Sequence[Person], Sequence[ParentLink]]],
+) -> dict[tuple[str, str], tuple[list[Person], list[ParentLink]]]:
+    """Each journal source completed from the institution's own file of the same people.
+
+    A journal that keeps no birth dates, СНИЛС or passports (NetSchool) is joined with the
+    institution's file imported as ``local:<deployment>`` under the journal's ids: a value
+    the journal lacks is taken from the file; a value the journal has is never overridden;
+    a person only the file knows (a parent the journal keeps no card for) joins the source.
+    The file's own source is then no longer a separate candidate: it holds no links.
+    """
+    out: dict[tuple[str, str], tuple[list[Person], list[ParentLink]]] = {}
+    journals = {deployment for platform, deployment in sources if platform != "local"}
+    own_files = {
+        deployment.removeprefix(LOCAL_PREFIX): people
+        for (platform, deployment), (people, _) in sources.items()
+        if platform == "local"
+    }
+    for (platform, deployment), (people, links) in sources.items():
+        if platform == "local":
+            if deployment.removeprefix(LOCAL_PREFIX) not in journals:
+                out[(platform, deployment)] = (list(people), list(links))
+            continue
+        by_id = {p.source.external_id: p for p in own_files.get(deployment, ())}
+        merged: list[Person] = []
+        for person in people:
+            filed = by_id.pop(person.source.external_id, None)
+            if filed is not None:
+                update = {
+                    f: getattr(filed, f)
+                    for f in OWN_FILE_FIELDS
+                    if not getattr(person, f) and getattr(filed, f)
+                }
+                person = person.model_copy(update=update) if update else person
+            merged.append(person)
+        merged.extend(by_id.values())
+        out[(platform, deployment)] = (merged, list(links))
+    return out
+
+
 def decide_across(
     request: EpguRequest,
     sources: Mapping[tuple[str, str], tuple[Sequence[Person], Sequence[ParentLink]]],
@@ -360,7 +415,7 @@ def decide_across(
     if first.outcome is None:  # decided on the application alone
         return first, None
     best: tuple[Decision, tuple[str, str] | None] = (first, None)
-    for source, (people, links) in sorted(sources.items()):
+    for source, (people, links) in sorted(with_own_files(sources).items()):
         decision = decide(request, people, links, requirements)
         if decision.provide:
             return decision, source

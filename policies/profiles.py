@@ -8,6 +8,7 @@ any parameter can be changed without touching the profile.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
@@ -66,6 +67,8 @@ class Profile:
     journal with years of history does not flood the report."""
     epgu: Mapping[str, Any] = field(default_factory=dict)
     """What the e-diary service requires (``[epgu]``: see ``policies.epgu.Requirements``)."""
+    forecast: Mapping[str, Any] = field(default_factory=dict)
+    """The forecast of period results (``[forecast]``: see ``policies.forecast.ForecastParams``)."""
 
     def enabled_rules(self) -> list[str]:
         return sorted(r for r, s in self.rules.items() if s.enabled)
@@ -101,10 +104,17 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_PARSED: dict[tuple[str, int], dict[str, Any]] = {}
+"""Parsed TOML by (path, mtime): pages and reports ask for the same profile many times a request."""
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in _PARSED:
+            with path.open("rb") as handle:
+                _PARSED[key] = tomllib.load(handle)
+        return copy.deepcopy(_PARSED[key])
     except FileNotFoundError:
         raise ProfileError(f"файл профиля не найден: {path}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -151,6 +161,7 @@ def profile_from_dict(data: Mapping[str, Any], where: str = "профиль") ->
         platform=str(data.get("platform", "")),
         judge_baseline=bool(dict(data.get("engine", {})).get("judge_baseline", False)),
         epgu=dict(data.get("epgu", {})),
+        forecast=dict(data.get("forecast", {})),
     )
 
 

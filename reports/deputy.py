@@ -377,8 +377,11 @@ def discrepancy_items(
             if g.get("curator_id"):
                 curator_by_group[str(g["name"])] = journal.name_of(g["curator_id"], short=True)
     out = []
+    clauses: dict[str, str] = {}  # one profile read per rule, not per discrepancy
     for d in list_discrepancies(engine):
         rule = DISCREPANCY_RULES.get(d.rule)
+        if d.rule not in clauses:
+            clauses[d.rule] = _discrepancy_clause(d.rule, profile)
         who = rule.who if rule else "ответственный за контингент"
         named = clause_role(rule.policy_rule, profile) if rule else None
         role = ""
@@ -399,7 +402,7 @@ def discrepancy_items(
                 since=d.first_seen_at,
                 evidence=evidence,
                 how_to_fix=rule.how_to_fix if rule else how_to_fix(d.rule),
-                clause=_discrepancy_clause(d.rule, profile),
+                clause=clauses[d.rule],
                 status=d.status.value,
                 resolved_at=d.resolved_at,
                 cause=d.root_cause_title,

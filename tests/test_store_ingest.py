@@ -43,6 +43,20 @@ def test_migrations_reach_head(engine: Engine) -> None:
     assert current_revision(engine) == head_revision(engine) is not None
 
 
+def test_revisions_read_without_alembic_agree_with_alembic(engine: Engine) -> None:
+    """``current_revision``/``head_revision`` skip Alembic for speed; they must say what it says."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from local_store.engine import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    assert head_revision() == ",".join(sorted(heads))
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    assert current_revision(engine) == ",".join(sorted(current))
+
+
 def test_changed_record_has_two_versions_with_right_runs(engine: Engine) -> None:
     r1 = run(engine)
     ingest(engine, r1, Snapshot.of("journal:g1:w1", [mark("m1", "4"), mark("m2", "5")]))

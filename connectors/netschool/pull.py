@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -77,8 +77,14 @@ async def pull_institution(
     lookback_weeks: int | None = 2,
     ahead_weeks: int = 1,
     progress: Progress | None = None,
+    only_classes: Collection[int] | None = None,
 ) -> InstitutionPull:
-    """Everything the staff account sees: structure, and the journal for the selected weeks."""
+    """Everything the staff account sees: structure, and the journal for the selected weeks.
+
+    ``only_classes`` narrows the pull to those classes' journals (a sync at one group's
+    deadline): their rosters and the school's other classes are not read, so such a pull
+    carries no structure (see :attr:`InstitutionPull.only_classes`).
+    """
     version = await client.check_version()
     context = await client.context()
     server_time = client.server_time
@@ -92,10 +98,14 @@ async def pull_institution(
     filters = await client.journal_filters()
     subject_groups = filters.items("SGID")
     class_ids = [c.id for c in classes]
+    if only_classes is not None:
+        wanted_ids = set(only_classes)
+        class_ids = [cid for cid in class_ids if cid in wanted_ids]
+    scoped = only_classes is not None
     students = await _gather(
-        [client.class_students(cid) for cid in class_ids], "students", progress
+        [] if scoped else [client.class_students(cid) for cid in class_ids], "students", progress
     )
-    subgroups = [sg for sg in subject_groups if sg.subgroupName]
+    subgroups = [sg for sg in subject_groups if sg.subgroupName and not scoped]
     members = await _gather(
         [client.group_students(int(sg.value), None) for sg in subgroups], "subgroups", progress
     )
@@ -114,9 +124,10 @@ async def pull_institution(
         types=types,
         staff=staff,
         subject_groups=subject_groups,
-        class_students=dict(zip(class_ids, students, strict=True)),
+        class_students={} if scoped else dict(zip(class_ids, students, strict=True)),
         group_students={int(sg.value): m for sg, m in zip(subgroups, members, strict=True)},
         weeks=weeks,
+        only_classes=frozenset(class_ids) if scoped else None,
     )
     pull.journal = {cid: {w: [] for w in weeks} for cid in class_ids}
     if not weeks:

@@ -246,3 +246,6 @@ class InstitutionPull:
     totals: dict[int, list[tuple[FilterItem, Total]]] = field(default_factory=dict)
     """Class → period marks of its subject groups (complete for the classes pulled)."""
     requests: int = 0
+    only_classes: frozenset[int] | None = None
+    """The classes a narrowed pull read (their journals only, no structure or period
+    marks); ``None``: the whole school."""

@@ -422,7 +422,14 @@ class SmevClient:
             return False
         message = found[0]
         assert isinstance(message, etree._Element)
-        return self.signer.check_smev_signature(message)
+        if self.signer.check_smev_signature(message):
+            return True
+        # Acked with accepted=false; the audit names the refused envelope by its hash.
+        in_id = _first(root, "//*[local-name()='MessageMetadata']/*[local-name()='MessageId']")
+        self.transport._record(
+            "in", message_local_name, self.transport.last_response, in_id, "refused:smev-signature"
+        )
+        return False
 
     async def get_response(
         self, selector: tuple[str, str] | None = None

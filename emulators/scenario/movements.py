@@ -53,6 +53,9 @@ def add_movements(ctx: Context, people: People) -> None:
         order_no = f"{number}-к"
         entered_day = order_date if rng.random() < 0.7 else ctx.cal.next_working_day(order_date)
         entered = ctx.stamp(entered_day, rng.randint(9 * 3600, 16 * 3600))
+        # Lessons of the new group count from the day the journal can show the student: no
+        # teacher marks anyone before the order is entered (the day after, to be safe).
+        in_journal_from = max(effective, entered_day + dt.timedelta(days=1))
         if kind == "enrolment":
             group = rng.choice(open_groups)
             family = random_family(rng)
@@ -74,7 +77,7 @@ def add_movements(ctx: Context, people: People) -> None:
             info = StudentInfo(
                 sid, group.id, ability=rng.uniform(3.0, 4.6), absence_rate=0.05, parents=[parent]
             )
-            info.intervals.append((group.id, effective, ctx.ends_on))
+            info.intervals.append((group.id, in_journal_from, ctx.ends_on))
             info.enrolment_id = ctx.b.next_id("en")
             ctx.students[sid] = info
             ctx.families[sid] = family
@@ -138,7 +141,7 @@ def add_movements(ctx: Context, people: People) -> None:
             info.intervals = [
                 (g, a, min(b, effective - dt.timedelta(days=1))) for g, a, b in info.intervals
             ]
-            info.intervals.append((group.id, effective, ctx.ends_on))
+            info.intervals.append((group.id, in_journal_from, ctx.ends_on))
             ctx.b.edit(
                 "enrolment",
                 info.enrolment_id,
@@ -186,7 +189,7 @@ def add_movements(ctx: Context, people: People) -> None:
             info.intervals = [
                 (group_id, a, leave_start - dt.timedelta(days=1)) for _, a, _ in info.intervals[:1]
             ]
-            info.intervals.append((group_id, effective, ctx.ends_on))
+            info.intervals.append((group_id, in_journal_from, ctx.ends_on))
             enrolments.set(enrol_row, "status", "academic_leave")
             ctx.b.edit("enrolment", info.enrolment_id, entered, "status", "studying")
             reason = "Выход из академического отпуска"

@@ -14,6 +14,8 @@ The control API lets tests and demos inject faults, move the clock, make
 ``POST /control/clock``             ``{"as_of"}``: the scenario moment the bots send from
 ``POST /control/parties/epgu/send`` ЕПГУ sends the applications due; ``…/e-uslugi/send`` too
 ``GET /control/state|registry|epgu|e-uslugi``  queues; receipts per RecordId; answers
+``POST /adapter/ws``                «Адаптер СМЭВ» (``emulators.smev3.adapter``), relaying to
+                                    this СМЭВ as the school's system
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulators.scenario.world import World
+from emulators.smev3.adapter import ADAPTER, AdapterFault, AdapterRelay
 from emulators.smev3.broker import Broker, BrokerConfig
 from emulators.smev3.faults import SoapFault
 from emulators.smev3.hostile import HOSTILE
@@ -164,6 +167,29 @@ def create_app(emulator: Emulator) -> Starlette:
             return Response(b"", status_code=502)
         return Response(_envelope(result), media_type=SOAP_CONTENT)
 
+    relay = AdapterRelay(broker)
+
+    def adapter_fault(exc: AdapterFault) -> Response:
+        return Response(exc.render(), status_code=500, media_type=SOAP_CONTENT)
+
+    async def adapter(request: Request) -> Response:
+        try:
+            body = await asyncio.wait_for(_bounded_body(request), timeout=READ_SECONDS)
+            root = parse_untrusted(body)
+        except (OversizedXmlError, HostileXmlError, MalformedXmlError, TimeoutError) as exc:
+            return adapter_fault(AdapterFault("ValidationFault", "InvalidContent", str(exc)))
+        payload = root.find(q(SOAP_ENV, "Body"))
+        children = [c for c in payload if isinstance(c.tag, str)] if payload is not None else []
+        if len(children) != 1 or etree.QName(children[0]).namespace != ADAPTER:
+            return adapter_fault(
+                AdapterFault("ValidationFault", "InvalidContent", "нет сообщения адаптера в Body")
+            )
+        try:
+            result = relay.handle(children[0])
+        except AdapterFault as exc:
+            return adapter_fault(exc)
+        return Response(_envelope(result), media_type=SOAP_CONTENT)
+
     async def add_fault(request: Request) -> JSONResponse:
         data = await request.json()
         extra = [tuple(pair) for pair in data.get("extra", [])]
@@ -243,6 +269,7 @@ def create_app(emulator: Emulator) -> Starlette:
 
     routes = [
         Route("/smev", soap, methods=["POST"]),
+        Route("/adapter/ws", adapter, methods=["POST"]),
         Route("/control/faults", add_fault, methods=["POST"]),
         Route("/control/faults", clear_faults, methods=["DELETE"]),
         Route("/control/hostile", hostile, methods=["POST"]),

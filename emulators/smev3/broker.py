@@ -18,13 +18,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 import xmlschema
 from lxml import etree
 
 from emulators.smev3.faults import CATALOGUE, SoapFault
-from emulators.smev3.gost import verify_gost_signature
+from emulators.smev3.gost import sign_gost, verify_gost_signature
 from emulators.smev3.ns import DS, XSI, Namespaces, q
 from emulators.smev3.registry import (
     HUMAN_NAMES,
@@ -55,6 +56,9 @@ class BrokerConfig:
     signature: Literal["off", "mock", "gost"] = "off"
     trusted_certificate: bytes | None = None
     """``gost`` mode: the DER certificate registered for the school's system (any, if ``None``)."""
+    smev_key: tuple[Path, bytes] | None = None
+    """``gost`` mode: СМЭВ's own key (PEM file) and DER certificate; it then signs what it
+    delivers (``SMEVSignature``) by ГОСТ, else delivers unsigned."""
     validation: Literal["sync", "async"] = "sync"
     stale_after: dt.timedelta = dt.timedelta(hours=48)
     redeliver_after: dt.timedelta = dt.timedelta(0)
@@ -584,10 +588,14 @@ class Broker:
         return answer
 
     def _smev_signature(self, message: etree._Element, signed: etree._Element) -> None:
-        if self.config.signature != "mock":
-            return
-        holder = etree.SubElement(message, q(self.ns.types, "SMEVSignature"))
-        holder.append(sign_element(signed))
+        if self.config.signature == "mock":
+            etree.SubElement(message, q(self.ns.types, "SMEVSignature")).append(
+                sign_element(signed)
+            )
+        elif self.config.signature == "gost" and self.config.smev_key is not None:
+            etree.SubElement(message, q(self.ns.types, "SMEVSignature")).append(
+                sign_gost(signed, *self.config.smev_key)
+            )
 
     def _get_status(self, element: etree._Element, caller: str) -> etree._Element:
         ns = self.ns

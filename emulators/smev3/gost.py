@@ -129,3 +129,28 @@ def verify_gost_signature(
     canonical_info = etree.tostring(info, method="c14n", exclusive=True, with_comments=False)
     if not _signature_verifies(canonical_info, value, der):
         raise _fault("SignatureIsInvalid", "ЭП-ОВ не верна")
+
+
+def sign_gost(element: etree._Element, key_pem: Path, certificate_der: bytes) -> etree._Element:
+    """СМЭВ's own ГОСТ ``ds:Signature`` over ``element`` (``SMEVSignature``), made by OpenSSL."""
+    signature = etree.Element(q(DS, "Signature"), nsmap={"ds": DS})
+    info = etree.SubElement(signature, q(DS, "SignedInfo"))
+    etree.SubElement(info, q(DS, "CanonicalizationMethod")).set("Algorithm", EXC_C14N)
+    etree.SubElement(info, q(DS, "SignatureMethod")).set("Algorithm", GOST_SIGNATURE)
+    reference = etree.SubElement(info, q(DS, "Reference"))
+    reference.set("URI", f"#{element.get('Id')}")
+    transforms = etree.SubElement(reference, q(DS, "Transforms"))
+    etree.SubElement(transforms, q(DS, "Transform")).set("Algorithm", EXC_C14N)
+    etree.SubElement(transforms, q(DS, "Transform")).set("Algorithm", SMEV_TRANSFORM)
+    etree.SubElement(reference, q(DS, "DigestMethod")).set("Algorithm", GOST_DIGEST)
+    etree.SubElement(reference, q(DS, "DigestValue")).text = base64.b64encode(
+        streebog(smev_transformed(element))
+    ).decode()
+    canonical_info = etree.tostring(info, method="c14n", exclusive=True, with_comments=False)
+    value = _openssl("-sign", str(key_pem), data=canonical_info).stdout
+    etree.SubElement(signature, q(DS, "SignatureValue")).text = base64.b64encode(value).decode()
+    x509 = etree.SubElement(etree.SubElement(signature, q(DS, "KeyInfo")), q(DS, "X509Data"))
+    etree.SubElement(x509, q(DS, "X509Certificate")).text = base64.b64encode(
+        certificate_der
+    ).decode()
+    return signature

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine
 from canonical.base import Platform, Record
 from canonical.requests import EpguRequest, EpguRequestStatus
 from connectors.smev3 import gost
+from connectors.smev3.adapter import AdapterClient
 from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
 from connectors.smev3.errors import (
     HostileEnvelopeError,
@@ -67,6 +68,9 @@ class Smev3Options:
     mnemonic: str | None = None
     deployment: str = ""
     org_name: str = "Образовательная организация"
+    transport: str = "smev"
+    """``smev``: SOAP straight to СМЭВ at ``url``; ``adapter``: «Адаптер СМЭВ» at ``url``
+    (it signs and polls itself; ``mnemonic`` is the ``itSystem``)."""
     signer: str = "mock"
     """``gost`` (ЭП-ОВ, what the real СМЭВ requires), ``mock`` (the demo emulator) or ``none``."""
     key_file: str | None = None
@@ -106,6 +110,7 @@ class Smev3Options:
         mnemonic: str | None = None,
         deployment: str | None = None,
         signer: str | None = None,
+        transport: str | None = None,
     ) -> Smev3Options:
         url = url or os.environ.get("SVERKA_SMEV3_URL")
         org_code = org_code or os.environ.get("SVERKA_ORG_CODE")
@@ -120,6 +125,7 @@ class Smev3Options:
             mnemonic=mnemonic or os.environ.get("SVERKA_SMEV3_MNEMONIC"),
             deployment=deployment or os.environ.get("SVERKA_SMEV3_DEPLOYMENT", ""),
             signer=signer or os.environ.get("SVERKA_SMEV3_SIGNER", "mock"),
+            transport=transport or os.environ.get("SVERKA_SMEV3_TRANSPORT", "smev"),
             key_file=os.environ.get("SVERKA_SMEV3_KEY"),
             smev_certificate=os.environ.get("SVERKA_SMEV3_SMEV_CERT"),
             secrets_file=os.environ.get("SVERKA_SECRETS_FILE"),
@@ -147,6 +153,12 @@ def make_client(engine: Engine, options: Smev3Options) -> Smev3Transport:
     settings = SmevSettings(
         url=options.url, version=options.version, mnemonic=options.mnemonic, timeout=options.timeout
     )
+    if options.transport == "adapter":
+        if not options.mnemonic:
+            raise SmevError("для адаптера СМЭВ укажите мнемонику ИС (SVERKA_SMEV3_MNEMONIC)")
+        return AdapterClient(settings, options.mnemonic, audit=audit)
+    if options.transport != "smev":
+        raise SmevError(f"неизвестный путь в СМЭВ «{options.transport}»: smev или adapter")
     return SmevClient(settings, signer=make_signer(options), audit=audit)
 
 

@@ -3,7 +3,8 @@
 talmenka (2.8): homework within 1.5 hours after the class's last lesson.  On Thursday
 15 October class 5А's last lesson ends at 10:55, so the deadline is 12:25.  One homework is
 entered at 12:25:00 exactly, another at 12:25:01.  The plan puts a sync at 12:25 for the
-class: the first is met, the second violated, and neither stays «possibly».
+class: the first is met, the second violated, and neither stays «possibly».  The same holds
+when the plan's group syncs pull only their classes' current week (as the demo does).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from emulators.netschool.ids import ns_id
 from emulators.netschool.server import RunningEmulator, start_emulator
 from emulators.scenario.world import World
 from local_store.runs import RunStatus
+from local_store.schema import run_scope
 from local_store.violations import list_violations
 from pipelines.netschool import sync_netschool
 from policies.engine import run_check
 from policies.profiles import load_profile
-from scheduler.evidence_plan import plan_syncs
+from scheduler.evidence_plan import PlannedSync, plan_syncs
 from tests.netschool.conftest import config_for
 from tests.netschool.worlds import DEPUTY_PASSWORD, TZ, D, world_dict
 
@@ -64,23 +66,47 @@ def _world() -> tuple[World, dict[str, dt.datetime], dict[dt.date, dict[str, dt.
     return World.from_dict(data), entered, timetable
 
 
+Boundary = tuple[RunningEmulator, dict[str, dt.datetime], list[PlannedSync]]
+
+
 @pytest.fixture
-def boundary() -> Iterator[tuple[RunningEmulator, dict[str, dt.datetime], list[dt.datetime]]]:
+def boundary() -> Iterator[Boundary]:
     world, entered, timetable = _world()
     plan = plan_syncs(load_profile("talmenka"), timetable, DAY, DAY)
     with start_emulator(world, as_of=D) as running:
-        yield running, entered, [p.moment for p in plan]
+        yield running, entered, plan
 
 
+@pytest.mark.parametrize("narrowed", [False, True], ids=["whole-school", "plan-groups-only"])
 def test_sync_at_the_deadline_decides_met_and_one_second_late(
-    engine: Engine, boundary: tuple[RunningEmulator, dict[str, dt.datetime], list[dt.datetime]]
+    engine: Engine, boundary: Boundary, narrowed: bool
 ) -> None:
-    emulator, entered, moments = boundary
+    emulator, entered, plan = boundary
+    moments = [p.moment for p in plan]
     assert DEADLINE in moments, "the plan syncs at 5А's homework deadline"
-    for moment in [D, *moments]:
-        emulator.set_clock(moment)
-        outcome = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=moment == D)
+    emulator.set_clock(D)
+    first = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=True)
+    assert first.status is RunStatus.SUCCEEDED, first.error
+    for planned in plan:
+        emulator.set_clock(planned.moment)
+        only = None
+        if narrowed and not planned.whole_journal:
+            only = [ns_id("group", g) for g in planned.groups]
+        outcome = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, only_classes=only)
         assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+        if only is not None:
+            # a group's sync observes just its classes' journal weeks, nothing else
+            with engine.connect() as conn:
+                seen = (
+                    conn.execute(
+                        select(run_scope.c.scope).where(run_scope.c.run_id == outcome.run_id)
+                    )
+                    .scalars()
+                    .all()
+                )
+            assert seen and all(":journal:" in s for s in seen), seen
+            assert {int(s.split(":")[-2]) for s in seen} == set(only)
+            assert outcome.requests < first.requests / 3
     run_check(engine, load_profile("talmenka"), rules=["lesson.homework.deadline"])
     on_day = [
         v

@@ -126,3 +126,25 @@ def test_pe_exemption_is_recorded_in_a_word_the_platform_has(profile: str, code:
     assert exempt and {a["code"] for a in exempt} == {code}
     if code != "ОСВ":
         assert not [a for a in absences if a["code"] == "ОСВ"]
+
+
+@pytest.mark.parametrize("profile", ["kpgt", "talmenka"])
+def test_no_mark_or_absence_before_the_student_is_in_the_journal(profile: str) -> None:
+    """A newcomer's order is often entered a day after it takes effect: until then the
+    journal has no such student, so nobody can have marked them or noted an absence."""
+    scenario = generated(profile, 90, 3).scenario
+    entered: dict[tuple[str, str], dt.datetime] = {}
+    for e in _rows(scenario, "enrolment"):
+        at = dt.datetime.fromisoformat(e["created_at"])
+        key = (e["student_id"], e["group_id"])
+        entered[key] = min(at, entered.get(key, at))
+    group_of = {x["id"]: x["group_id"] for x in _rows(scenario, "lesson")}
+    early = [
+        (kind, r["id"])
+        for kind in ("mark", "absence")
+        for r in _rows(scenario, kind)
+        if r["lesson_id"] in group_of
+        and dt.datetime.fromisoformat(r["created_at"])
+        < entered[(r["student_id"], group_of[r["lesson_id"]])]
+    ]
+    assert early == []

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # a school needs the whole year in the window for year marks (year.lock.teacher)
 LONG = {"mazanka": 40}
+# deadlines before the window's first sync cannot be observed by the replay
+BEFORE_WINDOW = {"kpgt": {"plan.deadline"}}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -28,12 +30,14 @@ def test_every_rule_planted_several_times(profile: str) -> None:
     truth = generated(profile, 60, LONG.get(profile, 8)).truth
     assert set(truth["rules"]) == set(rules_of(profile))
     violated = Counter(c["rule_id"] for c in truth["cases"] if c["expected"] == "violated")
-    missing = plantable_rules_of(profile) - set(violated)
+    before = BEFORE_WINDOW.get(profile, set())
+    plantable = plantable_rules_of(profile) - before
+    missing = plantable - set(violated)
     assert not missing, f"not planted: {sorted(missing)}"
-    assert all(violated[r] >= 2 for r in plantable_rules_of(profile)), violated
+    assert all(violated[r] >= 2 for r in plantable), violated
     assert {n["rule_id"] for n in truth["not_planted"]} == (
         rules_of(profile) & REPORT_OBLIGATIONS
-    ) | set(uncarried_rules_of(profile))
+    ) | set(uncarried_rules_of(profile)) | before
     # boundary near misses exist for the deadline rules
     near = {n["rule_id"] for n in truth["near_misses"]}
     assert "marks.deadline" in near and "lesson.topic.deadline" in near

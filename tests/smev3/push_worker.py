@@ -1,7 +1,7 @@
 """Delivering processes for the crash tests, forked from a warm parent.
 
 ``python -m tests.smev3.push_worker`` imports everything once, then reads
-``DB URL ORG`` lines on stdin; for each it forks a child that runs the same
+``DB URL ORG [TRANSPORT MNEMONIC]`` lines on stdin; for each it forks a child that runs the same
 job as ``sverka push contingent``, prints ``started PID``, waits for the child
 and prints ``exit PID CODE`` (``CODE`` is negative for a signal).  Forking a
 warm, single-threaded parent keeps twenty SIGKILL trials within a minute or
@@ -20,21 +20,27 @@ from pipelines.smev3.common import Smev3Options
 from pipelines.smev3.contingent import push_contingent
 
 
-def run(db: str, url: str, org_code: str) -> None:
+def run(db: str, url: str, org_code: str, transport: str = "smev", mnemonic: str = "") -> None:
     options = Smev3Options(
-        url=url, org_code=org_code, deployment="smev.test", backoff_base=0.02, backoff_cap=0.1
+        url=url,
+        org_code=org_code,
+        deployment="smev.test",
+        backoff_base=0.02,
+        backoff_cap=0.1,
+        transport=transport,
+        mnemonic=mnemonic or None,
     )
     asyncio.run(push_contingent(make_engine(db), options, budget_seconds=30))
 
 
 def main() -> None:
     for line in sys.stdin:
-        db, url, org_code = line.split()
+        db, url, org_code, *via = line.split()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
-                run(db, url, org_code)
+                run(db, url, org_code, *via)
             except BaseException:
                 traceback.print_exc()
                 code = 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from lxml import etree
 from sqlalchemy import Engine
@@ -13,10 +14,12 @@ from connectors.epgu.wire import parse_report
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.history import records_as_of
+from pipelines.local_files import import_local_file
 from pipelines.smev3.common import EPGU_ANSWER
 from pipelines.smev3.epgu import poll_epgu
 from policies.epgu import REFUSE_NOT_REPRESENTATIVE
-from tests.smev3.conftest import Running, seed_journal
+from tests.smev3.conftest import JOURNAL, Running, seed_journal
+from tests.smev3.worlds import NOW, world_dict
 
 ED = "urn://sverka/epgu/edu-diary/1.0"
 
@@ -110,3 +113,58 @@ async def test_application_redelivered_after_a_failed_ack_is_answered_once(
     assert len(smev.control("GET", "epgu")["answers"]) == 6
     school_queue = smev.control("GET", "state")["queues"]["SVERKA01"]
     assert school_queue and all(m["acked"] for m in school_queue)
+
+
+async def test_a_parent_card_completed_from_the_institutions_file_is_served(
+    engine: Engine, smev: Running, tmp_path: Path
+) -> None:
+    """NetSchool keeps no parent's birth date, СНИЛС or passport; the institution's own file
+    does, under the journal's id.  The decision joins the two, so the parent gets the diary."""
+    data = world_dict()
+    people = data["tables"]["person"]
+    cols = people["columns"]
+    row = next(r for r in people["rows"] if r[0] == "p1")
+    full = dict(zip(cols, row, strict=True))
+    for field in ("birth_date", "sex", "snils", "document_type", "document_series"):
+        row[cols.index(field)] = None
+    row[cols.index("document_number")] = None
+    row[cols.index("document_issued_on")] = None
+    seed_journal(engine, World.from_dict(data))
+    smev.control("POST", "parties/epgu/send")
+
+    own = tmp_path / "person.csv"
+    columns = ["id", "last_name", "first_name", "middle_name", "roles", "birth_date", "sex"]
+    columns += ["snils", "document_type", "document_series", "document_number"]
+    values = {**full, "roles": "parent"}
+    own.write_text(
+        ";".join(columns) + "\n" + ";".join(str(values[c]) for c in columns) + "\n",
+        encoding="utf-8",
+    )
+    import_local_file(engine, own, "person", deployment=f"local:{JOURNAL}", observed_at=NOW)
+
+    report = await poll_epgu(engine, smev.options(profile="talmenka"), budget_seconds=20)
+    assert report.received == 3
+    stored = {
+        r.order_id: r for r in records_as_of(engine, "epgu_request") if isinstance(r, EpguRequest)
+    }
+    assert stored["1001"].status is EpguRequestStatus.ANSWERED, stored["1001"].status_reason
+    # someone else's child stays refused: the file adds values, not links
+    assert stored["1002"].status is EpguRequestStatus.REFUSED
+
+
+async def test_without_the_institutions_file_the_same_parent_is_refused(
+    engine: Engine, smev: Running
+) -> None:
+    data = world_dict()
+    people = data["tables"]["person"]
+    cols = people["columns"]
+    row = next(r for r in people["rows"] if r[0] == "p1")
+    for field in ("birth_date", "snils"):
+        row[cols.index(field)] = None
+    seed_journal(engine, World.from_dict(data))
+    smev.control("POST", "parties/epgu/send")
+    await poll_epgu(engine, smev.options(profile="talmenka"), budget_seconds=20)
+    stored = {
+        r.order_id: r for r in records_as_of(engine, "epgu_request") if isinstance(r, EpguRequest)
+    }
+    assert stored["1001"].status is EpguRequestStatus.REFUSED

@@ -17,9 +17,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from cli.main import app
+from connectors.contingent.wire import VIEW_RESPONSE
 from connectors.smev3 import gost
-from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
+from connectors.smev3.client import EnvelopeRecord, SmevClient, SmevSettings, new_message_id
 from connectors.smev3.errors import SmevError, SmevFaultError
 from connectors.smev3.signing import GostSigner
 from emulators.scenario.world import World
@@ -197,3 +200,59 @@ async def test_registry_job_runs_signed_by_the_settings_key(
 def test_gost_settings_without_a_key_say_what_is_missing(smev: Running) -> None:
     with pytest.raises(SmevError, match="SVERKA_SMEV3_KEY"):
         make_signer(smev.options(signer="gost"))
+
+
+def test_keys_check_command_reports_and_asks_the_emulator(
+    smev_gost: Running, keys: tuple[Keypair, Keypair], tmp_path: Path
+) -> None:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(f"{KEY_PASSWORD_ENV}={keys[0].password}\n", encoding="utf-8")
+    secrets.chmod(0o600)
+    args = ["smev3", "keys", "check", "--url", smev_gost.smev]
+    good = CliRunner().invoke(
+        app, [*args, "--key", str(keys[0].p12), "--secrets-file", str(secrets)]
+    )
+    out = " ".join(good.output.split())
+    assert good.exit_code == 0, out
+    assert "Тестовая школа trusted" in out and "ГОСТ Р 34.10-2012 (256 бит)" in out
+    assert "проверена: да" in out and "принял подпись" in out
+    bad = CliRunner().invoke(app, [*args, "--key", str(keys[1].pem)])
+    out = " ".join(bad.output.split())
+    assert bad.exit_code == 1 and "не принял подпись" in out and "не зарегистрирован" in out
+    assert smev_gost.control("GET", "state")["seen"] == 0, "the check sends nothing"
+
+
+async def test_answers_signed_by_smev_are_checked(
+    world: World, keys: tuple[Keypair, Keypair], tmp_path: Path
+) -> None:
+    """СМЭВ signs deliveries by ГОСТ; only its registered certificate is trusted on answers."""
+    smev_pair = make_keypair(tmp_path, "smev")
+    key_pem = tmp_path / "smev.key"
+    trusted_smev = gost.load_certificate(smev_pair.pem)
+    stranger = gost.load_key(keys[1].pem).certificate
+    school = gost.load_key(keys[0].pem)
+    for running in start(
+        world,
+        signature="gost",
+        trusted_certificate=keys[0].certificate_der,
+        smev_key=(key_pem, smev_pair.certificate_der),
+    ):
+        results = []
+        for smev_cert in (trusted_smev, stranger):
+            audited: list[EnvelopeRecord] = []
+            settings = SmevSettings(running.smev)
+            async with SmevClient(
+                settings, signer=GostSigner(school, smev_cert), audit=audited.append
+            ) as client:
+                await client.send_request(_view(), new_message_id())
+                answer = await client.get_response(VIEW_RESPONSE)
+                assert answer is not None
+                await client.ack(answer.message_id, accepted=answer.signature_ok)
+                results.append(answer.signature_ok)
+                refused = [r for r in audited if r.status == "refused:smev-signature"]
+                assert len(refused) == (0 if answer.signature_ok else 1)
+        assert results == [True, False]
+        accepted = [
+            m["accepted"] for q in running.control("GET", "state")["queues"].values() for m in q
+        ]
+        assert True in accepted and False in accepted

@@ -62,9 +62,9 @@ class Zygote:
             text=True,
         )
 
-    def start(self, db_url: str, url: str) -> int:
+    def start(self, db_url: str, url: str, via: str = "") -> int:
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"{db_url} {url} {ORG}\n")
+        self.process.stdin.write(f"{db_url} {url} {ORG} {via}\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline().split()
         assert line[0] == "started", line
@@ -94,8 +94,11 @@ def _receipts(smev: Running) -> dict[str, int]:
     return smev.control("GET", "registry")["receipts"]  # type: ignore[no-any-return]
 
 
-def _trials(stores: Iterator[str], trials: int) -> None:
-    """Run ``trials`` kill-and-restart rounds, each on the next fresh store URL."""
+def _trials(stores: Iterator[str], trials: int, transport: str = "smev") -> None:
+    """Run ``trials`` kill-and-restart rounds, each on the next fresh store URL.
+
+    ``transport="adapter"``: the worker goes through the emulated «Адаптер СМЭВ».
+    """
     rng = random.Random(20261123)
     kills_during_work = 0
     zygote = Zygote()
@@ -112,7 +115,13 @@ def _trials(stores: Iterator[str], trials: int) -> None:
                 smev = Running(emulator, url)
                 target = rng.randrange(0, EVENTS)
                 delay = rng.uniform(0.0, 0.15)
-                pid = zygote.start(db_url, smev.smev)
+                school = emulator.broker.config.school
+                address, via = (
+                    (f"{url}/adapter/ws", f"adapter {school}")
+                    if transport == "adapter"
+                    else (smev.smev, "")
+                )
+                pid = zygote.start(db_url, address, via)
                 deadline = time.monotonic() + 60
                 while _alive(pid) and time.monotonic() < deadline:
                     if sum(_receipts(smev).values()) >= target:
@@ -127,7 +136,7 @@ def _trials(stores: Iterator[str], trials: int) -> None:
                     f"trial {trial}: worker failed ({first_code})"
                 )
 
-                second = zygote.start(db_url, smev.smev)
+                second = zygote.start(db_url, address, via)
                 assert zygote.wait(second) == 0, f"trial {trial}: restarted worker failed"
 
                 receipts = _receipts(smev)
@@ -157,6 +166,19 @@ def test_sigkill_during_delivery_never_loses_or_duplicates(tmp_path: Path) -> No
     started = time.monotonic()
     _trials(stores(), TRIALS)
     assert time.monotonic() - started < 150
+
+
+def test_sigkill_through_the_adapter_never_loses_or_duplicates(tmp_path: Path) -> None:
+    """The same trials with «Адаптер СМЭВ» as the way in (fewer: the logic is shared)."""
+    template = _template(tmp_path)
+
+    def stores() -> Iterator[str]:
+        for n in itertools.count():
+            db = tmp_path / f"adapter{n}.sqlite"
+            shutil.copy(template, db)
+            yield f"sqlite:///{db}"
+
+    _trials(stores(), TRIALS // 2, transport="adapter")
 
 
 if "postgresql" in BACKENDS:

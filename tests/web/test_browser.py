@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from local_store.hold import list_held
 from local_store.violations import list_violations
 from reports.contingent_export import check_xml
+from scheduler.plans import list_plans
 from tests.web.world import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -156,3 +157,13 @@ def test_operator_downloads_and_admin_approves_a_held_run(
     admin.click(f"button[data-held-approve='{held_run}']")
     assert "утверждён и применён" in admin.locator(".notice").inner_text()
     assert list_held(engine) == []
+    admin.click("text=Планы синхронизации")
+    admin.fill("input[name=plan_id]", "proverka-vecher")
+    admin.select_option("select[name=job]", "check")
+    admin.fill("input[name=schedule]", "0 21 * * *")
+    admin.fill("textarea[name=params]", "profile=kpgt")
+    admin.click("form[action='/admin/plans'] button[type=submit]")
+    assert "План добавлен." in admin.locator(".notice").inner_text()
+    assert "proverka-vecher" in admin.locator("table").inner_text()
+    _shot(admin, "admin-plans")
+    assert [p.id for p in list_plans(engine)] == ["proverka-vecher"]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -76,3 +77,18 @@ def test_sverka_web_serves_the_login_page(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_demo_accounts_link_the_teacher_to_the_busiest_person(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from cli.web import demo_accounts
+    from tests.web.world import build_store
+
+    build_store(engine)
+    passwords = demo_accounts(engine, tmp_path / "web-users.json")
+    assert set(passwords) == {"zavuch", "operator", "admin", "teacher"}
+    accounts = load(tmp_path / "web-users.json")
+    teacher = accounts.verify("teacher", passwords["teacher"])
+    assert teacher is not None and teacher.person in {"T1", "T2"} and teacher.name.endswith(".")
+    assert passwords["zavuch"] not in (tmp_path / "web-users.json").read_text(encoding="utf-8")

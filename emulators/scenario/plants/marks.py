@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from emulators.poo.formats import MARK_WORDS as POO_MARK_WORDS
 from emulators.scenario.plants.common import (
     M_AT,
     M_FINAL,
@@ -109,7 +110,14 @@ def scale(ctx: Context) -> None:
         ("5/4", "two marks in one cell"),
         ("4-", "mark with a minus"),
         ("зч", "credit written as «зч»"),
+        ("нз", "no credit written as «нз»"),
     ]
+    if ctx.profile.demo_platform == "poo":
+        # «Модуль ПОО» keeps marks in its own vocabulary (Two…Five, Success, Fail): a
+        # cell like «5/4» or «4-» cannot be entered there, so only what it can show is planted
+        values = [v for v in values if v[0] in POO_MARK_WORDS]
+    else:
+        values = values[:3]
     for lesson, (value, label) in zip(
         pick(ctx, lessons, 3, "scale", lesson_key), values, strict=False
     ):

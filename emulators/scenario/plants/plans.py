@@ -19,6 +19,21 @@ def _key(a: Assignment) -> tuple[str, str]:
 @planter("plan.deadline")
 def plan_deadline(ctx: Context) -> None:
     deadline = ctx.dl.plan(ctx.year_start)
+    if deadline.date() < ctx.window_start:
+        # The replay's first sync is at the window's start: a plan entered before it is
+        # first seen there with no earlier sync (and no platform gives a plan's entry
+        # time), so nothing the replay shows can tell a late plan from one in time.  An
+        # institution syncing all year decides it at the end of the deadline day.
+        ctx.b.not_planted.append(
+            {
+                "rule_id": "plan.deadline",
+                "reason": (
+                    f"срок ({deadline:%d.%m.%Y}) раньше первой синхронизации сценария "
+                    f"({ctx.window_start:%d.%m.%Y}): ввод КТП до неё не наблюдался"
+                ),
+            }
+        )
+        return
     chosen = pick(ctx, ctx.assignments, 4, "plan_deadline", _key)
     for i, a in enumerate(chosen):
         made = [

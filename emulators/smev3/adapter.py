@@ -1,0 +1,309 @@
+"""«Адаптер СМЭВ» emulated: the operator's gateway that signs, sends and polls for a school.
+
+A school system talks to the adapter (``Send``, ``Get``, ``Find``) with its own
+``clientId``s and never sees СМЭВ's envelopes, signatures or ``ReplyTo``.  This
+emulator relays each call to the СМЭВ emulator's broker in the same process, as
+the school's system (``BrokerConfig.school``), the way the real adapter relays
+to СМЭВ over its own connection.  What it does beyond the public names
+(protocol doc §1.12) is our design, described in docs/protocols/smev3-adapter.md:
+
+* a request's ``clientId`` becomes its СМЭВ ``MessageID`` (so a resend under the
+  same ``clientId`` meets ``MessageIsAlreadySent``, passed on as a ``SystemFault``
+  with that code);
+* ``Get`` takes the next message of the asked kind from СМЭВ and acknowledges it
+  there at once: from then on the adapter, not СМЭВ, holds it (and ``Find`` by
+  ``clientId`` returns it again);
+* an incoming request gets a fresh ``clientId``; a response names it in
+  ``replyToClientId`` and the adapter fills in СМЭВ's ``To`` from the ``ReplyTo``
+  it kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from copy import deepcopy
+
+from lxml import etree
+
+from emulators.smev3.broker import Broker
+from emulators.smev3.faults import SoapFault
+from emulators.smev3.ns import SOAP_ENV, q
+from emulators.smev3.signature import sign_element
+
+ADAPTER = "urn://x-artefacts-smev-gov-ru/services/service-adapter/types"
+ADAPTER_FAULTS = "urn://x-artefacts-smev-gov-ru/services/service-adapter/types/faults"
+VALIDATION_FAULTS = frozenset(
+    {"InvalidContent", "BusinessDataTypeIsNotSupported", "InvalidMessageIdFormat", "StaleMessageId"}
+)
+"""СМЭВ faults about the message itself: the adapter answers ``ValidationFault``."""
+
+
+class AdapterFault(Exception):
+    def __init__(self, name: str, code: str, description: str) -> None:
+        super().__init__(description)
+        self.name = name
+        self.code = code
+        self.description = description
+
+    @classmethod
+    def from_smev(cls, fault: SoapFault) -> AdapterFault:
+        name = "ValidationFault" if fault.name in VALIDATION_FAULTS else "SystemFault"
+        return cls(name, fault.name, fault.description())
+
+    def render(self) -> bytes:
+        envelope = etree.Element(q(SOAP_ENV, "Envelope"), nsmap={"soap": SOAP_ENV})
+        fault = etree.SubElement(
+            etree.SubElement(envelope, q(SOAP_ENV, "Body")), q(SOAP_ENV, "Fault")
+        )
+        etree.SubElement(fault, "faultcode").text = "soap:Server"
+        etree.SubElement(fault, "faultstring").text = self.description
+        detail = etree.SubElement(fault, "detail")
+        element = etree.SubElement(
+            detail, q(ADAPTER_FAULTS, self.name), nsmap={"f": ADAPTER_FAULTS}
+        )
+        etree.SubElement(element, q(ADAPTER_FAULTS, "code")).text = self.code
+        etree.SubElement(element, q(ADAPTER_FAULTS, "description")).text = self.description
+        return bytes(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
+
+
+def _a(name: str) -> str:
+    return q(ADAPTER, name)
+
+
+def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    child = etree.SubElement(parent, _a(name))
+    if text is not None:
+        child.text = text
+    return child
+
+
+class AdapterRelay:
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.reply_to: dict[str, str] = {}
+        """``clientId`` given to an incoming request → its СМЭВ ``ReplyTo``."""
+        self.kept: dict[str, etree._Element] = {}
+        """``clientId`` → the ``QueryResult`` handed out (for ``Find``)."""
+
+    # -- relaying to СМЭВ -------------------------------------------------------------------
+
+    def _smev(self, operation: str, element: etree._Element) -> etree._Element:
+        ns = self.broker.ns
+        if self.broker.config.signature == "mock":
+            target = next(c for c in element if c.get("Id"))
+            holder = etree.SubElement(element, q(ns.types, "CallerInformationSystemSignature"))
+            holder.append(sign_element(target))
+        try:
+            return self.broker.handle(operation, element, self.broker.config.school)
+        except SoapFault as fault:
+            raise AdapterFault.from_smev(fault) from None
+
+    def _operation(self, name: str) -> etree._Element:
+        return etree.Element(
+            q(self.broker.ns.types, f"{name}Request"), nsmap={"ns2": self.broker.ns.types}
+        )
+
+    def _primary(self, parent: etree._Element, content: etree._Element) -> None:
+        holder = etree.SubElement(parent, q(self.broker.ns.basic, "MessagePrimaryContent"))
+        holder.append(deepcopy(content))
+
+    # -- the adapter's operations -------------------------------------------------------------
+
+    def handle(self, element: etree._Element) -> etree._Element:
+        local = etree.QName(element).localname
+        if local == "ClientMessage":
+            return self._send(element)
+        if local == "MessageQuery":
+            return self._get(element)
+        if local == "FindMessageQuery":
+            return self._find(element)
+        raise AdapterFault("ValidationFault", "UnknownOperation", f"неизвестная операция {local}")
+
+    def _check_system(self, element: etree._Element) -> None:
+        system = element.findtext(_a("itSystem")) or ""
+        if system != self.broker.config.school:
+            raise AdapterFault(
+                "SystemFault", "SenderIsNotRegistered", f"ИС {system} не подключена к адаптеру"
+            )
+
+    def _send(self, element: etree._Element) -> etree._Element:
+        self._check_system(element)
+        ns = self.broker.ns
+        request = element.find(_a("RequestMessage"))
+        response = element.find(_a("ResponseMessage"))
+        if request is not None:
+            client_id = request.findtext(f"{_a('RequestMetadata')}/{_a('clientId')}") or ""
+            content = request.find(
+                f"{_a('RequestContent')}/{_a('content')}/{_a('MessagePrimaryContent')}"
+            )
+            operation = self._operation("SendRequest")
+            data = etree.SubElement(
+                operation, q(ns.types, "SenderProvidedRequestData"), Id="SIGNED_BY_CALLER"
+            )
+            etree.SubElement(data, q(ns.types, "MessageID")).text = client_id
+            etree.SubElement(data, q(ns.types, "ReferenceMessageID")).text = client_id
+            if content is None or not len(content):
+                raise AdapterFault("ValidationFault", "InvalidContent", "нет MessagePrimaryContent")
+            self._primary(data, content[0])
+            if request.findtext(f"{_a('RequestMetadata')}/{_a('testMessage')}") in ("true", "1"):
+                etree.SubElement(data, q(ns.types, "TestMessage"))
+            self._smev("SendRequest", operation)
+        elif response is not None:
+            meta = response.find(_a("ResponseMetadata"))
+            client_id = meta.findtext(_a("clientId")) or "" if meta is not None else ""
+            reply_to_client = meta.findtext(_a("replyToClientId")) or "" if meta is not None else ""
+            to = self.reply_to.get(reply_to_client)
+            if to is None:
+                raise AdapterFault(
+                    "ValidationFault",
+                    "RequestIsNotFound",
+                    f"нет входящего запроса с clientId {reply_to_client}",
+                )
+            content_holder = response.find(f"{_a('ResponseContent')}/{_a('content')}")
+            operation = self._operation("SendResponse")
+            data = etree.SubElement(
+                operation, q(ns.types, "SenderProvidedResponseData"), Id="SIGNED_BY_CALLER"
+            )
+            etree.SubElement(data, q(ns.types, "MessageID")).text = client_id
+            etree.SubElement(data, q(ns.types, "To")).text = to
+            primary = (
+                content_holder.find(_a("MessagePrimaryContent"))
+                if content_holder is not None
+                else None
+            )
+            rejections = (
+                content_holder.findall(_a("RequestRejected")) if content_holder is not None else []
+            )
+            if primary is not None and len(primary):
+                self._primary(data, primary[0])
+            for rejection in rejections:
+                target = etree.SubElement(data, q(ns.types, "RequestRejected"))
+                for name in ("RejectionReasonCode", "RejectionReasonDescription"):
+                    etree.SubElement(target, q(ns.types, name)).text = rejection.findtext(_a(name))
+            self._smev("SendResponse", operation)
+        else:
+            raise AdapterFault(
+                "ValidationFault", "InvalidContent", "нет RequestMessage/ResponseMessage"
+            )
+        result = etree.Element(_a("MessageResult"), nsmap={"a": ADAPTER})
+        _sub(result, "itSystem", self.broker.config.school)
+        _sub(result, "MessageId", client_id)
+        return result
+
+    def _get(self, element: etree._Element) -> etree._Element:
+        self._check_system(element)
+        ns = self.broker.ns
+        criteria = element.find(_a("specificQuery"))
+        kind = criteria.findtext(_a("messageTypeCriteria")) if criteria is not None else "RESPONSE"
+        operation = self._operation("GetRequest" if kind == "REQUEST" else "GetResponse")
+        selector = etree.SubElement(
+            operation, q(ns.basic, "MessageTypeSelector"), Id="SIGNED_BY_CALLER"
+        )
+        if criteria is not None and criteria.findtext(_a("NamespaceURI")):
+            etree.SubElement(selector, q(ns.basic, "NamespaceURI")).text = criteria.findtext(
+                _a("NamespaceURI")
+            )
+            etree.SubElement(
+                selector, q(ns.basic, "RootElementLocalName")
+            ).text = criteria.findtext(_a("RootElementLocalName"))
+        etree.SubElement(selector, q(ns.basic, "Timestamp")).text = dt.datetime.now(
+            dt.UTC
+        ).isoformat()
+        answer = self._smev(operation.tag.split("}")[1].removesuffix("Request"), operation)
+        result = etree.Element(_a("QueryResult"), nsmap={"a": ADAPTER})
+        message = answer.find(f".//{q(ns.types, 'Request' if kind == 'REQUEST' else 'Response')}")
+        if message is None:
+            return result
+        meta = message.find(q(ns.types, "MessageMetadata"))
+        message_id = meta.findtext(q(ns.types, "MessageId")) if meta is not None else None
+        smev_meta = _sub(result, "smevMetadata")
+        _sub(smev_meta, "MessageId", message_id or "")
+        sender = (
+            meta.findtext(f"{q(ns.types, 'Sender')}/{q(ns.types, 'Mnemonic')}")
+            if meta is not None
+            else None
+        )
+        if sender:
+            _sub(smev_meta, "Sender", sender)
+        _sub(smev_meta, "Recipient", self.broker.config.school)
+        holder = _sub(result, "Message")
+        if kind == "REQUEST":
+            client_id = str(uuid.uuid1())
+            self.reply_to[client_id] = message.findtext(q(ns.types, "ReplyTo")) or ""
+            self._request_message(holder, message, client_id)
+        else:
+            client_id = str(uuid.uuid1())
+            self._response_message(holder, message, client_id)
+        self._ack(message_id or "")
+        self.kept[client_id] = deepcopy(result)
+        return result
+
+    def _ack(self, message_id: str) -> None:
+        operation = self._operation("Ack")
+        target = etree.SubElement(
+            operation, q(self.broker.ns.basic, "AckTargetMessage"), Id="SIGNED_BY_CALLER"
+        )
+        target.set("accepted", "true")
+        target.text = message_id
+        self._smev("Ack", operation)
+
+    def _request_message(
+        self, holder: etree._Element, message: etree._Element, client_id: str
+    ) -> None:
+        ns = self.broker.ns
+        data = message.find(q(ns.types, "SenderProvidedRequestData"))
+        out = _sub(holder, "RequestMessage")
+        meta = _sub(out, "RequestMetadata")
+        _sub(meta, "clientId", client_id)
+        if data is not None and data.find(q(ns.types, "TestMessage")) is not None:
+            _sub(meta, "testMessage", "true")
+        primary = _sub(_sub(_sub(out, "RequestContent"), "content"), "MessagePrimaryContent")
+        content = data.find(q(ns.basic, "MessagePrimaryContent")) if data is not None else None
+        if content is not None and len(content):
+            primary.append(deepcopy(content[0]))
+
+    def _response_message(
+        self, holder: etree._Element, message: etree._Element, client_id: str
+    ) -> None:
+        ns = self.broker.ns
+        data = message.find(q(ns.types, "SenderProvidedResponseData"))
+        out = _sub(holder, "ResponseMessage")
+        meta = _sub(out, "ResponseMetadata")
+        _sub(meta, "clientId", client_id)
+        _sub(meta, "replyToClientId", message.findtext(q(ns.types, "OriginalMessageId")) or "")
+        content = _sub(_sub(out, "ResponseContent"), "content")
+        if data is None:
+            return
+        primary = data.find(q(ns.basic, "MessagePrimaryContent"))
+        if primary is not None and len(primary):
+            _sub(content, "MessagePrimaryContent").append(deepcopy(primary[0]))
+        for rejection in data.findall(q(ns.types, "RequestRejected")):
+            target = _sub(content, "RequestRejected")
+            for name in ("RejectionReasonCode", "RejectionReasonDescription"):
+                _sub(target, name, rejection.findtext(q(ns.types, name)))
+        status = data.find(q(ns.basic, "AsyncProcessingStatus"))
+        if status is not None:
+            out_status = _sub(content, "status")
+            _sub(out_status, "StatusCategory", status.findtext(q(ns.basic, "StatusCategory")) or "")
+            details = status.findtext(q(ns.basic, "StatusDetails"))
+            if details:
+                _sub(out_status, "StatusDetails", details)
+            fault = status.find(q(ns.basic, "SmevFault"))
+            if fault is not None:
+                xsi_type = (
+                    fault.get("{http://www.w3.org/2001/XMLSchema-instance}type") or "SmevFault"
+                )
+                _sub(out_status, "FaultName", xsi_type.split(":")[-1])
+                _sub(
+                    out_status, "FaultDescription", fault.findtext(q(ns.basic, "Description")) or ""
+                )
+
+    def _find(self, element: etree._Element) -> etree._Element:
+        self._check_system(element)
+        client_id = element.findtext(_a("clientId")) or ""
+        result = etree.Element(_a("QueryResultList"), nsmap={"a": ADAPTER})
+        kept = self.kept.get(client_id)
+        if kept is not None:
+            result.append(deepcopy(kept))
+        return result

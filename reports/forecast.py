@@ -1,0 +1,304 @@
+"""«Прогноз успеваемости и посещаемости» and the notice to a student and the parents.
+
+The figures come from ``policies.forecast``; here they are only laid out: one table
+per group (students across subjects), the totals by group, department and
+speciality, the students at risk with the reason, and one page per student for the
+family in the words of the regulation's clause (usolye 7.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from policies.forecast import (
+    MARKS,
+    NOT_ATTESTED,
+    Forecast,
+    ForecastParams,
+    StudentForecast,
+    SubjectForecast,
+    compute_forecast,
+    current_period,
+    forecast_params,
+)
+from policies.profiles import load_profile
+from reports.data import JournalData, ReportError, Source, load_journal, pick_source
+from reports.render import render_html, write_html, write_pdf, write_tabular
+from reports.tabular import Cell, Table, TabularReport, pct
+
+LEVEL_RU = {"high": "высокий риск", "risk": "риск", "caution": "внимание", "": ""}
+KINDS = ("institution", "period", "person", "group", "subject")
+MODEL_NOTE = (
+    "Как считается прогноз: отметка за период — средневзвешенный балл текущих отметок периода, "
+    "округлённый по правилу организации (с {round_from} балла вверх: {cuts}). Уровень "
+    "обучающегося — его средний балл, сближенный со средним баллом группы по дисциплине "
+    "(чем меньше отметок, тем ближе к группе); оставшиеся занятия периода дают столько же "
+    "отметок, сколько давали до сих пор. «Уверенность» — вероятность прогнозной отметки при "
+    "обычном разбросе отметок обучающегося. Посещаемость: доля пропущенных занятий "
+    "(опоздания и освобождения не считаются пропусками)."
+)
+
+
+@dataclass
+class ForecastBundle:
+    data: JournalData
+    forecast: Forecast
+    institution: str
+
+    @property
+    def params(self) -> ForecastParams:
+        return self.forecast.params
+
+    def subject_name(self, sid: str) -> str:
+        return self.data.subject_name(sid)
+
+
+def load_forecast(
+    engine: Engine, as_of: dt.date, source: str | None = None, profile_id: str | None = None
+) -> ForecastBundle:
+    """The forecast of the period holding ``as_of`` for one journal source of the store."""
+    chosen: Source = pick_source(engine, source)
+    data = load_journal(engine, chosen, KINDS)
+    pid = profile_id or data.profile()
+    if not pid:
+        raise ReportError("не известен профиль организации: укажите --profile")
+    profile = load_profile(pid)
+    params = forecast_params(profile)
+    with engine.connect() as conn:
+        period = current_period(
+            conn, chosen.platform, chosen.deployment, as_of, params.period_kinds
+        )
+        if period is None:
+            raise ReportError(
+                f"на {as_of:%d.%m.%Y} в журнале нет отчётного периода (семестра, четверти)"
+            )
+        forecast = compute_forecast(conn, chosen.platform, chosen.deployment, period, as_of, params)
+    return ForecastBundle(data, forecast, data.institution_name() or profile.institution)
+
+
+def _cell(f: SubjectForecast | None) -> Cell:
+    if f is None:
+        return None
+    if f.mark == NOT_ATTESTED:
+        return "н/а"
+    return f"{f.mark} ({f.probability:.0%})"
+
+
+def _students(bundle: ForecastBundle, group_id: str) -> list[StudentForecast]:
+    found = [s for s in bundle.forecast.students.values() if s.group_id == group_id]
+    return sorted(found, key=lambda s: bundle.data.name_of(s.student_id))
+
+
+def _group_table(bundle: ForecastBundle, group: dict[str, Any]) -> Table | None:
+    students = _students(bundle, group["id"])
+    if not students:
+        return None
+    subjects = sorted(
+        {sid for s in students for sid in s.subjects}, key=lambda sid: bundle.subject_name(sid)
+    )
+    columns = ["Обучающийся", *[bundle.subject_name(s) for s in subjects]]
+    columns += ["Пропущено, %", "Риск", "Причина"]
+    table = Table(
+        f"Группа {group['name']}",
+        columns,
+        note=" · ".join(x for x in (group.get("department"), group.get("specialty")) if x),
+        landscape=True,
+    )
+    for s in students:
+        share = s.missed_share()
+        table.rows.append(
+            [
+                bundle.data.name_of(s.student_id),
+                *[_cell(s.subjects.get(sid)) for sid in subjects],
+                round(100 * share, 1) if share is not None else None,
+                LEVEL_RU[s.level(bundle.params)] or None,
+                "; ".join(s.reasons(bundle.params, bundle.subject_name)) or None,
+            ]
+        )
+    return table
+
+
+def _totals_table(bundle: ForecastBundle, heading: str, title: str, key: str) -> Table:
+    """Totals per group, department or speciality: the forecast marks and attendance."""
+    groups = {g["id"]: g for g in bundle.data.groups_sorted()}
+    buckets: dict[str, list[StudentForecast]] = {}
+    for s in bundle.forecast.students.values():
+        g = groups.get(s.group_id)
+        label = (
+            str((g or {}).get(key) or "не указано")
+            if key != "name"
+            else str((g or {}).get("name") or s.group_id)
+        )
+        buckets.setdefault(label, []).append(s)
+    columns = [title, "Обучающихся", *[f"«{m}»" for m in reversed(MARKS)], "н/а"]
+    columns += ["Успеваемость, %", "Качество, %", "Пропущено, %", "В зоне риска"]
+    table = Table(heading, columns)
+    every: list[StudentForecast] = []
+    for label in sorted(buckets):
+        table.rows.append(_totals_row(label, buckets[label], bundle.params))
+        every += buckets[label]
+    table.totals = _totals_row("Всего", every, bundle.params)
+    return table
+
+
+def _totals_row(label: str, students: list[StudentForecast], params: ForecastParams) -> list[Cell]:
+    marks = Counter(f.mark for s in students for f in s.subjects.values())
+    total = sum(marks.values())
+    passing = sum(marks[str(m)] for m in (3, 4, 5))
+    good = sum(marks[str(m)] for m in (4, 5))
+    held = sum(s.held() for s in students)
+    missed = sum(s.missed() for s in students)
+    risky = sum(1 for s in students if s.level(params) in ("risk", "high"))
+    return [
+        label,
+        len(students),
+        *[marks[str(m)] for m in reversed(MARKS)],
+        marks[NOT_ATTESTED],
+        pct(passing, total),
+        pct(good, total),
+        pct(missed, held),
+        risky,
+    ]
+
+
+def _risk_table(bundle: ForecastBundle) -> Table:
+    table = Table("Обучающиеся в зоне риска", ["Группа", "Обучающийся", "Уровень", "Причина"])
+    order = {"high": 0, "risk": 1, "caution": 2}
+    rows = []
+    for s in bundle.forecast.students.values():
+        level = s.level(bundle.params)
+        if not level:
+            continue
+        rows.append(
+            (
+                order[level],
+                bundle.data.group_name(s.group_id),
+                bundle.data.name_of(s.student_id),
+                LEVEL_RU[level],
+                "; ".join(s.reasons(bundle.params, bundle.subject_name)),
+            )
+        )
+    table.rows = [list(r[1:]) for r in sorted(rows)]
+    return table
+
+
+def forecast_report(bundle: ForecastBundle, generated: dt.datetime | None = None) -> TabularReport:
+    f = bundle.forecast
+    params = f.params
+    report = TabularReport(
+        name="prognoz-uspevaemosti",
+        title="Прогноз успеваемости и посещаемости",
+        subtitle=f"{f.period.name}: на {f.as_of:%d.%m.%Y} (период "
+        f"{f.period.starts_on:%d.%m.%Y} – {f.period.ends_on:%d.%m.%Y})",
+        institution=bundle.institution,
+        generated=generated,
+    )
+    if params.text:
+        report.notes.append(f"Основание: п. {params.clause} положения: «{params.text}»")
+    report.notes.append(_model_note(params))
+    report.tables.append(_totals_table(bundle, "Прогноз по группам", "Группа", "name"))
+    report.tables.append(_totals_table(bundle, "Прогноз по отделениям", "Отделение", "department"))
+    report.tables.append(
+        _totals_table(bundle, "Прогноз по специальностям", "Специальность", "specialty")
+    )
+    report.tables.append(_risk_table(bundle))
+    for group in bundle.data.groups_sorted():
+        table = _group_table(bundle, group)
+        if table is not None:
+            report.tables.append(table)
+    return report
+
+
+def _model_note(params: ForecastParams) -> str:
+    cuts = ", ".join(
+        f"«{k}» от {k - 1 + params.round_from:.2f}".replace(".", ",") for k in (3, 4, 5)
+    )
+    return MODEL_NOTE.format(round_from=f"{params.round_from:.2f}".replace(".", ","), cuts=cuts)
+
+
+# --------------------------------------------------------------------------- the notice
+
+
+def _needed(f: SubjectForecast) -> str:
+    if f.mark == NOT_ATTESTED:
+        return "получить отметки: без них обучающийся не будет аттестован"
+    if f.fives_to_next is None:
+        return "сохранить уровень"
+    next_mark = int(f.mark) + 1
+    n = f.fives_to_next
+    word = "оценку" if n == 1 else "оценки" if 2 <= n <= 4 else "оценок"
+    text = f"ещё {n} {word} «5», чтобы выйти на «{next_mark}»"
+    return text if f.fives_possible else f"{text} (больше, чем осталось занятий)"
+
+
+def notice_context(bundle: ForecastBundle, student: StudentForecast) -> dict[str, Any]:
+    f = bundle.forecast
+    subjects = sorted(student.subjects.items(), key=lambda kv: bundle.subject_name(kv[0]))
+    share = student.missed_share()
+    return {
+        "institution": bundle.institution,
+        "student": bundle.data.name_of(student.student_id),
+        "group": bundle.data.group_name(student.group_id),
+        "period": f.period,
+        "as_of": f.as_of,
+        "params": f.params,
+        "level": LEVEL_RU[student.level(f.params)],
+        "reasons": student.reasons(f.params, bundle.subject_name),
+        "missed": student.missed(),
+        "held": student.held(),
+        "missed_pct": None if share is None else round(100 * share),
+        "rows": [
+            {
+                "subject": bundle.subject_name(sid),
+                "mean": None
+                if s.current_mean is None
+                else f"{s.current_mean:.2f}".replace(".", ","),
+                "marks": s.marks_so_far,
+                "forecast": "не аттестован" if s.mark == NOT_ATTESTED else f"«{s.mark}»",
+                "sure": f"{s.probability:.0%}" if s.mark != NOT_ATTESTED else "—",
+                "needed": _needed(s),
+                "missed": f"{s.missed} из {s.held}",
+                "risk": bool(s.risks) or s.mark in ("2", NOT_ATTESTED),
+            }
+            for sid, s in subjects
+        ],
+    }
+
+
+def notices_html(bundle: ForecastBundle, students: list[StudentForecast]) -> str:
+    pages = [notice_context(bundle, s) for s in students]
+    return render_html("forecast_notice.html.j2", {"pages": pages})
+
+
+def write_forecast(
+    bundle: ForecastBundle,
+    out: Path,
+    formats: tuple[str, ...] = ("html", "pdf", "xlsx"),
+    notices: bool = True,
+    group: str | None = None,
+) -> dict[str, Path]:
+    """The report, and the notices as one PDF per group (a page per student)."""
+    paths = write_tabular(forecast_report(bundle), out, formats)
+    if not notices:
+        return paths
+    groups = [g for g in bundle.data.groups_sorted() if group is None or g["name"] == group]
+    if group is not None and not groups:
+        raise ReportError(f"группа «{group}» не найдена")
+    for g in groups:
+        students = _students(bundle, g["id"])
+        if not students:
+            continue
+        html = notices_html(bundle, students)
+        stem = f"uvedomleniya-{g['name']}"
+        paths[f"notices:{g['name']}"] = (
+            write_pdf(html, out / f"{stem}.pdf")
+            if "pdf" in formats
+            else write_html(html, out / f"{stem}.html")
+        )
+    return paths

@@ -1,0 +1,38 @@
+"""The generator plants only what the demo platform can show and its syncs can observe
+(issue 14 §3)."""
+
+from __future__ import annotations
+
+from emulators.poo.formats import MARK_WORDS
+from tests.scenario.conftest import generated
+
+
+def test_scale_cases_on_poo_are_values_the_platform_can_carry() -> None:
+    """«Модуль ПОО» enters marks from its own list: «5/4» or «4-» cannot be in its journal,
+    so kpgt's scale cases are the pass/fail words it has, outside «2»–«5»."""
+    gen = generated("kpgt", 90, 3)
+    marks = gen.scenario["tables"]["mark"]
+    value_of = {r[0]: r[marks["columns"].index("value")] for r in marks["rows"]}
+    planted = [c for c in gen.truth["cases"] if c["rule_id"] == "marks.scale"]
+    values = {value_of[c["entity_id"]] for c in planted}
+    assert len(planted) >= 2
+    assert values <= set(MARK_WORDS) and not values & {"2", "3", "4", "5"}
+
+
+def test_a_plan_deadline_before_the_first_sync_is_not_planted() -> None:
+    """kpgt's plans are due 5 days before the year; the replay syncs from December on and
+    «Модуль ПОО» gives no plan entry time: no case, and the reason says why."""
+    truth = generated("kpgt", 90, 3).truth
+    assert not [c for c in truth["cases"] if c["rule_id"] == "plan.deadline"]
+    reasons = [n["reason"] for n in truth["not_planted"] if n["rule_id"] == "plan.deadline"]
+    assert len(reasons) == 1 and reasons[0].startswith("срок (27.08.2024) раньше первой")
+
+
+def test_the_september_card_check_is_planted_only_when_the_replay_sees_september() -> None:
+    """kpgt checks first-year cards 1–10 September: a December window cannot observe a
+    passport added on 11 September, so no such case; the movement cases remain."""
+    cases = [
+        c for c in generated("kpgt", 90, 3).truth["cases"]
+        if c["rule_id"] == "contingent.card.deadline"
+    ]  # fmt: skip
+    assert cases and all(c["deadline"] >= "2024-12-09" for c in cases)
