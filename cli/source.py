@@ -20,15 +20,7 @@ console = Console()
 def add_command(
     source: str = typer.Argument(..., help="Источник: poo, netschool или eljur."),
     url: str | None = typer.Option(
-        None,
-        "--url",
-        help="Адрес журнала, например https://… (для ЭлЖур — корень API, если не стандартный).",
-    ),
-    school: str | None = typer.Option(
-        None, "--school", help="«Сетевой город»: номер организации (school_id) или её краткое имя."
-    ),
-    deployment: str | None = typer.Option(
-        None, "--deployment", help="ЭлЖур: адрес школы, например mazanka.eljur.ru."
+        None, "--url", help="Адрес журнала, например https://… (ЭлЖур: mazanka.eljur.ru)."
     ),
     login: str | None = typer.Option(None, "--login", help="Логин пользователя журнала."),
     timezone: str | None = typer.Option(
@@ -36,6 +28,15 @@ def add_command(
     ),
     profile: str = typer.Option("", "--profile", help="Профиль организации (tpt, usolye, …)."),
     tenant: str = typer.Option("", "--tenant", help="Код организации на платформе, если есть."),
+    school: str | None = typer.Option(
+        None, "--school", help="«Сетевой город»: номер организации (school_id) или её краткое имя."
+    ),
+    vendor: str = typer.Option(
+        "", "--vendor", help="ЭлЖур: имя школы (vendor) на региональном сервере."
+    ),
+    api_url: str = typer.Option(
+        "", "--api-url", help="ЭлЖур: адрес API, если сервер не известен Сверке."
+    ),
     config: Path | None = typer.Option(
         None, "--config", help="Куда записать настройки (по умолчанию sverka-ИСТОЧНИК.toml)."
     ),
@@ -49,34 +50,30 @@ def add_command(
         if source not in SOURCES:
             raise UserError(
                 f"источник «{source}» пока нельзя настроить этой командой; можно: "
-                f"{', '.join(SOURCES)} (СМЭВ 3 — в файле настроек вручную: нужны сертификаты)"
+                f"{', '.join(SOURCES)} (СМЭВ 3 — командами sverka smev3)"
             )
         title = SOURCES[source][1]
         console.print(f"Настройка источника {title}.")
-        if source == "eljur":
-            deployment = deployment or typer.prompt(
-                "Адрес школы в ЭлЖур (например, mazanka.eljur.ru)"
-            )
-            url = url or ""
-        else:
-            url = url or typer.prompt("Адрес журнала")
+        eljur = source == "eljur"
+        url = url or typer.prompt("Адрес школы в ЭлЖур" if eljur else "Адрес журнала")
         if source == "netschool":
             school = school or typer.prompt("Организация: номер (school_id) или краткое имя")
         answers = SourceAnswers(
             source=source,
             url=url,
+            school=school or "",
             login=login or typer.prompt("Логин"),
             timezone=timezone or typer.prompt("Часовой пояс организации", default="Asia/Tomsk"),
             password=typer.prompt("Пароль (не отображается)", hide_input=True),
             profile=profile,
             tenant=tenant,
-            school=school or "",
-            deployment=deployment or "",
             devkey=(
-                typer.prompt("Ключ разработчика devkey (не отображается)", hide_input=True)
-                if source == "eljur"
+                typer.prompt("Ключ разработчика ЭлЖур, devkey (не отображается)", hide_input=True)
+                if eljur
                 else ""
             ),
+            vendor=vendor,
+            api_url=api_url,
         )
         config_path = config or Path(f"sverka-{source}.toml")
         secrets_path = secrets or config_path.with_suffix(".secrets")
@@ -88,7 +85,8 @@ def add_command(
             raise typer.Exit(1) from None
     console.print(f"Вход в {title} выполнен: логин и пароль подходят.")
     console.print(
-        f"Настройки записаны в {config_path}, пароль — в {secrets_path} "
+        f"Настройки записаны в {config_path}, "
+        f"{'пароль и ключ' if eljur else 'пароль'} — в {secrets_path} "
         "(читать может только владелец)."
     )
     console.print(

@@ -28,7 +28,7 @@ SOURCES = {
     "netschool": (NETSCHOOL_PASSWORD_ENV, "«Сетевой город» (NetSchool)"),
     "eljur": (ELJUR_PASSWORD_ENV, "ЭлЖур"),
 }
-"""Sources this module sets up; СМЭВ 3 (certificates, a signing key) is set up by hand."""
+"""Sources this module sets up; СМЭВ 3 is not yet (its keys have their own commands)."""
 
 
 class LoginFailed(SettingsError):
@@ -44,12 +44,54 @@ class SourceAnswers:
     password: str
     profile: str = ""
     tenant: str = ""
+    devkey: str = ""
+    """ЭлЖур's developer key (a secret, like the password)."""
+    vendor: str = ""
+    """ЭлЖур: the school's vendor name where the host does not give it (regional servers)."""
+    api_url: str = ""
+    """ЭлЖур: the API root where the host is not in the deployment table."""
     school: str = ""
     """NetSchool: the school's number (``school_id``) or its short name."""
-    deployment: str = ""
-    """ЭлЖур: the school's host (``mazanka.eljur.ru``); ``url`` then overrides the API root."""
-    devkey: str = ""
-    """ЭлЖур: the developer key, kept in the secrets file beside the password."""
+
+
+def eljur_host(address: str) -> str:
+    """The school's ЭлЖур host from what an administrator types: «mazanka.eljur.ru» or
+    «https://mazanka.eljur.ru/…»."""
+    text = address.strip()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    return text.split("/", 1)[0].strip().lower()
+
+
+def _eljur_lines(answers: SourceAnswers) -> list[str]:
+    """The ``[eljur]`` settings beyond the common ones; bad answers refused before writing."""
+    from connectors.eljur.deployments import find_deployment
+
+    host = eljur_host(answers.url)
+    if not host or "." not in host:
+        raise SettingsError(
+            f"адрес «{answers.url}» не похож на адрес школы в ЭлЖур; пример: mazanka.eljur.ru"
+        )
+    if answers.api_url and not answers.api_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"адрес API «{answers.api_url}» должен начинаться с http:// или https://"
+        )
+    if not answers.devkey.strip():
+        raise SettingsError("ключ разработчика ЭлЖур (devkey) не может быть пустым")
+    known = find_deployment(host)
+    if known is None and not answers.api_url:
+        raise SettingsError(
+            f"сервер {host} не известен Сверке: укажите адрес API (--api-url), "
+            "например https://…/apiv3"
+        )
+    if known is not None and known.kind != "vendor" and not (answers.vendor or known.vendor):
+        raise SettingsError(f"школа на региональном сервере {host}: укажите --vendor")
+    lines = [f"deployment = {_quoted(host)}"]
+    if answers.vendor:
+        lines.append(f"vendor = {_quoted(answers.vendor)}")
+    if answers.api_url:
+        lines.append(f"url = {_quoted(answers.api_url)}")
+    return lines
 
 
 def _quoted(value: str) -> str:
@@ -63,7 +105,9 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
             f"источник «{answers.source}» пока нельзя настроить этой командой; "
             f"можно: {', '.join(SOURCES)}"
         )
-    if answers.url and not answers.url.startswith(("http://", "https://")):
+    eljur = answers.source == "eljur"
+    extra = _eljur_lines(answers) if eljur else []
+    if not eljur and not answers.url.startswith(("http://", "https://")):
         raise SettingsError(f"адрес «{answers.url}» должен начинаться с http:// или https://")
     if not answers.login.strip():
         raise SettingsError("логин не может быть пустым")
@@ -75,23 +119,21 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
         raise SettingsError(
             f"неизвестный часовой пояс «{answers.timezone}»; пример: Asia/Tomsk"
         ) from None
-    if answers.source == "netschool" and not answers.school.strip():
-        raise SettingsError("для «Сетевого города» укажите организацию: номер или краткое имя")
-    if answers.source == "eljur" and not (answers.deployment.strip() and answers.devkey):
-        raise SettingsError("для ЭлЖур укажите адрес школы (например, mazanka.eljur.ru) и devkey")
-    if answers.source != "eljur" and not answers.url:
-        raise SettingsError("адрес журнала не может быть пустым")
-    env_name = SOURCES[answers.source][0]
-    url_key = "base_url" if answers.source == "poo" else "url"
-    lines = [f"[{answers.source}]"]
-    if answers.url:
-        lines.append(f"{url_key} = {_quoted(answers.url)}")
-    if answers.deployment:
-        lines.append(f"deployment = {_quoted(answers.deployment)}")
-    if answers.school:
+    if answers.source == "netschool":
         school = answers.school.strip()
-        lines.append(f"school_id = {school}" if school.isdigit() else f"school = {_quoted(school)}")
-    lines += [
+        if not school:
+            raise SettingsError("для «Сетевого города» укажите организацию: номер или краткое имя")
+        # the NetSchool settings read ``url`` and the school by number or by name
+        extra = [
+            f"url = {_quoted(answers.url)}",
+            f"school_id = {school}" if school.isdigit() else f"school = {_quoted(school)}",
+        ]
+    elif not eljur:
+        extra = [f"base_url = {_quoted(answers.url)}"]
+    env_name = SOURCES[answers.source][0]
+    lines = [
+        f"[{answers.source}]",
+        *extra,
         f"login = {_quoted(answers.login)}",
         f"timezone = {_quoted(answers.timezone)}",
         f"secrets_file = {_quoted(str(secrets.resolve()))}",
@@ -105,8 +147,8 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
     descriptor = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(f"{env_name}={answers.password}\n")
-        if answers.devkey:
-            handle.write(f"{ELJUR_DEVKEY_ENV}={answers.devkey}\n")
+        if eljur:
+            handle.write(f"{ELJUR_DEVKEY_ENV}={answers.devkey.strip()}\n")
     os.chmod(secrets, 0o600)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -129,18 +171,14 @@ def add_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
 
 def try_login(source: str, config: Path) -> str | None:
     """One login with the written settings: ``None`` when it worked, else the Russian reason."""
+    from connectors.eljur.errors import EljurError
+    from connectors.netschool.errors import NetSchoolError
+    from connectors.poo.errors import PooError
+
     try:
         asyncio.run(_LOGINS[source](config))
-    except SettingsError as exc:
+    except (EljurError, NetSchoolError, PooError) as exc:  # each is a Russian sentence
         return str(exc)
-    except Exception as exc:  # every connector's error is a Russian sentence
-        from connectors.eljur.errors import EljurError
-        from connectors.netschool.errors import NetSchoolError
-        from connectors.poo.errors import PooError
-
-        if isinstance(exc, EljurError | NetSchoolError | PooError):
-            return str(exc)
-        raise
     return None
 
 
@@ -154,6 +192,7 @@ async def _poo_login(config: Path) -> None:
 
 
 async def _netschool_login(config: Path) -> None:
+    """NetSchool logs in on the first call: ask for the context (and find the school by name)."""
     from connectors.netschool.client import ClientSettings, NetSchoolClient
     from pipelines.netschool import load_config
     from pipelines.settings import require_secret
@@ -170,16 +209,17 @@ async def _netschool_login(config: Path) -> None:
 
 
 async def _eljur_login(config: Path) -> None:
+    """``auth`` once (a wrong devkey, vendor or password each comes back in Russian)."""
     from connectors.eljur.client import ClientSettings, EljurClient
     from pipelines.eljur import credentials, load_config
 
     cfg = load_config(config)
     devkey, password = credentials(cfg)
-    settings = ClientSettings(attempts=1, timeout=10)
+    settings = ClientSettings(attempts=1, timeout=10, class_pause=0)
     async with EljurClient(
         cfg.base_url, cfg.vendor, devkey, cfg.login, password, settings=settings
     ):
-        return None  # entering the client authenticates
+        return None
 
 
 _LOGINS = {"poo": _poo_login, "netschool": _netschool_login, "eljur": _eljur_login}

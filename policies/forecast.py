@@ -40,6 +40,8 @@ from policies.profiles import Profile, ProfileError
 
 MARKS = (2, 3, 4, 5)
 NOT_ATTESTED = "н/а"
+EXEMPT = "осв."
+"""Exempt from the subject (ОСВ at most of its lessons): no mark is expected."""
 
 
 class ForecastParams(BaseModel):
@@ -97,6 +99,8 @@ class History:
     """Lessons held so far while the student was in the group."""
     missed: int = 0
     excused: int = 0
+    exempt: int = 0
+    """Lessons the student was exempt from (ОСВ)."""
     planned: int = 0
     """Lessons of the whole period (estimated)."""
     group_mean: float | None = None
@@ -175,6 +179,16 @@ def forecast_subject(history: History, params: ForecastParams) -> SubjectForecas
         missed_share=missed_share,
     )
     risks: list[str] = []
+    if history.held and history.exempt * 2 >= history.held:
+        return SubjectForecast(
+            EXEMPT,
+            1.0,
+            {EXEMPT: 1.0},
+            expected_mean=None,
+            fives_to_next=None,
+            fives_possible=False,
+            **common,  # type: ignore[arg-type]
+        )
     if missed_share is not None and missed_share >= params.missed_risk:
         risks.append(f"пропущено {missed_share:.0%} занятий")
     if history.marks == 0 or marks_expected < params.min_marks - 1e-9:
@@ -289,7 +303,7 @@ class StudentForecast:
                 out.append(f"{subject_name(sid)}: «2» с вероятностью {s.probabilities['2']:.0%}")
         share = self.missed_share()
         if share is not None and share >= params.missed_caution:
-            out.append(f"пропущено {share:.0%} занятий ({self.missed} из {self.held()})")
+            out.append(f"пропущено {share:.0%} занятий ({self.missed()} из {self.held()})")
         return out
 
 
@@ -358,6 +372,9 @@ def _attendance_rows(
                     case((and_(missed, absence.c.f_valid.is_(True)), lesson.c.external_id))
                 )
             ).label("excused"),
+            func.count(
+                func.distinct(case((absence.c.f_code == "ОСВ", lesson.c.external_id)))
+            ).label("exempt"),
         )
         .select_from(lesson)
         .join(
@@ -468,7 +485,7 @@ def compute_forecast(
             acc[0] += float(m.wv)
             acc[1] += float(m.w)
     result = Forecast(period, as_of, params)
-    for student, group, subject, held, missed, excused in attendance:
+    for student, group, subject, held, missed, excused, exempt in attendance:
         m = marks.get((student, subject))
         sums = group_sums.get((group, subject))
         held_now, in_journal = lessons.get((group, subject), (int(held), int(held)))
@@ -480,6 +497,7 @@ def compute_forecast(
             held=int(held),
             missed=int(missed),
             excused=int(excused),
+            exempt=int(exempt),
             planned=int(held)
             + max(0, planned_lessons(held_now, in_journal, period, as_of) - held_now),
             group_mean=sums[0] / sums[1] if sums and sums[1] else None,

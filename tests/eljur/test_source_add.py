@@ -1,5 +1,5 @@
-"""``sverka source add eljur``: the school's address, devkey and password asked (never echoed),
-a real login against the emulator, nothing written when it is refused."""
+"""An administrator adds an ЭлЖур source by answering questions: the settings file holds no
+secret, the password and the devkey go to a 0600 secrets file, and one login is tried."""
 
 from __future__ import annotations
 
@@ -18,37 +18,65 @@ from tests.eljur.conftest import account
 runner = CliRunner()
 
 
-def _add(
-    tmp_path: Path, emulator: RunningEmulator, login: str, password: str, devkey: str
-) -> tuple[int, str]:
+def _add(tmp_path: Path, name: str, answers: list[str], *options: str) -> tuple[int, str, Path]:
+    config = tmp_path / f"{name}.toml"
     result = runner.invoke(
         app,
-        ["--db", str(tmp_path / "store.sqlite"), "source", "add", "eljur",
-         "--url", f"{emulator.url}/apiv3", "--config", str(tmp_path / "eljur.toml")],
-        input=f"mazanka.eljur.ru\n{login}\nEurope/Moscow\n{password}\n{devkey}\n",
-        env={"SVERKA_ELJUR_PASSWORD": "", "SVERKA_ELJUR_DEVKEY": ""},
+        ["--db", f"sqlite:///{tmp_path / 'store.sqlite'}", "source", "add", "eljur",
+         "--config", str(config), *options],
+        input="\n".join(answers) + "\n",
     )  # fmt: skip
-    return result.exit_code, " ".join(result.output.split())
+    return result.exit_code, result.output, config
 
 
-def test_source_add_eljur_checks_the_login(
-    tmp_path: Path, emulator: RunningEmulator, mazanka: World
+def test_an_administrator_adds_an_eljur_source(
+    tmp_path: Path, mazanka: World, emulator: RunningEmulator
 ) -> None:
     deputy = account(mazanka, "deputy")
     login, password = str(deputy["login"]), str(deputy["password"])
+    api = ("--api-url", f"{emulator.url}/apiv3")
+    code, output, config = _add(
+        tmp_path,
+        "ok",
+        ["mazanka.eljur.ru", login, "Europe/Simferopol", password, DEFAULT_DEVKEY],
+        *api,
+    )
+    assert code == 0, output
+    assert "Вход в ЭлЖур выполнен" in output
+    assert password not in output and DEFAULT_DEVKEY not in output
+    text = config.read_text(encoding="utf-8")
+    assert password not in text and DEFAULT_DEVKEY not in text
+    secrets = config.with_suffix(".secrets")
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    cfg = load_config(config)
+    assert (cfg.deployment, cfg.vendor, cfg.base_url) == (
+        "mazanka.eljur.ru",
+        "mazanka",
+        f"{emulator.url}/apiv3",
+    )
+    assert credentials(cfg) == (DEFAULT_DEVKEY, password)
 
-    code, out = _add(tmp_path, emulator, login, "неверный", DEFAULT_DEVKEY)
-    assert code == 1 and "Войти не удалось" in out and "Настройки не записаны" in out, out
-    assert "не принял логин или пароль" in out
-    code, out = _add(tmp_path, emulator, login, password, "чужой-ключ")
-    assert code == 1 and "не принял ключ разработчика (devkey)" in out, out
-    assert not (tmp_path / "eljur.toml").exists() and not (tmp_path / "eljur.secrets").exists()
+    code, output, _ = _add(
+        tmp_path,
+        "devkey",
+        ["mazanka.eljur.ru", login, "Europe/Simferopol", password, "чужой"],
+        *api,
+    )
+    assert code == 1 and "Войти не удалось" in output and "devkey" in output.lower()
+    code, output, _ = _add(
+        tmp_path,
+        "password",
+        ["mazanka.eljur.ru", login, "Europe/Simferopol", "неверный", DEFAULT_DEVKEY],
+        *api,
+    )
+    assert code == 1 and "Войти не удалось" in output and "Настройки не записаны" in output
+    assert not (tmp_path / "password.toml").exists(), "a refused login writes nothing"
+    assert not (tmp_path / "devkey.secrets").exists()
 
-    code, out = _add(tmp_path, emulator, login, password, DEFAULT_DEVKEY)
-    assert code == 0, out
-    assert "Вход в ЭлЖур выполнен" in out
-    assert password not in out and DEFAULT_DEVKEY not in out
-    config = load_config(tmp_path / "eljur.toml")
-    assert config.vendor == "mazanka" and config.login == login
-    assert stat.S_IMODE((tmp_path / "eljur.secrets").stat().st_mode) == 0o600
-    assert credentials(config) == (DEFAULT_DEVKEY, password)
+    code, output, config = _add(
+        tmp_path,
+        "unknown",
+        ["school.example.org", login, "Europe/Simferopol", password, DEFAULT_DEVKEY],
+    )
+    assert code != 0 and "--api-url" in output
+    assert not config.exists() and not config.with_suffix(".secrets").exists()

@@ -117,7 +117,7 @@ def test_report_and_notice_render(engine: Engine, tmp_path: Path) -> None:
     assert [r[0] for r in by_group.rows] == ["ИС-21", "ТМ-11"]
     assert by_group.totals is not None and by_group.totals[1] == 18
     # every student-subject forecast lands in exactly one mark column
-    marks = sum(v for v in by_group.totals[2:7] if isinstance(v, int))
+    marks = sum(v for v in by_group.totals[2:8] if isinstance(v, int))
     assert marks == 10 * 3 + 8 * 2
     assert "Томский политехнический" in report.institution
     page = notice_context(bundle, bundle.forecast.students["s01"])
