@@ -40,10 +40,15 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("/deputy", "Сводка"),
         ("/deputy/items", "Нарушения и расхождения"),
         ("/deputy/reports", "Отчёты"),
+        ("/operator", "Выгрузка контингента"),
     ],
     Role.TEACHER: [("/teacher", "Мои замечания")],
     Role.OPERATOR: [("/operator", "Выгрузка контингента"), ("/operator/outbox", "Очередь СМЭВ")],
-    Role.ADMIN: [("/admin", "Запуски"), ("/admin/plans", "Планы синхронизации")],
+    Role.ADMIN: [
+        ("/admin", "Запуски"),
+        ("/admin/plans", "Планы синхронизации"),
+        ("/admin/users", "Учётные записи"),
+    ],
 }
 
 T = TypeVar("T")

@@ -25,8 +25,13 @@ def test_operator_checks_then_downloads_the_export(contingent_site: tuple[str, i
         xlsx = operator.get("/operator/export.xlsx")
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         assert sheet is not None and sheet.max_row > 5
-    with logged_in(site, "zavuch") as deputy:
-        assert deputy.get("/operator/export.xml").status_code == 403
+    with logged_in(site, "zavuch") as deputy:  # the deputy may see the export too
+        assert deputy.get("/operator/export.xml").status_code == 200
+        assert deputy.get("/operator/outbox").status_code == 403
+    for other in ("admin", "kotova"):
+        with logged_in(site, other) as outsider:
+            assert outsider.get("/operator").status_code == 403
+            assert outsider.get("/operator/export.xlsx").status_code == 403
 
 
 def test_operator_requeues_a_failed_push(contingent_site: tuple[str, int], engine: Engine) -> None:
@@ -53,6 +58,9 @@ def test_admin_sees_runs_and_approves_the_held_run(
     with logged_in(site, "admin") as admin:
         page = admin.get("/admin").text
         assert "Задержанные массовые изменения: 1" in page and "Сетевой город" in page
+        assert "Источники: последний запуск" in page and "реестр контингента (reg.test)" in page
+        users = admin.get("/admin/users").text
+        assert "zavuch" in users and "заместитель директора" in users and "argon2" not in users
         assert "20.10.2026" in page  # local dates, DD.MM.YYYY
         with logged_in(site, "operator") as operator:
             assert (
