@@ -263,7 +263,7 @@ def _needed(f: SubjectForecast) -> str:
     next_mark = int(f.mark) + 1
     n = f.fives_to_next
     if not f.fives_possible:
-        return f"выйти на «{next_mark}» за оставшиеся занятия уже нельзя; удержать «{f.mark}»"
+        return f"«{next_mark}» уже не достичь"
     word = (
         "оценку"
         if n % 10 == 1 and n != 11
