@@ -17,14 +17,22 @@ console = Console()
 
 @source_app.command("add")
 def add_command(
-    source: str = typer.Argument(..., help="Источник: poo или netschool."),
-    url: str | None = typer.Option(None, "--url", help="Адрес журнала, например https://…"),
+    source: str = typer.Argument(..., help="Источник: poo, netschool или eljur."),
+    url: str | None = typer.Option(
+        None, "--url", help="Адрес журнала, например https://… (ЭлЖур: mazanka.eljur.ru)."
+    ),
     login: str | None = typer.Option(None, "--login", help="Логин пользователя журнала."),
     timezone: str | None = typer.Option(
         None, "--timezone", help="Часовой пояс организации, например Asia/Tomsk."
     ),
     profile: str = typer.Option("", "--profile", help="Профиль организации (tpt, usolye, …)."),
     tenant: str = typer.Option("", "--tenant", help="Код организации на платформе, если есть."),
+    vendor: str = typer.Option(
+        "", "--vendor", help="ЭлЖур: имя школы (vendor) на региональном сервере."
+    ),
+    api_url: str = typer.Option(
+        "", "--api-url", help="ЭлЖур: адрес API, если сервер не известен Сверке."
+    ),
     config: Path | None = typer.Option(
         None, "--config", help="Куда записать настройки (по умолчанию sverka-ИСТОЧНИК.toml)."
     ),
@@ -38,24 +46,33 @@ def add_command(
         if source not in SOURCES:
             raise UserError(
                 f"источник «{source}» пока нельзя настроить этой командой; можно: "
-                f"{', '.join(SOURCES)} (ЭлЖур и СМЭВ 3 — в файле настроек вручную)"
+                f"{', '.join(SOURCES)} (СМЭВ 3 — командами sverka smev3)"
             )
         title = SOURCES[source][1]
         console.print(f"Настройка источника {title}.")
+        eljur = source == "eljur"
         answers = SourceAnswers(
             source=source,
-            url=url or typer.prompt("Адрес журнала"),
+            url=url or typer.prompt("Адрес школы в ЭлЖур" if eljur else "Адрес журнала"),
             login=login or typer.prompt("Логин"),
             timezone=timezone or typer.prompt("Часовой пояс организации", default="Asia/Tomsk"),
             password=typer.prompt("Пароль (не отображается)", hide_input=True),
             profile=profile,
             tenant=tenant,
+            devkey=(
+                typer.prompt("Ключ разработчика ЭлЖур, devkey (не отображается)", hide_input=True)
+                if eljur
+                else ""
+            ),
+            vendor=vendor,
+            api_url=api_url,
         )
         config_path = config or Path(f"sverka-{source}.toml")
         secrets_path = secrets or config_path.with_suffix(".secrets")
         write_source(answers, config_path, secrets_path)
         console.print(
-            f"Настройки записаны в {config_path}, пароль — в {secrets_path} "
+            f"Настройки записаны в {config_path}, "
+            f"{'пароль и ключ' if eljur else 'пароль'} — в {secrets_path} "
             "(читать может только владелец)."
         )
         problem = try_login(source, config_path)
