@@ -169,11 +169,20 @@ class Tally:
 
 
 def backtest(
-    profile: str, students: int, seeds: list[int], weeks_at: list[int], drifts: list[float]
+    profile: str,
+    students: int,
+    seeds: list[int],
+    weeks_at: list[int],
+    drifts: list[float],
+    overrides: dict[str, float] | None = None,
 ) -> None:
     params: ForecastParams = forecast_params(load_profile(profile))
+    if overrides:
+        params = params.model_copy(update=overrides)
     print(
-        f"profile {profile}, {students} students, seeds {seeds}, rule: half up at {params.round_from}"
+        f"profile {profile}, {students} students, seeds {seeds}, rule: half up at "
+        f"{params.round_from}, prior_marks {params.prior_marks}, "
+        f"risk_probability {params.risk_probability}"
     )
     print(
         f"{'drift':>5} {'week':>4} {'model':6} {'exact':>6} {'±1':>7} {'recall':>7} {'precision':>8}"
@@ -220,13 +229,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--weeks-at", default="4,8,12")
     parser.add_argument("--drift", default="0.0,0.6")
+    parser.add_argument(
+        "--set", action="append", default=[], help="a [forecast] parameter: prior_marks=0"
+    )
     args = parser.parse_args()
+    overrides = {k: float(v) for k, _, v in (s.partition("=") for s in args.set)}
     backtest(
         args.profile,
         args.students,
         list(range(1, args.seeds + 1)),
         [int(w) for w in args.weeks_at.split(",")],
         [float(d) for d in args.drift.split(",")],
+        overrides,
     )
 
 

@@ -13,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from local_store.runs import data_time
 from policies.forecast import (
     EXEMPT,
     MARKS,
@@ -61,15 +63,27 @@ class ForecastBundle:
 
 
 def load_forecast(
-    engine: Engine, as_of: dt.date, source: str | None = None, profile_id: str | None = None
+    engine: Engine,
+    as_of: dt.date | None = None,
+    source: str | None = None,
+    profile_id: str | None = None,
 ) -> ForecastBundle:
-    """The forecast of the period holding ``as_of`` for one journal source of the store."""
+    """The forecast of the period holding ``as_of`` for one journal source of the store.
+
+    Without ``as_of``, the day the data shows (the newest observation, in the
+    institution's time zone), never the wall clock."""
     chosen: Source = pick_source(engine, source)
     data = load_journal(engine, chosen, KINDS)
     pid = profile_id or data.profile()
     if not pid:
         raise ReportError("не известен профиль организации: укажите --profile")
-    bundle = _forecast_of(engine, data, load_profile(pid), as_of)
+    profile = load_profile(pid)
+    if as_of is None:
+        moment = data_time(engine)
+        if moment is None:
+            raise ReportError("в хранилище нет синхронизаций: укажите --as-of")
+        as_of = moment.astimezone(ZoneInfo(profile.timezone)).date()
+    bundle = _forecast_of(engine, data, profile, as_of)
     if bundle is None:
         raise ReportError(
             f"на {as_of:%d.%m.%Y} в журнале нет отчётного периода (семестра, четверти)"
@@ -263,7 +277,7 @@ def _needed(f: SubjectForecast) -> str:
     next_mark = int(f.mark) + 1
     n = f.fives_to_next
     if not f.fives_possible:
-        return f"выйти на «{next_mark}» за оставшиеся занятия уже нельзя; удержать «{f.mark}»"
+        return f"«{next_mark}» уже не достичь"
     word = (
         "оценку"
         if n % 10 == 1 and n != 11

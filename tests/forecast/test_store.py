@@ -153,6 +153,23 @@ def test_forecast_command_writes_report_and_notices(engine: Engine, tmp_path: Pa
     notices = (out / "uvedomleniya-ТМ-11.html").read_text(encoding="utf-8")
     assert notices.count('class="notice"') == 8
     assert (out / "prognoz-uspevaemosti.xlsx").stat().st_size > 0
+    # without --as-of: the day the data shows (the sync's observation, Tomsk time), not today
+    later = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            engine.url.render_as_string(hide_password=False),
+            "forecast",
+            "--out",
+            str(tmp_path / "by-data"),
+            "--format",
+            "html",
+            "--no-notices",
+        ],
+    )
+    assert later.exit_code == 0, later.output
+    assert "на 30.12.2026" in later.output
+    assert not list((tmp_path / "by-data").glob("uvedomleniya-*"))
     bad = CliRunner().invoke(
         app,
         ["--db", engine.url.render_as_string(hide_password=False), "forecast", "--as-of", "15.10"],
