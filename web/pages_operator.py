@@ -20,6 +20,8 @@ from web.session import checked_form, require
 from web.users import Role
 
 OPERATOR = (Role.OPERATOR,)
+EXPORT_READERS = (Role.OPERATOR, Role.DEPUTY)
+"""Who may see the export's personal data (issue 18: the operator and the deputy only)."""
 ORDER = [
     outbox.OutboxStatus.FAILED,
     outbox.OutboxStatus.PENDING,
@@ -53,7 +55,7 @@ def _since(request: Request) -> int | None:
 
 
 async def export_page(request: Request) -> Response:
-    require(request, OPERATOR)
+    require(request, EXPORT_READERS)
     since_run = _since(request)
     try:
         result, _, _ = await call(_export, request, "xml", since_run)
@@ -79,7 +81,7 @@ async def export_page(request: Request) -> Response:
 
 
 async def export_download(request: Request) -> Response:
-    require(request, OPERATOR)
+    require(request, EXPORT_READERS)
     fmt = request.path_params["fmt"]
     if fmt not in EXPORT_MEDIA:
         raise HTTPException(404, "Такого формата выгрузки нет.")

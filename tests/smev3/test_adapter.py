@@ -44,7 +44,12 @@ async def test_registry_view_and_push_through_the_adapter(
     # The adapter acknowledged every message it took from СМЭВ.
     queues = smev.control("GET", "state")["queues"]
     assert all(m["acked"] for messages in queues.values() for m in messages)
-    assert outbox.envelopes(engine), "adapter envelopes are audited too"
+    audited = outbox.envelopes(engine)
+    sent = {e["message_id"] for e in audited if e["operation"] == "Send"}
+    assert {i.message_id for i in outbox.items(engine)} <= sent, "each Send audited by clientId"
+    assert any(
+        e["direction"] == "in" and e["message_id"] for e in audited if e["operation"] == "Get"
+    )
     runs = list_runs(engine, source="contingent")
     assert len(runs) >= 2, "the view and the feedback each have their run"
     modes = {(r.counts or {}).get("smev_mode") for r in runs}
