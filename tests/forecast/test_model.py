@@ -17,7 +17,8 @@ from policies.forecast import (
 )
 from policies.profiles import load_profile
 
-PARAMS = ForecastParams()
+PARAMS = ForecastParams(prior_marks=2)
+"""The group's mean weighs two marks here, so the prior's part is checked too."""
 
 
 def test_rounding_rule_is_the_profiles() -> None:
