@@ -9,6 +9,12 @@ times, so ``entered_at`` stays empty: the store's observation history is
 the evidence (eljur.md §6).  Absences are marks «н»/«оп» with no reason: «н»
 becomes ``ОТ`` (reason unknown), «оп» ``ОП``; reasons come from the
 institution's files.
+
+Class lists and who teaches what carry no dates or teacher ids: a student in a
+class's list is enrolled in it from the school year's start (ЭлЖур shows no
+order dates; the movement rules are not checked on it), and a class's subject
+is taught by the teacher its lessons name («Петрова А. А.»), the class
+teacher's id where the name is theirs.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from dataclasses import dataclass, field
 from canonical import (
     Absence,
     AbsenceCode,
+    Enrolment,
+    EnrolmentStatus,
     FinalKind,
     Group,
     Homework,
@@ -36,6 +44,7 @@ from canonical import (
     SchoolYear,
     SourceRef,
     Subject,
+    TeachingAssignment,
     WorkKind,
 )
 from canonical.base import Record
@@ -209,7 +218,37 @@ def map_structure(structure: SchoolStructure, source: Source) -> Mapped:
             ),
         )
     out.records.extend(people.values())
+    if valid:
+        year_start = min(a for _, a, _ in valid if a)
+        out.records.extend(
+            Enrolment(
+                source=source.ref(f"{sid}@{student.class_name}"),
+                student_id=sid,
+                group_id=student.class_name,
+                status=EnrolmentStatus.STUDYING,
+                starts_on=year_start,
+            )
+            for sid, student in sorted(rules.relations.students.items())
+            if student.class_name in rules.relations.groups
+        )
     return out
+
+
+def teacher_label(last: str, first: str, middle: str) -> str:
+    """«Петрова А. А.», as ЭлЖур names the teacher of a lesson."""
+    initials = " ".join(f"{part.strip()[0]}." for part in (first, middle) if part.strip())
+    return f"{last.strip()} {initials}".strip()
+
+
+def teacher_ids(structure: SchoolStructure) -> dict[str, str]:
+    """A lesson's teacher label → the person id ЭлЖур gives it (class teachers only)."""
+    return {
+        teacher_label(g.hometeacher_lastname, g.hometeacher_firstname, g.hometeacher_middlename): (
+            g.hometeacher_id.strip()
+        )
+        for g in structure.rules.relations.groups.values()
+        if g.hometeacher_id.strip() and g.hometeacher_lastname
+    }
 
 
 def _scale(value: str) -> tuple[MarkScale, float | None]:
@@ -229,6 +268,8 @@ class ClassRecords:
     finals: list[Record] = field(default_factory=list)
     subjects: dict[str, Subject] = field(default_factory=dict)
     work_kinds: dict[str, WorkKind] = field(default_factory=dict)
+    assignments: dict[str, TeachingAssignment] = field(default_factory=dict)
+    """Subject → who teaches it in this class (the teacher its lessons name)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -238,6 +279,7 @@ def map_class_journal(
     out = ClassRecords()
     class_name = journal.class_name
     lessons: dict[str, tuple[dt.date, str]] = {}
+    known_teachers = teacher_ids(structure)
     for key, day in sorted(journal.schedule.days.items()):
         date = ymd(day.name or key)
         if date is None:
@@ -249,6 +291,14 @@ def map_class_journal(
             subject = item.name.strip()
             out.subjects.setdefault(subject, Subject(source=source.ref(subject), name=subject))
             lessons[item.lesson_id] = (date, subject)
+            teacher = item.teacher.strip()
+            if teacher:
+                out.assignments[subject] = TeachingAssignment(
+                    source=source.ref(f"{class_name}:{subject}"),
+                    group_id=class_name,
+                    subject_id=subject,
+                    teacher_id=known_teachers.get(teacher, f"teacher:{teacher}"),
+                )
             num = item.num.strip().rstrip("'")
             out.dated.append(
                 (

@@ -10,17 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.settings import SettingsError
+from pipelines.settings import (
+    ELJUR_DEVKEY_ENV,
+    ELJUR_PASSWORD_ENV,
+    NETSCHOOL_PASSWORD_ENV,
+    POO_PASSWORD_ENV,
+    SettingsError,
+)
 
 SOURCES = {
-    "poo": ("SVERKA_POO_PASSWORD", "«Сетевой город. Образование — Модуль ПОО»"),
-    "netschool": ("SVERKA_NETSCHOOL_PASSWORD", "«Сетевой город» (NetSchool)"),
+    "poo": (POO_PASSWORD_ENV, "«Сетевой город. Образование — Модуль ПОО»"),
+    "netschool": (NETSCHOOL_PASSWORD_ENV, "«Сетевой город» (NetSchool)"),
+    "eljur": (ELJUR_PASSWORD_ENV, "ЭлЖур"),
 }
-"""Sources this module sets up; ЭлЖур and СМЭВ 3 are not yet (see the issue note)."""
+"""Sources this module sets up; СМЭВ 3 is not yet (its keys have their own commands)."""
+
+
+class LoginFailed(SettingsError):
+    """The platform refused the login (Russian reason); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,54 @@ class SourceAnswers:
     password: str
     profile: str = ""
     tenant: str = ""
+    devkey: str = ""
+    """ЭлЖур's developer key (a secret, like the password)."""
+    vendor: str = ""
+    """ЭлЖур: the school's vendor name where the host does not give it (regional servers)."""
+    api_url: str = ""
+    """ЭлЖур: the API root where the host is not in the deployment table."""
+    school: str = ""
+    """NetSchool: the school's number (``school_id``) or its short name."""
+
+
+def eljur_host(address: str) -> str:
+    """The school's ЭлЖур host from what an administrator types: «mazanka.eljur.ru» or
+    «https://mazanka.eljur.ru/…»."""
+    text = address.strip()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    return text.split("/", 1)[0].strip().lower()
+
+
+def _eljur_lines(answers: SourceAnswers) -> list[str]:
+    """The ``[eljur]`` settings beyond the common ones; bad answers refused before writing."""
+    from connectors.eljur.deployments import find_deployment
+
+    host = eljur_host(answers.url)
+    if not host or "." not in host:
+        raise SettingsError(
+            f"адрес «{answers.url}» не похож на адрес школы в ЭлЖур; пример: mazanka.eljur.ru"
+        )
+    if answers.api_url and not answers.api_url.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"адрес API «{answers.api_url}» должен начинаться с http:// или https://"
+        )
+    if not answers.devkey.strip():
+        raise SettingsError("ключ разработчика ЭлЖур (devkey) не может быть пустым")
+    known = find_deployment(host)
+    if known is None and not answers.api_url:
+        raise SettingsError(
+            f"сервер {host} не известен Сверке: укажите адрес API (--api-url), "
+            "например https://…/apiv3"
+        )
+    if known is not None and known.kind != "vendor" and not (answers.vendor or known.vendor):
+        raise SettingsError(f"школа на региональном сервере {host}: укажите --vendor")
+    lines = [f"deployment = {_quoted(host)}"]
+    if answers.vendor:
+        lines.append(f"vendor = {_quoted(answers.vendor)}")
+    if answers.api_url:
+        lines.append(f"url = {_quoted(answers.api_url)}")
+    return lines
 
 
 def _quoted(value: str) -> str:
@@ -45,7 +105,9 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
             f"источник «{answers.source}» пока нельзя настроить этой командой; "
             f"можно: {', '.join(SOURCES)}"
         )
-    if not answers.url.startswith(("http://", "https://")):
+    eljur = answers.source == "eljur"
+    extra = _eljur_lines(answers) if eljur else []
+    if not eljur and not answers.url.startswith(("http://", "https://")):
         raise SettingsError(f"адрес «{answers.url}» должен начинаться с http:// или https://")
     if not answers.login.strip():
         raise SettingsError("логин не может быть пустым")
@@ -57,10 +119,21 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
         raise SettingsError(
             f"неизвестный часовой пояс «{answers.timezone}»; пример: Asia/Tomsk"
         ) from None
+    if answers.source == "netschool":
+        school = answers.school.strip()
+        if not school:
+            raise SettingsError("для «Сетевого города» укажите организацию: номер или краткое имя")
+        # the NetSchool settings read ``url`` and the school by number or by name
+        extra = [
+            f"url = {_quoted(answers.url)}",
+            f"school_id = {school}" if school.isdigit() else f"school = {_quoted(school)}",
+        ]
+    elif not eljur:
+        extra = [f"base_url = {_quoted(answers.url)}"]
     env_name = SOURCES[answers.source][0]
     lines = [
         f"[{answers.source}]",
-        f"base_url = {_quoted(answers.url)}",
+        *extra,
         f"login = {_quoted(answers.login)}",
         f"timezone = {_quoted(answers.timezone)}",
         f"secrets_file = {_quoted(str(secrets.resolve()))}",
@@ -74,29 +147,79 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
     descriptor = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(f"{env_name}={answers.password}\n")
+        if eljur:
+            handle.write(f"{ELJUR_DEVKEY_ENV}={answers.devkey.strip()}\n")
     os.chmod(secrets, 0o600)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def add_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
+    """Try the login with the answers first; write the settings and secrets only when it worked.
+
+    A refused login raises :class:`LoginFailed` and leaves any earlier, working files as
+    they were: a wrong password typed today must not break last week's settings.
+    """
+    config.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=config.parent, prefix=".sverka-source-") as trial:
+        trial_config = Path(trial) / config.name
+        write_source(answers, trial_config, Path(trial) / "trial.secrets")
+        problem = try_login(answers.source, trial_config)
+    if problem is not None:
+        raise LoginFailed(problem)
+    write_source(answers, config, secrets)
+
+
 def try_login(source: str, config: Path) -> str | None:
     """One login with the written settings: ``None`` when it worked, else the Russian reason."""
-    if source == "poo":
-        from connectors.poo.client import PooClient
-        from connectors.poo.errors import PooError
-        from pipelines.poo import load_config
+    from connectors.eljur.errors import EljurError
+    from connectors.netschool.errors import NetSchoolError
+    from connectors.poo.errors import PooError
 
-        cfg = load_config(config)
+    try:
+        asyncio.run(_LOGINS[source](config))
+    except (EljurError, NetSchoolError, PooError) as exc:  # each is a Russian sentence
+        return str(exc)
+    return None
 
-        async def attempt() -> None:
-            client = PooClient(
-                cfg.deployment, cfg.login, cfg.password, pause=0, attempts=1, timeout=10
-            )
-            async with client:
-                return None
 
-        try:
-            asyncio.run(attempt())
-        except PooError as exc:
-            return str(exc)
+async def _poo_login(config: Path) -> None:
+    from connectors.poo.client import PooClient
+    from pipelines.poo import load_config
+
+    cfg = load_config(config)
+    async with PooClient(cfg.deployment, cfg.login, cfg.password, pause=0, attempts=1, timeout=10):
         return None
-    return "проверка входа для этого источника пока не сделана: запустите sverka sync"
+
+
+async def _netschool_login(config: Path) -> None:
+    """NetSchool logs in on the first call: ask for the context (and find the school by name)."""
+    from connectors.netschool.client import ClientSettings, NetSchoolClient
+    from pipelines.netschool import load_config
+    from pipelines.settings import require_secret
+
+    cfg = load_config(config)
+    password = require_secret(NETSCHOOL_PASSWORD_ENV, cfg.secrets_file, "пароль NetSchool")
+    settings = ClientSettings(attempts=1, timeout=10)
+    async with NetSchoolClient(
+        cfg.base_url, cfg.login, password, cfg.school_id, settings=settings
+    ) as client:
+        if not cfg.school_id:
+            client.auth.school_id = await client.find_school(cfg.school_name)
+        await client.context()
+
+
+async def _eljur_login(config: Path) -> None:
+    """``auth`` once (a wrong devkey, vendor or password each comes back in Russian)."""
+    from connectors.eljur.client import ClientSettings, EljurClient
+    from pipelines.eljur import credentials, load_config
+
+    cfg = load_config(config)
+    devkey, password = credentials(cfg)
+    settings = ClientSettings(attempts=1, timeout=10, class_pause=0)
+    async with EljurClient(
+        cfg.base_url, cfg.vendor, devkey, cfg.login, password, settings=settings
+    ):
+        return None
+
+
+_LOGINS = {"poo": _poo_login, "netschool": _netschool_login, "eljur": _eljur_login}

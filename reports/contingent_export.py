@@ -521,10 +521,11 @@ REGISTRY_RULE_PREFIXES = ("person.", "identity.", "enrolment.", "movement.", "re
 """Discrepancies between the journal and the contingent registry (not ЕПГУ, not «Е-услуги»)."""
 
 
-def open_registry_discrepancies(engine: Engine, timezone: str) -> Table:
+def open_registry_discrepancies(engine: Engine, timezone: str, profile: str | None = None) -> Table:
     """What reconciliation still finds different between the journal and the registry."""
     from local_store.discrepancies import RULES, Status, list_discrepancies
     from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
+    from reports.deputy import clause_role
 
     rows: list[list[Cell]] = []
     for d in list_discrepancies(engine, (Status.OPEN, Status.ACKNOWLEDGED)):
@@ -537,7 +538,9 @@ def open_registry_discrepancies(engine: Engine, timezone: str) -> Table:
                 d.group_name or "—",
                 rule.title if rule else "расхождение с реестром",
                 d.message,
-                rule.who if rule else "ответственный за ведение контингента",
+                (clause_role(rule.policy_rule, profile) or rule.who)
+                if rule
+                else "ответственный за ведение контингента",
                 _local(d.first_seen_at, timezone),
                 DISCREPANCY_STATUS_RU[d.status],
             ]
@@ -605,7 +608,7 @@ def validation_report(
         )
     )
     if engine is not None:
-        report.tables.append(open_registry_discrepancies(engine, _timezone(data)))
+        report.tables.append(open_registry_discrepancies(engine, _timezone(data), data.profile()))
     return report
 
 

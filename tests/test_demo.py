@@ -10,9 +10,6 @@ from demo.run import DemoOptions, plan_moments, run_demo
 
 TPT_KNOWN_GAPS = frozenset(
     {
-        # the rule leaves out a reason first seen together with a late absence
-        # (policies/rules/parents.py: the entry's lateness, not the curator's)
-        "absence.reason.deadline",
         # the demo's own pushes bring the registry up to date before the registry pull
         "contingent.registry.match",
         # ЕПГУ decisions (issue 12)
