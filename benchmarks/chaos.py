@@ -1,4 +1,6 @@
-"""The fault suite at a large size: kill -9 trials on both backends, fuzzing, hostile XML and
+"""The fault suite at a large size: kill -9 trials on both backends (first migrations, the
+institution-file import, the ЭлЖур journal sync), fuzzing (the file reader, the institution-file
+mapper, and the NetSchool, ПОО, ЭлЖур and СМЭВ mappers from their wire models), hostile XML and
 ЕПГУ trials, with the numbers issue 12 asks for.
 
     .venv/bin/python -m benchmarks.chaos --kills 10 --fuzz 10000 --epgu 20000 [--pg URL]

@@ -35,7 +35,8 @@ from local_store.engine import make_engine, migrate
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import start_run
 from mapping.eljur import Source, map_class_journal, map_structure
-from pipelines.eljur import STRUCTURE_KINDS, class_snapshots, monday
+from pipelines.eljur import STRUCTURE_KINDS, class_snapshots
+from pipelines.window import monday
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = "mazanka"

@@ -17,7 +17,9 @@ console = Console()
 
 def forecast_command(
     as_of: str | None = typer.Option(
-        None, "--as-of", help="На какой день прогноз (ГГГГ-ММ-ДД; по умолчанию сегодня)."
+        None,
+        "--as-of",
+        help="На какой день прогноз (ГГГГ-ММ-ДД; по умолчанию день последней синхронизации).",
     ),
     out: Path = typer.Option(Path("prognoz"), "--out", "-o", help="Папка для отчёта."),
     source: str | None = SOURCE,
@@ -37,7 +39,7 @@ def forecast_command(
 
     with user_errors(ReportError, ProfileError):
         try:
-            day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+            day = dt.date.fromisoformat(as_of) if as_of else None
         except ValueError:
             raise UserError(f"--as-of «{as_of}»: дата пишется как 2026-11-15") from None
         bundle = load_forecast(SETTINGS.engine(), day, source, profile)

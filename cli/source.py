@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cli.errors import UserError, user_errors
 from pipelines.settings import SettingsError
-from pipelines.source_setup import SOURCES, SourceAnswers, try_login, write_source
+from pipelines.source_setup import SOURCES, LoginFailed, SourceAnswers, add_source
 
 source_app = typer.Typer(help="Источники данных: настройка без правки файлов.")
 console = Console()
@@ -27,6 +28,9 @@ def add_command(
     ),
     profile: str = typer.Option("", "--profile", help="Профиль организации (tpt, usolye, …)."),
     tenant: str = typer.Option("", "--tenant", help="Код организации на платформе, если есть."),
+    school: str | None = typer.Option(
+        None, "--school", help="«Сетевой город»: номер организации (school_id) или её краткое имя."
+    ),
     vendor: str = typer.Option(
         "", "--vendor", help="ЭлЖур: имя школы (vendor) на региональном сервере."
     ),
@@ -51,9 +55,13 @@ def add_command(
         title = SOURCES[source][1]
         console.print(f"Настройка источника {title}.")
         eljur = source == "eljur"
+        url = url or typer.prompt("Адрес школы в ЭлЖур" if eljur else "Адрес журнала")
+        if source == "netschool":
+            school = school or typer.prompt("Организация: номер (school_id) или краткое имя")
         answers = SourceAnswers(
             source=source,
-            url=url or typer.prompt("Адрес школы в ЭлЖур" if eljur else "Адрес журнала"),
+            url=url,
+            school=school or "",
             login=login or typer.prompt("Логин"),
             timezone=timezone or typer.prompt("Часовой пояс организации", default="Asia/Tomsk"),
             password=typer.prompt("Пароль (не отображается)", hide_input=True),
@@ -69,19 +77,19 @@ def add_command(
         )
         config_path = config or Path(f"sverka-{source}.toml")
         secrets_path = secrets or config_path.with_suffix(".secrets")
-        write_source(answers, config_path, secrets_path)
-        console.print(
-            f"Настройки записаны в {config_path}, "
-            f"{'пароль и ключ' if eljur else 'пароль'} — в {secrets_path} "
-            "(читать может только владелец)."
-        )
-        problem = try_login(source, config_path)
-    if problem is None:
-        console.print(f"Вход в {title} выполнен: логин и пароль подходят.")
-        console.print(
-            'Дальше: sverka schedule add ИМЯ --job sync --cron "0 21 * * *" '
-            f"--param source={source} --param config={config_path}"
-        )
-        return
-    console.print(f"[red]Войти не удалось:[/red] {problem}")
-    raise typer.Exit(1)
+        try:
+            add_source(answers, config_path, secrets_path)
+        except LoginFailed as exc:
+            reason = escape(str(exc).rstrip("."))
+            console.print(f"[red]Войти не удалось:[/red] {reason}. Настройки не записаны.")
+            raise typer.Exit(1) from None
+    console.print(f"Вход в {title} выполнен: логин и пароль подходят.")
+    console.print(
+        f"Настройки записаны в {config_path}, "
+        f"{'пароль и ключ' if eljur else 'пароль'} — в {secrets_path} "
+        "(читать может только владелец)."
+    )
+    console.print(
+        'Дальше: sverka schedule add ИМЯ --job sync --cron "0 21 * * *" '
+        f"--param source={source} --param config={config_path}"
+    )

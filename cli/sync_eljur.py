@@ -62,7 +62,7 @@ def sync_eljur_command(
                 engine, config, devkey, password, as_of=moment, full=full, progress=step
             )
         if outcome.status is RunStatus.FAILED:
-            kept = " (полностью загруженные классы сохранены)" if outcome.counts else ""
+            kept = " (полностью загруженные классы сохранены)" if outcome.counts.as_dict() else ""
             raise UserError(
                 f"{outcome.error}; запуск № {outcome.run_id} записан как неудачный{kept}"
             )
@@ -73,10 +73,9 @@ def sync_eljur_command(
             f"или sverka runs discard {outcome.run_id}."
         )
         return
-    assert outcome.counts is not None
     console.print(summary_table(outcome.counts))
     console.print(
         f"Синхронизация № {outcome.run_id} завершена (запросов к серверу: {outcome.requests}, "
-        f"повторов: {outcome.retries}, новых входов: {outcome.renewals}); данные на "
+        f"повторов: {outcome.retries}, новых входов: {outcome.relogins}); данные на "
         f"{outcome.observed_at.astimezone(dt.UTC):%d.%m.%Y %H:%M} UTC."
     )

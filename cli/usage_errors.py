@@ -108,14 +108,14 @@ def usage_sentence(exc: _click.exceptions.ClickException) -> str:
 
 
 def help_hint(exc: _click.exceptions.ClickException) -> str:
-    """«Справка: sverka sync --help» for the command the error belongs to."""
+    """«Справка: «sverka sync --help»» for the command the error belongs to."""
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
-        return f"Справка: {ctx.command_path} --help"
+        return f"Справка: «{ctx.command_path} --help»"
     # The parser raised before a context existed: the words typed before the first option.
     words = []
     for word in sys.argv[1:]:
         if word.startswith("-"):
             break
         words.append(word)
-    return f"Справка: {' '.join(['sverka', *words])} --help"
+    return f"Справка: «{' '.join(['sverka', *words])} --help»"

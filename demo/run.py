@@ -251,7 +251,7 @@ class _Journal:
                 login=self.login,
                 timezone=self.world.timezone,
                 profile_id=self.profile,
-                lookback_days=7,
+                window=Incremental(7),
                 client=ClientSettings(class_pause=0.0),
             )
             ej_outcome = sync_eljur(
@@ -491,8 +491,12 @@ def _smev(world: World, stack: ExitStack, start: dt.datetime) -> tuple[Any, Any]
         world, as_of=start, org_code=org_code, config=BrokerConfig(signature="mock")
     )
     url = stack.enter_context(running(create_app(emulator)))
+    # SVERKA_SMEV3_TRANSPORT=adapter: the same exchanges through the emulated «Адаптер СМЭВ».
+    via_adapter = os.environ.get("SVERKA_SMEV3_TRANSPORT") == "adapter"
     options = Smev3Options(
-        url=f"{url}/smev",
+        url=f"{url}/adapter/ws" if via_adapter else f"{url}/smev",
+        transport="adapter" if via_adapter else "smev",
+        mnemonic=emulator.broker.config.school if via_adapter else None,
         org_code=org_code,
         deployment="smev3.demo",
         timezone=str(world.meta.get("timezone") or "Europe/Moscow"),
@@ -566,7 +570,9 @@ def run_demo(options: DemoOptions, progress: Progress | None = None) -> DemoResu
                             engine,
                             path,
                             kind,
-                            deployment=f"local:{journal.deployment}",
+                            # named after the journal's deployment as the pull stored it
+                            # (a ПОО pull names it by its server), so the files attach to it
+                            deployment=f"local:{ids.deployment or journal.deployment}",
                             observed_at=moment,
                         )
                     run_check(engine, profile)

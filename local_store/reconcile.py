@@ -352,7 +352,10 @@ def _ru_date(day: dt.date) -> str:
 
 
 def _order_label(o: OrderView) -> str:
-    return f"приказ № {o.number} от {_ru_date(o.order_date)} ({MOVEMENT_RU.get(o.movement, o.movement)})"
+    number = f"№ {o.number}" if (o.number or "").strip() else "без номера"
+    return (
+        f"приказ {number} от {_ru_date(o.order_date)} ({MOVEMENT_RU.get(o.movement, o.movement)})"
+    )
 
 
 def find_discrepancies(
@@ -511,8 +514,7 @@ def _attach_order_causes(
             causes[key] = RootCause(
                 key,
                 f"order_missing_{missing_in}",
-                f"Приказ № {o.number} от {_ru_date(o.order_date)} "
-                f"({MOVEMENT_RU.get(o.movement, o.movement)}) не внесён в {where}",
+                "П" + _order_label(o)[1:] + f" не внесён в {where}",
                 {
                     "movement": o.movement,
                     "number": o.number,

@@ -132,18 +132,23 @@ def _is_subgroup(sg: wire.FilterItem) -> bool:
 def _enrolments(pull: InstitutionPull, source: Source) -> list[Enrolment]:
     """Who studies in which class now: the class lists without those marked as left
     (``free``).  NetSchool does not say since when, so ``starts_on`` stays unknown rather
-    than guessed; the registry match then compares class and status, not dates."""
+    than guessed; the registry match then compares class and status, not dates.  A student
+    studies in one class at a time, so the enrolment is known by the student: a move to
+    another class changes it rather than removing one and adding another."""
+    current: dict[int, int] = {}
+    for class_id, students in sorted(pull.class_students.items()):
+        for student in students:
+            if not student.free:
+                current[student.id] = class_id
     return [
         Enrolment(
-            source=source.ref(f"{class_id}:{student.id}"),
-            student_id=str(student.id),
+            source=source.ref(student_id),
+            student_id=str(student_id),
             group_id=str(class_id),
             status=EnrolmentStatus.STUDYING,
             starts_on=None,
         )
-        for class_id, students in sorted(pull.class_students.items())
-        for student in students
-        if not student.free
+        for student_id, class_id in sorted(current.items())
     ]
 
 

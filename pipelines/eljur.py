@@ -33,6 +33,7 @@ from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
 from mapping.eljur import ClassRecords, Source, map_class_journal, map_structure, ymd
+from pipelines.outcome import SyncOutcome
 from pipelines.screening import checked_snapshot
 from pipelines.settings import (
     ELJUR_DEVKEY_ENV,
@@ -41,6 +42,7 @@ from pipelines.settings import (
     read_section,
     require_secret,
 )
+from pipelines.window import Incremental, monday
 
 log = structlog.get_logger("sync.eljur")
 WHERE = "ЭлЖур"
@@ -63,43 +65,22 @@ class EljurConfig:
     timezone: str
     profile_id: str = ""
     region: str = ""
-    lookback_days: int = 14
+    window: Incremental = field(default_factory=Incremental)
+    """How far back an ordinary run pulls (``lookback_days``/``lookback_weeks`` in settings)."""
     ahead_days: int = 14
     """Lessons published ahead are pulled too: topics and homework entered in advance count."""
     client: ClientSettings = field(default_factory=ClientSettings)
     secrets_file: str | None = None
 
 
-@dataclass
-class EljurOutcome:
-    run_id: int
-    status: RunStatus
-    counts: IngestResult | None
-    requests: int
-    retries: int
-    renewals: int
-    observed_at: dt.datetime
-    records: int = 0
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)
-
-
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def _window(
     structure: SchoolStructure, today: dt.date, full: bool, config: EljurConfig
 ) -> tuple[dt.date, dt.date]:
     """Whole weeks, Monday to Sunday: from the year's start (full) or the lookback, to a while ahead."""
-    if full:
-        starts = [d for d in (ymd(p.start) for p in structure.periods) if d]
-        first = min(starts, default=today)
-    else:
-        first = today - dt.timedelta(days=config.lookback_days)
+    starts = [d for d in (ymd(p.start) for p in structure.periods) if d]
+    first = config.window.widened(full).start(today, monday(min(starts, default=today)))
     last = today + dt.timedelta(days=config.ahead_days)
-    return monday(first), monday(last) + dt.timedelta(days=6)
+    return first, monday(last) + dt.timedelta(days=6)
 
 
 def class_snapshots(
@@ -162,7 +143,7 @@ async def _run(
     progress: Callable[[str], None],
     transport: httpx.AsyncBaseTransport | None,
     job: str | None,
-) -> EljurOutcome:
+) -> SyncOutcome:
     source = Source(config.deployment, config.timezone, config.profile_id, config.region)
     base = f"{SOURCE}:{config.deployment}"
     client = EljurClient(
@@ -184,20 +165,20 @@ async def _run(
 
     def outcome(
         status: RunStatus, error: str | None = None, held: list[str] | None = None
-    ) -> EljurOutcome:
+    ) -> SyncOutcome:
         assert run_id is not None
-        return EljurOutcome(
+        return SyncOutcome(
             run_id,
             status,
-            None if status is RunStatus.FAILED and not result.as_dict() else result,
-            client.requests,
-            client.retries,
-            client.renewals,
             observed(),
-            records,
-            error,
-            warnings,
-            held or [],
+            counts=result,
+            requests=client.requests,
+            retries=client.retries,
+            relogins=client.renewals,
+            records=records,
+            error=error,
+            warnings=warnings,
+            held=held or [],
         )
 
     try:
@@ -209,7 +190,7 @@ async def _run(
                 engine,
                 SOURCE,
                 deployment=config.deployment,
-                scope="school" if full else f"school:last-{config.lookback_days}-days",
+                scope=f"school:{config.window.widened(full).label}".rstrip(":"),
                 job=job,
                 observed_at=observed(),
             )
@@ -284,7 +265,7 @@ def sync_eljur(
     progress: Callable[[str], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     job: str | None = None,
-) -> EljurOutcome:
+) -> SyncOutcome:
     """Pull the school as of ``as_of`` (the server's clock by default) and ingest it in one run."""
     return asyncio.run(
         _run(
@@ -372,7 +353,7 @@ def load_config(path: str | Path) -> EljurConfig:
             timezone=timezone,
             profile_id=str(section.get("profile", "")),
             region=str(section.get("region") or (known.region if known else "")),
-            lookback_days=int(section.get("lookback_days", 14)),
+            window=Incremental.from_settings(section, default_days=14, where=str(path)),
             ahead_days=int(section.get("ahead_days", 14)),
             client=client,
             secrets_file=str(secrets_file) if secrets_file else None,

@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.settings import ELJUR_DEVKEY_ENV, ELJUR_PASSWORD_ENV, SettingsError
+from pipelines.settings import (
+    ELJUR_DEVKEY_ENV,
+    ELJUR_PASSWORD_ENV,
+    NETSCHOOL_PASSWORD_ENV,
+    POO_PASSWORD_ENV,
+    SettingsError,
+)
 
 SOURCES = {
-    "poo": ("SVERKA_POO_PASSWORD", "«Сетевой город. Образование — Модуль ПОО»"),
-    "netschool": ("SVERKA_NETSCHOOL_PASSWORD", "«Сетевой город» (NetSchool)"),
+    "poo": (POO_PASSWORD_ENV, "«Сетевой город. Образование — Модуль ПОО»"),
+    "netschool": (NETSCHOOL_PASSWORD_ENV, "«Сетевой город» (NetSchool)"),
     "eljur": (ELJUR_PASSWORD_ENV, "ЭлЖур"),
 }
 """Sources this module sets up; СМЭВ 3 is not yet (its keys have their own commands)."""
+
+
+class LoginFailed(SettingsError):
+    """The platform refused the login (Russian reason); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,8 @@ class SourceAnswers:
     """ЭлЖур: the school's vendor name where the host does not give it (regional servers)."""
     api_url: str = ""
     """ЭлЖур: the API root where the host is not in the deployment table."""
+    school: str = ""
+    """NetSchool: the school's number (``school_id``) or its short name."""
 
 
 def eljur_host(address: str) -> str:
@@ -106,10 +119,21 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
         raise SettingsError(
             f"неизвестный часовой пояс «{answers.timezone}»; пример: Asia/Tomsk"
         ) from None
+    if answers.source == "netschool":
+        school = answers.school.strip()
+        if not school:
+            raise SettingsError("для «Сетевого города» укажите организацию: номер или краткое имя")
+        # the NetSchool settings read ``url`` and the school by number or by name
+        extra = [
+            f"url = {_quoted(answers.url)}",
+            f"school_id = {school}" if school.isdigit() else f"school = {_quoted(school)}",
+        ]
+    elif not eljur:
+        extra = [f"base_url = {_quoted(answers.url)}"]
     env_name = SOURCES[answers.source][0]
     lines = [
         f"[{answers.source}]",
-        *(extra if eljur else [f"base_url = {_quoted(answers.url)}"]),
+        *extra,
         f"login = {_quoted(answers.login)}",
         f"timezone = {_quoted(answers.timezone)}",
         f"secrets_file = {_quoted(str(secrets.resolve()))}",
@@ -129,51 +153,73 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def add_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
+    """Try the login with the answers first; write the settings and secrets only when it worked.
+
+    A refused login raises :class:`LoginFailed` and leaves any earlier, working files as
+    they were: a wrong password typed today must not break last week's settings.
+    """
+    config.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=config.parent, prefix=".sverka-source-") as trial:
+        trial_config = Path(trial) / config.name
+        write_source(answers, trial_config, Path(trial) / "trial.secrets")
+        problem = try_login(answers.source, trial_config)
+    if problem is not None:
+        raise LoginFailed(problem)
+    write_source(answers, config, secrets)
+
+
 def try_login(source: str, config: Path) -> str | None:
     """One login with the written settings: ``None`` when it worked, else the Russian reason."""
-    if source == "poo":
-        from connectors.poo.client import PooClient
-        from connectors.poo.errors import PooError
-        from pipelines.poo import load_config
-
-        cfg = load_config(config)
-
-        async def attempt() -> None:
-            client = PooClient(
-                cfg.deployment, cfg.login, cfg.password, pause=0, attempts=1, timeout=10
-            )
-            async with client:
-                return None
-
-        try:
-            asyncio.run(attempt())
-        except PooError as exc:
-            return str(exc)
-        return None
-    if source == "eljur":
-        return _try_eljur_login(config)
-    return "проверка входа для этого источника пока не сделана: запустите sverka sync"
-
-
-def _try_eljur_login(config: Path) -> str | None:
-    """``auth`` once with the written settings and secrets (a wrong devkey, vendor or
-    password, or a dead host, each comes back as the connector's Russian sentence)."""
-    from connectors.eljur.client import ClientSettings, EljurClient
     from connectors.eljur.errors import EljurError
+    from connectors.netschool.errors import NetSchoolError
+    from connectors.poo.errors import PooError
+
+    try:
+        asyncio.run(_LOGINS[source](config))
+    except (EljurError, NetSchoolError, PooError) as exc:  # each is a Russian sentence
+        return str(exc)
+    return None
+
+
+async def _poo_login(config: Path) -> None:
+    from connectors.poo.client import PooClient
+    from pipelines.poo import load_config
+
+    cfg = load_config(config)
+    async with PooClient(cfg.deployment, cfg.login, cfg.password, pause=0, attempts=1, timeout=10):
+        return None
+
+
+async def _netschool_login(config: Path) -> None:
+    """NetSchool logs in on the first call: ask for the context (and find the school by name)."""
+    from connectors.netschool.client import ClientSettings, NetSchoolClient
+    from pipelines.netschool import load_config
+    from pipelines.settings import require_secret
+
+    cfg = load_config(config)
+    password = require_secret(NETSCHOOL_PASSWORD_ENV, cfg.secrets_file, "пароль NetSchool")
+    settings = ClientSettings(attempts=1, timeout=10)
+    async with NetSchoolClient(
+        cfg.base_url, cfg.login, password, cfg.school_id, settings=settings
+    ) as client:
+        if not cfg.school_id:
+            client.auth.school_id = await client.find_school(cfg.school_name)
+        await client.context()
+
+
+async def _eljur_login(config: Path) -> None:
+    """``auth`` once (a wrong devkey, vendor or password each comes back in Russian)."""
+    from connectors.eljur.client import ClientSettings, EljurClient
     from pipelines.eljur import credentials, load_config
 
     cfg = load_config(config)
     devkey, password = credentials(cfg)
+    settings = ClientSettings(attempts=1, timeout=10, class_pause=0)
+    async with EljurClient(
+        cfg.base_url, cfg.vendor, devkey, cfg.login, password, settings=settings
+    ):
+        return None
 
-    async def attempt() -> None:
-        settings = ClientSettings(attempts=1, timeout=10, class_pause=0)
-        async with EljurClient(
-            cfg.base_url, cfg.vendor, devkey, cfg.login, password, settings=settings
-        ):
-            return None
 
-    try:
-        asyncio.run(attempt())
-    except EljurError as exc:
-        return str(exc)
-    return None
+_LOGINS = {"poo": _poo_login, "netschool": _netschool_login, "eljur": _eljur_login}

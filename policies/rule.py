@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Select, Table, insert, or_, select
+from sqlalchemy import Connection, Select, Table, false, insert, literal, or_, select
 
 from local_store.schema import version_table
 from local_store.violations import Figure, Finding
@@ -147,6 +147,26 @@ class Context:
             return None
         union = selects[0].union(*[s for s in selects[1:] if s is not None])  # type: ignore[union-attr]
         return select(union.subquery().c[0])
+
+    def changed_since(self, *kinds: str) -> bool:
+        """Whether a run newer than the last check added, changed or removed a record of
+        ``kinds`` (always on a full check).  Seeing the same record again changes nothing."""
+        if self.full:
+            return True
+        since = self.since_run_id or 0
+        for kind in kinds:
+            table = version_table(kind)
+            changed = select(table.c.id).where(
+                or_(table.c.first_seen_run_id > since, table.c.superseded_run_id > since)
+            )
+            if self.conn.execute(changed.limit(1)).first() is not None:
+                return True
+        return False
+
+    @staticmethod
+    def nothing_touched() -> Select[Any]:
+        """No entity keys: the findings of an evaluation that was not needed all stand."""
+        return select(literal("")).where(false())
 
     def only_touched(self, query: Select[Any], alias: Any, kind: str) -> Select[Any]:
         if self.full:

@@ -1,7 +1,8 @@
 """Every report for a period into one folder: what ``sverka report all`` and the weekly job call.
 
 The folder gets the deputy's report, the fourteen regulation reports (HTML,
-PDF, XLSX), the printable journal of every group and subject (``zhurnaly/``),
+PDF, XLSX), the forecast of period results where the profile asks for one
+(``reports.forecast``), the printable journal of every group and subject (``zhurnaly/``),
 the contingent export with its validation report (``kontingent/``), and an
 ``index.html`` that links them all.
 """
@@ -19,6 +20,7 @@ from local_store.runs import data_time
 from reports.contingent_export import ExportError, export_contingent
 from reports.data import JournalData, load_journal, pick_source, resolve_period
 from reports.deputy import deputy_html, deputy_report_from_store, write_deputy_report
+from reports.forecast import forecast_for_bundle
 from reports.journal_print import build_journal, journal_html, journal_pairs
 from reports.regulation import REGULATION_REPORTS, ReportContext
 from reports.render import render_html, tabular_html, write_html, write_pdfs, write_tabular
@@ -76,6 +78,13 @@ def write_all(
         files["pdf"] = out_dir / f"{report.name}.pdf"
         pdfs.append((tabular_html(report), files["pdf"]))
         result.files[title] = files
+    forecast = forecast_for_bundle(engine, data, _last_lesson_day(data, now.date()))
+    if forecast is not None:
+        forecast.generated = now
+        files = write_tabular(forecast, out_dir, ("html", "xlsx"))
+        files["pdf"] = out_dir / f"{forecast.name}.pdf"
+        pdfs.append((tabular_html(forecast), files["pdf"]))
+        result.files[forecast.title] = files
     if journals:
         (out_dir / "zhurnaly").mkdir(exist_ok=True)
         for group_id, subject_id in journal_pairs(data, report_period):

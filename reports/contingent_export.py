@@ -183,7 +183,11 @@ def collect(data: JournalData, only: set[str] | None = None) -> list[ExportRecor
         if only is not None and p["id"] not in only:
             continue
         eps = episodes.get(p["id"], [])
-        current = max(eps, key=lambda e: (e["ends_on"] is None, e["starts_on"])) if eps else None
+        current = (
+            max(eps, key=lambda e: (e["ends_on"] is None, str(e["starts_on"] or "")))
+            if eps
+            else None
+        )
         group = data.kind("group").get(current["group_id"]) if current else None
         moves = sorted(orders.get(p["id"], []), key=lambda o: (o["effective_date"], o["number"]))
         records.append(ExportRecord(p["id"], p, group, current, moves))
@@ -237,14 +241,16 @@ def _check_record(r: ExportRecord, today: dt.date, data: JournalData) -> None:
             _add(r, "required", "group", "группа обучающегося не найдена в журнале")
         if e["status"] not in STATUSES:
             _add(r, "dictionary", "status", f"неизвестный статус обучения «{e['status']}»")
-        if e["ends_on"] and e["ends_on"] < e["starts_on"]:
+        if e["starts_on"] is None:
+            _add(r, "required", "starts_on", "дата зачисления не указана в журнале")
+        elif e["ends_on"] and e["ends_on"] < e["starts_on"]:
             _add(
                 r,
                 "dates",
                 "ends_on",
                 f"окончание обучения {e['ends_on']:%d.%m.%Y} раньше начала {e['starts_on']:%d.%m.%Y}",
             )
-        if e["starts_on"] > today + dt.timedelta(days=366):
+        if e["starts_on"] is not None and e["starts_on"] > today + dt.timedelta(days=366):
             _add(
                 r,
                 "dates",
@@ -274,7 +280,7 @@ def _check_record(r: ExportRecord, today: dt.date, data: JournalData) -> None:
                 "birth_date",
                 f"дата рождения {birth:%d.%m.%Y}: возраст {int(age)} лет невозможен для обучающегося",
             )
-        if e is not None and e["starts_on"] < birth:
+        if e is not None and e["starts_on"] is not None and e["starts_on"] < birth:
             _add(r, "dates", "starts_on", "зачислен раньше, чем родился")
         issued = p.get("document_issued_on")
         if issued and issued < birth:
@@ -515,10 +521,11 @@ REGISTRY_RULE_PREFIXES = ("person.", "identity.", "enrolment.", "movement.", "re
 """Discrepancies between the journal and the contingent registry (not ЕПГУ, not «Е-услуги»)."""
 
 
-def open_registry_discrepancies(engine: Engine, timezone: str) -> Table:
+def open_registry_discrepancies(engine: Engine, timezone: str, profile: str | None = None) -> Table:
     """What reconciliation still finds different between the journal and the registry."""
     from local_store.discrepancies import RULES, Status, list_discrepancies
     from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
+    from reports.deputy import clause_role
 
     rows: list[list[Cell]] = []
     for d in list_discrepancies(engine, (Status.OPEN, Status.ACKNOWLEDGED)):
@@ -531,7 +538,9 @@ def open_registry_discrepancies(engine: Engine, timezone: str) -> Table:
                 d.group_name or "—",
                 rule.title if rule else "расхождение с реестром",
                 d.message,
-                rule.who if rule else "ответственный за ведение контингента",
+                (clause_role(rule.policy_rule, profile) or rule.who)
+                if rule
+                else "ответственный за ведение контингента",
                 _local(d.first_seen_at, timezone),
                 DISCREPANCY_STATUS_RU[d.status],
             ]
@@ -599,7 +608,7 @@ def validation_report(
         )
     )
     if engine is not None:
-        report.tables.append(open_registry_discrepancies(engine, _timezone(data)))
+        report.tables.append(open_registry_discrepancies(engine, _timezone(data), data.profile()))
     return report
 
 

@@ -195,7 +195,7 @@ class JournalData:
             if on is None:
                 if e["status"] in ("studying", "academic_leave"):
                     ids.add(e["student_id"])
-            elif e["starts_on"] <= on and (e["ends_on"] is None or e["ends_on"] >= on):
+            elif _started(e, on) and (e["ends_on"] is None or e["ends_on"] >= on):
                 ids.add(e["student_id"])
         return sorted(ids, key=lambda sid: self.name_of(sid))
 
@@ -282,3 +282,10 @@ def resolve_period(
         p = min(periods, key=lambda p: (p["starts_on"], length(p)))
         return ReportPeriod(p["starts_on"], p["ends_on"], p["name"], p["id"])
     return month_period(today.year, today.month)
+
+
+def _started(enrolment: Row, on: dt.date) -> bool:
+    """Whether an enrolment had begun by ``on``; one whose start the platform does not give
+    (NetSchool's class lists) counts as begun."""
+    starts = enrolment["starts_on"]
+    return starts is None or bool(starts <= on)

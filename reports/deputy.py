@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from local_store.runs import data_time
 from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
 from reports.evidence_text import evidence_lines
-from reports.render import render_html, ru_datetime, write_html, write_pdf
+from reports.render import render_html, ru_date, ru_datetime, write_html, write_pdf
 from reports.tabular import Table, TabularReport
 
 ROLE_RU = {
@@ -303,23 +304,31 @@ def _side_text(side: Mapping[str, Any] | None) -> str | None:
         "epgu": "ЕПГУ",
     }
     where = names.get(str(platform), str(platform))
-    ref = f", запись {side['external_id']}" if side.get("external_id") else ""
     value = side.get("value")
     if value is None:
         shown = "нет записи" if not side.get("external_id") else "—"
     elif isinstance(value, dict):
         shown = ", ".join(
-            f"{_KEY_RU.get(k, k)}: {_VALUE_RU.get(str(v), v)}"
+            f"{_KEY_RU.get(k, k)}: {_side_value(v)}"
             for k, v in value.items()
-            if v is not None
+            if v not in (None, "")
         )
     elif isinstance(value, list):
         shown = ", ".join(str(v) for v in value)
     else:
-        shown = _VALUE_RU.get(str(value), str(value))
-    return f"{where}{ref}: {shown}"
+        shown = _side_value(value)
+    return f"{where}: {shown}"
 
 
+def _side_value(value: Any) -> str:
+    """A compared value as a person reads it: Russian words, dates as DD.MM.YYYY."""
+    text = str(value)
+    if _ISO_DATE.fullmatch(text):
+        return ru_date(text)
+    return str(_VALUE_RU.get(text, text))
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KEY_RU = {
     "number": "номер",
     "order_date": "дата приказа",
@@ -356,7 +365,7 @@ def _discrepancy_clause(rule_id: str, profile_id: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _clause_role(policy_rule: str, profile_id: str | None) -> str | None:
+def clause_role(policy_rule: str, profile_id: str | None) -> str | None:
     """The role the profile's clause names as responsible, in Russian (``None``: not named)."""
     if not profile_id:
         return None
@@ -383,7 +392,7 @@ def discrepancy_items(
         if d.rule not in clauses:
             clauses[d.rule] = _discrepancy_clause(d.rule, profile)
         who = rule.who if rule else "ответственный за контингент"
-        named = _clause_role(rule.policy_rule, profile) if rule else None
+        named = clause_role(rule.policy_rule, profile) if rule else None
         role = ""
         if named:  # the institution's regulation names who answers for this clause
             who = named

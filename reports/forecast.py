@@ -13,10 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from local_store.runs import data_time
 from policies.forecast import (
+    EXEMPT,
     MARKS,
     NOT_ATTESTED,
     Forecast,
@@ -27,7 +30,7 @@ from policies.forecast import (
     current_period,
     forecast_params,
 )
-from policies.profiles import load_profile
+from policies.profiles import Profile, load_profile
 from reports.data import JournalData, ReportError, Source, load_journal, pick_source
 from reports.render import render_html, write_html, write_pdf, write_tabular
 from reports.tabular import Cell, Table, TabularReport, pct
@@ -37,8 +40,7 @@ KINDS = ("institution", "period", "person", "group", "subject")
 MODEL_NOTE = (
     "Как считается прогноз: отметка за период — средневзвешенный балл текущих отметок периода, "
     "округлённый по правилу организации (с {round_from} балла вверх: {cuts}). Уровень "
-    "обучающегося — его средний балл, сближенный со средним баллом группы по дисциплине "
-    "(чем меньше отметок, тем ближе к группе); оставшиеся занятия периода дают столько же "
+    "обучающегося — его средний балл за период; оставшиеся занятия периода дают столько же "
     "отметок, сколько давали до сих пор. «Уверенность» — вероятность прогнозной отметки при "
     "обычном разбросе отметок обучающегося. Посещаемость: доля пропущенных занятий "
     "(опоздания и освобождения не считаются пропусками)."
@@ -60,34 +62,71 @@ class ForecastBundle:
 
 
 def load_forecast(
-    engine: Engine, as_of: dt.date, source: str | None = None, profile_id: str | None = None
+    engine: Engine,
+    as_of: dt.date | None = None,
+    source: str | None = None,
+    profile_id: str | None = None,
 ) -> ForecastBundle:
-    """The forecast of the period holding ``as_of`` for one journal source of the store."""
+    """The forecast of the period holding ``as_of`` for one journal source of the store.
+
+    Without ``as_of``, the day the data shows (the newest observation, in the
+    institution's time zone), never the wall clock."""
     chosen: Source = pick_source(engine, source)
     data = load_journal(engine, chosen, KINDS)
     pid = profile_id or data.profile()
     if not pid:
         raise ReportError("не известен профиль организации: укажите --profile")
     profile = load_profile(pid)
-    params = forecast_params(profile)
-    with engine.connect() as conn:
-        period = current_period(
-            conn, chosen.platform, chosen.deployment, as_of, params.period_kinds
+    if as_of is None:
+        moment = data_time(engine)
+        if moment is None:
+            raise ReportError("в хранилище нет синхронизаций: укажите --as-of")
+        as_of = moment.astimezone(ZoneInfo(profile.timezone)).date()
+    bundle = _forecast_of(engine, data, profile, as_of)
+    if bundle is None:
+        raise ReportError(
+            f"на {as_of:%d.%m.%Y} в журнале нет отчётного периода (семестра, четверти)"
         )
+    return bundle
+
+
+def forecast_for_bundle(engine: Engine, data: JournalData, as_of: dt.date) -> TabularReport | None:
+    """The forecast report for ``sverka report all``: when the profile asks for a forecast
+    (its ``[forecast]`` table) and ``as_of`` falls in a reporting period."""
+    pid = data.profile()
+    if not pid:
+        return None
+    profile = load_profile(pid)
+    if not profile.forecast:
+        return None
+    bundle = _forecast_of(engine, data, profile, as_of)
+    return None if bundle is None else forecast_report(bundle)
+
+
+def _forecast_of(
+    engine: Engine, data: JournalData, profile: Profile, as_of: dt.date
+) -> ForecastBundle | None:
+    params = forecast_params(profile)
+    src = data.source
+    with engine.connect() as conn:
+        period = current_period(conn, src.platform, src.deployment, as_of, params.period_kinds)
         if period is None:
-            raise ReportError(
-                f"на {as_of:%d.%m.%Y} в журнале нет отчётного периода (семестра, четверти)"
-            )
-        forecast = compute_forecast(conn, chosen.platform, chosen.deployment, period, as_of, params)
+            return None
+        forecast = compute_forecast(conn, src.platform, src.deployment, period, as_of, params)
     return ForecastBundle(data, forecast, data.institution_name() or profile.institution)
 
 
 def _cell(f: SubjectForecast | None) -> Cell:
     if f is None:
         return None
-    if f.mark == NOT_ATTESTED:
-        return "н/а"
-    return f"{f.mark} ({f.probability:.0%})"
+    if f.mark in (NOT_ATTESTED, EXEMPT):
+        return f.mark
+    return f"{f.mark} ({sure(f.probability)})"
+
+
+def sure(probability: float) -> str:
+    """A probability for people: never «100 %», the model is not that sure."""
+    return "более 99 %" if probability >= 0.995 else f"{probability:.0%}".replace("%", " %")
 
 
 def _students(bundle: ForecastBundle, group_id: str) -> list[StudentForecast]:
@@ -136,7 +175,7 @@ def _totals_table(bundle: ForecastBundle, heading: str, title: str, key: str) ->
             else str((g or {}).get("name") or s.group_id)
         )
         buckets.setdefault(label, []).append(s)
-    columns = [title, "Обучающихся", *[f"«{m}»" for m in reversed(MARKS)], "н/а"]
+    columns = [title, "Обучающихся", *[f"«{m}»" for m in reversed(MARKS)], "н/а", "осв."]
     columns += ["Успеваемость, %", "Качество, %", "Пропущено, %", "В зоне риска"]
     table = Table(heading, columns)
     every: list[StudentForecast] = []
@@ -152,6 +191,7 @@ def _totals_row(label: str, students: list[StudentForecast], params: ForecastPar
     total = sum(marks.values())
     passing = sum(marks[str(m)] for m in (3, 4, 5))
     good = sum(marks[str(m)] for m in (4, 5))
+    graded = total - marks[EXEMPT]
     held = sum(s.held() for s in students)
     missed = sum(s.missed() for s in students)
     risky = sum(1 for s in students if s.level(params) in ("risk", "high"))
@@ -160,8 +200,9 @@ def _totals_row(label: str, students: list[StudentForecast], params: ForecastPar
         len(students),
         *[marks[str(m)] for m in reversed(MARKS)],
         marks[NOT_ATTESTED],
-        pct(passing, total),
-        pct(good, total),
+        marks[EXEMPT],
+        pct(passing, graded),
+        pct(good, graded),
         pct(missed, held),
         risky,
     ]
@@ -219,7 +260,13 @@ def _model_note(params: ForecastParams) -> str:
     cuts = ", ".join(
         f"«{k}» от {k - 1 + params.round_from:.2f}".replace(".", ",") for k in (3, 4, 5)
     )
-    return MODEL_NOTE.format(round_from=f"{params.round_from:.2f}".replace(".", ","), cuts=cuts)
+    note = MODEL_NOTE.format(round_from=f"{params.round_from:.2f}".replace(".", ","), cuts=cuts)
+    if params.prior_marks > 0:
+        note += (
+            f" Средний балл сближен со средним баллом группы по дисциплине (вес группы — "
+            f"{params.prior_marks:g} отметки): чем меньше у обучающегося отметок, тем ближе к группе."
+        )
+    return note
 
 
 # --------------------------------------------------------------------------- the notice
@@ -228,13 +275,22 @@ def _model_note(params: ForecastParams) -> str:
 def _needed(f: SubjectForecast) -> str:
     if f.mark == NOT_ATTESTED:
         return "получить отметки: без них обучающийся не будет аттестован"
+    if f.mark == EXEMPT:
+        return "освобождён от занятий"
     if f.fives_to_next is None:
         return "сохранить уровень"
     next_mark = int(f.mark) + 1
     n = f.fives_to_next
-    word = "оценку" if n == 1 else "оценки" if 2 <= n <= 4 else "оценок"
-    text = f"ещё {n} {word} «5», чтобы выйти на «{next_mark}»"
-    return text if f.fives_possible else f"{text} (больше, чем осталось занятий)"
+    if not f.fives_possible:
+        return f"«{next_mark}» уже не достичь"
+    word = (
+        "оценку"
+        if n % 10 == 1 and n != 11
+        else "оценки"
+        if 2 <= n % 10 <= 4 and n // 10 != 1
+        else "оценок"
+    )
+    return f"ещё {n} {word} «5», чтобы выйти на «{next_mark}»"
 
 
 def notice_context(bundle: ForecastBundle, student: StudentForecast) -> dict[str, Any]:
@@ -260,8 +316,10 @@ def notice_context(bundle: ForecastBundle, student: StudentForecast) -> dict[str
                 if s.current_mean is None
                 else f"{s.current_mean:.2f}".replace(".", ","),
                 "marks": s.marks_so_far,
-                "forecast": "не аттестован" if s.mark == NOT_ATTESTED else f"«{s.mark}»",
-                "sure": f"{s.probability:.0%}" if s.mark != NOT_ATTESTED else "—",
+                "forecast": {NOT_ATTESTED: "не аттестован", EXEMPT: "освобождён"}.get(
+                    s.mark, f"«{s.mark}»"
+                ),
+                "sure": sure(s.probability) if s.mark not in (NOT_ATTESTED, EXEMPT) else "—",
                 "needed": _needed(s),
                 "missed": f"{s.missed} из {s.held}",
                 "risk": bool(s.risks) or s.mark in ("2", NOT_ATTESTED),

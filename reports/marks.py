@@ -37,7 +37,7 @@ def is_failing(g: Grade | None) -> bool:
 def student_groups(data: JournalData) -> dict[str, str]:
     """Each student's current group (studying or on leave)."""
     out: dict[str, str] = {}
-    for e in sorted(data.all("enrolment"), key=lambda r: r["starts_on"]):
+    for e in sorted(data.all("enrolment"), key=lambda r: str(r["starts_on"] or "")):
         if e["status"] in ("studying", "academic_leave"):
             out[e["student_id"]] = e["group_id"]
     return out

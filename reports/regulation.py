@@ -394,7 +394,8 @@ def svodnaya_vedomost_poseshchaemosti(ctx: ReportContext) -> TabularReport:
 def _active_on(data: JournalData, day: dt.date) -> Counter[str]:
     c = Counter[str]()
     for e in data.all("enrolment"):
-        active = e["starts_on"] <= day and (e["ends_on"] is None or e["ends_on"] >= day)
+        started = e["starts_on"] is None or e["starts_on"] <= day
+        active = started and (e["ends_on"] is None or e["ends_on"] >= day)
         if active and (e["status"] in ("studying", "academic_leave") or e["ends_on"] is not None):
             c[e["group_id"]] += 1
     return c

@@ -97,6 +97,10 @@ def write_html(html: str, path: Path) -> Path:
 # --------------------------------------------------------------------------- XLSX
 
 _BAD_SHEET = re.compile(r"[\[\]*?/\\]")
+_DANGLING = frozenset(
+    {"и", "в", "во", "на", "по", "за", "с", "со", "к", "от", "до", "из", "о", "об", "для"}
+)
+"""Words a cut name must not end on: «Итоги успеваемости по» says less than «Итоги успеваемости»."""
 SHEET_LIMIT = 31
 """Excel refuses longer sheet names; the full title stays in the sheet's heading row."""
 
@@ -120,7 +124,11 @@ def _fit_sheet_name(title: str, limit: int = SHEET_LIMIT) -> str:
     kept = kept or text[:limit]
     if kept.count("(") > kept.count(")"):
         kept = kept[: kept.rindex("(")]
-    return kept.rstrip(" ,;—-(«") or text[:limit]
+    kept = kept.rstrip(" ,;—-(«")
+    words = kept.split(" ")
+    while len(words) > 1 and words[-1].lower() in _DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(" ,;—-(«") or text[:limit]
 
 
 def sheet_title(title: str, taken: set[str]) -> str:

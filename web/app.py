@@ -40,10 +40,16 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("/deputy", "Сводка"),
         ("/deputy/items", "Нарушения и расхождения"),
         ("/deputy/reports", "Отчёты"),
+        ("/operator", "Выгрузка контингента"),
     ],
     Role.TEACHER: [("/teacher", "Мои замечания")],
     Role.OPERATOR: [("/operator", "Выгрузка контингента"), ("/operator/outbox", "Очередь СМЭВ")],
-    Role.ADMIN: [("/admin", "Запуски"), ("/admin/plans", "Планы синхронизации")],
+    Role.ADMIN: [
+        ("/admin", "Запуски"),
+        ("/admin/plans", "Планы синхронизации"),
+        ("/admin/sources", "Источники"),
+        ("/admin/users", "Учётные записи"),
+    ],
 }
 
 T = TypeVar("T")
@@ -134,7 +140,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(engine: Engine, accounts: Accounts) -> Starlette:
-    from web import pages_admin, pages_deputy, pages_operator, pages_plans, pages_teacher
+    from web import (
+        pages_admin,
+        pages_deputy,
+        pages_operator,
+        pages_plans,
+        pages_sources,
+        pages_teacher,
+    )
 
     routes: list[BaseRoute] = [
         Route("/", home),
@@ -146,6 +159,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
         *pages_operator.ROUTES,
         *pages_admin.ROUTES,
         *pages_plans.ROUTES,
+        *pages_sources.ROUTES,
     ]
     app = Starlette(
         routes=routes,

@@ -9,11 +9,11 @@ from starlette.routing import Route
 
 from canonical.wording import kind_title
 from local_store import hold
-from local_store.runs import list_runs
+from local_store.runs import RunInfo, list_runs
 from reports.run_words import CHANGE_RU, RUN_STATUS_RU, SOURCE_RU, changes_text
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
-from web.users import Role
+from web.users import ROLE_RU, Role
 
 ADMIN = (Role.ADMIN,)
 
@@ -29,6 +29,7 @@ async def runs_page(request: Request) -> Response:
         request,
         "admin_runs.html.j2",
         runs=runs,
+        sources=last_runs(runs),
         held=held,
         changes=changes,
         tz=zone,
@@ -58,7 +59,27 @@ async def held_post(request: Request) -> Response:
     return see_other(f"/admin?done={action}")
 
 
+def last_runs(runs: list[RunInfo]) -> list[RunInfo]:
+    """Each source's newest run (runs come newest first): the sources table's health."""
+    seen: dict[tuple[str, str], RunInfo] = {}
+    for run in runs:
+        seen.setdefault((run.source, run.deployment), run)
+    return sorted(seen.values(), key=lambda r: (r.status.value == "succeeded", r.source))
+
+
+async def users_page(request: Request) -> Response:
+    require(request, ADMIN)
+    accounts = request.app.state.accounts
+    return render(
+        request,
+        "admin_users.html.j2",
+        users=sorted(accounts.users.values(), key=lambda u: (u.role.value, u.login)),
+        role_names=ROLE_RU,
+    )
+
+
 ROUTES = [
     Route("/admin", runs_page),
+    Route("/admin/users", users_page),
     Route("/admin/held/{run_id:int}/{action}", held_post, methods=["POST"]),
 ]

@@ -13,13 +13,23 @@ from starlette.routing import Route
 
 from local_store import outbox
 from pipelines.smev3.channels import CHANNELS_RU, OUTBOX_STATUS_RU
-from reports.contingent_export import CHECK_RU, ExportError, export_contingent
+from reports.contingent_export import CHECK_RU, FIELD_RU, ExportError, export_contingent
 from reports.data import ReportError, journal_sources
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
 from web.users import Role
 
 OPERATOR = (Role.OPERATOR,)
+EXPORT_READERS = (Role.OPERATOR, Role.DEPUTY)
+"""Who may see the export's personal data (issue 18: the operator and the deputy only)."""
+ORDER = [
+    outbox.OutboxStatus.FAILED,
+    outbox.OutboxStatus.PENDING,
+    outbox.OutboxStatus.SENT,
+    outbox.OutboxStatus.DELIVERED,
+    outbox.OutboxStatus.ANSWERED,
+]
+"""The outbox sorted by what needs the operator first: failures, then the queue."""
 EXPORT_MEDIA = {
     "xml": "application/xml",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -45,7 +55,7 @@ def _since(request: Request) -> int | None:
 
 
 async def export_page(request: Request) -> Response:
-    require(request, OPERATOR)
+    require(request, EXPORT_READERS)
     since_run = _since(request)
     try:
         result, _, _ = await call(_export, request, "xml", since_run)
@@ -57,6 +67,7 @@ async def export_page(request: Request) -> Response:
             error=str(exc),
             since_run=since_run,
             check_ru=CHECK_RU,
+            field_ru=FIELD_RU,
         )
     return render(
         request,
@@ -65,11 +76,12 @@ async def export_page(request: Request) -> Response:
         error=None,
         since_run=since_run,
         check_ru=CHECK_RU,
+        field_ru=FIELD_RU,
     )
 
 
 async def export_download(request: Request) -> Response:
-    require(request, OPERATOR)
+    require(request, EXPORT_READERS)
     fmt = request.path_params["fmt"]
     if fmt not in EXPORT_MEDIA:
         raise HTTPException(404, "Такого формата выгрузки нет.")
@@ -93,7 +105,10 @@ async def outbox_page(request: Request) -> Response:
         request,
         "operator_outbox.html.j2",
         counts=sorted(counts.items()),
-        rows=[r for r in rows if r.status is not outbox.OutboxStatus.ANSWERED][-200:],
+        rows=sorted(
+            (r for r in rows if r.status is not outbox.OutboxStatus.ANSWERED),
+            key=lambda r: (ORDER.index(r.status), -r.id),
+        )[:200],
         status_ru=OUTBOX_STATUS_RU,
         channels_ru=CHANNELS_RU,
         tz=await call(institution_zone, engine),

@@ -229,7 +229,12 @@ class _LocalTransport(AsyncTransport):
             headers["X-Smev-Mnemonic"] = self.smev_settings.mnemonic
         operation = str(headers.get("SOAPAction", "")).strip('"').removeprefix("urn:")
         sent = _safe_parse(message)
-        out_id = _first(sent, "//*[local-name()='MessageID' or local-name()='AckTargetMessage']")
+        # СМЭВ names a message by MessageID/AckTargetMessage, the adapter by clientId.
+        out_id = _first(
+            sent,
+            "//*[local-name()='MessageID' or local-name()='AckTargetMessage' "
+            "or local-name()='clientId']",
+        )
         self._record("out", operation, message, out_id, "sent")
         try:
             response = await asyncio.wait_for(
@@ -256,7 +261,11 @@ class _LocalTransport(AsyncTransport):
                 f"ответ СМЭВ содержит больше {MAX_ENVELOPE_ELEMENTS} элементов: отклонён"
             )
         fault = _first(received, "local-name(//*[local-name()='Fault']/detail/*[1])") or None
-        in_id = _first(received, "//*[local-name()='MessageMetadata']/*[local-name()='MessageId']")
+        in_id = _first(
+            received,
+            "//*[local-name()='MessageMetadata' or local-name()='smevMetadata']"
+            "/*[local-name()='MessageId']",
+        )
         state = _first(received, "//*[local-name()='MessageMetadata']/*[local-name()='Status']")
         status = f"fault:{fault}" if fault else (state or f"http-{response.status_code}")
         self._record("in", operation, content, in_id, status)

@@ -97,6 +97,11 @@ class Smev3Options:
         return self.data_clock() if self.data_clock is not None else utc_now()
 
     @property
+    def exchange_mode(self) -> str:
+        """How this run reached СМЭВ, kept in its run record: ``adapter`` or ``smev:<signer>``."""
+        return "adapter" if self.transport == "adapter" else f"smev:{self.signer}"
+
+    @property
     def name(self) -> str:
         return self.deployment or urlparse(self.url).netloc or self.url
 
@@ -238,9 +243,12 @@ class RunLog:
         deployment: str,
         job: str,
         observed: Callable[[], dt.datetime] = lambda: utc_now(),
+        mode: str = "",
     ) -> None:
         self.engine, self.source, self.deployment, self.job = engine, source, deployment, job
         self.observed = observed
+        self.mode = mode
+        """The СМЭВ exchange mode (:attr:`Smev3Options.exchange_mode`), written into the run."""
         self.run_id: int | None = None
         self.scopes: set[str] = set()
         self.changes = 0
@@ -270,9 +278,10 @@ class RunLog:
     def finish(self, error: str | None = None) -> None:
         if self.run_id is not None:
             status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
-            finish_run(
-                self.engine, self.run_id, status, counts={"records": self.changes}, error=error
-            )
+            counts: dict[str, object] = {"records": self.changes}
+            if self.mode:
+                counts["smev_mode"] = self.mode
+            finish_run(self.engine, self.run_id, status, counts=counts, error=error)
             self.run_id = None
 
 
@@ -336,7 +345,9 @@ async def deliver(
     channel_list = list(channels)
     report = DeliveryReport()
     deadline = asyncio.get_running_loop().time() + budget_seconds
-    runs = RunLog(engine, "smev3", options.name, "smev3.deliver", options.observed_now)
+    runs = RunLog(
+        engine, "smev3", options.name, "smev3.deliver", options.observed_now, options.exchange_mode
+    )
     try:
         while True:
             batch = outbox.due(engine, options.name, channels=channel_list, now=clock())

@@ -90,7 +90,8 @@ async def sync_contingent(
     except Exception as exc:
         finish_run(engine, run_id, RunStatus.FAILED, error=str(exc)[:500])
         raise
-    finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=result.as_dict())
+    counts = {**result.as_dict(), "smev_mode": options.exchange_mode}
+    finish_run(engine, run_id, RunStatus.SUCCEEDED, counts=counts)
     return SyncSummary(run_id, len(view.students), result.as_dict())
 
 
@@ -189,7 +190,14 @@ async def collect_feedback(
     """Take the registry's answers, store each as feedback with its outbox row, then Ack."""
     report = FeedbackReport()
     connector = ContingentConnector(client)
-    runs = RunLog(engine, "contingent", options.name, "contingent.feedback", options.observed_now)
+    runs = RunLog(
+        engine,
+        "contingent",
+        options.name,
+        "contingent.feedback",
+        options.observed_now,
+        options.exchange_mode,
+    )
     loop = asyncio.get_running_loop()
     deadline = loop.time() + budget_seconds
     try:

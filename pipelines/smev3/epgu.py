@@ -194,7 +194,9 @@ async def poll_epgu(
 ) -> EpguReport:
     """Take applications from the queue, decide each, queue the answers, Ack, deliver."""
     report = EpguReport()
-    runs = RunLog(engine, "epgu", options.name, "epgu.poll", options.observed_now)
+    runs = RunLog(
+        engine, "epgu", options.name, "epgu.poll", options.observed_now, options.exchange_mode
+    )
     async with make_client(engine, options) as client:
         connector = EpguConnector(client)
         try:
@@ -348,7 +350,14 @@ async def sync_e_uslugi(
 ) -> NoticeReport:
     """Take enrolment notices: each becomes an expected student, and a receipt goes back."""
     report = NoticeReport()
-    runs = RunLog(engine, "e_uslugi", options.name, "sync.e_uslugi", options.observed_now)
+    runs = RunLog(
+        engine,
+        "e_uslugi",
+        options.name,
+        "sync.e_uslugi",
+        options.observed_now,
+        options.exchange_mode,
+    )
     async with make_client(engine, options) as client:
         connector = EUslugiConnector(client)
         try:

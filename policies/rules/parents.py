@@ -109,6 +109,10 @@ class OwnChildOnly(Rule[RuleParams]):
     def evaluate(self, ctx: Context, params: RuleParams) -> Outcome:
         """Re-decide every answered application with the pipeline's own decision
         (``policies.epgu``) over the journal as the store knows it now."""
+        if not ctx.changed_since("epgu_request", "person", "parent_link"):
+            # nothing the decision reads came, changed or went since the last check: the
+            # decisions, and so the findings, are those that check recorded
+            return Outcome([], touched=ctx.nothing_touched())
         requirements = Requirements.of_profile(ctx.profile)
         requests = [
             r

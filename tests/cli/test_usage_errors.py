@@ -15,14 +15,14 @@ SVERKA = str(Path(sys.executable).with_name("sverka"))
 LATIN_WORDS = re.compile(r"\b(Missing|No such|Invalid|Got unexpected|requires|Error|Input)\b")
 
 CASES = [
-    (["nosuch"], "нет такой команды", "Справка: sverka --help"),
-    (["status", "--nope"], "нет такого параметра --nope", "Справка: sverka status --help"),
+    (["nosuch"], "нет такой команды", "Справка: «sverka --help»"),
+    (["status", "--nope"], "нет такого параметра --nope", "Справка: «sverka status --help»"),
     (["demo", "--students", "много"], "неверное значение --students: нужно целое число",
-     "Справка: sverka demo --help"),
-    (["import"], "не указан обязательный аргумент PATH", "Справка: sverka import --help"),
-    (["status", "лишнее"], "лишние аргументы: лишнее", "Справка: sverka status --help"),
+     "Справка: «sverka demo --help»"),
+    (["import"], "не указан обязательный аргумент PATH", "Справка: «sverka import --help»"),
+    (["status", "лишнее"], "лишние аргументы: лишнее", "Справка: «sverka status --help»"),
     (["emulate", "netschool", "--port"], "после параметра --port нужно значение",
-     "Справка: sverka emulate netschool --help"),
+     "Справка: «sverka emulate netschool --help»"),
 ]  # fmt: skip
 
 

@@ -29,6 +29,7 @@ from emulators.scenario.world import World
 from local_store.runs import RunStatus
 from local_store.violations import list_violations
 from pipelines.eljur import sync_eljur
+from pipelines.window import Incremental
 from policies.engine import run_check
 from policies.profiles import load_profile
 from tests.eljur.conftest import account
@@ -157,7 +158,7 @@ def test_mark_rules_on_eljur_data_with_a_20_00_and_a_21_00_pull(
 ) -> None:
     world, made = timeline
     deputy = account(world, "deputy")
-    config = config_for(emulator, world, lookback_days=10)
+    config = config_for(emulator, world, window=Incremental(10))
     for index, moment in enumerate(_plan()):
         emulator.set_clock(moment)
         outcome = sync_eljur(

@@ -69,7 +69,9 @@ def test_an_administrator_adds_an_eljur_source(
         ["mazanka.eljur.ru", login, "Europe/Simferopol", "неверный", DEFAULT_DEVKEY],
         *api,
     )
-    assert code == 1 and "Войти не удалось" in output
+    assert code == 1 and "Войти не удалось" in output and "Настройки не записаны" in output
+    assert not (tmp_path / "password.toml").exists(), "a refused login writes nothing"
+    assert not (tmp_path / "devkey.secrets").exists()
 
     code, output, config = _add(
         tmp_path,

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from policies.forecast import (
+    EXEMPT,
     NOT_ATTESTED,
     ForecastParams,
     History,
@@ -16,7 +17,8 @@ from policies.forecast import (
 )
 from policies.profiles import load_profile
 
-PARAMS = ForecastParams()
+PARAMS = ForecastParams(prior_marks=2)
+"""The group's mean weighs two marks here, so the prior's part is checked too."""
 
 
 def test_rounding_rule_is_the_profiles() -> None:
@@ -94,3 +96,10 @@ def test_no_marks_is_not_attested_and_failing_is_at_risk() -> None:
     assert f.mark == "2" and f.probabilities["2"] > 0.5 and f.risks[0].startswith("«2»")
     # one «5» lifts 2.25 past 2.5 (the «3» threshold): (9 + 5) / 5 = 2.8
     assert f.fives_to_next == 1
+
+
+def test_exempt_student_is_not_at_risk() -> None:
+    # exempt (ОСВ) at most lessons of the subject: no marks are expected, nothing to flag
+    f = forecast_subject(History(held=10, exempt=8, planned=20), PARAMS)
+    assert f.mark == EXEMPT and f.risks == ()
+    assert forecast_subject(History(held=10, exempt=2, planned=20), PARAMS).mark == NOT_ATTESTED

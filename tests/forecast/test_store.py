@@ -117,7 +117,7 @@ def test_report_and_notice_render(engine: Engine, tmp_path: Path) -> None:
     assert [r[0] for r in by_group.rows] == ["ИС-21", "ТМ-11"]
     assert by_group.totals is not None and by_group.totals[1] == 18
     # every student-subject forecast lands in exactly one mark column
-    marks = sum(v for v in by_group.totals[2:7] if isinstance(v, int))
+    marks = sum(v for v in by_group.totals[2:8] if isinstance(v, int))
     assert marks == 10 * 3 + 8 * 2
     assert "Томский политехнический" in report.institution
     page = notice_context(bundle, bundle.forecast.students["s01"])
@@ -153,6 +153,23 @@ def test_forecast_command_writes_report_and_notices(engine: Engine, tmp_path: Pa
     notices = (out / "uvedomleniya-ТМ-11.html").read_text(encoding="utf-8")
     assert notices.count('class="notice"') == 8
     assert (out / "prognoz-uspevaemosti.xlsx").stat().st_size > 0
+    # without --as-of: the day the data shows (the sync's observation, Tomsk time), not today
+    later = CliRunner().invoke(
+        app,
+        [
+            "--db",
+            engine.url.render_as_string(hide_password=False),
+            "forecast",
+            "--out",
+            str(tmp_path / "by-data"),
+            "--format",
+            "html",
+            "--no-notices",
+        ],
+    )
+    assert later.exit_code == 0, later.output
+    assert "на 30.12.2026" in later.output
+    assert not list((tmp_path / "by-data").glob("uvedomleniya-*"))
     bad = CliRunner().invoke(
         app,
         ["--db", engine.url.render_as_string(hide_password=False), "forecast", "--as-of", "15.10"],

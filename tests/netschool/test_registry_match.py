@@ -29,6 +29,8 @@ from pipelines.local_files import import_local_file
 from pipelines.netschool import sync_netschool
 from policies.engine import run_check
 from policies.profiles import load_profile
+from reports.data import load_journal, pick_source
+from reports.marks import student_groups
 from tests.netschool.conftest import config_for
 from tests.netschool.worlds import DEPLOYMENT, DEPUTY_PASSWORD, D
 
@@ -70,6 +72,13 @@ def test_netschool_students_link_with_the_registry(
         str(ns_id("person", s)) for s in studying
     )
     assert all(e.starts_on is None for e in enrolments)
+    # the reports read such enrolments: each student in the class the list shows
+    data = load_journal(engine, pick_source(engine))
+    by_class = student_groups(data)
+    assert by_class == {e.student_id: e.group_id for e in enrolments}
+    assert sorted(data.students_of(enrolments[0].group_id, D.date())) == sorted(
+        e.student_id for e in enrolments if e.group_id == enrolments[0].group_id
+    )
 
     # the school's own file: birth dates (the test world has none) under the journal's ids
     born = {sid: dt.date(2014, 1, 1) + dt.timedelta(days=n) for n, sid in enumerate(studying)}

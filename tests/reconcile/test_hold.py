@@ -146,3 +146,18 @@ def test_stale_held_run_cannot_be_approved(engine: Engine) -> None:
     guarded_ingest(engine, r3, snapshot({"g1": 30, "g2": 30}))
     with pytest.raises(HoldError, match="устаревшие"):
         approve(engine, r2)
+
+
+def test_a_held_run_keeps_its_unread_records_through_approval(engine: Engine) -> None:
+    """Records the mapping could not read (``Snapshot.unread``) stay when the held run is
+    approved, as they would have in an ordinary ingest."""
+    guarded_ingest(engine, run(engine, 0), snapshot({"g1": 30, "g2": 30}))
+    r2 = run(engine, 1)
+    kept = snapshot({"g1": 30})
+    unread = src("g2-s0").key()
+    held = Snapshot(kept.scope, kept.kinds, kept.records, frozenset({unread}))
+    assert guarded_ingest(engine, r2, held).held
+    approve(engine, r2)
+    people = {r.source.external_id for r in records_as_of(engine, "person")}
+    assert "g2-s0" in people and "g2-s1" not in people
+    assert len(people) == 31

@@ -88,12 +88,14 @@ def test_report_all_writes_every_report(engine: Engine, tmp_path: Path) -> None:
         "itogi_uspevaemosti",
         "uchet_chasov_1",
         "aktivnost_polzovateley",
+        "prognoz-uspevaemosti",
     ):
         assert {f"{stem}.html", f"{stem}.pdf", f"{stem}.xlsx"} <= names
     assert len(list((out / "zhurnaly").glob("*.pdf"))) == 5
     assert len(list((out / "kontingent").glob("*.xml"))) == 1
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Итоги успеваемости" in index and "zhurnaly/" in index
+    assert "Прогноз успеваемости и посещаемости" in index
 
     bad = runner.invoke(
         app,

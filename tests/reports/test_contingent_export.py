@@ -226,3 +226,19 @@ def test_xlsx_reads_as_an_operator_expects(engine: Engine, tmp_path: Path) -> No
         tzinfo=None
     )
     assert {r[6] for r in listed} <= {"открыто", "принято в работу"}
+    # tpt's п. 4.8 names the head of department for the registry
+    assert {r[4] for r in listed} == {"заведующий отделением"}
+
+
+def test_sheet_names_are_whole_words_and_keep_their_meaning() -> None:
+    from reports.render import sheet_title
+
+    taken: set[str] = set()
+    assert sheet_title("Итоги успеваемости по группам (классам) за период", taken) == (
+        "Итоги успеваемости по группам"
+    )
+    assert sheet_title("Итоги успеваемости по группам (курсам)", taken) == (
+        "Итоги успеваемости (2)"
+    )
+    assert sheet_title("Не выгружены: ошибки", taken) == "Не выгружены — ошибки"
+    assert all(len(n) <= 31 for n in taken)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -110,7 +111,8 @@ def test_deputy_report_from_a_reconciled_store(engine: Engine, tmp_path: Path) -
     assert text.index("Подробно по правилам") < text.index("Устранено за последнюю неделю")
     assert "Приказ № 45-к от 01.10.2026 (перевод) не внесён в журнал" in text
     assert "п. 4.8 положения об ЭЖ" in text, "tpt's clause for contingent.registry.match"
-    assert "реестр контингента, запись s29: отчислен" in text
+    assert "реестр контингента: отчислен" in text
+    assert ", запись " not in text and not re.search(r"\d{4}-\d\d-\d\d", text)
 
     wb = load_workbook(paths["xlsx"])
     assert wb.sheetnames[:3] == ["Сводка по правилам", "Сводка по причинам", "Открытые"]

@@ -14,6 +14,7 @@ from connectors.smev3.client import SmevSettings, new_message_id
 from connectors.smev3.errors import SmevFaultError
 from emulators.scenario.world import World
 from local_store import outbox
+from local_store.runs import get_run, list_runs
 from pipelines.smev3.common import Smev3Options, make_client
 from pipelines.smev3.contingent import push_contingent, sync_contingent
 from pipelines.smev3.epgu import poll_epgu
@@ -34,6 +35,7 @@ async def test_registry_view_and_push_through_the_adapter(
     assert isinstance(make_client(engine, _adapter(smev)), AdapterClient)
     summary = await sync_contingent(engine, _adapter(smev))
     assert summary.students == 3
+    assert (get_run(engine, summary.run_id).counts or {})["smev_mode"] == "adapter"
     seed_journal(engine, world)
     report = await push_contingent(engine, _adapter(smev), budget_seconds=20)
     assert report.delivery is not None and report.delivery.sent == 5
@@ -42,7 +44,16 @@ async def test_registry_view_and_push_through_the_adapter(
     # The adapter acknowledged every message it took from СМЭВ.
     queues = smev.control("GET", "state")["queues"]
     assert all(m["acked"] for messages in queues.values() for m in messages)
-    assert outbox.envelopes(engine), "adapter envelopes are audited too"
+    audited = outbox.envelopes(engine)
+    sent = {e["message_id"] for e in audited if e["operation"] == "Send"}
+    assert {i.message_id for i in outbox.items(engine)} <= sent, "each Send audited by clientId"
+    assert any(
+        e["direction"] == "in" and e["message_id"] for e in audited if e["operation"] == "Get"
+    )
+    runs = list_runs(engine, source="contingent")
+    assert len(runs) >= 2, "the view and the feedback each have their run"
+    modes = {(r.counts or {}).get("smev_mode") for r in runs}
+    assert modes == {"adapter"}, "every СМЭВ run says how it reached СМЭВ"
 
 
 async def test_epgu_applications_answered_through_the_adapter(

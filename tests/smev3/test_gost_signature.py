@@ -27,6 +27,7 @@ from connectors.smev3.errors import SmevError, SmevFaultError
 from connectors.smev3.signing import GostSigner
 from emulators.scenario.world import World
 from emulators.smev3 import gost as emulator_gost
+from local_store.runs import get_run
 from pipelines.smev3.common import KEY_PASSWORD_ENV, make_signer
 from pipelines.smev3.contingent import sync_contingent
 from tests.smev3.conftest import Running, start
@@ -192,6 +193,7 @@ async def test_registry_job_runs_signed_by_the_settings_key(
     assert isinstance(make_signer(options), GostSigner)
     summary = await sync_contingent(engine, options)
     assert summary.students == 3
+    assert (get_run(engine, summary.run_id).counts or {})["smev_mode"] == "smev:gost"
     stranger = smev_gost.options(signer="gost", key_file=str(keys[1].pem))
     with pytest.raises(SmevError):
         await sync_contingent(engine, stranger)

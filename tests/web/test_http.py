@@ -110,3 +110,19 @@ def test_deputy_downloads_the_report(site: str) -> None:
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
         html = deputy.get("/deputy/reports/html")
         assert "Котова О. И." in html.text
+
+
+def test_no_name_goes_into_a_link(site: str) -> None:
+    """Filters by person use an opaque token: no name in any href or form action."""
+    import re
+    from urllib.parse import unquote
+
+    with logged_in(site, "zavuch") as deputy:
+        links: list[str] = []
+        for page in ("/deputy", "/deputy/items", "/deputy/items?status=open"):
+            links += re.findall(r'(?:href|action)="([^"]+)"', deputy.get(page).text)
+        teacher_links = [link for link in links if "teacher=" in link]
+        assert teacher_links, "the summary links each teacher to their filtered list"
+        assert not any("Котова" in unquote(link) or "Ли " in unquote(link) for link in links)
+        filtered = deputy.get(teacher_links[0]).text
+        assert filtered.count('class="item ') == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import Engine
@@ -25,8 +26,13 @@ def test_operator_checks_then_downloads_the_export(contingent_site: tuple[str, i
         xlsx = operator.get("/operator/export.xlsx")
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         assert sheet is not None and sheet.max_row > 5
-    with logged_in(site, "zavuch") as deputy:
-        assert deputy.get("/operator/export.xml").status_code == 403
+    with logged_in(site, "zavuch") as deputy:  # the deputy may see the export too
+        assert deputy.get("/operator/export.xml").status_code == 200
+        assert deputy.get("/operator/outbox").status_code == 403
+    for other in ("admin", "kotova"):
+        with logged_in(site, other) as outsider:
+            assert outsider.get("/operator").status_code == 403
+            assert outsider.get("/operator/export.xlsx").status_code == 403
 
 
 def test_operator_requeues_a_failed_push(contingent_site: tuple[str, int], engine: Engine) -> None:
@@ -53,6 +59,9 @@ def test_admin_sees_runs_and_approves_the_held_run(
     with logged_in(site, "admin") as admin:
         page = admin.get("/admin").text
         assert "Задержанные массовые изменения: 1" in page and "Сетевой город" in page
+        assert "Источники: последний запуск" in page and "реестр контингента (reg.test)" in page
+        users = admin.get("/admin/users").text
+        assert "zavuch" in users and "заместитель директора" in users and "argon2" not in users
         assert "20.10.2026" in page  # local dates, DD.MM.YYYY
         with logged_in(site, "operator") as operator:
             assert (
@@ -113,3 +122,41 @@ def test_admin_adds_pauses_resumes_and_removes_a_plan(site: str, engine: Engine)
         assert list_plans(engine) == []
     with logged_in(site, "zavuch") as deputy:
         assert deputy.get("/admin/plans").status_code == 403
+
+
+def test_admin_adds_a_source_and_the_password_stays_in_the_secrets_file(
+    site: str, tmp_path: Path
+) -> None:
+    with logged_in(site, "admin") as admin:
+        bad = post_form(
+            admin,
+            "/admin/sources",
+            "/admin/sources",
+            {
+                "source": "netschool",
+                "url": "sgo.example",
+                "login": "zam",
+                "password": "x",
+                "timezone": "Asia/Tomsk",
+            },
+        )
+        assert bad.status_code == 400 and "http:// или https://" in bad.text
+        done = post_form(
+            admin,
+            "/admin/sources",
+            "/admin/sources",
+            {
+                "source": "netschool",
+                "url": "http://127.0.0.1:9/",
+                "login": "zam",
+                "password": "тайный-пароль",
+                "timezone": "Asia/Tomsk",
+            },
+        )
+        assert done.status_code == 200 and "настройки записаны" in done.text
+        assert "sverka-netschool.toml" in done.text and "тайный-пароль" not in done.text
+    config = tmp_path / "sources" / "sverka-netschool.toml"
+    secrets = config.with_suffix(".secrets")
+    assert "тайный-пароль" not in config.read_text(encoding="utf-8")
+    assert "тайный-пароль" in secrets.read_text(encoding="utf-8")
+    assert oct(secrets.stat().st_mode & 0o777) == "0o600"
