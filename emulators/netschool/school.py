@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -422,6 +423,10 @@ class _Builder:
             items.sort(key=lambda m: (m.date, m.number or 0, m.id))
 
         assignments: dict[int, Assignment] = {}
+        # A mark sits on the lesson's homework assignment only if that assignment existed
+        # when the mark was entered: the platform never moves a mark between assignments,
+        # so its id stays the same from one look to the next.
+        homework_created: dict[int, dt.datetime | None] = {}
         for sid, row in sorted(st.kind("homework").items()):
             cm_id = lesson_ids.get(str(row["lesson_id"]))
             if cm_id is None:
@@ -438,6 +443,7 @@ class _Builder:
             )
             assignments[homework.id] = homework
             cm.assignments.append(homework)
+            homework_created[homework.id] = as_moment(row.get("created_at"))
         work_weights = {
             ns_id("work_kind", sid): row.get("weight") for sid, row in st.kind("work_kind").items()
         }
@@ -461,7 +467,10 @@ class _Builder:
                     (
                         h
                         for h in cm.assignments
-                        if h.is_homework and student not in h.results and h.weight in (None, weight)
+                        if h.is_homework
+                        and student not in h.results
+                        and h.weight in (None, weight)
+                        and _existed_before(homework_created.get(h.id), row)
                     ),
                     None,
                 )
@@ -564,3 +573,9 @@ def _time(value: Any) -> dt.time | None:
     if isinstance(value, dt.time):
         return value
     return dt.time.fromisoformat(str(value))
+
+
+def _existed_before(created: dt.datetime | None, mark: Mapping[str, Any]) -> bool:
+    """Whether an assignment created at ``created`` was there when ``mark`` was entered."""
+    entered = as_moment(mark.get("created_at"))
+    return created is None or entered is None or created <= entered
