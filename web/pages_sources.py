@@ -61,6 +61,7 @@ async def add_post(request: Request) -> Response:
         profile=str(form.get("profile") or "").strip(),
         tenant=str(form.get("tenant") or "").strip(),
         devkey=str(form.get("devkey") or ""),
+        school=str(form.get("school") or "").strip(),
     )
     folder = sources_dir(request)
     config = folder / f"sverka-{source}.toml"

@@ -70,7 +70,7 @@ def _cases(tmp: Path, port: int) -> dict[str, tuple[list[str], str]]:
         "negative students": (["demo", "--students", "-5", "--weeks", "1"], "обучающихся"),
         "busy port": (
             ["emulate", "netschool", "--port", str(port), "--scenario", str(scenario)],
-            "порт уже занят",
+            "уже занят другой программой",
         ),
         "overlong csv line": (
             ["--db", store, "import", str(long_csv), "--kind", "person"],

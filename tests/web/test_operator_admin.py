@@ -148,6 +148,7 @@ def test_admin_adds_a_source_and_the_password_stays_in_the_secrets_file(
             {
                 "source": "netschool",
                 "url": "http://127.0.0.1:9/",
+                "school": "1",
                 "login": "zam",
                 "password": "тайный-пароль",
                 "timezone": "Asia/Tomsk",
