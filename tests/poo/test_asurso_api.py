@@ -57,8 +57,9 @@ def _ensure_venv() -> None:
 
 @pytest.fixture(scope="module")
 def college() -> Iterator[tuple[World, RunningEmulator, dt.datetime]]:
-    # A seed whose college has a two-child family without «ОТ» (which asurso-api cannot read).
-    world = World.from_dict(generate("tpt", 60, WEEKS, 7))
+    # A seed whose college has a two-child family without «ОТ» (which asurso-api cannot
+    # read) and a student absent in the weeks read.
+    world = World.from_dict(generate("tpt", 60, WEEKS, 11))
     # Inside the first semester, after the final marks are entered: every view has data.
     as_of = parse_moment(str(world.meta["lessons_until"])) - dt.timedelta(days=3)
     running = start_emulator(EmulatorConfig(world=world, as_of=as_of, tenant="spo_1"))
