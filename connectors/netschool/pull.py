@@ -68,7 +68,8 @@ def cover_terms(
     ``grade/journal`` answers one subject group for one term, so a range costs one
     request per group and term it touches.  Terms of one kind (quarters, half-years…)
     do not overlap; the kind chosen leaves the fewest school days uncovered, then reads
-    the fewest days, then needs the fewest requests.  Days outside every chosen term
+    the fewest school days, then needs the fewest requests (a whole year's pull reads the
+    year term once rather than four quarters; a few weeks read their quarter).  Days outside every chosen term
     that are not holidays are returned as gaps, to be read the slow way.
     """
     if start > end:
@@ -92,13 +93,21 @@ def cover_terms(
             for day in days
             if day not in holiday and not any(t.startDate <= day <= t.endDate for t in chosen)
         ]
-        read = sum((t.endDate - t.startDate).days + 1 for t in chosen)
+        read = sum(_school_days(t, holiday) for t in chosen)
         score = (len(uncovered), read, len(chosen))
         if best is None or score < best[0]:
             best = (score, TermCover(chosen, _stretches(uncovered)))
     if best is None:
         return TermCover([], _stretches([d for d in days if d not in holiday]))
     return best[1]
+
+
+def _school_days(term: wire.Term, holiday: set[dt.date]) -> int:
+    """Days of the term a lesson can fall on: the answer's size grows with them, not with
+    the holidays inside the term (holidays outside ``start..end`` are not known here and
+    count as school days)."""
+    total = (term.endDate - term.startDate).days + 1
+    return total - sum(1 for day in holiday if term.startDate <= day <= term.endDate)
 
 
 def _stretches(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -201,7 +210,8 @@ async def pull_institution(
     start, end = weeks[0], weeks[-1] + dt.timedelta(days=6)
     known_classes = set(class_ids)
     groups = [sg for sg in subject_groups if sg.classId in known_classes]
-    cover = cover_terms(terms, vacations, start, end)
+    # Lessons of this year's journal lie inside the school year.
+    cover = cover_terms(terms, vacations, max(start, year.startDate), min(end, year.endDate))
     if not cover.terms and not cover.gaps:
         # The whole range is holidays: ask for the (empty) lessons anyway, so the
         # period marks still arrive with the range's journals.

@@ -86,11 +86,13 @@ def test_cover_terms_reads_the_fewest_days_and_leaves_no_school_day_out() -> Non
     # Across the autumn holidays: both quarters; the holidays need nothing.
     across = cover_terms(terms, HOLIDAYS, dt.date(2024, 10, 14), dt.date(2024, 11, 10))
     assert [t.id for t in across.terms] == [1, 2] and across.gaps == []
-    # The whole year from the Monday before 1 September: quarters, and the last days of
-    # August (no term, no holiday) read lesson by lesson.
+    # The whole year: the year term once (as many school days as the four quarters); the
+    # last days of August before it (no term, no holiday) are read lesson by lesson.
     year = cover_terms(terms, HOLIDAYS, dt.date(2024, 8, 26), dt.date(2025, 6, 1))
-    assert [t.id for t in year.terms] == [1, 2, 3, 4]
+    assert [t.id for t in year.terms] == [5]
     assert year.gaps == [(dt.date(2024, 8, 26), dt.date(2024, 8, 31))]
+    quarters = cover_terms(QUARTERS, HOLIDAYS, dt.date(2024, 9, 1), dt.date(2025, 5, 26))
+    assert [t.id for t in quarters.terms] == [1, 2, 3, 4] and quarters.gaps == []
     # Without the holidays listed, the quarters would leave school days out: the year wins.
     bare = cover_terms(terms, [], dt.date(2024, 10, 14), dt.date(2024, 11, 10))
     assert [t.id for t in bare.terms] == [5] and bare.gaps == []
