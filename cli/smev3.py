@@ -252,7 +252,7 @@ def _print_applications(engine: Engine, deployment: str) -> None:
         return
     now = dt.datetime.now(dt.UTC)
     table = Table(title="Заявления ЕПГУ")
-    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние"):
+    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние", "Причина отказа"):
         table.add_column(title)
     for request in sorted(requests, key=lambda r: r.received_at):
         state = APPLICATION_STATUS_RU.get(request.status.value, request.status.value)
@@ -265,6 +265,8 @@ def _print_applications(engine: Engine, deployment: str) -> None:
             request.received_at.strftime("%d.%m.%Y %H:%M"),
             deadline.strftime("%d.%m.%Y") if deadline else "—",
             state,
+            # the refusal as the applicant got it: what the deputy checks a stranger was refused by
+            (request.status_reason or "—") if request.status is EpguRequestStatus.REFUSED else "",
         )
     console.print(table)
 
