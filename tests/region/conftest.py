@@ -99,7 +99,7 @@ def sverka(*args: str, url: str, timeout: float = 120) -> subprocess.CompletedPr
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args, "--region", url],
         cwd=ROOT,
-        env=worker_env(),
+        env={**worker_env(), "COLUMNS": "200"},
         capture_output=True,
         text=True,
         timeout=timeout,

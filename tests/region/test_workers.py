@@ -98,6 +98,13 @@ def test_three_workers_sync_each_institution_once_per_firing_within_host_budgets
             assert len(set(succeeded)) == len(succeeded), (registered.id, runs)
         region.dispose()
 
+        # The operator's view: every institution, its last sync succeeded, nothing failing.
+        status = sverka("region", "status", url=region_url)
+        assert status.returncode == 0, status.stderr
+        rows = [line for line in status.stdout.splitlines() if "school-" in line]
+        assert len(rows) == len(expected), status.stdout
+        assert all("успешно" in row and "ошибка" not in row for row in rows), status.stdout
+
         # No host ever held more sessions than its budget.
         for h, host in enumerate(hosts):
             logins = [hit for hit in host.host.log if hit.path.endswith("/login")]
