@@ -34,10 +34,6 @@ RETRY = procrastinate.RetryStrategy(
 )
 """A failed pull or a host without a free slot is tried again, at most three times in all."""
 
-tasks = procrastinate.Blueprint()
-
-
-@tasks.task(name="sync_institution", queue=SYNC_QUEUE, pass_context=True, retry=RETRY)
 def sync_task(
     context: procrastinate.JobContext, institution: str, timestamp: int | None = None
 ) -> Mapping[str, Any]:
@@ -54,8 +50,9 @@ def connector(url: str) -> procrastinate.PsycopgConnector:
 
 
 def make_app(url: str) -> procrastinate.App:
+    """A fresh app for ``url`` with the region's task (a task belongs to one app only)."""
     app = procrastinate.App(connector=connector(url))
-    app.add_tasks_from(tasks, namespace="sverka")
+    app.task(name=SYNC_TASK, queue=SYNC_QUEUE, pass_context=True, retry=RETRY)(sync_task)
     return app
 
 
