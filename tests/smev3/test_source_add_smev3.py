@@ -4,6 +4,7 @@ success; the key's password only ever in the 0600 secrets file; the written sett
 
 from __future__ import annotations
 
+import datetime as dt
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,8 @@ from pipelines.source_setup_smev3 import load_smev3
 from tests.smev3.conftest import Running, start
 from tests.smev3.test_gost_signature import Keypair, make_keypair
 from tests.smev3.worlds import ORG
+
+NOW = dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)
 
 runner = CliRunner()
 
@@ -80,12 +83,17 @@ def test_gost_key_checked_before_anything_is_written(
     assert trusted.password in secrets.read_text(encoding="utf-8")
 
 
-def test_test_signature_against_the_emulator(smev: Running, tmp_path: Path) -> None:
+def test_test_signature_against_the_emulator(smev: Running, tmp_path: Path, engine: Engine) -> None:
+    from scheduler.tasks import sync_source
+
     config = tmp_path / "smev3.toml"
     code, out = _add(config, "", "--url", smev.smev, "--org-code", ORG, "--signer", "mock",
                      "--timezone", "Asia/Tomsk")  # fmt: skip
     assert code == 0 and "принял подпись" in out, out
     assert not config.with_suffix(".secrets").exists(), "no secret to keep"
+    # the scheduler's registry sync reads the same file
+    pulled = sync_source(engine, {"source": "contingent", "config": str(config)}, NOW)
+    assert int(pulled["students"]) > 0
 
     refused = tmp_path / "nowhere.toml"
     code, out = _add(refused, "", "--url", "http://127.0.0.1:9/smev", "--org-code", ORG,
