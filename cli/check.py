@@ -100,8 +100,8 @@ def check_command(
         )
         for rule_id, why in sorted(report.unchecked.items()):
             console.print(f"{rule_id}: {unchecked_label(why)}")
-        if truth_data is not None:
-            _print_scores(engine, truth_data, prof.id)
+        if truth is not None and truth_data is not None:
+            _print_scores(engine, truth, truth_data, prof.id)
 
 
 def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> None:
@@ -110,10 +110,11 @@ def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> N
     replay_beside_truth(engine, truth_path, truth, prof, announce=console.print)
 
 
-def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
-    from demo.scoring import score
+def _print_scores(engine: Any, truth_path: str, truth: dict[str, Any], profile_id: str) -> None:
+    from demo.replay import scenario_beside_truth
+    from demo.truth import score
 
-    scores = score(engine, truth, profile_id)
+    scores = score(engine, scenario_beside_truth(truth_path), truth, profile_id)
     table = Table(title=f"Точность и полнота по правилам (профиль {profile_id})")
     for title in ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота"):
         table.add_column(title)

@@ -61,6 +61,13 @@ SignerOption = typer.Option(
     help="Подпись: gost (ЭП-ОВ, ключ в SVERKA_SMEV3_KEY), mock (тестовая) или none.",
 )
 
+TransportOption = typer.Option(
+    None,
+    "--transport",
+    help="Путь в СМЭВ: direct (напрямую, со своей ЭП-ОВ) или adapter (через «Адаптер СМЭВ» "
+    "по адресу --url, он подписывает сам; нужна --mnemonic); иначе SVERKA_SMEV3_TRANSPORT, "
+    "по умолчанию direct.",
+)
 ConfigOption = typer.Option(
     None,
     "--config",
@@ -76,6 +83,7 @@ def _options(
     version: str | None,
     deployment: str | None,
     signer: str | None,
+    transport: str | None = None,
     config: str | None = None,
 ) -> Smev3Options:
     from connectors.smev3.errors import SmevError
@@ -93,8 +101,9 @@ def _options(
                 version=version,
                 deployment=deployment,
                 signer=signer,
+                transport=transport,
             )
-        except SettingsError as exc:
+        except (SettingsError, SmevError) as exc:
             raise UserError(str(exc)) from None
     try:
         from pipelines.smev3.common import Smev3Options
@@ -106,6 +115,7 @@ def _options(
             version=version,
             deployment=deployment,
             signer=signer,
+            transport=transport,
         )
     except SmevError as exc:
         raise UserError(exc.message) from None
@@ -148,11 +158,12 @@ def sync_contingent_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
     config: str | None = ConfigOption,
 ) -> None:
     """Забрать из реестра контингента его сведения об обучающихся организации."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer, config)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         from pipelines.smev3.contingent import sync_contingent
 
         summary = asyncio.run(sync_contingent(SETTINGS.engine(), options))
@@ -172,11 +183,12 @@ def sync_e_uslugi_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
     config: str | None = ConfigOption,
 ) -> None:
     """Принять уведомления «Е-услуги. Образование» о зачисленных (ожидаемые обучающиеся)."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer, config)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         from pipelines.smev3.epgu import sync_e_uslugi
 
         report = asyncio.run(sync_e_uslugi(SETTINGS.engine(), options))
@@ -197,13 +209,14 @@ def push_contingent_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
     config: str | None = ConfigOption,
 ) -> None:
     """Отправить приказы о движении обучающихся в реестр контингента (через очередь отправки)."""
     with _errors():
         from pipelines.smev3.contingent import push_contingent
 
-        options = _options(url, org_code, mnemonic, version, deployment, signer, config)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         report = asyncio.run(
             push_contingent(SETTINGS.engine(), options, dry_run=dry_run, budget_seconds=budget)
         )
@@ -233,6 +246,11 @@ def push_contingent_command(
             f"Ответов реестра: {feedback.answered} (принято {feedback.accepted}, "
             f"отклонено {len(feedback.rejected)}); ждут ответа: {feedback.waiting}."
         )
+        if feedback.recovered:
+            console.print(
+                f"Из них найдено повторно у «Адаптера СМЭВ» (прежний запуск взял их, "
+                f"но не сохранил): {feedback.recovered}."
+            )
         for _student, text in feedback.rejected:
             console.print(f"[red]Реестр отклонил[/red]: {text}")
     if report.delivery is not None and report.delivery.failed:
@@ -247,6 +265,7 @@ def epgu_poll_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
     config: str | None = ConfigOption,
     budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки ответов."),
     profile: str | None = typer.Option(
@@ -258,7 +277,7 @@ def epgu_poll_command(
 ) -> None:
     """Принять заявления ЕПГУ, проверить право заявителя и ответить сведениями из журнала."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer, config)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         options = replace(options, profile=profile or os.environ.get("SVERKA_PROFILE") or None)
         engine = SETTINGS.engine()
         from pipelines.smev3.epgu import poll_epgu
@@ -286,7 +305,7 @@ def _print_applications(engine: Engine, deployment: str) -> None:
         return
     now = dt.datetime.now(dt.UTC)
     table = Table(title="Заявления ЕПГУ")
-    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние"):
+    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние", "Причина отказа"):
         table.add_column(title)
     for request in sorted(requests, key=lambda r: r.received_at):
         state = APPLICATION_STATUS_RU.get(request.status.value, request.status.value)
@@ -299,6 +318,8 @@ def _print_applications(engine: Engine, deployment: str) -> None:
             request.received_at.strftime("%d.%m.%Y %H:%M"),
             deadline.strftime("%d.%m.%Y") if deadline else "—",
             state,
+            # the refusal as the applicant got it: what the deputy checks a stranger was refused by
+            (request.status_reason or "—") if request.status is EpguRequestStatus.REFUSED else "",
         )
     console.print(table)
 

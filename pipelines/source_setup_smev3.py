@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipelines.settings import SettingsError, read_section
-from pipelines.smev3.common import KEY_PASSWORD_ENV, Smev3Options
+from pipelines.smev3.common import KEY_PASSWORD_ENV, Smev3Options, transport_name
 from pipelines.source_setup import LoginFailed
 
 SMEV3_TITLE = "СМЭВ 3 (реестр контингента, ЕПГУ, «Е-услуги»)"
@@ -118,8 +118,10 @@ def load_smev3(path: str | Path, **overrides: Any) -> Smev3Options:
         "timezone": str(section.get("timezone", "Europe/Moscow")),
         "profile": section.get("profile"),
         "deployment": str(section.get("deployment", "")),
+        "transport": section.get("transport"),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
+    values["transport"] = transport_name(str(values.get("transport") or "direct"))
     return Smev3Options(**values)
 
 

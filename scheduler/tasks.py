@@ -88,7 +88,7 @@ def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[s
         )
     else:
         options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
-    profile = params.get("profile") or os.environ.get("SVERKA_PROFILE")
+    profile = params.get("profile") or os.environ.get("SVERKA_PROFILE") or options.profile
     options = dataclasses.replace(options, profile=str(profile) if profile else None)
     if what == "push":
         push = asyncio.run(push_contingent(engine, options))
