@@ -749,10 +749,10 @@ def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
 def _write_violations_csv(engine: Engine, path: Path) -> None:
     """The deputy's table for Excel: Russian titles and values, names, local times."""
     from canonical.wording import ru_moment
-    from cli.titles import ENTITY_RU, rule_title
     from local_store.violations import list_violations
     from reports.deputy import ROLE_RU, STATUS_RU, journal_lookup
     from reports.evidence_text import evidence_lines
+    from reports.titles import ENTITY_RU, rule_title
 
     verdicts = {"violated": "нарушено", "possibly_violated": "возможно нарушено"}
     journal = journal_lookup(engine)
