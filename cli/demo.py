@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.titles import rule_title
+from reports.titles import rule_title
 
 if TYPE_CHECKING:
     from demo.run import DemoResult
