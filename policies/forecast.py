@@ -591,8 +591,15 @@ def _teaching_days(starts: dt.date, ends: dt.date, holidays: list[tuple[dt.date,
     return days
 
 
-def period_share(conn: Connection, platform: str, deployment: str, period: Period) -> float:
-    """The period's part of its school year's teaching days (among periods of its kind).
+def period_share(
+    conn: Connection,
+    platform: str,
+    deployment: str,
+    period: Period,
+    after: dt.date | None = None,
+) -> float:
+    """The period's part of its school year's teaching days (among periods of its kind);
+    with ``after``, the part of the period's days after that day.
 
     A КТП is a year's plan; its hours fall into the periods as their teaching days do."""
     table = version_table("period")
@@ -626,17 +633,20 @@ def period_share(conn: Connection, platform: str, deployment: str, period: Perio
         )
     ]
     whole = sum(_teaching_days(a, b, vacations) for a, b in siblings)
-    own = _teaching_days(period.starts_on, period.ends_on, vacations)
+    first = period.starts_on if after is None else max(period.starts_on, after + dt.timedelta(1))
+    own = _teaching_days(first, period.ends_on, vacations)
     return own / whole if whole else 1.0
 
 
 def _plan_lessons(
-    conn: Connection, platform: str, deployment: str, period: Period
-) -> dict[tuple[str, str], tuple[int, float]]:
-    """Per group and subject: the period's lessons by the КТП, and hours per lesson.
+    conn: Connection, platform: str, deployment: str, period: Period, as_of: dt.date
+) -> dict[tuple[str, str], tuple[int, int, float]]:
+    """Per group and subject: the period's lessons by the КТП, those after ``as_of``, and
+    hours per lesson.
 
-    The plan's year hours times the period's share of the year's teaching days, over
-    the hours a lesson of the group-subject lasts (the journal's, else one)."""
+    The plan's year hours times the period's share of the year's teaching days (all, and
+    those after ``as_of``), over the hours a lesson of the group-subject lasts (the
+    journal's, else one)."""
     plan = version_table("plan").alias("fc_plan")
     periods = version_table("period").alias("fc_plan_period")
     year = (
@@ -679,10 +689,15 @@ def _plan_lessons(
         if r[2]
     }
     share = period_share(conn, platform, deployment, period)
-    out: dict[tuple[str, str], tuple[int, float]] = {}
+    left = period_share(conn, platform, deployment, period, after=as_of)
+    out: dict[tuple[str, str], tuple[int, int, float]] = {}
     for group, subject, total in plans:
         each = per_lesson.get((group, subject), 1.0)
-        out[(group, subject)] = (round(float(total) * share / each), each)
+        out[(group, subject)] = (
+            round(float(total) * share / each),
+            round(float(total) * left / each),
+            each,
+        )
     return out
 
 
@@ -695,9 +710,16 @@ def planned_lessons(held: int, in_journal: int, period: Period, as_of: dt.date) 
 
 
 def current_period(
-    conn: Connection, platform: str, deployment: str, as_of: dt.date, kinds: Iterable[str]
+    conn: Connection,
+    platform: str,
+    deployment: str,
+    as_of: dt.date,
+    kinds: Iterable[str],
+    grace_days: int = 21,
 ) -> Period | None:
-    """The shortest reporting period of ``kinds`` holding ``as_of``."""
+    """The shortest reporting period of ``kinds`` holding ``as_of``; between periods (the
+    vacation after a semester, before its marks are set) the one ended in the last
+    ``grace_days`` days."""
     period = version_table("period")
     rows = conn.execute(
         select(
@@ -708,12 +730,16 @@ def current_period(
             period.c.deployment == deployment,
             period.c.f_period_kind.in_(tuple(kinds)),
             period.c.f_starts_on <= as_of,
-            period.c.f_ends_on >= as_of,
+            period.c.f_ends_on >= as_of - dt.timedelta(days=grace_days),
         )
     ).all()
-    if not rows:
+    holding = [r for r in rows if r[3] >= as_of]
+    if holding:
+        r = min(holding, key=lambda r: (r[3] - r[2]).days)
+    elif rows:
+        r = max(rows, key=lambda r: (r[3], r[2]))
+    else:
         return None
-    r = min(rows, key=lambda r: (r[3] - r[2]).days)
     return Period(str(r[0]), str(r[1]), r[2], r[3])
 
 
@@ -725,6 +751,7 @@ def compute_histories(
     as_of: dt.date,
 ) -> list[tuple[str, str, str, History]]:
     """(student, group, subject, history) for every student with lessons of a subject so far."""
+    as_of = min(as_of, period.ends_on)
     marks = {(r[0], r[1]): r for r in _mark_rows(conn, platform, deployment, period, as_of)}
     lessons = _lesson_counts(conn, platform, deployment, period, as_of)
     attendance = list(_attendance_rows(conn, platform, deployment, period, as_of))
@@ -736,7 +763,7 @@ def compute_histories(
             for acc in (group_sums[(group, subject)], student_sums[student]):
                 acc[0] += float(m.wv)
                 acc[1] += float(m.w)
-    by_plan = _plan_lessons(conn, platform, deployment, period)
+    by_plan = _plan_lessons(conn, platform, deployment, period, as_of)
     now = ((min(as_of, period.ends_on) - period.starts_on).days + 1) / 7
     end = ((period.ends_on - period.starts_on).days + 1) / 7
     out: list[tuple[str, str, str, History]] = []
@@ -748,10 +775,12 @@ def compute_histories(
         held_now, in_journal = lessons.get((group, subject), (int(held), int(held)))
         plan = by_plan.get((group, subject))
         if plan is not None and plan[0] >= in_journal:
-            whole, source = plan[0], "plan"
+            # the КТП's lessons on the teaching days left (a journal begun late, or a
+            # period over, leaves no more lessons than the calendar has days for)
+            left, source = max(plan[1], in_journal - held_now), "plan"
         else:
             paced = planned_lessons(held_now, in_journal, period, as_of)
-            whole, source = paced, "journal" if paced == in_journal else "pace"
+            left, source = paced - held_now, "journal" if paced == in_journal else "pace"
         history = History(
             marks=int(m.n) if m else 0,
             weight=float(m.w) if m else 0.0,
@@ -768,9 +797,9 @@ def compute_histories(
             exempt=int(exempt),
             recent_held=int(recent_held),
             recent_missed=int(recent_missed),
-            planned=int(held) + max(0, whole - held_now),
+            planned=int(held) + max(0, left),
             planned_from=source,
-            hours_per_lesson=plan[1] if plan is not None else 1.0,
+            hours_per_lesson=plan[2] if plan is not None else 1.0,
             group_mean=sums[0] / sums[1] if sums and sums[1] else None,
             student_mean=own[0] / own[1] if own and own[1] else None,
             student_weight=own[1] if own else 0.0,

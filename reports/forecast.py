@@ -37,6 +37,13 @@ from reports.render import render_html, write_html, write_pdf, write_tabular
 from reports.tabular import Cell, Table, TabularReport, pct
 
 LEVEL_RU = {"high": "высокий риск", "risk": "риск", "caution": "внимание", "": ""}
+HEADLINE = {
+    "high": "Высокий риск не получить аттестацию",
+    "risk": "Есть риск не получить аттестацию",
+    "caution": "Требует внимания",
+    "": "Требует внимания",
+}
+"""The first words a family reads on the notice, by the student's level."""
 KINDS = ("institution", "period", "person", "group", "subject")
 MODEL_NOTE = (
     "Как считается прогноз: отметка за период — средневзвешенный балл текущих отметок периода, "
@@ -306,6 +313,8 @@ def notice_context(bundle: ForecastBundle, student: StudentForecast) -> dict[str
         "as_of": f.as_of,
         "params": f.params,
         "level": LEVEL_RU[student.level(f.params)],
+        "headline": HEADLINE[student.level(f.params)],
+        "planned": sum(s.planned for s in student.subjects.values() if s.mark != EXEMPT),
         "reasons": student.reasons(f.params, bundle.subject_name),
         "missed": student.missed(),
         "held": student.held(),
