@@ -152,6 +152,18 @@ def _enrolments(pull: InstitutionPull, source: Source) -> list[Enrolment]:
     ]
 
 
+def _name_parts(full_name: str | None) -> tuple[str, str, str]:
+    """ФИО split into its parts; an empty one gives empty parts rather than failing the pull.
+
+    The screening after the mapper (``pipelines.screening``) leaves a person without a surname
+    out with a Russian report and keeps what the store knew of them, so one blank record in
+    NetSchool no longer stops the whole institution's sync."""
+    try:
+        return split_full_name(full_name or "")
+    except ValueError:
+        return "", "", ""
+
+
 def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
     """The institution's structure: calendar, people, classes, subjects, who teaches what."""
     ctx = pull.context
@@ -208,12 +220,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             first = normalize_name_part(member.firstName)
             middle = normalize_name_part(member.middleName or "")
         else:
-            try:
-                last, first, middle = split_full_name(member.fullName or "?")
-            except ValueError:
-                raise ValueError(
-                    f"люди, запись «{member.id}», поле «fullName»: пустое ФИО сотрудника"
-                ) from None
+            last, first, middle = _name_parts(member.fullName)
         people[member.id] = Person(
             source=source.ref(member.id),
             last_name=last,
@@ -226,12 +233,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
         for student in students:
             if student.id in people:
                 continue
-            try:
-                last, first, middle = split_full_name(student.fullName)
-            except ValueError:
-                raise ValueError(
-                    f"люди, запись «{student.id}», поле «fullName»: пустое ФИО ученика"
-                ) from None
+            last, first, middle = _name_parts(student.fullName)
             people[student.id] = Person(
                 source=source.ref(student.id),
                 last_name=last,
