@@ -19,6 +19,7 @@ HEAVY = (
     "xmlschema",
     "sqlalchemy",
     "pydantic",
+    "procrastinate",
 )
 
 
