@@ -144,6 +144,7 @@ def violations_command(
     from canonical.wording import ru_moment
     from local_store.violations import STATUS_RU, list_violations
     from reports.deputy import ROLE_RU
+    from reports.lesson_context import violation_lessons
     from reports.violations_json import violation_json
 
     with user_errors(OperationalError):
@@ -152,9 +153,9 @@ def violations_command(
             raise UserError(f"неизвестный статус {bad[0]!r}; допустимы: {', '.join(STATUS_RU)}")
         if fmt not in ("table", "json", "csv"):
             raise UserError(f"неизвестный формат {fmt!r}; допустимы: table, json, csv")
-        rows = list_violations(
-            SETTINGS.engine(), statuses=status or None, rule_id=rule, profile_id=profile
-        )
+        engine = SETTINGS.engine()
+        rows = list_violations(engine, statuses=status or None, rule_id=rule, profile_id=profile)
+        lessons = violation_lessons(engine, rows) if fmt != "json" else {}
     if fmt == "json":
         payload = {
             "format": JSON_FORMAT,
@@ -173,6 +174,7 @@ def violations_command(
                 "статус",
                 "вердикт",
                 "объект",
+                "урок",
                 "ответственный",
                 "срок",
                 "сообщение",
@@ -188,6 +190,7 @@ def violations_command(
                     STATUS_RU[v["status"]],
                     VERDICT_RU.get(v["verdict"], v["verdict"]),
                     ENTITY_RU.get(str(v["entity_kind"]), "запись"),
+                    lessons.get(int(v["id"]), ""),
                     ROLE_RU.get(str(v["responsible_role"] or ""), "—"),
                     ru_moment(v["deadline"], zone) if v["deadline"] else "",
                     v["message"],
@@ -209,7 +212,7 @@ def violations_command(
             str(v["id"]),
             rule_title(str(v["rule_id"])),
             f"{STATUS_RU[v['status']]}; {VERDICT_RU.get(v['verdict'], v['verdict'])}",
-            str(v["message"]),
+            "\n".join(t for t in (str(v["message"]), lessons.get(int(v["id"]), "")) if t),
         )
     console.print(table)
 

@@ -60,6 +60,14 @@ SignerOption = typer.Option(
     help="Подпись: gost (ЭП-ОВ, ключ в SVERKA_SMEV3_KEY), mock (тестовая) или none.",
 )
 
+TransportOption = typer.Option(
+    None,
+    "--transport",
+    help="Путь в СМЭВ: direct (напрямую, со своей ЭП-ОВ) или adapter (через «Адаптер СМЭВ» "
+    "по адресу --url, он подписывает сам; нужна --mnemonic); иначе SVERKA_SMEV3_TRANSPORT, "
+    "по умолчанию direct.",
+)
+
 
 def _options(
     url: str | None,
@@ -68,6 +76,7 @@ def _options(
     version: str | None,
     deployment: str | None,
     signer: str | None,
+    transport: str | None = None,
 ) -> Smev3Options:
     from connectors.smev3.errors import SmevError
 
@@ -81,6 +90,7 @@ def _options(
             version=version,
             deployment=deployment,
             signer=signer,
+            transport=transport,
         )
     except SmevError as exc:
         raise UserError(exc.message) from None
@@ -121,10 +131,11 @@ def sync_contingent_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
 ) -> None:
     """Забрать из реестра контингента его сведения об обучающихся организации."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport)
         from pipelines.smev3.contingent import sync_contingent
 
         summary = asyncio.run(sync_contingent(SETTINGS.engine(), options))
@@ -144,10 +155,11 @@ def sync_e_uslugi_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
 ) -> None:
     """Принять уведомления «Е-услуги. Образование» о зачисленных (ожидаемые обучающиеся)."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport)
         from pipelines.smev3.epgu import sync_e_uslugi
 
         report = asyncio.run(sync_e_uslugi(SETTINGS.engine(), options))
@@ -168,12 +180,13 @@ def push_contingent_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
 ) -> None:
     """Отправить приказы о движении обучающихся в реестр контингента (через очередь отправки)."""
     with _errors():
         from pipelines.smev3.contingent import push_contingent
 
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport)
         report = asyncio.run(
             push_contingent(SETTINGS.engine(), options, dry_run=dry_run, budget_seconds=budget)
         )
@@ -200,6 +213,11 @@ def push_contingent_command(
             f"Ответов реестра: {feedback.answered} (принято {feedback.accepted}, "
             f"отклонено {len(feedback.rejected)}); ждут ответа: {feedback.waiting}."
         )
+        if feedback.recovered:
+            console.print(
+                f"Из них найдено повторно у «Адаптера СМЭВ» (прежний запуск взял их, "
+                f"но не сохранил): {feedback.recovered}."
+            )
         for _student, text in feedback.rejected:
             console.print(f"[red]Реестр отклонил[/red]: {text}")
     if report.delivery is not None and report.delivery.failed:
@@ -214,6 +232,7 @@ def epgu_poll_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
     budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки ответов."),
     profile: str | None = typer.Option(
         None,
@@ -224,7 +243,7 @@ def epgu_poll_command(
 ) -> None:
     """Принять заявления ЕПГУ, проверить право заявителя и ответить сведениями из журнала."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport)
         options = replace(options, profile=profile or os.environ.get("SVERKA_PROFILE") or None)
         engine = SETTINGS.engine()
         from pipelines.smev3.epgu import poll_epgu

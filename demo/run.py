@@ -254,7 +254,10 @@ class _Journal:
                 login=self.login,
                 timezone=self.world.timezone,
                 profile_id=self.profile,
-                window=Incremental(7),
+                # the pipeline's own default: marks for an external work are due the working
+                # day after its results, which comes ~1.5 weeks after the lesson; a 7-day window
+                # missed the lesson's week at the deadline, leaving the verdict "possibly"
+                window=Incremental(14),
                 client=ClientSettings(class_pause=0.0),
             )
             ej_outcome = sync_eljur(

@@ -20,7 +20,7 @@ checked on ЭлЖур, canonical/capabilities.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from canonical import (
@@ -245,6 +245,41 @@ def _scale(value: str) -> tuple[MarkScale, float | None]:
     return MarkScale.OTHER, None
 
 
+@dataclass(frozen=True)
+class LessonPlace:
+    """Where a lesson sits: its day, subject and the class whose timetable holds it."""
+
+    date: dt.date
+    subject: str
+    class_name: str
+
+
+LessonIndex = dict[str, LessonPlace]
+"""ЭлЖур lesson id → its place, over every class timetable a run read."""
+
+
+def lesson_index(schedules: Mapping[str, wire.ClassSchedule]) -> LessonIndex:
+    """Every lesson of the given class timetables (class name → ``getschedule?class=``).
+
+    A student's diary shows the lessons of each class they were in on each day (eljur.md
+    §5.3: the diary is the student's, by date), so a student who moved from 2А to 1А
+    carries 2А's lessons and marks in the 1А reading.  Their marks belong to the class
+    whose timetable holds the lesson, which only the whole school's timetables tell.
+    """
+    index: LessonIndex = {}
+    for class_name, schedule in sorted(schedules.items()):
+        for key, day in schedule.days.items():
+            date = ymd(day.name or key)
+            if date is None:
+                continue
+            for item in day.items.values():
+                if item.lesson_id:
+                    index.setdefault(
+                        item.lesson_id, LessonPlace(date, item.name.strip(), class_name)
+                    )
+    return index
+
+
 @dataclass
 class ClassRecords:
     """One class's journal: records dated by their lesson, period marks, the catalog they name."""
@@ -259,11 +294,21 @@ class ClassRecords:
 
 
 def map_class_journal(
-    journal: ClassJournal, structure: SchoolStructure, source: Source
+    journal: ClassJournal,
+    structure: SchoolStructure,
+    source: Source,
+    index: LessonIndex | None = None,
 ) -> ClassRecords:
+    """One class's lessons, homework, its students' marks and absences, and period marks.
+
+    A mark takes its date, subject and class from its lesson, looked up by the lesson id
+    first in this class's timetable, then in ``index`` (every class's timetable of the
+    run): a mover's marks from their former class stay that class's.  Only a lesson no
+    timetable holds falls back to the diary's own day and subject and this class.
+    """
     out = ClassRecords()
     class_name = journal.class_name
-    lessons: dict[str, tuple[dt.date, str]] = {}
+    lessons: LessonIndex = {}
     known_teachers = teacher_ids(structure)
     for key, day in sorted(journal.schedule.days.items()):
         date = ymd(day.name or key)
@@ -275,7 +320,7 @@ def map_class_journal(
                 continue
             subject = item.name.strip()
             out.subjects.setdefault(subject, Subject(source=source.ref(subject), name=subject))
-            lessons[item.lesson_id] = (date, subject)
+            lessons[item.lesson_id] = LessonPlace(date, subject, class_name)
             teacher = item.teacher.strip()
             if teacher:
                 out.assignments[subject] = TeachingAssignment(
@@ -318,14 +363,15 @@ def map_class_journal(
             for item in day.items.values():
                 if not item.assessments:
                     continue
-                known = lessons.get(item.lesson_id)
-                subject = known[1] if known else item.name.strip()
-                lesson_date = known[0] if known else date
+                known = lessons.get(item.lesson_id) or (index or {}).get(item.lesson_id)
+                subject = known.subject if known else item.name.strip()
+                lesson_date = known.date if known else date
+                group = known.class_name if known else class_name
                 if lesson_date is None:
                     continue
                 for mark in item.assessments:
                     record = _mark(
-                        mark, sid, subject, class_name, item.lesson_id, lesson_date, source, out
+                        mark, sid, subject, group, item.lesson_id, lesson_date, source, out
                     )
                     if record is not None:
                         out.dated.append((lesson_date, record))

@@ -1,7 +1,9 @@
 """One ЭлЖур sync run: pull a school with the school-level account, map, guard, ingest, record.
 
 The structure (periods, classes, students, class teachers) is one guarded
-scope; then each class's journal is pulled and ingested in one transaction
+scope; then every class's timetable is pulled (a mark's class is its lesson's,
+which a mover's diary may hold from a former class); then each class's
+diaries and period marks are pulled and ingested in one transaction
 (a scope per class × week for lessons, homework, marks and absences, one for
 the class's period marks); subjects and kinds of work are each their own
 scope, so no class takes them from another.  A failure half-way keeps the
@@ -27,12 +29,19 @@ from canonical.base import Record
 from connectors.eljur.client import ClientSettings, EljurClient
 from connectors.eljur.deployments import find_deployment, vendor_from_host
 from connectors.eljur.errors import EljurError
-from connectors.eljur.pull import pause, pull_class, pull_structure
-from connectors.eljur.wire import SchoolStructure
+from connectors.eljur.pull import pause, pull_diaries, pull_schedule, pull_structure
+from connectors.eljur.wire import ClassSchedule, SchoolStructure
 from local_store.hold import guarded_ingest
 from local_store.ingest import IngestResult, Snapshot, ingest
 from local_store.runs import RunStatus, finish_run, start_run
-from mapping.eljur import ClassRecords, Source, map_class_journal, map_structure, ymd
+from mapping.eljur import (
+    ClassRecords,
+    Source,
+    lesson_index,
+    map_class_journal,
+    map_structure,
+    ymd,
+)
 from pipelines.outcome import SyncOutcome
 from pipelines.screening import checked_snapshot
 from pipelines.settings import (
@@ -210,11 +219,21 @@ async def _run(
             today = observed().astimezone(ZoneInfo(config.timezone)).date()
             window = _window(structure, today, full, config)
             catalog: set[str] = set()
-            for index, class_name in enumerate(structure.classes()):
-                if index:
+            # Every timetable first: a mover's diary holds lessons of their former class,
+            # and only the whole school's timetables tell which class a mark belongs to.
+            schedules: dict[str, ClassSchedule] = {}
+            for number, class_name in enumerate(structure.classes()):
+                if number:
                     await pause(client)
-                journal = await pull_class(client, structure, class_name, window)
-                jm = map_class_journal(journal, structure, source)
+                schedules[class_name] = await pull_schedule(client, class_name, window)
+            lessons = lesson_index(schedules)
+            for number, class_name in enumerate(structure.classes()):
+                if number:
+                    await pause(client)
+                journal = await pull_diaries(
+                    client, structure, class_name, window, schedules.pop(class_name)
+                )
+                jm = map_class_journal(journal, structure, source, lessons)
                 warnings += jm.warnings
                 snapshots = class_snapshots(base, class_name, window, jm, catalog, warnings)
                 result.merge(ingest(engine, run_id, snapshots))

@@ -56,6 +56,34 @@ async def pull_structure(client: EljurClient) -> SchoolStructure:
     return SchoolStructure(rules, periods)
 
 
+async def pull_schedule(
+    client: EljurClient, class_name: str, window: tuple[dt.date, dt.date]
+) -> ClassSchedule:
+    """The class's timetable over the window, with topics, homework and bell times."""
+    return await client.call(
+        "getschedule", ClassSchedule, days=days(window), rings="yes", **{"class": class_name}
+    )
+
+
+async def pull_diaries(
+    client: EljurClient,
+    structure: SchoolStructure,
+    class_name: str,
+    window: tuple[dt.date, dt.date],
+    schedule: ClassSchedule,
+) -> ClassJournal:
+    """The diaries and period marks of the class's students, beside its timetable."""
+    ids = ",".join(sid for sid, _ in structure.students_of(class_name))
+    if ids:
+        diary = await client.call(
+            "getdiary", DiaryResult, students=ids, days=days(window), rings="yes"
+        )
+        finals = await client.call("getfinalassessments", FinalResult, students=ids)
+    else:
+        diary, finals = DiaryResult(), FinalResult()
+    return ClassJournal(class_name, window, schedule, diary, finals)
+
+
 async def pull_class(
     client: EljurClient,
     structure: SchoolStructure,
@@ -63,17 +91,8 @@ async def pull_class(
     window: tuple[dt.date, dt.date],
 ) -> ClassJournal:
     """The class's timetable with topics and homework, its students' diaries and period marks."""
-    span = days(window)
-    schedule = await client.call(
-        "getschedule", ClassSchedule, days=span, rings="yes", **{"class": class_name}
-    )
-    ids = ",".join(sid for sid, _ in structure.students_of(class_name))
-    if ids:
-        diary = await client.call("getdiary", DiaryResult, students=ids, days=span, rings="yes")
-        finals = await client.call("getfinalassessments", FinalResult, students=ids)
-    else:
-        diary, finals = DiaryResult(), FinalResult()
-    return ClassJournal(class_name, window, schedule, diary, finals)
+    schedule = await pull_schedule(client, class_name, window)
+    return await pull_diaries(client, structure, class_name, window, schedule)
 
 
 async def pause(client: EljurClient) -> None:

@@ -55,6 +55,7 @@ _LIST_VACATION: TypeAdapter[list[wire.Vacation]] = TypeAdapter(list[wire.Vacatio
 _CONTEXT: TypeAdapter[wire.Context] = TypeAdapter(wire.Context)
 _LIST_SCHOOLENTRY: TypeAdapter[list[wire.SchoolEntry]] = TypeAdapter(list[wire.SchoolEntry])
 _JOURNALEDIT: TypeAdapter[wire.JournalEdit] = TypeAdapter(wire.JournalEdit)
+_JOURNALFULL: TypeAdapter[wire.JournalFull] = TypeAdapter(wire.JournalFull)
 _JOURNALFILTERS: TypeAdapter[wire.JournalFilters] = TypeAdapter(wire.JournalFilters)
 _JOURNALSHORT: TypeAdapter[wire.JournalShort] = TypeAdapter(wire.JournalShort)
 _SCHOOLYEAR: TypeAdapter[wire.SchoolYear] = TypeAdapter(wire.SchoolYear)
@@ -307,3 +308,17 @@ class NetSchoolClient:
         if term_id is not None:
             params["termId"] = term_id
         return await self._get("grade/journal/edit", _JOURNALEDIT, **params)
+
+    async def journal(
+        self, sg_id: int, class_id: int, term_id: int, year_id: int
+    ) -> wire.JournalFull:
+        """One subject group's whole journal for one term, as the journal page loads it."""
+        return await self._get(
+            "grade/journal",
+            _JOURNALFULL,
+            yearId=year_id,
+            classId=class_id,
+            grade=-1,
+            sgId=sg_id,
+            termId=term_id,
+        )

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,70 @@ def select_weeks(
         weeks.append(current)
         current += dt.timedelta(weeks=1)
     return weeks
+
+
+@dataclass(frozen=True)
+class TermCover:
+    """How to read a date range: these terms' whole journals, and lesson by lesson the
+    stretches (``gaps``) no chosen term covers that are not holidays."""
+
+    terms: list[wire.Term]
+    gaps: list[tuple[dt.date, dt.date]]
+
+
+def cover_terms(
+    terms: Sequence[wire.Term],
+    vacations: Sequence[wire.Vacation],
+    start: dt.date,
+    end: dt.date,
+) -> TermCover:
+    """The terms of one kind whose journals hold every lesson of ``start..end``.
+
+    ``grade/journal`` answers one subject group for one term, so a range costs one
+    request per group and term it touches.  Terms of one kind (quarters, half-years…)
+    do not overlap; the kind chosen leaves the fewest school days uncovered, then reads
+    the fewest days, then needs the fewest requests.  Days outside every chosen term
+    that are not holidays are returned as gaps, to be read the slow way.
+    """
+    if start > end:
+        return TermCover([], [])
+    holiday: set[dt.date] = set()
+    for vacation in vacations:
+        day = max(vacation.startTime, start)
+        while day <= min(vacation.endTime, end):
+            holiday.add(day)
+            day += dt.timedelta(days=1)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    kinds: dict[int | None, list[wire.Term]] = defaultdict(list)
+    for term in terms:
+        if term.startDate <= end and term.endDate >= start:
+            kinds[term.termTypeId].append(term)
+    best: tuple[tuple[int, int, int], TermCover] | None = None
+    for kind_terms in kinds.values():
+        chosen = sorted(kind_terms, key=lambda t: t.startDate)
+        uncovered = [
+            day
+            for day in days
+            if day not in holiday and not any(t.startDate <= day <= t.endDate for t in chosen)
+        ]
+        read = sum((t.endDate - t.startDate).days + 1 for t in chosen)
+        score = (len(uncovered), read, len(chosen))
+        if best is None or score < best[0]:
+            best = (score, TermCover(chosen, _stretches(uncovered)))
+    if best is None:
+        return TermCover([], _stretches([d for d in days if d not in holiday]))
+    return best[1]
+
+
+def _stretches(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as runs of consecutive days."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in days:
+        if runs and runs[-1][1] + dt.timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 async def _gather(
@@ -150,26 +215,68 @@ async def pull_institution(
     start, end = weeks[0], weeks[-1] + dt.timedelta(days=6)
     known_classes = set(class_ids)
     groups = [sg for sg in subject_groups if sg.classId in known_classes]
-    shorts = await _gather(
-        [client.journal_short(int(sg.value), start, end) for sg in groups], "lessons", progress
-    )
-    wanted: list[tuple[wire.FilterItem, wire.ClassMeetingBrief]] = []
+    cover = cover_terms(terms, vacations, start, end)
+    if not cover.terms and not cover.gaps:
+        # The whole range is holidays: ask for the (empty) lessons anyway, so the
+        # period marks still arrive with the range's journals.
+        cover = TermCover([], [(start, end)])
+    entries: list[tuple[int, wire.FilterItem, wire.ClassMeetingBrief, wire.JournalEdit]] = []
     pull.totals = {cid: [] for cid in class_ids}
-    for sg, short in zip(groups, shorts, strict=True):
-        for journal in short.journals:
-            assert sg.classId is not None
-            pull.totals[sg.classId].extend((sg, total) for total in journal.totals)
-            for meeting in journal.classMeeting:
-                if start <= meeting.date <= end:
-                    wanted.append((sg, meeting))
-    pages = await _gather(
-        [client.journal_edit(m.id, int(sg.value)) for sg, m in wanted], "journal", progress
+    totals_seen: set[tuple[str, int, int]] = set()
+
+    def add_totals(sg: wire.FilterItem, totals: list[wire.Total]) -> None:
+        assert sg.classId is not None
+        for total in totals:
+            key = (sg.value, total.termId, total.studentId)
+            if key not in totals_seen:
+                totals_seen.add(key)
+                pull.totals[sg.classId].append((sg, total))
+
+    # Whole term journals: one request per subject group and term, every lesson in it.
+    asked = [(pos, sg, term) for term in cover.terms for pos, sg in enumerate(groups)]
+    journals = await _gather(
+        [
+            client.journal(int(sg.value), sg.classId or -1, term.id, year.id)
+            for _, sg, term in asked
+        ],
+        "journal",
+        progress,
     )
+    seen_meetings: set[int] = set()
+    for (pos, sg, _), answer in zip(asked, journals, strict=True):
+        for journal in answer.journals:
+            add_totals(sg, journal.totals)
+            for meeting in journal.classMeeting:
+                if start <= meeting.date <= end and meeting.id not in seen_meetings:
+                    seen_meetings.add(meeting.id)
+                    entries.append((pos, sg, meeting.brief(), meeting.page()))
+    # Days no term covers (none in a usual year): lesson by lesson, as the edit page does.
+    for gap_start, gap_end in cover.gaps:
+        shorts = await _gather(
+            [client.journal_short(int(sg.value), gap_start, gap_end) for sg in groups],
+            "lessons",
+            progress,
+        )
+        wanted: list[tuple[int, wire.FilterItem, wire.ClassMeetingBrief]] = []
+        for pos, (sg, short) in enumerate(zip(groups, shorts, strict=True)):
+            for brief in short.journals:
+                add_totals(sg, brief.totals)
+                for listed in brief.classMeeting:
+                    if gap_start <= listed.date <= gap_end and listed.id not in seen_meetings:
+                        seen_meetings.add(listed.id)
+                        wanted.append((pos, sg, listed))
+        pages = await _gather(
+            [client.journal_edit(m.id, int(sg.value)) for _, sg, m in wanted],
+            "journal",
+            progress,
+        )
+        entries.extend((pos, sg, m, page) for (pos, sg, m), page in zip(wanted, pages, strict=True))
+    entries.sort(key=lambda e: (e[0], e[2].date))
     buckets: dict[int, dict[dt.date, list[JournalEntry]]] = defaultdict(dict)
     buckets.update(pull.journal)
-    for (sg, meeting), page in zip(wanted, pages, strict=True):
+    for _, sg, lesson, page in entries:
         assert sg.classId is not None
-        buckets[sg.classId][monday(meeting.date)].append(JournalEntry(sg, meeting, page))
+        buckets[sg.classId][monday(lesson.date)].append(JournalEntry(sg, lesson, page))
     pull.journal = dict(buckets)
     pull.requests = client.requests
     return pull

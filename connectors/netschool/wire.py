@@ -224,6 +224,41 @@ class JournalEdit(Wire):
     assignments: list[JournalAssignment] = []
 
 
+class JournalMeeting(ClassMeetingBrief):
+    """A class meeting inside a whole journal (``grade/journal``): the brief fields plus
+    what ``grade/journal/edit`` would give for it."""
+
+    lessonName: str | None = None
+    attendance: list[Attendance] = []
+    assignments: list[JournalAssignment] = []
+
+    def brief(self) -> ClassMeetingBrief:
+        return ClassMeetingBrief.model_validate(
+            self.model_dump(include=set(ClassMeetingBrief.model_fields))
+        )
+
+    def page(self) -> JournalEdit:
+        return JournalEdit(
+            lessonId=self.id,
+            lessonName=self.lessonName,
+            attendance=self.attendance,
+            assignments=self.assignments,
+        )
+
+
+class TermJournal(Wire):
+    subjectGroupId: int | None = None
+    students: list[StudentListItem] = []
+    classMeeting: list[JournalMeeting] = []
+    totals: list[Total] = []
+
+
+class JournalFull(Wire):
+    """``grade/journal``: one subject group's journal for one term."""
+
+    journals: list[TermJournal]
+
+
 # -- what a pull returns (grouped wire data) ---------------------------------------------------
 
 

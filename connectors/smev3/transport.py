@@ -45,6 +45,15 @@ class Smev3Transport(Protocol):
         """Poll the queue of requests addressed to us; ``None`` when it is empty."""
         ...
 
+    async def find_responses(self, original_message_id: str) -> list[ReceivedResponse]:
+        """Answers already handed out to the request sent as ``original_message_id``.
+
+        «Адаптер СМЭВ» hands an answer over once (``Get``) and keeps it for ``Find``:
+        a process killed between taking an answer and storing it finds it here.  The
+        direct transport finds nothing: СМЭВ redelivers what was not acknowledged.
+        """
+        ...
+
     async def ack(self, message_id: str, *, accepted: bool = True) -> None:
         """Acknowledge a polled message so it is not delivered again."""
         ...

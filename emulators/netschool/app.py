@@ -33,6 +33,7 @@ from emulators.netschool.school import (
     Account,
     ClassMeeting,
     School,
+    SubjectGroup,
     build_school,
     full_name,
     short_name,
@@ -41,6 +42,9 @@ from emulators.scenario.world import World
 
 WRONG_CREDENTIALS = "Неправильный пароль или имя пользователя"
 MOBILE_CLIENT_ID = "parent-mobile"
+GRADING_SYS = {"id": 1, "name": "Пятибалльная"}
+EDIT_LIMIT = {"limitPastEditHomeAssigns": None, "attendanceReleasedMarkAllowed": True}
+MARK_SETTINGS = {"minMark": 1, "maxMark": 5}
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -169,6 +173,7 @@ def create_app(state: EmulatorState) -> ASGIApp:
         Route("/webapi/userinfo/{user_id:int}/parents", api.student_parents),
         Route("/webapi/grade/journal/filter/init", api.journal_filter_init),
         Route("/webapi/grade/studentList", api.student_list),
+        Route("/webapi/grade/journal", api.journal),
         Route("/webapi/grade/journal/short", api.journal_short),
         Route("/webapi/grade/journal/edit", api.journal_edit),
         Route("/webapi/student/diary/init", api.diary_init),
@@ -700,23 +705,30 @@ class _Api:
                 raise Denied(400, "Неверный параметр sgId") from None
             if sg is None:
                 return _json([])
-            rows = school.class_students.get(sg.class_id, [])
-            if sg.student_ids is not None:
-                members = set(sg.student_ids)
-                rows = [(sid, free) for sid, free in rows if sid in members]
+            rows = self._sg_rows(school, sg)
         else:
             raise Denied(400, "Укажите classId или sgId")
-        return _json(
-            [
-                {
-                    "id": sid,
-                    "fullName": full_name(school.people.get(sid, {})),
-                    "free": free,
-                    "individualEduc": False,
-                }
-                for sid, free in sorted(rows, key=lambda r: full_name(school.people.get(r[0], {})))
-            ]
-        )
+        return _json(self._student_items(school, rows))
+
+    @staticmethod
+    def _student_items(school: School, rows: list[tuple[int, bool]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": sid,
+                "fullName": full_name(school.people.get(sid, {})),
+                "free": free,
+                "individualEduc": False,
+            }
+            for sid, free in sorted(rows, key=lambda r: full_name(school.people.get(r[0], {})))
+        ]
+
+    @staticmethod
+    def _sg_rows(school: School, sg: SubjectGroup) -> list[tuple[int, bool]]:
+        rows = school.class_students.get(sg.class_id, [])
+        if sg.student_ids is not None:
+            members = set(sg.student_ids)
+            rows = [(sid, free) for sid, free in rows if sid in members]
+        return rows
 
     def _meeting_brief(self, school: School, cm: ClassMeeting) -> dict[str, Any]:
         return {
@@ -757,22 +769,61 @@ class _Api:
                     {
                         "sgId": sg_id,
                         "classMeeting": [self._meeting_brief(school, m) for m in meetings],
-                        "totals": [
-                            {**t, "resultDate": ts(t["resultDate"])}
-                            for t in sorted(
-                                school.totals.get(sg_id, []),
-                                key=lambda t: (t["termId"], t["studentId"]),
-                            )
-                        ],
+                        "totals": self._totals(school, sg_id),
                         "avgMarks": [],
-                        "gradingSys": {"id": 1, "name": "Пятибалльная"},
+                        "gradingSys": GRADING_SYS,
                     }
                 ],
-                "editLimit": {
-                    "limitPastEditHomeAssigns": None,
-                    "attendanceReleasedMarkAllowed": True,
-                },
-                "markSettings": {"minMark": 1, "maxMark": 5},
+                "editLimit": EDIT_LIMIT,
+                "markSettings": MARK_SETTINGS,
+            }
+        )
+
+    @staticmethod
+    def _totals(school: School, sg_id: int) -> list[dict[str, Any]]:
+        return [
+            {**t, "resultDate": ts(t["resultDate"])}
+            for t in sorted(
+                school.totals.get(sg_id, []), key=lambda t: (t["termId"], t["studentId"])
+            )
+        ]
+
+    async def journal(self, request: Request) -> Response:
+        """The journal of one subject group for one term, as the journal page loads it
+        (``grade/journal?yearId&classId&grade&sgId&termId``): every class meeting of the
+        term with its topic, attendance, assignments and results, in one answer."""
+        _, school = self._staff(request)
+        q = request.query_params
+        try:
+            sg = school.sgs.get(int(q.get("sgId", "")))
+        except ValueError:
+            raise Denied(400, "Неверный параметр sgId") from None
+        term = next((t for t in school.terms if str(t["id"]) == q.get("termId")), None)
+        if term is None:
+            raise Denied(400, "Неверный параметр termId")
+        if sg is None:
+            return _error(404, "Предметная группа не найдена")
+        start, end = term["startDate"], term["endDate"]
+        meetings = [m for m in school.meetings_by_sg.get(sg.id, []) if start <= m.date <= end]
+        return _json(
+            {
+                "journals": [
+                    {
+                        "subjectGroupId": sg.id,
+                        "students": self._student_items(school, self._sg_rows(school, sg)),
+                        "classMeeting": [
+                            {**self._meeting_brief(school, m), **self._edit_page(m)}
+                            for m in meetings
+                        ],
+                        "totals": self._totals(school, sg.id),
+                        "avgMarks": [],
+                        "gradingSys": GRADING_SYS,
+                        "lastAccess": None,
+                    }
+                ],
+                "editLimit": EDIT_LIMIT,
+                "markSettings": MARK_SETTINGS,
+                "lastEditCmId": None,
             }
         )
 
@@ -784,37 +835,37 @@ class _Api:
             raise Denied(400, "Неверный параметр cmid") from None
         if cm is None:
             return _error(404, "Урок не найден")
-        return _json(
-            {
-                "lessonId": cm.id,
-                "lessonName": cm.topic,
-                "attendance": [
-                    {"studentId": sid, "reason": code}
-                    for sid, code in sorted(cm.attendance.items())
-                ],
-                "assignments": [
-                    {
-                        "id": a.id,
-                        "typeId": a.type_id,
-                        "assignmentName": a.name,
-                        "weight": a.weight,
-                        "dueDate": d(a.due_date),
-                        "results": [
-                            {
-                                "studentId": sid,
-                                "mark": r["mark"],
-                                "duty": r["duty"],
-                                "comment": r["comment"],
-                                "resultDate": ts(r["resultDate"]),
-                            }
-                            for sid, r in sorted(a.results.items())
-                        ],
-                    }
-                    for a in cm.assignments
-                ],
-                "moduleQA": None,
-            }
-        )
+        return _json({"lessonId": cm.id, **self._edit_page(cm), "moduleQA": None})
+
+    @staticmethod
+    def _edit_page(cm: ClassMeeting) -> dict[str, Any]:
+        """A class meeting's journal content: topic, absences, assignments with results."""
+        return {
+            "lessonName": cm.topic,
+            "attendance": [
+                {"studentId": sid, "reason": code} for sid, code in sorted(cm.attendance.items())
+            ],
+            "assignments": [
+                {
+                    "id": a.id,
+                    "typeId": a.type_id,
+                    "assignmentName": a.name,
+                    "weight": a.weight,
+                    "dueDate": d(a.due_date),
+                    "results": [
+                        {
+                            "studentId": sid,
+                            "mark": r["mark"],
+                            "duty": r["duty"],
+                            "comment": r["comment"],
+                            "resultDate": ts(r["resultDate"]),
+                        }
+                        for sid, r in sorted(a.results.items())
+                    ],
+                }
+                for a in cm.assignments
+            ],
+        }
 
     # ----- student / parent diary ---------------------------------------------
 

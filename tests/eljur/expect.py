@@ -138,7 +138,7 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             (
                 _p(student),
                 str(ej_id("lesson", r["lesson_id"])),
-                current[student],
+                groups[str(lessons[r["lesson_id"]]["group_id"])],
                 name,
                 str(r["value"]),
                 r.get("comment") or None,

@@ -106,7 +106,8 @@ def test_a_server_going_down_midway_keeps_only_complete_scopes_and_a_rerun_compl
     moment = evening(mazanka, 6)
     with start_emulator(mazanka, as_of=moment) as emu:
         config = config_for(emu, mazanka)
-        emu.set_faults(fail_after=12)
+        # timetables of all 11 classes first (3 + 11 requests), then 2 a class: fails at the 4th
+        emu.set_faults(fail_after=20)
         broken = sync_eljur(engine, config, DEFAULT_DEVKEY, str(deputy["password"]), full=True)
         assert broken.status is RunStatus.FAILED
         assert broken.error == "сервер ЭлЖур 127.0.0.1 ответил ошибкой 500 на getschedule" or (

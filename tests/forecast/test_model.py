@@ -17,7 +17,7 @@ from policies.forecast import (
 )
 from policies.profiles import load_profile
 
-PARAMS = ForecastParams(prior_marks=2)
+PARAMS = ForecastParams(prior_marks=2, prior_from="group")
 """The group's mean weighs two marks here, so the prior's part is checked too."""
 
 
@@ -88,7 +88,7 @@ def test_weights_count() -> None:
 
 def test_no_marks_is_not_attested_and_failing_is_at_risk() -> None:
     f = forecast_subject(History(held=6, planned=12, missed=5), PARAMS)
-    assert f.mark == NOT_ATTESTED and f.risks[0] == "мало отметок для аттестации"
+    assert f.mark == NOT_ATTESTED and f.risks[0] == "нет отметок: не аттестуется без них"
     low = History(
         marks=4, weight=4, weighted_sum=9, weighted_squares=21, held=6, planned=12, group_mean=3.0
     )

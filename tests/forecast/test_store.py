@@ -95,6 +95,7 @@ def test_forecast_sums_are_the_journals(engine: Engine) -> None:
             held=hand.held,
             missed=hand.missed,
             planned=got.planned,
+            planned_from=got.planned_from,
             group_mean=group_mean,
         ),
         params,

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import Engine, select
 
 from emulators.netschool.ids import ns_id
-from emulators.netschool.server import RunningEmulator
+from emulators.netschool.server import RunningEmulator, start_emulator
 from emulators.scenario.world import World
 from local_store.history import versions_of
 from local_store.runs import RunStatus, get_run
@@ -17,7 +17,7 @@ from pipelines.netschool import sync_netschool
 from pipelines.window import Incremental
 from tests.netschool.conftest import config_for
 from tests.netschool.expect import KINDS, diff, expected, stored
-from tests.netschool.worlds import D3, DEPUTY_PASSWORD, D
+from tests.netschool.worlds import D3, DEPUTY_PASSWORD, D, world_dict
 
 KEY_LEN = {"mark": 3, "absence": 1, "subgroup_member": 2, "teaching_assignment": 4}
 
@@ -128,3 +128,45 @@ def test_incremental_pull_keeps_weeks_outside_its_window(
     assert {r for r in have["mark"] if r[7] < september} == {
         r for r in before["mark"] if r[7] < september
     }, "weeks outside the window stay as last seen"
+
+
+def test_pull_reads_whole_term_journals_not_lesson_pages(
+    engine: Engine, emulator: RunningEmulator, world: World
+) -> None:
+    """One ``grade/journal`` per subject group and term; ``journal/edit`` only for days no
+    term covers (the test year's summer and winter gaps hold no lessons)."""
+    outcome = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=True)
+    assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+    hits = emulator.state.hits
+    school = emulator.state.school()
+    groups = len(school.sgs)
+    lessons = sum(1 for m in school.meetings.values() if m.date <= D.date() + dt.timedelta(days=7))
+    assert hits["/webapi/grade/journal"] == groups * len(school.terms)
+    assert hits.get("/webapi/grade/journal/edit", 0) == 0
+    assert outcome.requests < lessons / 2, "fewer requests than one per lesson"
+    want, have = expected(world, D), stored(engine)
+    for kind in KINDS:
+        assert have[kind] == want[kind], kind
+    # An incremental sync reads one term per group.
+    emulator.set_clock(D3)
+    before = hits["/webapi/grade/journal"]
+    again = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD)
+    assert again.status is RunStatus.SUCCEEDED
+    assert emulator.state.hits["/webapi/grade/journal"] - before == groups
+
+
+def test_pull_without_terms_reads_lesson_by_lesson(engine: Engine) -> None:
+    """A server that lists no terms is read the old way, with the same result."""
+    data = world_dict()
+    periods = data["tables"]["period"]
+    periods["rows"] = []
+    bare = World.from_dict(data)
+    with start_emulator(bare, as_of=D) as emulator:
+        outcome = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, full=True)
+        assert outcome.status is RunStatus.SUCCEEDED, outcome.error
+        hits = emulator.state.hits
+        assert hits.get("/webapi/grade/journal", 0) == 0
+        assert hits["/webapi/grade/journal/edit"] > 0
+    want, have = expected(bare, D), stored(engine)
+    for kind in ("lesson", "homework", "mark", "absence"):
+        assert have[kind] == want[kind], kind

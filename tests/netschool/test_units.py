@@ -19,7 +19,7 @@ from connectors.netschool.errors import (
     is_transient,
     retry_after,
 )
-from connectors.netschool.pull import select_weeks
+from connectors.netschool.pull import TermCover, cover_terms, select_weeks
 from connectors.netschool.wire import JournalEntry
 from mapping.netschool import Source, _scale, map_journal_entries
 
@@ -43,6 +43,70 @@ def _status(code: int, headers: dict[str, str] | None = None) -> httpx.HTTPStatu
     request = httpx.Request("GET", "http://127.0.0.1/webapi/x")
     response = httpx.Response(code, headers=headers, request=request)
     return httpx.HTTPStatusError("x", request=request, response=response)
+
+
+def _term(tid: int, kind: int, start: str, end: str) -> wire.Term:
+    return wire.Term(
+        id=tid,
+        termName=str(tid),
+        termTypeId=kind,
+        startDate=dt.date.fromisoformat(start),
+        endDate=dt.date.fromisoformat(end),
+    )
+
+
+QUARTERS = [
+    _term(1, 1, "2024-09-01", "2024-10-25"),
+    _term(2, 1, "2024-11-05", "2024-12-28"),
+    _term(3, 1, "2025-01-09", "2025-03-21"),
+    _term(4, 1, "2025-03-31", "2025-05-26"),
+]
+YEAR = _term(5, 5, "2024-09-01", "2025-05-26")
+HOLIDAYS = [
+    wire.Vacation(
+        id=1, name="Осенние", startTime=dt.date(2024, 10, 26), endTime=dt.date(2024, 11, 4)
+    ),
+    wire.Vacation(
+        id=2, name="Зимние", startTime=dt.date(2024, 12, 29), endTime=dt.date(2025, 1, 8)
+    ),
+    wire.Vacation(
+        id=3, name="Весенние", startTime=dt.date(2025, 3, 22), endTime=dt.date(2025, 3, 30)
+    ),
+    wire.Vacation(
+        id=4, name="Летние", startTime=dt.date(2025, 5, 27), endTime=dt.date(2025, 8, 31)
+    ),
+]
+
+
+def test_cover_terms_reads_the_fewest_days_and_leaves_no_school_day_out() -> None:
+    terms = [*QUARTERS, YEAR]
+    # A few weeks inside one quarter: that quarter alone, not the whole year.
+    inside = cover_terms(terms, HOLIDAYS, dt.date(2024, 11, 11), dt.date(2024, 12, 1))
+    assert [t.id for t in inside.terms] == [2] and inside.gaps == []
+    # Across the autumn holidays: both quarters; the holidays need nothing.
+    across = cover_terms(terms, HOLIDAYS, dt.date(2024, 10, 14), dt.date(2024, 11, 10))
+    assert [t.id for t in across.terms] == [1, 2] and across.gaps == []
+    # The whole year from the Monday before 1 September: quarters, and the last days of
+    # August (no term, no holiday) read lesson by lesson.
+    year = cover_terms(terms, HOLIDAYS, dt.date(2024, 8, 26), dt.date(2025, 6, 1))
+    assert [t.id for t in year.terms] == [1, 2, 3, 4]
+    assert year.gaps == [(dt.date(2024, 8, 26), dt.date(2024, 8, 31))]
+    # Without the holidays listed, the quarters would leave school days out: the year wins.
+    bare = cover_terms(terms, [], dt.date(2024, 10, 14), dt.date(2024, 11, 10))
+    assert [t.id for t in bare.terms] == [5] and bare.gaps == []
+    # No terms at all: the whole range the slow way, holidays skipped.
+    none = cover_terms([], HOLIDAYS, dt.date(2024, 10, 21), dt.date(2024, 11, 10))
+    assert none == TermCover(
+        [],
+        [
+            (dt.date(2024, 10, 21), dt.date(2024, 10, 25)),
+            (dt.date(2024, 11, 5), dt.date(2024, 11, 10)),
+        ],
+    )
+    # Only holidays in range: nothing to read (the pull then asks journal/short anyway).
+    assert cover_terms(QUARTERS, HOLIDAYS, dt.date(2024, 12, 30), dt.date(2025, 1, 5)) == (
+        TermCover([], [])
+    )
 
 
 def test_error_table() -> None:

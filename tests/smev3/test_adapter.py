@@ -6,20 +6,25 @@ Only the settings change (``transport="adapter"``, the adapter's address, the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine
 
+from connectors.contingent.wire import MOVEMENT_RESPONSE
 from connectors.smev3.adapter import AdapterClient
 from connectors.smev3.client import SmevSettings, new_message_id
 from connectors.smev3.errors import SmevFaultError
 from emulators.scenario.world import World
 from local_store import outbox
 from local_store.runs import get_run, list_runs
-from pipelines.smev3.common import Smev3Options, make_client
-from pipelines.smev3.contingent import push_contingent, sync_contingent
+from pipelines.smev3.common import Smev3Options, deliver, make_client
+from pipelines.smev3.contingent import plan_movement_pushes, push_contingent, sync_contingent
 from pipelines.smev3.epgu import poll_epgu
-from tests.smev3.conftest import Running, seed_journal
+from tests.smev3.conftest import Running, seed_journal, start
 from tests.smev3.test_exchange import _view
+from tests.smev3.test_gost_signature import Keypair, make_keypair
 
 
 def _adapter(smev: Running, **overrides: object) -> Smev3Options:
@@ -80,3 +85,74 @@ async def test_adapter_faults_carry_the_smev_reason(smev: Running) -> None:
             await client.send_request(_view(), new_message_id())
     assert refused.value.name == "SenderIsNotRegistered"
     assert refused.value.code == "SystemFault"
+
+
+async def test_answers_taken_but_never_stored_are_found_again(
+    engine: Engine, smev: Running, world: World
+) -> None:
+    """A process took answers from the adapter (``Get``) and died before storing them:
+    the next push finds them by the request's ``clientId`` (``Find``) and stores each once."""
+    seed_journal(engine, world)
+    options = _adapter(smev)
+    plan_movement_pushes(engine, options)
+    async with make_client(engine, options) as client:
+        await deliver(engine, client, options, channels=["contingent.movement"])
+    sent = outbox.items(engine, status=outbox.OutboxStatus.SENT)
+    assert len(sent) == 5
+    school = smev.emulator.broker.config.school
+    async with AdapterClient(SmevSettings(f"{smev.url}/adapter/ws"), school) as dying:
+        taken = [await dying.get_response(MOVEMENT_RESPONSE) for _ in range(2)]
+        assert all(t is not None for t in taken)
+        original = taken[0].original_message_id  # type: ignore[union-attr]
+        assert original in {i.message_id for i in sent}
+        again = await dying.find_responses(original or "")
+        assert [a.message_id for a in again] == [taken[0].message_id]  # type: ignore[union-attr]
+        assert await dying.find_responses(new_message_id()) == []
+
+    report = await push_contingent(engine, options, budget_seconds=20)
+    assert report.feedback is not None
+    assert report.feedback.recovered == 2 and report.feedback.answered == 5
+    statuses = {i.status for i in outbox.items(engine)}
+    assert statuses == {outbox.OutboxStatus.ANSWERED}
+    assert sorted(smev.control("GET", "registry")["receipts"].values()) == [1, 1, 1, 1, 1]
+
+
+@pytest.fixture(scope="module")
+def school_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Keypair, Keypair, Path]:
+    folder = tmp_path_factory.mktemp("adapter-keys")
+    return make_keypair(folder, "school"), make_keypair(folder, "other"), folder
+
+
+def _gost_adapter(world: World, keys: tuple[Keypair, Keypair, Path], key: str) -> Iterator[Running]:
+    """СМЭВ checks ГОСТ signatures against the school's certificate; the adapter holds
+    the key named ``key`` (``none``: no key)."""
+    school, _other, folder = keys
+    adapter_key = (folder / f"{key}.key", (school if key == "school" else keys[1]).certificate_der)
+    yield from start(
+        world,
+        signature="gost",
+        trusted_certificate=school.certificate_der,
+        adapter_key=None if key == "none" else adapter_key,
+    )
+
+
+async def test_the_adapter_signs_for_the_school_by_gost(
+    engine: Engine, world: World, school_keys: tuple[Keypair, Keypair, Path]
+) -> None:
+    """The adapter signs what it relays with the institution's key; СМЭВ verifies it."""
+    for smev in _gost_adapter(world, school_keys, "school"):
+        summary = await sync_contingent(engine, _adapter(smev))
+        assert summary.students == 3
+
+
+@pytest.mark.parametrize(("key", "text"), [("none", "не найдена"), ("other", "не зарегистрирован")])
+async def test_smev_refuses_what_the_adapter_signs_wrongly(
+    world: World, school_keys: tuple[Keypair, Keypair, Path], key: str, text: str
+) -> None:
+    for smev in _gost_adapter(world, school_keys, key):
+        school = smev.emulator.broker.config.school
+        async with AdapterClient(SmevSettings(f"{smev.url}/adapter/ws"), school) as client:
+            with pytest.raises(SmevFaultError) as refused:
+                await client.send_request(_view(), new_message_id())
+        assert refused.value.name == "SignatureVerificationFault"
+        assert refused.value.code == "SystemFault" and text in refused.value.message
