@@ -185,17 +185,15 @@ def _parents(pull: InstitutionPull, people: dict[int, Person], source: Source) -
                 if Role.PARENT not in known.roles:
                     roles = tuple(sorted({*known.roles, Role.PARENT}, key=lambda r: r.value))
                     people[parent.id] = known.model_copy(update={"roles": roles})
-            elif parent.lastName and parent.firstName:
+            else:
+                # An empty name goes on as empty parts: the screening after the mapper leaves
+                # that parent out with a Russian report instead of failing the whole sync.
                 people[parent.id] = Person(
                     source=source.ref(parent.id),
-                    last_name=normalize_name_part(parent.lastName),
-                    first_name=normalize_name_part(parent.firstName),
+                    last_name=normalize_name_part(parent.lastName or ""),
+                    first_name=normalize_name_part(parent.firstName or ""),
                     middle_name=normalize_name_part(parent.middleName or ""),
                     roles=(Role.PARENT,),
-                )
-            else:
-                raise ValueError(
-                    f"родители ученика «{student_id}», запись «{parent.id}»: пустое ФИО родителя"
                 )
             links.append(
                 ParentLink(
