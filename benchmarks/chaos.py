@@ -1,5 +1,5 @@
 """The fault suite at a large size: kill -9 trials on both backends (first migrations, the
-institution-file import, the ЭлЖур journal sync), fuzzing (the file reader, the institution-file
+institution-file import, the ЭлЖур, NetSchool and «Модуль ПОО» journal syncs), fuzzing (the file reader, the institution-file
 mapper, and the NetSchool, ПОО, ЭлЖур and СМЭВ mappers from their wire models), hostile XML and
 ЕПГУ trials, with the numbers issue 12 asks for.
 
@@ -16,6 +16,7 @@ import json
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -24,7 +25,13 @@ from tests.reliability import faults, journal_kills, wire_fuzz
 
 BAD = ("lost", "extra", "duplicated", "half_written", "half_written_schema")
 PARTS = ("fuzz", "mappers", "hostile", "epgu", "kills")
+JOURNALS = ("eljur", "netschool", "poo")
+JOURNAL_BAD = ("left_running", "resync_failed")
 MAPPER_BAD = ("unhandled", "bad_value_stored", "unclear_problem")
+
+
+def _sqlite_url(folder: Path, platform: str, tag: str) -> str:
+    return f"sqlite:///{folder / (platform + '-' + tag)}.sqlite"
 
 
 def main() -> int:
@@ -75,11 +82,12 @@ def main() -> int:
         sqlite = faults.kill_trials(args.kills, lambda tag: f"sqlite:///{folder / tag}.sqlite")
         backends["sqlite"] = dict(sqlite)
         ok &= all(sqlite.get(b, 0) == 0 for b in BAD)
-        journal = journal_kills.kill_trials(
-            args.kills, lambda tag: f"sqlite:///{folder / ('journal-' + tag)}.sqlite"
-        )
-        backends["sqlite_eljur_sync"] = dict(journal)
-        ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
+        for platform in JOURNALS:
+            journal = journal_kills.kill_trials(
+                args.kills, partial(_sqlite_url, folder, platform), platform=platform
+            )
+            backends[f"sqlite_{platform}_sync"] = dict(journal)
+            ok &= all(journal.get(b, 0) == 0 for b in (*BAD, *JOURNAL_BAD))
         if not args.no_pg:
             admin = create_engine(args.pg)
 
@@ -92,9 +100,10 @@ def main() -> int:
             pg = faults.kill_trials(args.kills, pg_url, seed=2)
             backends["postgresql"] = dict(pg)
             ok &= all(pg.get(b, 0) == 0 for b in BAD)
-            journal = journal_kills.kill_trials(args.kills, pg_url, seed=2)
-            backends["postgresql_eljur_sync"] = dict(journal)
-            ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
+            for platform in JOURNALS:
+                journal = journal_kills.kill_trials(args.kills, pg_url, seed=2, platform=platform)
+                backends[f"postgresql_{platform}_sync"] = dict(journal)
+                ok &= all(journal.get(b, 0) == 0 for b in (*BAD, *JOURNAL_BAD))
             with admin.connect() as conn:
                 names = conn.execute(
                     text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")

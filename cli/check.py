@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from cli.titles import ENTITY_RU, profile_timezone, rule_title
+from reports.titles import ENTITY_RU, profile_timezone, rule_title
 
 console = Console()
 JSON_FORMAT = "sverka-violations"

@@ -32,7 +32,7 @@ from cli.forecast import forecast_command
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
-from cli.titles import SOURCE_RU, changes_text, store_timezone
+from reports.titles import SOURCE_RU, changes_text, store_timezone
 
 install_russian()
 

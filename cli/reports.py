@@ -110,9 +110,9 @@ def list_command(
 ) -> None:
     """Расхождения: открытые (или все), с причиной и обеими сторонами."""
     from canonical.wording import ru_moment
-    from cli.titles import store_timezone
     from local_store.discrepancies import RULES, STATUS_RU, Status, list_discrepancies
     from reports.evidence_text import side_text
+    from reports.titles import store_timezone
 
     statuses = None if all_ else [Status.OPEN, Status.ACKNOWLEDGED]
     engine = SETTINGS.engine()

@@ -404,8 +404,36 @@ class JournalIds:
             hits = index[level].get(wanted)
             if hits and len(hits) == 1:
                 return next(iter(hits))
+        if kind == "mark":
+            found = self._by_lesson_start(ref, index, ours)
+            if found is not None:
+                return found
         self.unresolved.add((kind, ref))
         return ref
+
+    def _by_lesson_start(
+        self, ref: str, index: list[dict[Any, set[str]]], ours: list[dict[Any, set[str]]]
+    ) -> str | None:
+        """Two marks of one student, subject and day (two lessons of it that day) look alike;
+        the bell of their lesson tells them apart, as a teacher would."""
+        from demo.truth import clock_key
+
+        def start(side: Any, mark: str) -> str | None:
+            row = side.row("mark", mark)
+            lesson = side.row("lesson", row.get("lesson_id")) if row else None
+            return clock_key(lesson.get("starts_at")) if lesson else None
+
+        mine = start(self.world_rows, ref)
+        if mine is None:
+            return None
+        for level, wanted in enumerate(self._signature(self.world_rows, "mark", ref)):
+            if wanted is None:
+                continue
+            twins = [x for x in ours[level].get(wanted, ()) if start(self.world_rows, x) == mine]
+            hits = [x for x in index[level].get(wanted, ()) if start(self.store, x) == mine]
+            if len(twins) == 1 and len(hits) == 1:
+                return hits[0]
+        return None
 
     def _world_ids(self, kind: str) -> list[str]:
         table = self.world_rows.world.tables.get(kind)
@@ -749,10 +777,10 @@ def _write_violations(engine: Engine, out: Path, result: DemoResult) -> None:
 def _write_violations_csv(engine: Engine, path: Path) -> None:
     """The deputy's table for Excel: Russian titles and values, names, local times."""
     from canonical.wording import ru_moment
-    from cli.titles import ENTITY_RU, rule_title
     from local_store.violations import list_violations
     from reports.deputy import ROLE_RU, STATUS_RU, journal_lookup
     from reports.evidence_text import evidence_lines
+    from reports.titles import ENTITY_RU, rule_title
 
     verdicts = {"violated": "нарушено", "possibly_violated": "возможно нарушено"}
     journal = journal_lookup(engine)

@@ -111,7 +111,25 @@ def person_levels(row: Mapping[str, Any] | None) -> Levels:
     )
     if not name:
         return _levels(None)
-    return _levels(_complete((name, day_key(row.get("birth_date")))), (name,))
+    return _levels(
+        _complete((name, day_key(row.get("birth_date")))),
+        _complete((name, person_side(row.get("roles")))),
+        (name,),
+    )
+
+
+def person_side(roles: Any) -> str | None:
+    """Which side of the school a person is on: a child, a parent, or staff.
+
+    A journal that keeps no birth dates (NetSchool) still tells a boy from his father
+    of the same ФИО by this: the scenario has such families.
+    """
+    names = {str(enum_key(r)) for r in roles or ()}
+    if not names:
+        return None
+    if "student" in names:
+        return "student"
+    return "parent" if names == {"parent"} else "staff"
 
 
 def _person(side: Lookup, ref: str | None) -> Levels:

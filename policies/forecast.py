@@ -71,6 +71,13 @@ class ForecastParams(BaseModel):
     absence_memory: float | None = Field(None, ge=0)
     """Lessons' worth the period's absence rate weighs against the last two weeks' in the
     rate of the lessons left; ``None``: the period's rate alone."""
+    absence_prior: float = Field(0.0, ge=0)
+    """Lessons' worth the group's absence rate weighs in the student's rate of the lessons
+    left (an illness in September need not last till December)."""
+    rate_prior: float = Field(0.0, ge=0)
+    """Lessons' worth the group's marks per lesson attended weighs in the student's: a
+    student not yet marked (ill, newly come) is expected to be, and forecast from their
+    marks in other subjects, not «не аттестован» at once."""
     prior_sd: float = Field(0.8, gt=0)
     """The spread of one mark assumed before a student has several."""
     min_marks: int = Field(1, ge=0)
@@ -131,6 +138,10 @@ class History:
     recent_held: int = 0
     recent_missed: int = 0
     """Lessons held and missed in the last ``RECENT_DAYS`` days."""
+    group_missed_share: float | None = None
+    """The share of lessons the group's students missed in the subject so far."""
+    group_mark_rate: float | None = None
+    """Marks per lesson attended in the group-subject so far."""
     student_mean: float | None = None
     student_weight: float = 0.0
     """The student's weighted mean over all subjects so far, and the weight behind it."""
@@ -250,9 +261,14 @@ def future_miss_rate(history: History, params: ForecastParams) -> float:
         return 0.0
     overall = history.missed / history.held
     k = params.absence_memory
-    if k is None:
-        return overall
-    return (history.recent_missed + k * overall) / (history.recent_held + k)
+    rate = (
+        overall if k is None else (history.recent_missed + k * overall) / (history.recent_held + k)
+    )
+    base = history.group_missed_share
+    if base is None or params.absence_prior <= 0:
+        return rate
+    seen = history.held if k is None else history.recent_held + k
+    return (rate * seen + params.absence_prior * base) / (seen + params.absence_prior)
 
 
 def trend(history: History, params: ForecastParams, sd2: float) -> tuple[float, float, float]:
@@ -275,7 +291,13 @@ def forecast_subject(history: History, params: ForecastParams) -> SubjectForecas
     missed_share = history.missed / history.held if history.held else None
     miss_rate = future_miss_rate(history, params)
     attended = history.held - history.missed
-    rate = history.marks / attended if attended > 0 else 0.0
+    group_rate = history.group_mark_rate if history.group_mark_rate is not None else 0.0
+    k_rate = params.rate_prior if history.group_mark_rate is not None else 0.0
+    rate = (
+        (history.marks + k_rate * group_rate) / (attended + k_rate)
+        if attended + k_rate > 0
+        else 0.0
+    )
     future_count = rate * remaining * (1.0 - miss_rate)
     marks_expected = history.marks + future_count
     missed_projected = history.missed + miss_rate * remaining
@@ -308,7 +330,9 @@ def forecast_subject(history: History, params: ForecastParams) -> SubjectForecas
     absent = attendance_bars(history, missed_projected, params)
     if absent is not None:
         risks.insert(0, absent)
-    too_few = history.marks == 0 or marks_expected < params.min_marks - 1e-9
+    prior = history.student_mean if params.prior_from == "student" else history.group_mean
+    unmarked = history.marks == 0 and (prior is None or params.prior_marks <= 0)
+    too_few = unmarked or marks_expected < max(params.min_marks, 1) - 1e-9
     if absent is not None or too_few:
         if too_few:
             risks.insert(0, marks_too_few(history.marks, marks_expected, params))
@@ -322,19 +346,19 @@ def forecast_subject(history: History, params: ForecastParams) -> SubjectForecas
             risks=tuple(risks),
             **common,  # type: ignore[arg-type]
         )
-    mean = history.weighted_sum / history.weight
     n = history.marks
     k = params.prior_marks
-    prior = history.student_mean if params.prior_from == "student" else history.group_mean
+    # no marks yet (ill, newly come): the level is the prior alone, with its doubt
+    mean = history.weighted_sum / history.weight if n else float(prior or 0.0)
     if prior is None:
         prior = mean
     level = (n * mean + k * prior) / (n + k)
-    variance = max(0.0, history.weighted_squares / history.weight - mean * mean)
+    variance = max(0.0, history.weighted_squares / history.weight - mean * mean) if n else 0.0
     sd2 = (n * variance + k * params.prior_sd**2) / (n + k)
     slope, slope_var, shift = trend(history, params, sd2)
     level = min(5.0, max(2.0, level + slope * shift))
     # the future marks weigh as the past ones did on average
-    w_each = history.weight / n
+    w_each = history.weight / n if n else 1.0
     w_future = w_each * future_count
     total = history.weight + w_future
     expected = (history.weighted_sum + w_future * level) / total
@@ -356,7 +380,7 @@ def forecast_subject(history: History, params: ForecastParams) -> SubjectForecas
         probabilities[str(k)] = round(p, 4)
     mark = round_mark(expected, params.round_from)
     fives: int | None = None
-    if mark < 5:
+    if mark < 5 and n:
         fives = fives_needed(history, cuts[mark - 2])
     if probabilities["2"] >= params.risk_probability:
         risks.insert(0, f"«2» с вероятностью {probabilities['2']:.0%}")
@@ -591,8 +615,15 @@ def _teaching_days(starts: dt.date, ends: dt.date, holidays: list[tuple[dt.date,
     return days
 
 
-def period_share(conn: Connection, platform: str, deployment: str, period: Period) -> float:
-    """The period's part of its school year's teaching days (among periods of its kind).
+def period_share(
+    conn: Connection,
+    platform: str,
+    deployment: str,
+    period: Period,
+    after: dt.date | None = None,
+) -> float:
+    """The period's part of its school year's teaching days (among periods of its kind);
+    with ``after``, the part of the period's days after that day.
 
     A КТП is a year's plan; its hours fall into the periods as their teaching days do."""
     table = version_table("period")
@@ -626,17 +657,20 @@ def period_share(conn: Connection, platform: str, deployment: str, period: Perio
         )
     ]
     whole = sum(_teaching_days(a, b, vacations) for a, b in siblings)
-    own = _teaching_days(period.starts_on, period.ends_on, vacations)
+    first = period.starts_on if after is None else max(period.starts_on, after + dt.timedelta(1))
+    own = _teaching_days(first, period.ends_on, vacations)
     return own / whole if whole else 1.0
 
 
 def _plan_lessons(
-    conn: Connection, platform: str, deployment: str, period: Period
-) -> dict[tuple[str, str], tuple[int, float]]:
-    """Per group and subject: the period's lessons by the КТП, and hours per lesson.
+    conn: Connection, platform: str, deployment: str, period: Period, as_of: dt.date
+) -> dict[tuple[str, str], tuple[int, int, float]]:
+    """Per group and subject: the period's lessons by the КТП, those after ``as_of``, and
+    hours per lesson.
 
-    The plan's year hours times the period's share of the year's teaching days, over
-    the hours a lesson of the group-subject lasts (the journal's, else one)."""
+    The plan's year hours times the period's share of the year's teaching days (all, and
+    those after ``as_of``), over the hours a lesson of the group-subject lasts (the
+    journal's, else one)."""
     plan = version_table("plan").alias("fc_plan")
     periods = version_table("period").alias("fc_plan_period")
     year = (
@@ -679,10 +713,15 @@ def _plan_lessons(
         if r[2]
     }
     share = period_share(conn, platform, deployment, period)
-    out: dict[tuple[str, str], tuple[int, float]] = {}
+    left = period_share(conn, platform, deployment, period, after=as_of)
+    out: dict[tuple[str, str], tuple[int, int, float]] = {}
     for group, subject, total in plans:
         each = per_lesson.get((group, subject), 1.0)
-        out[(group, subject)] = (round(float(total) * share / each), each)
+        out[(group, subject)] = (
+            round(float(total) * share / each),
+            round(float(total) * left / each),
+            each,
+        )
     return out
 
 
@@ -695,9 +734,16 @@ def planned_lessons(held: int, in_journal: int, period: Period, as_of: dt.date) 
 
 
 def current_period(
-    conn: Connection, platform: str, deployment: str, as_of: dt.date, kinds: Iterable[str]
+    conn: Connection,
+    platform: str,
+    deployment: str,
+    as_of: dt.date,
+    kinds: Iterable[str],
+    grace_days: int = 21,
 ) -> Period | None:
-    """The shortest reporting period of ``kinds`` holding ``as_of``."""
+    """The shortest reporting period of ``kinds`` holding ``as_of``; between periods (the
+    vacation after a semester, before its marks are set) the one ended in the last
+    ``grace_days`` days."""
     period = version_table("period")
     rows = conn.execute(
         select(
@@ -708,12 +754,16 @@ def current_period(
             period.c.deployment == deployment,
             period.c.f_period_kind.in_(tuple(kinds)),
             period.c.f_starts_on <= as_of,
-            period.c.f_ends_on >= as_of,
+            period.c.f_ends_on >= as_of - dt.timedelta(days=grace_days),
         )
     ).all()
-    if not rows:
+    holding = [r for r in rows if r[3] >= as_of]
+    if holding:
+        r = min(holding, key=lambda r: (r[3] - r[2]).days)
+    elif rows:
+        r = max(rows, key=lambda r: (r[3], r[2]))
+    else:
         return None
-    r = min(rows, key=lambda r: (r[3] - r[2]).days)
     return Period(str(r[0]), str(r[1]), r[2], r[3])
 
 
@@ -725,18 +775,25 @@ def compute_histories(
     as_of: dt.date,
 ) -> list[tuple[str, str, str, History]]:
     """(student, group, subject, history) for every student with lessons of a subject so far."""
+    as_of = min(as_of, period.ends_on)
     marks = {(r[0], r[1]): r for r in _mark_rows(conn, platform, deployment, period, as_of)}
     lessons = _lesson_counts(conn, platform, deployment, period, as_of)
     attendance = list(_attendance_rows(conn, platform, deployment, period, as_of))
     group_sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     student_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for student, group, subject, *_ in attendance:
+    # per group-subject: lessons held, missed, and marks (over all its students)
+    group_days: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for student, group, subject, held, missed, *_ in attendance:
         m = marks.get((student, subject))
+        days = group_days[(group, subject)]
+        days[0] += int(held)
+        days[1] += int(missed)
+        days[2] += int(m.n) if m is not None else 0
         if m is not None:
             for acc in (group_sums[(group, subject)], student_sums[student]):
                 acc[0] += float(m.wv)
                 acc[1] += float(m.w)
-    by_plan = _plan_lessons(conn, platform, deployment, period)
+    by_plan = _plan_lessons(conn, platform, deployment, period, as_of)
     now = ((min(as_of, period.ends_on) - period.starts_on).days + 1) / 7
     end = ((period.ends_on - period.starts_on).days + 1) / 7
     out: list[tuple[str, str, str, History]] = []
@@ -745,13 +802,16 @@ def compute_histories(
         m = marks.get((student, subject))
         sums = group_sums.get((group, subject))
         own = student_sums.get(student)
+        days = group_days[(group, subject)]
         held_now, in_journal = lessons.get((group, subject), (int(held), int(held)))
         plan = by_plan.get((group, subject))
         if plan is not None and plan[0] >= in_journal:
-            whole, source = plan[0], "plan"
+            # the КТП's lessons on the teaching days left (a journal begun late, or a
+            # period over, leaves no more lessons than the calendar has days for)
+            left, source = max(plan[1], in_journal - held_now), "plan"
         else:
             paced = planned_lessons(held_now, in_journal, period, as_of)
-            whole, source = paced, "journal" if paced == in_journal else "pace"
+            left, source = paced - held_now, "journal" if paced == in_journal else "pace"
         history = History(
             marks=int(m.n) if m else 0,
             weight=float(m.w) if m else 0.0,
@@ -768,10 +828,12 @@ def compute_histories(
             exempt=int(exempt),
             recent_held=int(recent_held),
             recent_missed=int(recent_missed),
-            planned=int(held) + max(0, whole - held_now),
+            planned=int(held) + max(0, left),
             planned_from=source,
-            hours_per_lesson=plan[1] if plan is not None else 1.0,
+            hours_per_lesson=plan[2] if plan is not None else 1.0,
             group_mean=sums[0] / sums[1] if sums and sums[1] else None,
+            group_missed_share=days[1] / days[0] if days[0] else None,
+            group_mark_rate=days[2] / (days[0] - days[1]) if days[0] > days[1] else None,
             student_mean=own[0] / own[1] if own and own[1] else None,
             student_weight=own[1] if own else 0.0,
         )

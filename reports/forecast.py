@@ -37,6 +37,13 @@ from reports.render import render_html, write_html, write_pdf, write_tabular
 from reports.tabular import Cell, Table, TabularReport, pct
 
 LEVEL_RU = {"high": "высокий риск", "risk": "риск", "caution": "внимание", "": ""}
+HEADLINE = {
+    "high": "Высокий риск",
+    "risk": "Зона риска",
+    "caution": "Требует внимания",
+    "": "Требует внимания",
+}
+"""The first words a family reads on the notice, by the student's level."""
 KINDS = ("institution", "period", "person", "group", "subject")
 MODEL_NOTE = (
     "Как считается прогноз: отметка за период — средневзвешенный балл текущих отметок периода, "
@@ -263,9 +270,35 @@ def _model_note(params: ForecastParams) -> str:
     )
     note = MODEL_NOTE.format(round_from=f"{params.round_from:.2f}".replace(".", ","), cuts=cuts)
     if params.prior_marks > 0:
+        whose = (
+            "его средним баллом по всем дисциплинам"
+            if params.prior_from == "student"
+            else "средним баллом группы по дисциплине"
+        )
         note += (
-            f" Средний балл сближен со средним баллом группы по дисциплине (вес группы — "
-            f"{params.prior_marks:g} отметки): чем меньше у обучающегося отметок, тем ближе к группе."
+            f" Средний балл сближен с {whose} (вес — {params.prior_marks:g} отметки): чем "
+            "меньше у обучающегося отметок, тем сильнее."
+        )
+    if params.trend_prior is not None:
+        note += " Учитывается, растут отметки обучающегося или снижаются."
+    if params.absence_memory is not None or params.absence_prior > 0:
+        note += (
+            " Пропуски до конца периода оцениваются по последним двум неделям и по "
+            "посещаемости группы: болезнь проходит, а начавшиеся прогулы продолжаются."
+        )
+    note += (
+        " Занятий в периоде — по КТП (часы плана на год по доле учебных дней периода), "
+        "без КТП — по журналу."
+    )
+    if params.max_missed_share is not None:
+        note += (
+            f" «Не аттестован»: пропущено больше {params.max_missed_share:.0%} занятий "
+            "периода".replace("%", " %")
+            + (
+                f" или меньше {params.min_marks} отметок к концу периода."
+                if params.min_marks > 1
+                else " или нет отметок."
+            )
         )
     return note
 
@@ -306,6 +339,8 @@ def notice_context(bundle: ForecastBundle, student: StudentForecast) -> dict[str
         "as_of": f.as_of,
         "params": f.params,
         "level": LEVEL_RU[student.level(f.params)],
+        "headline": HEADLINE[student.level(f.params)],
+        "planned": sum(s.planned for s in student.subjects.values() if s.mark != EXEMPT),
         "reasons": student.reasons(f.params, bundle.subject_name),
         "missed": student.missed(),
         "held": student.held(),

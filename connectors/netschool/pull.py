@@ -135,6 +135,18 @@ async def _gather(
     return [t.result() for t in tasks]
 
 
+async def _student_parents(
+    client: NetSchoolClient,
+    class_students: dict[int, list[wire.StudentListItem]],
+    progress: Progress | None,
+) -> dict[int, list[wire.StudentParent]]:
+    """Each current student's parents: one card per student, the only staff surface that
+    links a parent to a child (the ЕПГУ decision and the parents' card rules need it)."""
+    ids = sorted({s.id for students in class_students.values() for s in students if not s.free})
+    cards = await _gather([client.student_parents(i) for i in ids], "parents", progress)
+    return dict(zip(ids, cards, strict=True))
+
+
 async def pull_institution(
     client: NetSchoolClient,
     *,
@@ -194,6 +206,8 @@ async def pull_institution(
         weeks=weeks,
         only_classes=frozenset(class_ids) if scoped else None,
     )
+    if not scoped:
+        pull.student_parents = await _student_parents(client, pull.class_students, progress)
     pull.journal = {cid: {w: [] for w in weeks} for cid in class_ids}
     if not weeks:
         pull.requests = client.requests

@@ -87,7 +87,10 @@ def build(
     e_uslugi = EUslugiBot(world, org_code)
     for party in (registry, epgu, e_uslugi):
         broker.add_party(party)
-    return Emulator(broker, registry, epgu, e_uslugi, as_of)
+    emulator = Emulator(broker, registry, epgu, e_uslugi, as_of)
+    # the registry's view follows the scenario's clock (POST /control/clock, the demo's moments)
+    registry.scenario_clock = lambda: emulator.as_of
+    return emulator
 
 
 def _envelope(content: etree._Element) -> bytes:

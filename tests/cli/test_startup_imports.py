@@ -18,6 +18,7 @@ HEAVY = (
     "uvicorn",
     "xmlschema",
     "sqlalchemy",
+    "pydantic",
     "procrastinate",
 )
 
