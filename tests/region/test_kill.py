@@ -31,9 +31,7 @@ def _content(store: Engine) -> tuple[set[tuple[str, str, str]], int, set[tuple[s
     with store.connect() as conn:
         for kind, table in VERSION_TABLES.items():
             rows = conn.execute(
-                text(
-                    f"SELECT external_id, content_hash, superseded_run_id FROM {table.name}"
-                )
+                text(f"SELECT external_id, content_hash, superseded_run_id FROM {table.name}")
             ).all()
             versions += len(rows)
             current |= {(kind, e, h) for e, h, gone in rows if gone is None}
@@ -72,7 +70,13 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing(
         assert sverka("region", "init", url=region_url).returncode == 0
         config = write_config(tmp_path, "kill-school", hosts[0].url, scids[0][0])
         added = sverka(
-            "region", "add", "kill-school", "--config", str(config), "--cron", "0 3 * * *",
+            "region",
+            "add",
+            "kill-school",
+            "--config",
+            str(config),
+            "--cron",
+            "0 3 * * *",
             url=region_url,
         )
         assert added.returncode == 0, added.stderr

@@ -58,10 +58,18 @@ def test_three_workers_sync_each_institution_once_per_firing_within_host_budgets
             for k, scid in enumerate(ids):
                 inst = f"school-{h}{k}"
                 config = write_config(tmp_path, inst, host.url, scid)
-                added = sverka("region", "add", inst, "--config", str(config), "--cron", CRON, url=region_url)
+                added = sverka(
+                    "region", "add", inst, "--config", str(config), "--cron", CRON, url=region_url
+                )
                 assert added.returncode == 0, added.stdout + added.stderr
                 expected[inst] = h
-            budget = sverka("region", "budget", host.url.removeprefix("http://"), str(BUDGETS[h]), url=region_url)
+            budget = sverka(
+                "region",
+                "budget",
+                host.url.removeprefix("http://"),
+                str(BUDGETS[h]),
+                url=region_url,
+            )
             assert budget.returncode == 0, budget.stdout + budget.stderr
         plan = sverka("region", "plan", url=region_url)
         assert plan.returncode == 0 and "school-00" in plan.stdout, plan.stdout + plan.stderr
@@ -77,7 +85,9 @@ def test_three_workers_sync_each_institution_once_per_firing_within_host_budgets
                 break
             time.sleep(1)
         stop_workers(workers)
-        logs = "\n".join(p.read_text(errors="replace")[-6000:] for p in tmp_path.glob("worker*.log"))
+        logs = "\n".join(
+            p.read_text(errors="replace")[-6000:] for p in tmp_path.glob("worker*.log")
+        )
         assert set(done) == set(expected), logs
 
         # Every planned firing became one job per institution, and each job made one run.
@@ -94,7 +104,10 @@ def test_three_workers_sync_each_institution_once_per_firing_within_host_budgets
             store.dispose()
             jobs = {j for f in done[registered.id].values() for j, st in f if st == "succeeded"}
             succeeded = [job for job, status in runs if status == "succeeded"]
-            assert sorted(succeeded) == sorted(f"procrastinate:{j}" for j in jobs), (registered.id, runs)
+            assert sorted(succeeded) == sorted(f"procrastinate:{j}" for j in jobs), (
+                registered.id,
+                runs,
+            )
             assert len(set(succeeded)) == len(succeeded), (registered.id, runs)
         region.dispose()
 
