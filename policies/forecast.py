@@ -93,7 +93,7 @@ class ForecastParams(BaseModel):
     missed_caution: float = Field(0.05, ge=0, le=1)
     missed_risk: float = Field(0.10, ge=0, le=1)
     """Share of lessons missed: warning and risk (EWIMS: ≥ 10 % is chronic absence)."""
-    risk_probability: float = Field(0.5, gt=0, le=1)
+    risk_probability: float = Field(0.4, gt=0, le=1)
     """A subject is at risk once «2» (or «не аттестован») is this likely."""
     high_risk_subjects: int = Field(2, ge=1)
     """Subjects at risk from which the student is at high risk."""
