@@ -89,6 +89,48 @@ MATRIX: dict[str, dict[str, Case]] = {
     },
 }
 
+_NS = "tests/netschool/test_faults.py"
+_EJ = "tests/eljur/test_errors_and_faults.py"
+_POO = "tests/poo/test_faults.py"
+ELSEWHERE: dict[tuple[str, str], tuple[str, str]] = {
+    ("netschool", "latency"): (_NS, '"latency": 0.01'),
+    ("netschool", "hang"): (_NS, '"hang": True'),
+    ("netschool", "error_every"): (_NS, '"error_every": 7'),
+    ("netschool", "error_rate"): (_NS, '"error_rate": 0.08'),
+    ("netschool", "error_rate=1"): (_NS, '"error_rate": 1.0'),
+    ("netschool", "fail_after"): (_NS, "fail_after=api_so_far + 60"),
+    ("netschool", "throttle_every"): (_NS, '"throttle_every": 60'),
+    ("netschool", "retry_after"): (_NS, "throttle_every=4, retry_after=1"),
+    ("netschool", "session_expiry_after"): (_NS, '"session_expiry_after": 25'),
+    ("netschool", "malformed_every"): (_NS, '"malformed_every": 9'),
+    ("netschool", "drop_every"): (_NS, '"drop_every": 13'),
+    ("netschool", "drop_rate=1"): (_NS, '"drop_rate": 1.0'),
+    ("netschool", "version"): (_NS, '"version": "5.20.0"'),
+    ("netschool", "version=unknown"): (_NS, '"version": "6.1.0"'),
+    ("eljur", "error_every"): (_EJ, '"error_every": 3'),
+    ("eljur", "throttle_every"): (_EJ, '"throttle_every": 4'),
+    ("eljur", "drop_every"): (_EJ, '"drop_every": 5'),
+    ("eljur", "malformed_every"): (_EJ, '"malformed_every": 4'),
+    ("eljur", "session_expiry_after"): (_EJ, '"session_expiry_after": 3'),
+    ("eljur", "fail_after"): (_EJ, "fail_after=20"),
+    ("poo", "latency_ms"): (_POO, '"latency_ms": 20'),
+    ("poo", "latency_ms=hang"): (_POO, '"latency_ms": 800'),
+    ("poo", "error_rate"): (_POO, '"error_rate": 0.15'),
+    ("poo", "throttle_rate"): (_POO, '"throttle_rate": 0.1'),
+    ("poo", "retry_after"): (_POO, '"retry_after": 1'),
+    ("poo", "malformed_rate"): (_POO, '"malformed_rate": 0.15'),
+    ("poo", "drop_rate"): (_POO, '"drop_rate": 0.15'),
+    ("poo", "outage_after"): (_POO, '"outage_after": 22'),
+    ("poo", "expire_after"): (_POO, '"expire_after": 7'),
+    ("poo", "lapse"): (_POO, '"lapse": "redirect"'),
+    ("poo", "session_cap"): (_POO, '"session_cap": 1'),
+    ("poo", "server_version"): (_POO, '"server_version": "2024"'),
+    ("poo", "login_body"): (_POO, '"login_body": "empty"'),
+}
+"""Cases the platform's own fault tests already run in the suite (the file, and the text
+that sets the knob there): the suite's matrix runs only the rest, ``benchmarks.chaos
+--faults`` runs every case."""
+
 INERT: dict[str, dict[str, str]] = {
     "eljur": {"version": "the ЭлЖур emulator has no version quirks; only NetSchool reads it"},
 }

@@ -7,9 +7,11 @@ and ``benchmarks/chaos.py`` (many, on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,12 +136,15 @@ def _sync_poo(engine: Engine, settings: dict[str, Any]) -> str:
     return outcome.status.value
 
 
-def world_of(platform: str) -> tuple[World, dt.datetime]:
-    """The platform's small generated institution and the moment its emulator serves."""
+@functools.cache
+def world_of(platform: str, students: int = 0) -> tuple[World, dt.datetime]:
+    """The platform's small generated institution (two weeks; ``students`` or the
+    platform's default) and the moment its emulator serves.  Generated once per process:
+    the emulators only read the world."""
     from emulators.scenario.generate import generate
 
-    profile, students = PROFILES[platform]
-    world = World.from_dict(generate(profile, students, 2, 1))
+    profile, default = PROFILES[platform]
+    world = World.from_dict(generate(profile, students or default, 2, 1))
     end = dt.datetime.fromisoformat(str(world.meta["lessons_until"]))
     return world, end - dt.timedelta(days=5, hours=3)
 
@@ -228,10 +233,26 @@ def kill_trials(
     world, as_of = world_of(platform)
     rng = random.Random(seed)
     seen: Counter[str] = Counter()
+    template = make_url("template")
+    blank = make_engine(template)
+    migrate(blank)
+    blank.dispose()
+
+    def prepared(url: str) -> None:
+        """A migrated empty store at ``url``: a copy of the template file on SQLite (the
+        migrations take seconds on a loaded machine), migrated afresh on PostgreSQL."""
+        if url.startswith("sqlite:///") and template.startswith("sqlite:///"):
+            shutil.copyfile(template.removeprefix("sqlite:///"), url.removeprefix("sqlite:///"))
+            return
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+
     with serving(platform, world, as_of) as served:
         settings = served.settings
-        reference = make_engine(make_url("reference"))
-        migrate(reference)
+        reference_url = make_url("reference")
+        prepared(reference_url)
+        reference = make_engine(reference_url)
         writes = _count_writes(reference)
         if sync_once(reference, settings) != "succeeded":
             raise RuntimeError(f"the uninterrupted {platform} sync failed")
@@ -239,9 +260,7 @@ def kill_trials(
         reference.dispose()
         for trial in range(trials):
             url = make_url(f"j{trial}")
-            prepared = make_engine(url)
-            migrate(prepared)
-            prepared.dispose()
+            prepared(url)
             kill_at = rng.randint(1, max(2, writes[0]))
             died = subprocess.run(
                 [sys.executable, "-c", CHILD, url, str(kill_at), json.dumps(settings)],
