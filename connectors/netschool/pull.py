@@ -140,9 +140,11 @@ async def _student_parents(
     class_students: dict[int, list[wire.StudentListItem]],
     progress: Progress | None,
 ) -> dict[int, list[wire.StudentParent]]:
-    """Each current student's parents: one card per student, the only staff surface that
-    links a parent to a child (the ЕПГУ decision and the parents' card rules need it)."""
-    ids = sorted({s.id for students in class_students.values() for s in students if not s.free})
+    """Each listed student's parents: one card per student, the only staff surface that
+    links a parent to a child (the ЕПГУ decision and the parents' card rules need it).
+    A student who left stays listed (``free``) and so do the parents: a departure is one
+    enrolment ending, not a family's cards vanishing (which the mass-change guard holds)."""
+    ids = sorted({s.id for students in class_students.values() for s in students})
     cards = await _gather([client.student_parents(i) for i in ids], "parents", progress)
     return dict(zip(ids, cards, strict=True))
 

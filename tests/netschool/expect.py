@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -23,10 +22,6 @@ from local_store.history import records_as_of
 Row = tuple[Any, ...]
 RELATIONS = ("mother", "father", "guardian")
 """Relations a student's card names (others are stored as ``parent``)."""
-
-
-def world_zone(world: World) -> ZoneInfo:
-    return ZoneInfo(world.timezone)
 
 
 KINDS = (
@@ -94,17 +89,10 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             (str(ns_id("holiday", sid)), r["name"], _d(r["starts_on"]), _d(r["ends_on"]))
         ] += 1
     listed = {str(r["student_id"]) for r in st.kind("enrolment").values()}
-    today = moment.astimezone(world_zone(world)).date()
-    studying = {
-        str(r["student_id"])
-        for r in st.kind("enrolment").values()
-        if r.get("status") in (None, "studying")
-        and (r.get("ends_on") is None or _d(r["ends_on"]) >= today)
-    }
-    # parents reach the staff surface through their current children's cards only
+    # parents reach the staff surface through their children's cards only
     carded: set[str] = set()
     for r in st.kind("parent_link").values():
-        if str(r["child_id"]) in studying:
+        if str(r["child_id"]) in listed:
             carded.add(str(r["parent_id"]))
             relation = str(r.get("relation") or "parent")
             out["parent_link"][
