@@ -64,8 +64,8 @@ def test_knob_against_connector(
 ) -> None:
     yardstick = yardsticks[platform]
     assert sum(len(rows) for rows in yardstick.contents.values()) > 300, "a school's worth"
-    seen = fault_matrix.run_case(platform, name, store, yardstick)
+    seen = fault_matrix.run_case(platform, name, store, yardstick, always_rerun=False)
     bad = {k: seen[k] for k in BAD if seen[k]}
     assert bad == {}, dict(seen)
     if MATRIX[platform][name].expect == "stops":
-        assert seen["status:failed"] == 1
+        assert seen["status:failed"] == 1 and seen["rerun_records"] > 300, dict(seen)
