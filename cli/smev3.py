@@ -196,6 +196,7 @@ def sync_e_uslugi_command(
         f"Уведомлений о зачислении принято: {report.received}, повторных: {report.duplicates}, "
         f"нечитаемых: {report.unreadable}."
     )
+    _print_found_again(report.found_again, "уведомления")
     _print_delivery(report.delivery)
 
 
@@ -287,8 +288,17 @@ def epgu_poll_command(
         f"Заявлений принято: {report.received} (услуга оказана: {report.provided}, отказ: {report.refused}); "
         f"повторных: {report.duplicates}, нечитаемых: {report.unreadable}."
     )
+    _print_found_again(report.found_again, "заявления")
     _print_delivery(report.delivery)
     _print_applications(engine, options.name)
+
+
+def _print_found_again(count: int, what: str) -> None:
+    if count:
+        console.print(
+            f"Из них найдено повторно у «Адаптера СМЭВ» (прежний запуск взял {what}, "
+            f"но не сохранил): {count}."
+        )
 
 
 def _print_applications(engine: Engine, deployment: str) -> None:

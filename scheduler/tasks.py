@@ -96,12 +96,17 @@ def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[s
         return {"delivered": delivered, "failed": len(push.delivery.failed) if push.delivery else 0}
     if what == "epgu":
         report = asyncio.run(poll(engine, options))
-        return {"received": report.received, "answered": report.provided, "refused": report.refused}
+        return {
+            "received": report.received,
+            "answered": report.provided,
+            "refused": report.refused,
+            "found_again": report.found_again,
+        }
     if what == "contingent":
         summary = asyncio.run(sync_contingent(engine, options))
         return {"students": summary.students}
     notices = asyncio.run(sync_e_uslugi(engine, options))
-    return {"received": notices.received}
+    return {"received": notices.received, "found_again": notices.found_again}
 
 
 def reconcile(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:

@@ -11,11 +11,13 @@ message id; an answer's ``replyToClientId`` is that id; an incoming request's
 (it acknowledged when it stored the message), so :meth:`ack` sends nothing.
 Because ``Get`` hands a message over once, :meth:`find_responses` asks ``Find``
 (criterion ``GET_RESPONSE_BY_REQUEST_CLIENTID``) for answers a killed process took
-but never stored.
+but never stored, and :meth:`find_requests` asks ``Find`` by period
+(``messagePeriodCriteria``) for incoming requests taken the same way.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -182,8 +184,35 @@ class AdapterClient(SoapEndpoint):
         )
 
     async def get_request(self, selector: tuple[str, str] | None = None) -> ReceivedRequest | None:
-        result = await self._get("REQUEST", selector)
-        message = result.Message.RequestMessage if result is not None else None
+        return self._request(await self._get("REQUEST", selector))
+
+    async def find_requests(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        selector: tuple[str, str] | None = None,
+    ) -> list[ReceivedRequest]:
+        """``Find`` the incoming requests the adapter handed out from ``since`` (to ``until``).
+
+        An incoming request's ``clientId`` is minted by the adapter, so a process killed
+        between ``Get`` and storing it has nothing to ``Find`` it by but the period.  The
+        answer lists every kind of message; only requests whose content's root is
+        ``selector`` (namespace, local name) are kept.
+        """
+        period: dict[str, Any] = {"from": since.astimezone(dt.UTC)}
+        if until is not None:
+            period["to"] = until.astimezone(dt.UTC)
+        found = await self._call(
+            "Find", itSystem=self.it_system, specificQuery={"messagePeriodCriteria": period}
+        )
+        results = getattr(found, "QueryResult", found) if found is not None else None
+        requests = (self._request(r) for r in (results or []))
+        return [r for r in requests if r is not None and _matches(r, selector)]
+
+    def _request(self, result: Any) -> ReceivedRequest | None:
+        if result is None or result.Message is None or result.smevMetadata is None:
+            return None
+        message = result.Message.RequestMessage
         if message is None:
             return None
         return ReceivedRequest(
@@ -196,3 +225,14 @@ class AdapterClient(SoapEndpoint):
 
     async def ack(self, message_id: str, *, accepted: bool = True) -> None:
         """Nothing to send: the adapter acknowledged to СМЭВ when it took the message."""
+
+
+def _matches(request: ReceivedRequest, selector: tuple[str, str] | None) -> bool:
+    """Whether the request's business content has the root ``selector`` names (СМЭВ's
+    ``MessageTypeSelector`` test, which ``Get`` leaves to СМЭВ and ``Find`` to us)."""
+    if selector is None:
+        return True
+    if request.content is None:
+        return False
+    name = etree.QName(request.content)
+    return (name.namespace or "", name.localname) == selector

@@ -545,6 +545,15 @@ class SmevClient(SoapEndpoint):
         """None to find again: СМЭВ itself offers an answer again until it is acknowledged."""
         return []
 
+    async def find_requests(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        selector: tuple[str, str] | None = None,
+    ) -> list[ReceivedRequest]:
+        """None to find again: СМЭВ offers a request again until it is acknowledged."""
+        return []
+
     async def ack(self, message_id: str, *, accepted: bool = True) -> None:
         await self._call(
             "Ack",

@@ -10,6 +10,7 @@ the narrow-transport recommendation).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 from lxml import etree
@@ -50,6 +51,21 @@ class Smev3Transport(Protocol):
 
         «Адаптер СМЭВ» hands an answer over once (``Get``) and keeps it for ``Find``:
         a process killed between taking an answer and storing it finds it here.  The
+        direct transport finds nothing: СМЭВ redelivers what was not acknowledged.
+        """
+        ...
+
+    async def find_requests(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        selector: tuple[str, str] | None = None,
+    ) -> list[ReceivedRequest]:
+        """Incoming requests already handed out from ``since`` (to ``until``), whose content's
+        root is ``selector``.
+
+        «Адаптер СМЭВ» gives an incoming request a ``clientId`` of its own, so a process
+        killed between ``Get`` and storing it can only find it again by period.  The
         direct transport finds nothing: СМЭВ redelivers what was not acknowledged.
         """
         ...

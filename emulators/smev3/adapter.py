@@ -13,7 +13,8 @@ to СМЭВ over its own connection.  What it does beyond the public names
 * ``Get`` takes the next message of the asked kind from СМЭВ and acknowledges it
   there at once: from then on the adapter, not СМЭВ, holds it, and ``Find`` returns
   it again (``messageClientIdCriteria``: an answer by its request's ``clientId``,
-  or a message by its own);
+  or a message by its own; ``messagePeriodCriteria``: every message it handed out
+  between ``from`` and ``to`` by the moment it took it from СМЭВ, on its own clock);
 * it signs everything it relays for the school: the mock signature in ``mock``
   mode, in ``gost`` mode a ГОСТ ЭП-ОВ with the institution's key it was given
   (``BrokerConfig.adapter_key``; without one it relays unsigned and СМЭВ refuses);
@@ -27,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from copy import deepcopy
 
 from lxml import etree
@@ -91,12 +93,17 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
 
 
 class AdapterRelay:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.broker = broker
+        self.clock = clock or broker.now
+        """The adapter's own clock, which dates what it takes from СМЭВ (``Find`` by
+        period); the emulator gives it the scenario's moment, as it does the registry."""
         self.reply_to: dict[str, str] = {}
         """``clientId`` given to an incoming request → its СМЭВ ``ReplyTo``."""
         self.kept: dict[tuple[str, str], list[etree._Element]] = defaultdict(list)
         """(``clientIdCriteria``, ``clientId``) → the ``QueryResult``s handed out (for ``Find``)."""
+        self.handed_out: list[tuple[dt.datetime, etree._Element]] = []
+        """Every ``QueryResult`` handed out, with the moment the adapter took it from СМЭВ."""
 
     # -- relaying to СМЭВ -------------------------------------------------------------------
 
@@ -238,6 +245,8 @@ class AdapterRelay:
         self._message(_sub(result, "Message"), message, client_id)
         self._ack(message_id or "")
         kept = deepcopy(result)
+        taken = self.clock()
+        self.handed_out.append((taken if taken.tzinfo else taken.replace(tzinfo=dt.UTC), kept))
         if kind == "REQUEST":
             self.reply_to[client_id] = message.findtext(q(ns.types, "ReplyTo")) or ""
             self.kept["GET_REQUEST_BY_REQUEST_CLIENTID", client_id].append(kept)
@@ -300,10 +309,15 @@ class AdapterRelay:
 
     def _find(self, element: etree._Element) -> etree._Element:
         self._check_system(element)
+        period = element.find(f"{_a('specificQuery')}/{_a('messagePeriodCriteria')}")
+        if period is not None:
+            return self._find_period(period)
         criteria = element.find(f"{_a('specificQuery')}/{_a('messageClientIdCriteria')}")
         if criteria is None:
             raise AdapterFault(
-                "ValidationFault", "InvalidContent", "нет specificQuery/messageClientIdCriteria"
+                "ValidationFault",
+                "InvalidContent",
+                "нет specificQuery/messageClientIdCriteria или messagePeriodCriteria",
             )
         key = (
             criteria.findtext(_a("clientIdCriteria")) or "",
@@ -313,3 +327,25 @@ class AdapterRelay:
         for kept in self.kept.get(key, []):
             result.append(deepcopy(kept))
         return result
+
+    def _find_period(self, period: etree._Element) -> etree._Element:
+        """Every message handed out from ``from`` to ``to`` (inclusive), oldest first."""
+        since = _moment(period.findtext(_a("from")), "from")
+        until_text = period.findtext(_a("to"))
+        until = _moment(until_text, "to") if until_text else None
+        result = etree.Element(_a("QueryResultList"), nsmap={"a": ADAPTER})
+        for moment, kept in self.handed_out:
+            if moment >= since and (until is None or moment <= until):
+                result.append(deepcopy(kept))
+        return result
+
+
+def _moment(text: str | None, name: str) -> dt.datetime:
+    """An ``xs:dateTime`` of the period; one without a zone is taken as UTC."""
+    try:
+        moment = dt.datetime.fromisoformat((text or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise AdapterFault(
+            "ValidationFault", "InvalidContent", f"messagePeriodCriteria/{name}: не дата-время"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -170,7 +170,7 @@ def create_app(emulator: Emulator) -> Starlette:
             return Response(b"", status_code=502)
         return Response(_envelope(result), media_type=SOAP_CONTENT)
 
-    relay = AdapterRelay(broker)
+    relay = AdapterRelay(broker, clock=lambda: emulator.as_of)
 
     def adapter_fault(exc: AdapterFault) -> Response:
         return Response(exc.render(), status_code=500, media_type=SOAP_CONTENT)

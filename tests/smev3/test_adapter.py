@@ -6,6 +6,7 @@ Only the settings change (``transport="adapter"``, the adapter's address, the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,15 +14,20 @@ import pytest
 from sqlalchemy import Engine
 
 from connectors.contingent.wire import MOVEMENT_RESPONSE
+from connectors.e_uslugi.wire import NOTICE
+from connectors.epgu.wire import FORM_DATA
 from connectors.smev3.adapter import AdapterClient
-from connectors.smev3.client import SmevSettings, new_message_id
+from connectors.smev3.client import SmevClient, SmevSettings, new_message_id
 from connectors.smev3.errors import SmevFaultError
+from connectors.smev3.signing import MockSigner
 from emulators.scenario.world import World
 from local_store import outbox
+from local_store.history import records_as_of
 from local_store.runs import get_run, list_runs
+from pipelines.smev3.channels import E_USLUGI_RECEIPT, EPGU_ANSWER
 from pipelines.smev3.common import Smev3Options, deliver, make_client
 from pipelines.smev3.contingent import plan_movement_pushes, push_contingent, sync_contingent
-from pipelines.smev3.epgu import poll_epgu
+from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
 from tests.smev3.conftest import Running, seed_journal, start
 from tests.smev3.test_exchange import _view
 from tests.smev3.test_gost_signature import Keypair, make_keypair
@@ -115,6 +121,79 @@ async def test_answers_taken_but_never_stored_are_found_again(
     statuses = {i.status for i in outbox.items(engine)}
     assert statuses == {outbox.OutboxStatus.ANSWERED}
     assert sorted(smev.control("GET", "registry")["receipts"].values()) == [1, 1, 1, 1, 1]
+
+
+async def test_applications_taken_but_never_stored_are_found_again(
+    engine: Engine, smev: Running, world: World
+) -> None:
+    """A process took two ЕПГУ applications from the adapter (``Get``) and died before
+    storing them: the next poll finds them by period (``Find``) and stores each once; a
+    second poll adds nothing."""
+    seed_journal(engine, world)
+    options = _adapter(smev, profile="talmenka", data_clock=lambda: smev.emulator.as_of)
+    assert smev.control("POST", "parties/epgu/send")["sent"] == 3
+    school = smev.emulator.broker.config.school
+    moment = smev.emulator.as_of
+    async with AdapterClient(SmevSettings(f"{smev.url}/adapter/ws"), school) as dying:
+        taken = [await dying.get_request(FORM_DATA) for _ in range(2)]
+        taken_ids = {t.message_id for t in taken if t is not None}
+        assert len(taken_ids) == 2
+        # The period bounds and the selector are honoured.
+        minute = dt.timedelta(minutes=1)
+        found = await dying.find_requests(moment - minute, selector=FORM_DATA)
+        assert {r.message_id for r in found} == taken_ids
+        assert {r.reply_to for r in found} == {t.reply_to for t in taken if t is not None}
+        assert await dying.find_requests(moment + minute) == []
+        assert await dying.find_requests(moment - 2 * minute, moment - minute) == []
+        assert await dying.find_requests(moment - minute, selector=NOTICE) == []
+    taken_in_smev = [m for ms in smev.control("GET", "state")["queues"].values() for m in ms]
+    assert sum(m["acked"] for m in taken_in_smev if m["message_id"] in taken_ids) == 2
+
+    report = await poll_epgu(engine, options, budget_seconds=20)
+    assert report.found_again == 2 and report.duplicates == 0
+    assert (report.received, report.provided, report.refused) == (3, 1, 2)
+    finals = [
+        i.event_key
+        for i in outbox.items(engine, channel=EPGU_ANSWER)
+        if i.event_key.endswith(":final")
+    ]
+    assert len(finals) == len(set(finals)) == 3
+    assert {f"epgu:{m}:final" for m in taken_ids} <= set(finals)
+    assert len(records_as_of(engine, "epgu_request")) == 3
+    answers = smev.control("GET", "epgu")["answers"]
+    assert len(answers) == 6 and all(a["to_matches"] for a in answers)
+
+    again = await poll_epgu(engine, options, budget_seconds=20)
+    assert (again.received, again.found_again, again.duplicates) == (0, 0, 0)
+    assert again.found_known == 3, "what was stored is found again and only counted"
+    assert len(outbox.items(engine, channel=EPGU_ANSWER)) == 6
+    assert len(records_as_of(engine, "epgu_request")) == 3
+    assert len(smev.control("GET", "epgu")["answers"]) == 6
+
+
+async def test_notices_taken_but_never_stored_are_found_again(
+    engine: Engine, smev: Running
+) -> None:
+    """The same for an «Е-услуги» notice: found by period, stored once, answered once."""
+    options = _adapter(smev, data_clock=lambda: smev.emulator.as_of)
+    assert smev.control("POST", "parties/e-uslugi/send")["sent"] == 1
+    school = smev.emulator.broker.config.school
+    async with AdapterClient(SmevSettings(f"{smev.url}/adapter/ws"), school) as dying:
+        assert await dying.get_request(NOTICE) is not None
+    report = await sync_e_uslugi(engine, options, budget_seconds=10)
+    assert (report.found_again, report.received, report.duplicates) == (1, 1, 0)
+    assert len(records_as_of(engine, "expected_enrolment")) == 1
+    again = await sync_e_uslugi(engine, options, budget_seconds=5)
+    assert (again.found_again, again.received, again.found_known) == (0, 0, 1)
+    assert len(outbox.items(engine, channel=E_USLUGI_RECEIPT)) == 1
+    receipts = smev.control("GET", "e-uslugi")["receipts"]
+    assert receipts == [{"application": "x1", "status": "RECEIVED", "to_matches": True}]
+
+
+async def test_the_direct_transport_finds_no_requests_again(smev: Running) -> None:
+    """СМЭВ itself offers an unacknowledged request again; there is nothing to search."""
+    async with SmevClient(SmevSettings(smev.smev), signer=MockSigner()) as client:
+        assert await client.find_requests(smev.emulator.as_of - dt.timedelta(days=1)) == []
 
 
 @pytest.fixture(scope="module")
