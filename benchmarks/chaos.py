@@ -1,10 +1,13 @@
 """The fault suite at a large size: kill -9 trials on both backends (first migrations, the
-institution-file import, the ЭлЖур journal sync), fuzzing (the file reader, the institution-file
+institution-file import, the ЭлЖур, NetSchool and «Модуль ПОО» journal syncs), fuzzing (the file reader, the institution-file
 mapper, and the NetSchool, ПОО, ЭлЖур and СМЭВ mappers from their wire models), hostile XML and
 ЕПГУ trials, with the numbers issue 12 asks for.
 
     .venv/bin/python -m benchmarks.chaos --kills 10 --fuzz 10000 --epgu 20000 [--pg URL]
-        [--only fuzz,mappers,hostile,epgu,kills]
+        [--only fuzz,mappers,hostile,epgu,faults,kills]
+
+``faults``: every fault knob of every journal emulator against its connector
+(``tests/reliability/fault_matrix.py``), each case followed by a clean rerun.
 
 Every "bad" number must be 0; the run exits 1 otherwise.
 """
@@ -16,15 +19,45 @@ import json
 import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
-from tests.reliability import faults, journal_kills, wire_fuzz
+from tests.reliability import fault_matrix, faults, journal_kills, wire_fuzz
 
 BAD = ("lost", "extra", "duplicated", "half_written", "half_written_schema")
-PARTS = ("fuzz", "mappers", "hostile", "epgu", "kills")
+PARTS = ("fuzz", "mappers", "hostile", "epgu", "faults", "kills")
+JOURNALS = ("eljur", "netschool", "poo")
+JOURNAL_BAD = ("left_running", "resync_failed")
 MAPPER_BAD = ("unhandled", "bad_value_stored", "unclear_problem")
+
+
+def _sqlite_url(folder: Path, platform: str, tag: str) -> str:
+    return f"sqlite:///{folder / (platform + '-' + tag)}.sqlite"
+
+
+def _fault_matrix(folder: Path) -> dict[str, dict[str, dict[str, int]]]:
+    """Every case of the fault matrix (knob × connector) on SQLite, each with its rerun."""
+    from local_store.engine import make_engine, migrate
+
+    def store(tag: str) -> Engine:
+        engine = make_engine(f"sqlite:///{folder / ('faults-' + tag)}.sqlite")
+        migrate(engine)
+        return engine
+
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for platform, cases in fault_matrix.MATRIX.items():
+        reference = store(f"{platform}-reference")
+        yardstick = fault_matrix.faultless(platform, reference)
+        reference.dispose()
+        found[platform] = {}
+        for name in cases:
+            engine = store(f"{platform}-{name}")
+            seen = fault_matrix.run_case(platform, name, engine, yardstick)
+            engine.dispose()
+            found[platform][name] = dict(seen)
+    return found
 
 
 def main() -> int:
@@ -67,6 +100,14 @@ def main() -> int:
             epgu = faults.epgu_trials(args.epgu)
             out["epgu"] = dict(epgu)
             ok &= epgu["wrongly_served"] == 0
+        if "faults" in parts:
+            matrix = _fault_matrix(folder)
+            out["fault_matrix"] = matrix
+            ok &= all(
+                not any(seen.get(b, 0) for b in fault_matrix.BAD)
+                for cases in matrix.values()
+                for seen in cases.values()
+            )
         if "kills" not in parts:
             print(json.dumps(out, ensure_ascii=False, indent=2))
             return 0 if ok else 1
@@ -75,11 +116,12 @@ def main() -> int:
         sqlite = faults.kill_trials(args.kills, lambda tag: f"sqlite:///{folder / tag}.sqlite")
         backends["sqlite"] = dict(sqlite)
         ok &= all(sqlite.get(b, 0) == 0 for b in BAD)
-        journal = journal_kills.kill_trials(
-            args.kills, lambda tag: f"sqlite:///{folder / ('journal-' + tag)}.sqlite"
-        )
-        backends["sqlite_eljur_sync"] = dict(journal)
-        ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
+        for platform in JOURNALS:
+            journal = journal_kills.kill_trials(
+                args.kills, partial(_sqlite_url, folder, platform), platform=platform
+            )
+            backends[f"sqlite_{platform}_sync"] = dict(journal)
+            ok &= all(journal.get(b, 0) == 0 for b in (*BAD, *JOURNAL_BAD))
         if not args.no_pg:
             admin = create_engine(args.pg)
 
@@ -92,9 +134,10 @@ def main() -> int:
             pg = faults.kill_trials(args.kills, pg_url, seed=2)
             backends["postgresql"] = dict(pg)
             ok &= all(pg.get(b, 0) == 0 for b in BAD)
-            journal = journal_kills.kill_trials(args.kills, pg_url, seed=2)
-            backends["postgresql_eljur_sync"] = dict(journal)
-            ok &= all(journal.get(b, 0) == 0 for b in (*BAD, "left_running", "resync_failed"))
+            for platform in JOURNALS:
+                journal = journal_kills.kill_trials(args.kills, pg_url, seed=2, platform=platform)
+                backends[f"postgresql_{platform}_sync"] = dict(journal)
+                ok &= all(journal.get(b, 0) == 0 for b in (*BAD, *JOURNAL_BAD))
             with admin.connect() as conn:
                 names = conn.execute(
                     text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")

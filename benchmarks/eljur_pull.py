@@ -27,14 +27,14 @@ from pathlib import Path
 import httpx
 
 from connectors.eljur.client import ClientSettings, EljurClient
-from connectors.eljur.pull import pull_class, pull_structure
+from connectors.eljur.pull import pull_diaries, pull_schedule, pull_structure
 from connectors.eljur.wire import ClassJournal, SchoolStructure
 from emulators.eljur.app import DEFAULT_DEVKEY
 from emulators.scenario.generate import generate
 from local_store.engine import make_engine, migrate
 from local_store.ingest import Snapshot, ingest
 from local_store.runs import start_run
-from mapping.eljur import Source, map_class_journal, map_structure
+from mapping.eljur import Source, lesson_index, map_class_journal, map_structure
 from pipelines.eljur import STRUCTURE_KINDS, class_snapshots
 from pipelines.window import monday
 
@@ -77,7 +77,12 @@ async def _connector_pull(
         assert client._http is not None
         client._http.event_hooks["request"].append(record)
         structure = await pull_structure(client)
-        journals = [await pull_class(client, structure, c, window) for c in structure.classes()]
+        # as the pipeline: every timetable first, then each class's diaries and period marks
+        schedules = {c: await pull_schedule(client, c, window) for c in structure.classes()}
+        journals = [
+            await pull_diaries(client, structure, c, window, schedules[c])
+            for c in structure.classes()
+        ]
     return structure, journals, seen, time.perf_counter() - started, client.requests
 
 
@@ -143,8 +148,9 @@ def main() -> None:
             )
         ]
         catalog: set[str] = set()
+        lessons = lesson_index({j.class_name: j.schedule for j in journals})
         for journal in journals:
-            mapped = map_class_journal(journal, structure, source)
+            mapped = map_class_journal(journal, structure, source, lessons)
             snapshots += class_snapshots(base, journal.class_name, window, mapped, catalog)
         map_s = time.perf_counter() - started
         records = sum(len(s.records) for s in snapshots)

@@ -1,30 +1,37 @@
 """Backtest of the period-mark forecast against the marks a generated scenario planted.
 
     .venv/bin/python benchmarks/forecast.py [--profile usolye --students 150 --seeds 3
-        --weeks-at 4,8,12 --drift 0.0,0.6]
+        --weeks-at 4,8,12 --modes flat,realistic --cache DIR --set prior_marks=2]
 
-For every seed and drift the scenario's first period is cut at weeks 4, 8 and 12: the
-store holds the world as the platform showed it at that moment (lessons published
-ahead, marks entered so far), and the forecast is made from it.  It is compared with
-the period mark the scenario planted (the weighted average of the whole period's
-marks, rounded half up; «н/а» without marks), and so is the naive baseline: the
-current weighted average, rounded.
+For every seed the scenario's first period is cut at weeks 4, 8 and 12: the store holds
+the world as the platform showed it at that moment (lessons published ahead, marks
+entered so far), and the forecast is made from it through ``compute_histories`` (the
+store's own reads).  It is compared with the period mark planted for the whole period
+(the weighted average of the period's marks, rounded half up; «н/а» without marks), and
+so is the naive baseline: the current weighted average, rounded.
 
-The scenario's students keep one level all period (their marks scatter round it),
-which flatters the naive baseline; ``--drift S`` gives each student a steady drift
-drawn from N(0, S) marks over the period (later marks move further), and re-plants the
-period marks by the same rule, a first step toward realistic trajectories.  Subjects
-a student is exempt from (ОСВ) are left out: their planted «н/а» is no failure.
+Modes:
 
-Printed per drift and week: exact-mark accuracy, within one mark, and the recall and
-precision of «failing» (planted «2» or «н/а»), for the forecast and the baseline.
+* ``flat``: the scenario as ``generate.build`` makes it for the demos (one level per
+  student all year, absences lesson by lesson at random);
+* ``realistic``: the same scenario reshaped by ``emulators.scenario.trajectories``
+  (a weekly random walk and a slope per subject, illness spells, skipping as marks
+  slide; «н/а» also past the missed-lessons limit).  The generator is untouched, so
+  the demos' scenarios are byte-identical.
+
+Subjects a student is exempt from (ОСВ) are left out: their «н/а» is no failure.
+Printed per mode and week: exact-mark accuracy, within one mark, and the recall and
+precision of «failing» (planted «2» or «н/а») for the forecast (flagged: forecast «2» /
+«н/а», or «2» at least ``risk_probability`` likely) and the baseline (flagged: the
+current average rounds to «2», or no marks).  ``--cache DIR`` keeps the histories read
+from the stores, so model parameters can be compared without rebuilding them.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
+import pickle
 import sys
 import tempfile
 from collections import defaultdict
@@ -36,6 +43,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from canonical.base import Platform  # noqa: E402
 from emulators.scenario.generate import build  # noqa: E402
+from emulators.scenario.trajectories import Shape, reshape  # noqa: E402
 from emulators.scenario.world import World  # noqa: E402
 from local_store.engine import make_engine, migrate  # noqa: E402
 from local_store.ingest import Snapshot, ingest  # noqa: E402
@@ -44,9 +52,11 @@ from policies.forecast import (  # noqa: E402
     EXEMPT,
     NOT_ATTESTED,
     ForecastParams,
+    History,
     Period,
-    compute_forecast,
+    compute_histories,
     forecast_params,
+    forecast_subject,
     round_mark,
 )
 from policies.profiles import load_profile  # noqa: E402
@@ -55,16 +65,20 @@ KINDS = (
     "institution",
     "school_year",
     "period",
+    "holiday",
     "person",
     "group",
     "subject",
     "teaching_assignment",
     "enrolment",
+    "plan",
     "lesson",
     "mark",
     "absence",
 )
 FAILING = ("2", NOT_ATTESTED)
+Case = tuple[int, History, str]
+"""(week, the history the store showed then, the planted period mark)."""
 
 
 def _cols(table: dict[str, Any]) -> dict[str, int]:
@@ -82,39 +96,6 @@ def first_period(scenario: dict[str, Any]) -> Period:
         dt.date.fromisoformat(r[c["starts_on"]]),
         dt.date.fromisoformat(r[c["ends_on"]]),
     )
-
-
-def add_drift(scenario: dict[str, Any], period: Period, scale: float, seed: int) -> None:
-    """Each student's marks drift steadily by N(0, scale) over the period; the period
-    marks are planted again by the scenario's rule (weighted average, half up)."""
-    if scale <= 0:
-        return
-    rng = random.Random(seed)
-    t = scenario["tables"]["mark"]
-    c = _cols(t)
-    drift: dict[str, float] = defaultdict(lambda: rng.gauss(0.0, scale))
-    length = (period.ends_on - period.starts_on).days
-    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for r in t["rows"]:
-        if r[c["final_kind"]] is not None or r[c["numeric"]] is None:
-            continue
-        day = dt.date.fromisoformat(r[c["date"]])
-        if not period.starts_on <= day <= period.ends_on:
-            continue
-        share = (day - period.starts_on).days / length
-        value = min(5, max(2, round(r[c["numeric"]] + drift[r[c["student_id"]]] * share)))
-        r[c["value"]], r[c["numeric"]] = str(value), float(value)
-        acc = sums[(r[c["student_id"]], r[c["subject_id"]])]
-        weight = r[c["weight"]] or 1.0
-        acc[0] += value * weight
-        acc[1] += weight
-    for r in t["rows"]:
-        if r[c["final_kind"]] is None or r[c["period_id"]] != period.id:
-            continue
-        total = sums.get((r[c["student_id"]], r[c["subject_id"]]))
-        if total and total[1]:
-            value = round_mark(total[0] / total[1], 0.5)
-            r[c["value"]], r[c["numeric"]] = str(value), float(value)
 
 
 def planted(scenario: dict[str, Any], period: Period) -> dict[tuple[str, str], str]:
@@ -138,6 +119,57 @@ def store_at(world: World, moment: dt.datetime, folder: Path, name: str) -> Any:
     return engine
 
 
+def collect(
+    profile: str, students: int, seed: int, mode: str, weeks_at: list[int], shape: Shape
+) -> list[Case]:
+    """The histories the store shows at each week, with the planted period mark."""
+    scenario = build(profile, students, 20, seed).scenario
+    period = first_period(scenario)
+    if mode == "realistic":
+        reshape(scenario, period.id, seed, shape)
+    actual = planted(scenario, period)
+    world = World.from_dict(scenario)
+    tz = dt.timezone(dt.timedelta(hours=4))
+    cases: list[Case] = []
+    with tempfile.TemporaryDirectory(prefix="forecast-bench-") as tmp:
+        for week in weeks_at:
+            as_of = period.starts_on + dt.timedelta(days=7 * week - 1)
+            moment = dt.datetime.combine(as_of, dt.time(23, 0), tzinfo=tz)
+            engine = store_at(world, moment, Path(tmp), f"w{week}")
+            with engine.connect() as conn:
+                rows = compute_histories(conn, "poo", "bench", period, as_of)
+            engine.dispose()
+            for student, _group, subject, history in rows:
+                truth = actual.get((student, subject))
+                if truth is not None:
+                    cases.append((week, history, truth))
+    return cases
+
+
+def cached(
+    cache: Path | None,
+    profile: str,
+    students: int,
+    seed: int,
+    mode: str,
+    weeks_at: list[int],
+    shape: Shape,
+) -> list[Case]:
+    if cache is None:
+        return collect(profile, students, seed, mode, weeks_at, shape)
+    key = "-".join(map(str, (profile, students, seed, mode, *weeks_at)))
+    path = cache / f"{key}.pickle"
+    if path.exists():
+        with path.open("rb") as fh:
+            found: list[Case] = pickle.load(fh)
+            return found
+    cases = collect(profile, students, seed, mode, weeks_at, shape)
+    cache.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        pickle.dump(cases, fh)
+    return cases
+
+
 @dataclass
 class Tally:
     n: int = 0
@@ -159,13 +191,33 @@ class Tally:
         self.fp += flagged and not failing
         self.fn += failing and not flagged
 
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
+
     def row(self) -> str:
-        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
-        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
         return (
             f"{self.exact / self.n:6.1%} {self.within_one / self.n:7.1%} "
-            f"{recall:7.1%} {precision:8.1%}  ({self.tp + self.fn} failing of {self.n})"
+            f"{self.recall:7.1%} {self.precision:9.1%}  ({self.tp + self.fn} failing of {self.n})"
         )
+
+
+def score(cases: list[Case], params: ForecastParams) -> dict[tuple[int, str], Tally]:
+    tallies: dict[tuple[int, str], Tally] = defaultdict(Tally)
+    for week, history, truth in cases:
+        sf = forecast_subject(history, params)
+        if sf.mark == EXEMPT:
+            continue  # exempt (ОСВ): the planted «н/а» is no failure
+        flagged = sf.mark in FAILING or sf.probabilities.get("2", 0.0) >= params.risk_probability
+        tallies[(week, "model")].add(sf.mark, flagged, truth)
+        mean = history.mean
+        naive = NOT_ATTESTED if mean is None else str(round_mark(mean, 0.5))
+        tallies[(week, "naive")].add(naive, naive in FAILING, truth)
+    return tallies
 
 
 def backtest(
@@ -173,62 +225,45 @@ def backtest(
     students: int,
     seeds: list[int],
     weeks_at: list[int],
-    drifts: list[float],
+    modes: list[str],
     overrides: dict[str, float] | None = None,
-) -> None:
+    cache: Path | None = None,
+) -> dict[tuple[str, int, str], Tally]:
     params: ForecastParams = forecast_params(load_profile(profile))
     if overrides:
         params = params.model_copy(update=overrides)
+    shape = Shape(max_missed_share=params.max_missed_share)
     print(
         f"profile {profile}, {students} students, seeds {seeds}, rule: half up at "
-        f"{params.round_from}, prior_marks {params.prior_marks}, "
-        f"risk_probability {params.risk_probability}"
+        f"{params.round_from}; {params.model_dump(exclude={'clause', 'text', 'notice_clause', 'notice_text', 'period_kinds'})}"
     )
     print(
-        f"{'drift':>5} {'week':>4} {'model':6} {'exact':>6} {'±1':>7} {'recall':>7} {'precision':>8}"
+        f"{'mode':9} {'week':>4} {'model':6} {'exact':>6} {'±1':>7} {'recall':>7} {'precision':>9}"
     )
-    with tempfile.TemporaryDirectory(prefix="forecast-bench-") as tmp:
-        for drift in drifts:
-            tallies: dict[tuple[int, str], Tally] = defaultdict(Tally)
-            for seed in seeds:
-                scenario = build(profile, students, 20, seed).scenario
-                period = first_period(scenario)
-                add_drift(scenario, period, drift, seed)
-                actual = planted(scenario, period)
-                world = World.from_dict(scenario)
-                tz = dt.timezone(dt.timedelta(hours=4))
-                for week in weeks_at:
-                    as_of = period.starts_on + dt.timedelta(days=7 * week - 1)
-                    moment = dt.datetime.combine(as_of, dt.time(23, 0), tzinfo=tz)
-                    engine = store_at(world, moment, Path(tmp), f"s{seed}-d{drift}-w{week}")
-                    with engine.connect() as conn:
-                        f = compute_forecast(conn, "poo", "bench", period, as_of, params)
-                    engine.dispose()
-                    for student in f.students.values():
-                        for subject, sf in student.subjects.items():
-                            truth = actual.get((student.student_id, subject))
-                            if truth is None or sf.mark == EXEMPT:
-                                # exempt (ОСВ): the planted «н/а» is no failure
-                                continue
-                            flagged = sf.mark in FAILING or (
-                                sf.probabilities.get("2", 0.0) >= params.risk_probability
-                            )
-                            tallies[(week, "model")].add(sf.mark, flagged, truth)
-                            mean = sf.current_mean
-                            naive = NOT_ATTESTED if mean is None else str(round_mark(mean, 0.5))
-                            tallies[(week, "naive")].add(naive, naive in FAILING, truth)
-            for week in weeks_at:
-                for model in ("model", "naive"):
-                    print(f"{drift:5.1f} {week:4d} {model:6} {tallies[(week, model)].row()}")
+    out: dict[tuple[str, int, str], Tally] = {}
+    for mode in modes:
+        cases = [
+            c
+            for seed in seeds
+            for c in cached(cache, profile, students, seed, mode, weeks_at, shape)
+        ]
+        tallies = score(cases, params)
+        for week in weeks_at:
+            for model in ("model", "naive"):
+                t = tallies[(week, model)]
+                out[(mode, week, model)] = t
+                print(f"{mode:9} {week:4d} {model:6} {t.row()}")
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--profile", default="usolye")
     parser.add_argument("--students", type=int, default=150)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--weeks-at", default="4,8,12")
-    parser.add_argument("--drift", default="0.0,0.6")
+    parser.add_argument("--modes", default="flat,realistic")
+    parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument(
         "--set", action="append", default=[], help="a [forecast] parameter: prior_marks=0"
     )
@@ -239,8 +274,9 @@ def main() -> None:
         args.students,
         list(range(1, args.seeds + 1)),
         [int(w) for w in args.weeks_at.split(",")],
-        [float(d) for d in args.drift.split(",")],
+        args.modes.split(","),
         overrides,
+        args.cache,
     )
 
 

@@ -33,6 +33,8 @@ NAME_FIELDS = frozenset(
         "child_middle_name",
     }
 )
+SURNAME_FIELDS = frozenset({"last_name"})
+"""A person is named by the surname at least: a record without one cannot be told apart."""
 MAX_NAME = 100
 MAX_TEXT = 10_000
 """A homework text or a note: longer is a pasted file, not something a teacher typed."""
@@ -69,6 +71,8 @@ def check_value(field: str, value: Any) -> tuple[Any, str | None]:
             return validate_snils(value), None
         except SnilsError as exc:
             return None, str(exc)
+    if field in SURNAME_FIELDS and not value.strip():
+        return None, "фамилия не указана (пустое ФИО)"
     limit = MAX_NAME if field in NAME_FIELDS else MAX_TEXT
     if len(value) > limit:
         return None, f"значение длиннее {limit} символов ({len(value)})"
@@ -132,13 +136,49 @@ def screen(records: Iterable[Record]) -> Screened:
                 if required
                 else "значение не сохранено, остальные сведения записи загружены"
             )
-            out.problems.append(f"{what}, поле «{name}»: {reason}; {fate}")
+            out.problems.append(f"{what}, поле «{field_title(name)}»: {reason}; {fate}")
         if required:
             out.unread.add(record.source.key())
             continue
         update = {name: fields[name].get_default(call_default_factory=True) for name, _ in bad}
         out.records.append(record.model_copy(update=update))
     return out
+
+
+FIELD_TITLES = {
+    "last_name": "фамилия",
+    "first_name": "имя",
+    "middle_name": "отчество",
+    "snils": "СНИЛС",
+    "applicant_last_name": "фамилия заявителя",
+    "applicant_first_name": "имя заявителя",
+    "applicant_middle_name": "отчество заявителя",
+    "applicant_snils": "СНИЛС заявителя",
+    "child_last_name": "фамилия ребёнка",
+    "child_first_name": "имя ребёнка",
+    "child_middle_name": "отчество ребёнка",
+    "child_snils": "СНИЛС ребёнка",
+    "name": "название",
+    "short_name": "краткое название",
+    "topic": "тема урока",
+    "text": "текст",
+    "comment": "комментарий",
+    "email": "адрес электронной почты",
+    "phone": "телефон",
+    "login": "логин",
+    "position": "должность",
+    "document_series": "серия документа",
+    "document_number": "номер документа",
+    "number": "номер",
+    "value": "значение",
+    "room": "кабинет",
+}
+"""Field names as the report names them (the record's own name where none is listed)."""
+
+
+def field_title(name: str) -> str:
+    """A canonical field's name in Russian, for the screening's report."""
+    return FIELD_TITLES.get(name, name)
 
 
 def _shown_id(external_id: str) -> str:

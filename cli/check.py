@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from cli.titles import ENTITY_RU, profile_timezone, rule_title
+from reports.titles import ENTITY_RU, profile_timezone, rule_title
 
 console = Console()
 JSON_FORMAT = "sverka-violations"
@@ -100,8 +100,8 @@ def check_command(
         )
         for rule_id, why in sorted(report.unchecked.items()):
             console.print(f"{rule_id}: {unchecked_label(why)}")
-        if truth_data is not None:
-            _print_scores(engine, truth_data, prof.id)
+        if truth is not None and truth_data is not None:
+            _print_scores(engine, truth, truth_data, prof.id)
 
 
 def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> None:
@@ -110,10 +110,11 @@ def _replay(engine: Any, truth_path: str, truth: dict[str, Any], prof: Any) -> N
     replay_beside_truth(engine, truth_path, truth, prof, announce=console.print)
 
 
-def _print_scores(engine: Any, truth: dict[str, Any], profile_id: str) -> None:
-    from demo.scoring import score
+def _print_scores(engine: Any, truth_path: str, truth: dict[str, Any], profile_id: str) -> None:
+    from demo.replay import scenario_beside_truth
+    from demo.truth import score
 
-    scores = score(engine, truth, profile_id)
+    scores = score(engine, scenario_beside_truth(truth_path), truth, profile_id)
     table = Table(title=f"Точность и полнота по правилам (профиль {profile_id})")
     for title in ("Правило", "Заложено", "Найдено", "Совпало", "Точность", "Полнота"):
         table.add_column(title)
@@ -143,6 +144,7 @@ def violations_command(
     from canonical.wording import ru_moment
     from local_store.violations import STATUS_RU, list_violations
     from reports.deputy import ROLE_RU
+    from reports.lesson_context import violation_lessons
     from reports.violations_json import violation_json
 
     with user_errors(OperationalError):
@@ -151,9 +153,9 @@ def violations_command(
             raise UserError(f"неизвестный статус {bad[0]!r}; допустимы: {', '.join(STATUS_RU)}")
         if fmt not in ("table", "json", "csv"):
             raise UserError(f"неизвестный формат {fmt!r}; допустимы: table, json, csv")
-        rows = list_violations(
-            SETTINGS.engine(), statuses=status or None, rule_id=rule, profile_id=profile
-        )
+        engine = SETTINGS.engine()
+        rows = list_violations(engine, statuses=status or None, rule_id=rule, profile_id=profile)
+        lessons = violation_lessons(engine, rows) if fmt != "json" else {}
     if fmt == "json":
         payload = {
             "format": JSON_FORMAT,
@@ -172,6 +174,7 @@ def violations_command(
                 "статус",
                 "вердикт",
                 "объект",
+                "урок",
                 "ответственный",
                 "срок",
                 "сообщение",
@@ -187,6 +190,7 @@ def violations_command(
                     STATUS_RU[v["status"]],
                     VERDICT_RU.get(v["verdict"], v["verdict"]),
                     ENTITY_RU.get(str(v["entity_kind"]), "запись"),
+                    lessons.get(int(v["id"]), ""),
                     ROLE_RU.get(str(v["responsible_role"] or ""), "—"),
                     ru_moment(v["deadline"], zone) if v["deadline"] else "",
                     v["message"],
@@ -208,7 +212,7 @@ def violations_command(
             str(v["id"]),
             rule_title(str(v["rule_id"])),
             f"{STATUS_RU[v['status']]}; {VERDICT_RU.get(v['verdict'], v['verdict'])}",
-            str(v["message"]),
+            "\n".join(t for t in (str(v["message"]), lessons.get(int(v["id"]), "")) if t),
         )
     console.print(table)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.titles import rule_title
+from reports.titles import rule_title
 
 if TYPE_CHECKING:
     from demo.run import DemoResult
@@ -148,6 +149,15 @@ def _print_summary(result: DemoResult) -> None:
         f"отказов {result.epgu.get('refused', 0)}; «Е-услуги»: уведомлений о зачислении "
         f"{result.epgu.get('e_uslugi_notices', 0)}."
     )
+    reasons = Counter(r["reason"] for r in result.refusals)
+    for reason, times in sorted(reasons.items()):
+        console.print(f"  отказ ({times}): {reason}")
+    healed = sum(int(row.get("healed", 0)) for row in result.rules)
+    if healed:
+        console.print(
+            f"Расхождений с реестром, устранённых нашей передачей приказов: {healed} "
+            "(найдены сверкой до передачи; в таблице учтены как найденные)."
+        )
     if result.discrepancies:
         causes = ", ".join(
             f"{rule_title(k)} — {v}" for k, v in sorted(result.discrepancies.items())

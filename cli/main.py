@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cli import check as check_cli
 from cli import import_file as import_file_cli
+from cli import region as region_cli
 from cli import reports as reports_cli
 from cli import scenario as scenario_cli
 from cli import schedule as schedule_cli
@@ -31,7 +32,7 @@ from cli.forecast import forecast_command
 from cli.russian import install as install_russian
 from cli.sync import sync_app
 from cli.sync_eljur import sync_eljur_command as _sync_eljur  # noqa: F401
-from cli.titles import SOURCE_RU, changes_text, store_timezone
+from reports.titles import SOURCE_RU, changes_text, store_timezone
 
 install_russian()
 
@@ -162,6 +163,8 @@ app.command("demo")(demo_command)
 app.command("forecast")(forecast_command)
 app.command("import")(import_file_cli.import_command)
 app.command("web")(web_cli.web_command)
+app.add_typer(region_cli.region_app, name="region")
+app.command("worker")(region_cli.worker_command)
 app.add_typer(web_cli.user_app, name="user")
 
 

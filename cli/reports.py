@@ -109,10 +109,15 @@ def list_command(
     all_: bool = typer.Option(False, "--all", help="Вместе с устранёнными."),
 ) -> None:
     """Расхождения: открытые (или все), с причиной и обеими сторонами."""
+    from canonical.wording import ru_moment
     from local_store.discrepancies import RULES, STATUS_RU, Status, list_discrepancies
+    from reports.evidence_text import side_text
+    from reports.titles import store_timezone
 
     statuses = None if all_ else [Status.OPEN, Status.ACKNOWLEDGED]
-    rows = list_discrepancies(SETTINGS.engine(), statuses)
+    engine = SETTINGS.engine()
+    rows = list_discrepancies(engine, statuses)
+    zone = store_timezone(engine)
     if not rows:
         console.print("Расхождений нет.")
         return
@@ -123,10 +128,10 @@ def list_command(
         table.add_row(
             d.id,
             RULES[d.rule].title if d.rule in RULES else d.rule,
-            d.message,
+            "\n".join(t for t in (d.message, side_text(d.side_a), side_text(d.side_b)) if t),
             d.root_cause_title or "—",
             STATUS_RU[d.status],
-            d.first_seen_at.strftime("%Y-%m-%d"),
+            ru_moment(d.first_seen_at, zone),
         )
     console.print(table)
 

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from cli.context import SETTINGS
 from cli.errors import UserError, user_errors
-from cli.titles import SOURCE_RU, changes_text, store_timezone
 from reports.run_words import RUN_STATUS_RU
+from reports.titles import SOURCE_RU, changes_text, store_timezone
 from scheduler.jobs import JOB_KINDS
 
 if TYPE_CHECKING:

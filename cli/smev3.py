@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from canonical.wording import MOVEMENT_RU, kind_title, ru_date
 from cli.context import SETTINGS
 from cli.errors import UserError, describe, user_errors
 from cli.sync import sync_app
@@ -60,6 +61,20 @@ SignerOption = typer.Option(
     help="Подпись: gost (ЭП-ОВ, ключ в SVERKA_SMEV3_KEY), mock (тестовая) или none.",
 )
 
+TransportOption = typer.Option(
+    None,
+    "--transport",
+    help="Путь в СМЭВ: direct (напрямую, со своей ЭП-ОВ) или adapter (через «Адаптер СМЭВ» "
+    "по адресу --url, он подписывает сам; нужна --mnemonic); иначе SVERKA_SMEV3_TRANSPORT, "
+    "по умолчанию direct.",
+)
+ConfigOption = typer.Option(
+    None,
+    "--config",
+    help="Настройки СМЭВ 3, записанные командой sverka source add smev3 (иначе переменные "
+    "окружения SVERKA_SMEV3_*).",
+)
+
 
 def _options(
     url: str | None,
@@ -68,9 +83,28 @@ def _options(
     version: str | None,
     deployment: str | None,
     signer: str | None,
+    transport: str | None = None,
+    config: str | None = None,
 ) -> Smev3Options:
     from connectors.smev3.errors import SmevError
 
+    if config:
+        from pipelines.settings import SettingsError
+        from pipelines.source_setup_smev3 import load_smev3
+
+        try:
+            return load_smev3(
+                config,
+                url=url,
+                org_code=org_code,
+                mnemonic=mnemonic,
+                version=version,
+                deployment=deployment,
+                signer=signer,
+                transport=transport,
+            )
+        except (SettingsError, SmevError) as exc:
+            raise UserError(str(exc)) from None
     try:
         from pipelines.smev3.common import Smev3Options
 
@@ -81,6 +115,7 @@ def _options(
             version=version,
             deployment=deployment,
             signer=signer,
+            transport=transport,
         )
     except SmevError as exc:
         raise UserError(exc.message) from None
@@ -109,8 +144,10 @@ def _print_delivery(report: DeliveryReport | None) -> None:
         f"Отправлено запросов: {report.sent}, доставлено ответов: {report.delivered}, "
         f"уже были доставлены ранее: {report.already_sent}, отложено до повтора: {report.retried}."
     )
+    from reports.outbox_words import outbox_reason
+
     for key, error in report.failed:
-        console.print(f"[red]Не отправлено[/red] ({key}): {error}")
+        console.print(f"[red]Не отправлено[/red] ({key}): {outbox_reason(error)}")
 
 
 @sync_app.command("contingent")
@@ -121,17 +158,19 @@ def sync_contingent_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
+    config: str | None = ConfigOption,
 ) -> None:
     """Забрать из реестра контингента его сведения об обучающихся организации."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         from pipelines.smev3.contingent import sync_contingent
 
         summary = asyncio.run(sync_contingent(SETTINGS.engine(), options))
     console.print(f"Реестр контингента: обучающихся {summary.students}, запуск № {summary.run_id}.")
     for kind, counts in summary.counts.items():
         console.print(
-            f"  {kind}: новых {counts['added']}, изменилось {counts['changed']}, "
+            f"  {kind_title(kind)}: новых {counts['added']}, изменилось {counts['changed']}, "
             f"исчезло {counts['removed']}, без изменений {counts['unchanged']}"
         )
 
@@ -144,10 +183,12 @@ def sync_e_uslugi_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
+    config: str | None = ConfigOption,
 ) -> None:
     """Принять уведомления «Е-услуги. Образование» о зачисленных (ожидаемые обучающиеся)."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         from pipelines.smev3.epgu import sync_e_uslugi
 
         report = asyncio.run(sync_e_uslugi(SETTINGS.engine(), options))
@@ -155,6 +196,7 @@ def sync_e_uslugi_command(
         f"Уведомлений о зачислении принято: {report.received}, повторных: {report.duplicates}, "
         f"нечитаемых: {report.unreadable}."
     )
+    _print_found_again(report.found_again, "уведомления")
     _print_delivery(report.delivery)
 
 
@@ -168,12 +210,14 @@ def push_contingent_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
+    config: str | None = ConfigOption,
 ) -> None:
     """Отправить приказы о движении обучающихся в реестр контингента (через очередь отправки)."""
     with _errors():
         from pipelines.smev3.contingent import push_contingent
 
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         report = asyncio.run(
             push_contingent(SETTINGS.engine(), options, dry_run=dry_run, budget_seconds=budget)
         )
@@ -188,7 +232,10 @@ def push_contingent_command(
             table.add_column(title)
         for order, record_id in plan.queued:
             table.add_row(
-                order.number, order.order_date.isoformat(), order.movement.value, record_id
+                order.number,
+                ru_date(order.order_date),
+                MOVEMENT_RU.get(order.movement.value, order.movement.value),
+                record_id,
             )
         console.print(table)
     for order, reason in plan.skipped:
@@ -200,6 +247,11 @@ def push_contingent_command(
             f"Ответов реестра: {feedback.answered} (принято {feedback.accepted}, "
             f"отклонено {len(feedback.rejected)}); ждут ответа: {feedback.waiting}."
         )
+        if feedback.recovered:
+            console.print(
+                f"Из них найдено повторно у «Адаптера СМЭВ» (прежний запуск взял их, "
+                f"но не сохранил): {feedback.recovered}."
+            )
         for _student, text in feedback.rejected:
             console.print(f"[red]Реестр отклонил[/red]: {text}")
     if report.delivery is not None and report.delivery.failed:
@@ -214,6 +266,8 @@ def epgu_poll_command(
     version: str | None = VersionOption,
     deployment: str | None = DeploymentOption,
     signer: str | None = SignerOption,
+    transport: str | None = TransportOption,
+    config: str | None = ConfigOption,
     budget: float = typer.Option(60.0, "--budget", help="Сколько секунд ждать отправки ответов."),
     profile: str | None = typer.Option(
         None,
@@ -224,7 +278,7 @@ def epgu_poll_command(
 ) -> None:
     """Принять заявления ЕПГУ, проверить право заявителя и ответить сведениями из журнала."""
     with _errors():
-        options = _options(url, org_code, mnemonic, version, deployment, signer)
+        options = _options(url, org_code, mnemonic, version, deployment, signer, transport, config)
         options = replace(options, profile=profile or os.environ.get("SVERKA_PROFILE") or None)
         engine = SETTINGS.engine()
         from pipelines.smev3.epgu import poll_epgu
@@ -234,8 +288,17 @@ def epgu_poll_command(
         f"Заявлений принято: {report.received} (услуга оказана: {report.provided}, отказ: {report.refused}); "
         f"повторных: {report.duplicates}, нечитаемых: {report.unreadable}."
     )
+    _print_found_again(report.found_again, "заявления")
     _print_delivery(report.delivery)
     _print_applications(engine, options.name)
+
+
+def _print_found_again(count: int, what: str) -> None:
+    if count:
+        console.print(
+            f"Из них найдено повторно у «Адаптера СМЭВ» (прежний запуск взял {what}, "
+            f"но не сохранил): {count}."
+        )
 
 
 def _print_applications(engine: Engine, deployment: str) -> None:
@@ -252,7 +315,7 @@ def _print_applications(engine: Engine, deployment: str) -> None:
         return
     now = dt.datetime.now(dt.UTC)
     table = Table(title="Заявления ЕПГУ")
-    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние"):
+    for title in ("№ заявления", "Получено", "Срок ответа", "Состояние", "Причина отказа"):
         table.add_column(title)
     for request in sorted(requests, key=lambda r: r.received_at):
         state = APPLICATION_STATUS_RU.get(request.status.value, request.status.value)
@@ -265,6 +328,8 @@ def _print_applications(engine: Engine, deployment: str) -> None:
             request.received_at.strftime("%d.%m.%Y %H:%M"),
             deadline.strftime("%d.%m.%Y") if deadline else "—",
             state,
+            # the refusal as the applicant got it: what the deputy checks a stranger was refused by
+            (request.status_reason or "—") if request.status is EpguRequestStatus.REFUSED else "",
         )
     console.print(table)
 
@@ -282,6 +347,7 @@ def outbox_command(
     from sqlalchemy.exc import OperationalError
 
     from local_store import outbox
+    from reports.outbox_words import outbox_reason
 
     with user_errors(OperationalError, render=_db_error):
         engine = SETTINGS.engine()
@@ -328,6 +394,6 @@ def outbox_command(
                 CHANNELS_RU.get(row.channel, row.channel),
                 STATUS_RU.get(row.status.value, row.status.value),
                 str(row.attempts),
-                row.last_error or "—",
+                outbox_reason(row.last_error) or "—",
             )
         console.print(detail)

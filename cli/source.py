@@ -18,7 +18,7 @@ console = Console()
 
 @source_app.command("add")
 def add_command(
-    source: str = typer.Argument(..., help="Источник: poo, netschool или eljur."),
+    source: str = typer.Argument(..., help="Источник: poo, netschool, eljur или smev3."),
     url: str | None = typer.Option(
         None, "--url", help="Адрес журнала, например https://… (ЭлЖур: mazanka.eljur.ru)."
     ),
@@ -43,14 +43,30 @@ def add_command(
     secrets: Path | None = typer.Option(
         None, "--secrets", help="Куда записать пароль (по умолчанию рядом, права 0600)."
     ),
+    org_code: str | None = typer.Option(
+        None, "--org-code", help="СМЭВ 3: код организации в реестре контингента."
+    ),
+    signer: str | None = typer.Option(
+        None, "--signer", help="СМЭВ 3: подпись gost (ЭП-ОВ) или mock (тестовая, эмулятор)."
+    ),
+    key: str | None = typer.Option(
+        None, "--key", help="СМЭВ 3: файл ключа ЭП-ОВ, PKCS#12 (.p12/.pfx) или PEM."
+    ),
+    mnemonic: str = typer.Option("", "--mnemonic", help="СМЭВ 3: мнемоника ИС."),
+    smev_version: str = typer.Option("1.2", "--smev-version", help="СМЭВ 3: версия схем."),
 ) -> None:
     """Добавить источник: спросить адрес, логин, часовой пояс и пароль, записать настройки
     и файл секретов, попробовать войти."""
+    if source == "smev3":
+        _add_smev3(
+            url, timezone, profile, config, secrets, org_code, signer, key, mnemonic, smev_version
+        )
+        return
     with user_errors(SettingsError):
         if source not in SOURCES:
             raise UserError(
                 f"источник «{source}» пока нельзя настроить этой командой; можно: "
-                f"{', '.join(SOURCES)} (СМЭВ 3 — командами sverka smev3)"
+                f"{', '.join(SOURCES)}, smev3"
             )
         title = SOURCES[source][1]
         console.print(f"Настройка источника {title}.")
@@ -92,4 +108,62 @@ def add_command(
     console.print(
         'Дальше: sverka schedule add ИМЯ --job sync --cron "0 21 * * *" '
         f"--param source={source} --param config={config_path}"
+    )
+
+
+def _add_smev3(
+    url: str | None,
+    timezone: str | None,
+    profile: str,
+    config: Path | None,
+    secrets: Path | None,
+    org_code: str | None,
+    signer: str | None,
+    key: str | None,
+    mnemonic: str,
+    version: str,
+) -> None:
+    """``source add smev3``: ask, check the key and the signed call first, then write."""
+    from pipelines.source_setup_smev3 import SMEV3_TITLE, Smev3Answers, add_smev3
+
+    with user_errors(SettingsError):
+        console.print(f"Настройка подключения к {SMEV3_TITLE}.")
+        url = url or typer.prompt("Адрес СМЭВ")
+        org_code = org_code or typer.prompt("Код организации в реестре контингента")
+        signer = signer or typer.prompt("Подпись: gost (ЭП-ОВ) или mock (тестовая)", default="gost")
+        key_file, password = "", ""
+        if signer == "gost":
+            key_file = key or typer.prompt("Файл ключа ЭП-ОВ (.p12, .pfx или .pem)")
+            password = typer.prompt(
+                "Пароль ключа (не отображается; пусто — ключ без пароля)",
+                hide_input=True,
+                default="",
+                show_default=False,
+            )
+        answers = Smev3Answers(
+            url=url,
+            org_code=org_code,
+            timezone=timezone or typer.prompt("Часовой пояс организации", default="Asia/Tomsk"),
+            signer=signer,
+            key_file=key_file,
+            key_password=password,
+            mnemonic=mnemonic,
+            version=version,
+            profile=profile,
+        )
+        config_path = config or Path("sverka-smev3.toml")
+        secrets_path = secrets or config_path.with_suffix(".secrets")
+        try:
+            add_smev3(answers, config_path, secrets_path)
+        except LoginFailed as exc:
+            reason = escape(str(exc).rstrip("."))
+            console.print(f"[red]Подключиться не удалось:[/red] {reason}. Настройки не записаны.")
+            raise typer.Exit(1) from None
+    console.print(f"СМЭВ ({escape(url)}) принял подпись: подключение работает.")
+    where = f", пароль ключа — в {secrets_path} (читать может только владелец)"
+    console.print(f"Настройки записаны в {config_path}{where if signer == 'gost' else ''}.")
+    console.print(
+        f"Дальше: sverka sync contingent --config {config_path}, или по расписанию: "
+        'sverka schedule add reestr --job sync --cron "0 22 * * *" '
+        f"--param source=contingent --param config={config_path}"
     )

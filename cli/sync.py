@@ -81,6 +81,7 @@ def summary_table(result: IngestResult) -> Table:
 STAGES_RU = {
     "students": "Списки классов",
     "subgroups": "Подгруппы",
+    "parents": "Родители учеников",
     "lessons": "Расписание уроков",
     "journal": "Страницы журнала",
 }

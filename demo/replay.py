@@ -288,6 +288,27 @@ def evidence_schedule(
     return sorted(m for m in moments if m <= end)
 
 
+def scenario_beside_truth(truth_path: str | Path) -> Any:
+    """The scenario lying next to its truth file (``x.truth.json`` → ``x.json[.gz]``).
+
+    Raises :class:`~demo.scoring.TruthError` (Russian) when it is missing or unreadable.
+    """
+    from demo.scoring import TruthError
+    from emulators.scenario.world import ScenarioError
+    from emulators.scenario.world import World as ScenarioWorld
+
+    base = Path(truth_path)
+    stem = base.name.removesuffix(".truth.json")
+    candidates = [base.with_name(f"{stem}.json"), base.with_name(f"{stem}.json.gz")]
+    found = next((c for c in candidates if c.exists()), None)
+    if found is None:
+        raise TruthError(f"рядом с эталоном нет файла сценария {candidates[0].name}")
+    try:
+        return ScenarioWorld.load(found)
+    except ScenarioError as exc:
+        raise TruthError(str(exc)) from None
+
+
 def replay_beside_truth(
     engine: Engine,
     truth_path: str | Path,
@@ -303,20 +324,7 @@ def replay_beside_truth(
     :class:`~demo.scoring.TruthError` (Russian) when the scenario is missing
     or unreadable.
     """
-    from demo.scoring import TruthError
-    from emulators.scenario.world import ScenarioError
-    from emulators.scenario.world import World as ScenarioWorld
-
-    base = Path(truth_path)
-    stem = base.name.removesuffix(".truth.json")
-    candidates = [base.with_name(f"{stem}.json"), base.with_name(f"{stem}.json.gz")]
-    found = next((c for c in candidates if c.exists()), None)
-    if found is None:
-        raise TruthError(f"рядом с эталоном нет файла сценария {candidates[0].name}")
-    try:
-        world = ScenarioWorld.load(found)
-    except ScenarioError as exc:
-        raise TruthError(str(exc)) from None
+    world = scenario_beside_truth(truth_path)
     extra = []
     for case in truth.get("cases", []) + truth.get("near_misses", []):
         if case.get("deadline") and "T" in str(case["deadline"]):
@@ -330,6 +338,6 @@ def replay_beside_truth(
         after_last_lesson_hours=hours.get("after_last_lesson_hours"),
         extra=extra,
     )
-    announce(f"Загрузка сценария {found.name}: синхронизаций {len(moments)}…")
+    announce(f"Загрузка сценария рядом с {Path(truth_path).name}: синхронизаций {len(moments)}…")
     Replayer(engine, world).sync(moments)
     return len(moments)

@@ -1,24 +1,21 @@
-"""Precision and recall of the engine against a scenario's planted ground truth.
+"""The scenario's planted ground truth: reading it, and the per-rule score's shape.
 
 The truth file (``<scenario>.truth.json``, format ``sverka-scenario-truth``)
-lists per rule the planted cases (expected violated or possibly violated) and
-the near misses (expected met).  A violation counts as found when its rule and
-entity id match a case; every other violation of a rule the truth covers is a
-false positive.
+lists per rule the planted cases (expected violated, approved, or refused) and
+the near misses (expected met).  The scoring itself, one for the demo, the
+check command and the tests, is ``demo.truth.score_by_signature``: a violation
+counts as found when its rule and natural signature match a case; every other
+violation of a rule the truth covers is a false positive.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import Engine
-
-from local_store.violations import list_violations
 
 
 class TruthError(ValueError):
@@ -89,46 +86,6 @@ def tally(
                 true_positive=sum((exp & got).values()),
                 missed=sorted((exp - got).elements()),
                 extra=sorted((got - exp).elements()),
-            )
-        )
-    return out
-
-
-def score(engine: Engine, truth: dict[str, Any], profile_id: str | None = None) -> list[RuleScore]:
-    """Per planted rule of the truth: expected cases, violations found, matches.
-
-    A case expected ``approved`` matches only a violation in the approved
-    exception state; rules the generator could not plant (``not_planted``) are
-    left out.
-    """
-    skipped = {n["rule_id"] for n in truth.get("not_planted", [])}
-    rules = [r for r in truth.get("rules") or [] if r not in skipped]
-    expected: dict[str, dict[str, str]] = defaultdict(dict)
-    for case in truth.get("cases", []):
-        wanted = case.get("expected", "violated")
-        if wanted in ("violated", "possibly_violated", "approved"):
-            slot = expected[case["rule_id"]]
-            entity = str(case["entity_id"])
-            if slot.get(entity) != "violated":
-                slot[entity] = "approved" if wanted == "approved" else "violated"
-    found: dict[str, dict[str, str]] = defaultdict(dict)
-    for v in list_violations(engine, profile_id=profile_id or truth.get("profile")):
-        if v["status"] == "resolved":
-            continue
-        state = "approved" if v["status"] == "approved" else "violated"
-        found[v["rule_id"]][str(v["entity_key"])] = state
-    out = []
-    for rule_id in sorted((set(rules) | set(expected)) - skipped):
-        exp, got = expected.get(rule_id, {}), found.get(rule_id, {})
-        hits = {e for e, state in exp.items() if got.get(e) == state}
-        out.append(
-            RuleScore(
-                rule_id,
-                expected=len(exp),
-                found=len(got),
-                true_positive=len(hits),
-                missed=sorted(set(exp) - hits),
-                extra=sorted(set(got) - hits),
             )
         )
     return out

@@ -1,11 +1,10 @@
-"""Scoring a demo's violations against the scenario truth when the ids are the platform's.
+"""Scoring violations against the scenario truth: the project's one scorer.
 
-``demo.scoring.score`` matches a violation to a planted case by entity id,
-which holds only when the store was filled straight from the scenario.  A demo
-pulls the scenario through the platform emulators with the real connectors, so
-the store knows the platform's ids («student:123», «task:7:123») and never the
-scenario's («s23», «m1034»).  Here both sides are reduced to what a person
-would recognise the record by: a student by ФИО and birth date, a lesson by
+A demo pulls the scenario through the platform emulators with the real
+connectors, so the store knows the platform's ids («student:123»,
+«task:7:123») and never the scenario's («s23», «m1034»); a replay stores the
+scenario's own ids.  Matching by id would work only for the second, so both
+sides are reduced to what a person would recognise the record by: a student by ФИО and birth date, a lesson by
 group, subject, day and start time, a mark by its student, subject and day…
 The truth side reads the scenario's rows, the store side the latest version
 of the violation's entity and of everything it refers to.
@@ -29,9 +28,11 @@ from sqlalchemy import Engine, select
 
 from canonical.normalize import name_key
 from canonical.registry import RECORD_TYPES
+from canonical.requests import EpguRequestStatus, RegistryResult
 from demo.scoring import EXPECTED_VERDICTS, RuleScore, tally
 from local_store.schema import version_table
 from local_store.violations import Status, list_violations
+from policies.epgu import REFUSE_NOT_REPRESENTATIVE
 
 Key = tuple[Any, ...]
 Levels = tuple[Key | None, ...]
@@ -110,7 +111,25 @@ def person_levels(row: Mapping[str, Any] | None) -> Levels:
     )
     if not name:
         return _levels(None)
-    return _levels(_complete((name, day_key(row.get("birth_date")))), (name,))
+    return _levels(
+        _complete((name, day_key(row.get("birth_date")))),
+        _complete((name, person_side(row.get("roles")))),
+        (name,),
+    )
+
+
+def person_side(roles: Any) -> str | None:
+    """Which side of the school a person is on: a child, a parent, or staff.
+
+    A journal that keeps no birth dates (NetSchool) still tells a boy from his father
+    of the same ФИО by this: the scenario has such families.
+    """
+    names = {str(enum_key(r)) for r in roles or ()}
+    if not names:
+        return None
+    if "student" in names:
+        return "student"
+    return "parent" if names == {"parent"} else "staff"
 
 
 def _person(side: Lookup, ref: str | None) -> Levels:
@@ -421,6 +440,17 @@ class StoreRows:
 VIOLATED = "violated"
 APPROVED = "approved"
 POSSIBLY = "possibly_violated"
+REFUSED = "refused"
+"""A truth case whose right outcome is a refusal, not a finding: a stranger's ЕПГУ
+application (``epgu.own_child_only``).  It matches the store's application refused as
+«не подтверждён как законный представитель», or, where nothing has answered it yet (a
+replay without the ЕПГУ pipeline), the rule's finding that it must not be served."""
+
+OWN_CHILD_RULE = "epgu.own_child_only"
+REGISTRY_RULE = "contingent.registry.match"
+UNANSWERED = (EpguRequestStatus.RECEIVED.value, EpguRequestStatus.IN_PROGRESS.value)
+HEALED_BY = (RegistryResult.ACCEPTED.value, RegistryResult.DUPLICATE.value)
+"""Registry answers to our push that bring the registry up to date with the journal."""
 
 
 @dataclass
@@ -440,6 +470,8 @@ class Item:
     matched: str | None = None
     possibly: bool = False
     """A violation only possibly violated: the syncs were too sparse to tell (§8)."""
+    healed: bool = False
+    """A registry mismatch found, then resolved once the registry accepted our push."""
 
     @property
     def loosest(self) -> Key | None:
@@ -499,10 +531,10 @@ def match_items(
 def truth_items(truth: Mapping[str, Any], world: Any, section: str = "cases") -> list[Item]:
     """One item per planted (rule, entity): several cases on one entity are one violation.
 
-    A case expected ``approved`` stands for an approved exception, unless a
-    case of the same entity expects a violation.  ``section="near_misses"``
-    gives the entries that were in time (each stands for a violation that
-    must not be there).
+    A case expected ``approved`` stands for an approved exception and one expected
+    ``refused`` for a refusal (:data:`REFUSED`), unless a case of the same entity
+    expects a violation.  ``section="near_misses"`` gives the entries that were in
+    time (each stands for a violation that must not be there).
     """
     rows = WorldRows(world)
     states: dict[tuple[str, str, str], str] = {}
@@ -510,11 +542,11 @@ def truth_items(truth: Mapping[str, Any], world: Any, section: str = "cases") ->
         if section != "cases":
             case = {**case, "expected": VIOLATED}
         wanted = case.get("expected", VIOLATED)
-        if wanted not in (*EXPECTED_VERDICTS, APPROVED):
+        if wanted not in (*EXPECTED_VERDICTS, APPROVED, REFUSED):
             continue
         key = (str(case["rule_id"]), str(case["entity_kind"]), str(case["entity_id"]))
         if states.get(key) != VIOLATED:
-            states[key] = APPROVED if wanted == APPROVED else VIOLATED
+            states[key] = wanted if wanted in (APPROVED, REFUSED) else VIOLATED
     return [
         Item(rule_id, ref, signature(rows, kind, ref), state)
         for (rule_id, kind, ref), state in states.items()
@@ -522,16 +554,17 @@ def truth_items(truth: Mapping[str, Any], world: Any, section: str = "cases") ->
 
 
 def violation_items(engine: Engine, *, profile_id: str | None = None) -> list[Item]:
-    """One item per (rule, deployment, entity) among the violations not resolved.
+    """One item per (rule, deployment, entity) among the violations not resolved, plus
+    the registry mismatches our own push healed (:func:`healed_by_push`).
 
     A rule that reports an entity once per period (marks.density) still
-    stands for one planted entity.
+    stands for one planted entity.  A finding that a stranger's ЕПГУ application
+    must not be served is :data:`REFUSED` while nothing has answered it, and a
+    violation once it was served.
     """
-    violations = [
-        v
-        for v in list_violations(engine, profile_id=profile_id)
-        if v["status"] != Status.RESOLVED.value
-    ]
+    listed = list_violations(engine, profile_id=profile_id)
+    healed = healed_by_push(engine, listed)
+    violations = [v for v in listed if v["status"] != Status.RESOLVED.value or v["id"] in healed]
     sides: dict[str, StoreRows] = {}
     wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
     for v in violations:
@@ -542,13 +575,20 @@ def violation_items(engine: Engine, *, profile_id: str | None = None) -> list[It
         side.prefetch_with_references(kind, refs)
     states: dict[tuple[str, str, str, str], str] = {}
     certain: set[tuple[str, str, str, str]] = set()
+    cured: set[tuple[str, str, str, str]] = set()
     for v in violations:
         key = (v["rule_id"], v["deployment"] or "", v["entity_kind"], str(v["entity_key"]))
         state = APPROVED if v["status"] == Status.APPROVED.value else VIOLATED
+        if v["rule_id"] == OWN_CHILD_RULE and state == VIOLATED:
+            request = sides[key[1]].row("epgu_request", key[3])
+            if request is not None and enum_key(request.get("status")) in UNANSWERED:
+                state = REFUSED
         if states.get(key) != VIOLATED:
             states[key] = state
         if v["verdict"] != POSSIBLY:
             certain.add(key)
+        if v["id"] in healed:
+            cured.add(key)
     return [
         Item(
             rule_id,
@@ -557,9 +597,90 @@ def violation_items(engine: Engine, *, profile_id: str | None = None) -> list[It
             state,
             deployment,
             possibly=(rule_id, deployment, kind, ref) not in certain,
+            healed=(rule_id, deployment, kind, ref) in cured,
         )
         for (rule_id, deployment, kind, ref), state in states.items()
     ]
+
+
+def healed_by_push(engine: Engine, violations: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Ids of resolved ``contingent.registry.match`` violations that our push healed.
+
+    The registry lags an order; the check finds the mismatch after a registry pull,
+    Sverka pushes the order, the registry accepts it and the next pull shows it
+    healed, so the violation is resolved.  It was found: it counts, and only when
+    the registry accepted a push of ours for that student between the finding and
+    its resolution (a mismatch that vanished otherwise still does not count).
+    """
+    resolved = [
+        v
+        for v in violations
+        if v["rule_id"] == REGISTRY_RULE
+        and v["status"] == Status.RESOLVED.value
+        and v["resolved_at"] is not None
+    ]
+    if not resolved:
+        return set()
+    table = version_table("registry_feedback")
+    accepted: dict[str, list[dt.datetime]] = defaultdict(list)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.f_student_id, table.c.f_received_at).where(
+                table.c.f_result.in_(HEALED_BY), table.c.f_received_at.is_not(None)
+            )
+        )
+        for student, received in rows:
+            accepted[str(student)].append(_aware(received))
+    return {
+        int(v["id"])
+        for v in resolved
+        if any(
+            _aware(v["first_detected_at"]) <= at <= _aware(v["resolved_at"])
+            for at in accepted.get(str(v["entity_key"]), [])
+        )
+    }
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def refusal_items(engine: Engine, rules: Iterable[str]) -> list[Item]:
+    """The store's ЕПГУ applications refused because the applicant was not shown to be
+    the child's representative, as :data:`REFUSED` items of ``epgu.own_child_only``.
+
+    A planted stranger's application matches one; a real parent refused so (the
+    journal lacked the link) is an extra the rule's precision counts.
+    """
+    if OWN_CHILD_RULE not in set(rules):
+        return []
+    table = version_table("epgu_request")
+    by_deployment: dict[str, list[str]] = defaultdict(list)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table.c.deployment, table.c.external_id).where(
+                table.c.superseded_run_id.is_(None),
+                table.c.f_status == EpguRequestStatus.REFUSED.value,
+                table.c.f_status_reason == REFUSE_NOT_REPRESENTATIVE,
+            )
+        )
+        for deployment, ref in rows:
+            by_deployment[str(deployment or "")].append(str(ref))
+    out: list[Item] = []
+    for deployment, refs in sorted(by_deployment.items()):
+        side = StoreRows(engine, deployment)
+        side.prefetch("epgu_request", refs)
+        out.extend(
+            Item(
+                OWN_CHILD_RULE,
+                f"{deployment}/{ref}",
+                signature(side, "epgu_request", ref),
+                REFUSED,
+                deployment,
+            )
+            for ref in sorted(refs)
+        )
+    return out
 
 
 def merge_deployments(found: Sequence[Item]) -> tuple[list[Item], list[Item]]:
@@ -595,18 +716,24 @@ def score_by_signature(
 ) -> Matching:
     """Precision and recall per planted rule of the truth, matching by natural signatures.
 
-    The counting follows ``demo.scoring.score``: violations not resolved
-    are found, an approved case matches an approved exception, rules the
-    generator could not plant are left out.  A matched pair shares the
-    truth's label, so ``missed`` lists scenario ids and ``extra`` lists
-    ``deployment/external id`` of the store.
+    The project's one scorer: the demo (a store filled through the platforms,
+    with the platforms' ids), ``sverka check --against-ground-truth`` and the
+    replay tests (a store with the scenario's own ids, whose signatures are
+    the scenario's) all count here.  Violations not resolved are found (and a
+    registry mismatch our push healed, :func:`healed_by_push`); an approved
+    case matches an approved exception; a case expected ``refused`` matches a
+    refusal (:data:`REFUSED`); rules the generator could not plant are left
+    out.  A matched pair shares the truth's label, so ``missed`` lists
+    scenario ids and ``extra`` lists ``deployment/external id`` of the store.
     """
     skipped = {str(n["rule_id"]) for n in truth.get("not_planted", [])}
+    rules = [r for r in truth.get("rules") or [] if r not in skipped]
     expected = [i for i in truth_items(truth, world) if i.rule_id not in skipped]
     found, duplicates = merge_deployments(
         [
             i
             for i in violation_items(engine, profile_id=profile_id or truth.get("profile"))
+            + refusal_items(engine, rules)
             if i.rule_id not in skipped
         ]
     )
@@ -620,7 +747,6 @@ def score_by_signature(
         exp_labels[item.rule_id].append(item.label)
     for item in found:
         got_labels[item.rule_id].append(item.matched or item.label)
-    rules = [r for r in truth.get("rules") or [] if r not in skipped]
     scores = tally(rules, exp_labels, got_labels)
     return Matching(scores, pairs, expected, found, duplicates, flagged)
 
@@ -628,7 +754,7 @@ def score_by_signature(
 def score(
     engine: Engine, world: Any, truth: Mapping[str, Any], profile_id: str | None = None
 ) -> list[RuleScore]:
-    """``demo.scoring.score`` for a store filled through the platforms."""
+    """The per-rule table of :func:`score_by_signature`."""
     return score_by_signature(engine, world, truth, profile_id=profile_id).scores
 
 

@@ -130,6 +130,41 @@ def has_key(conn: Connection, channel: str, deployment: str, event_key: str) -> 
     return found is not None
 
 
+RECEIVED_AT = "received_at"
+"""``meta`` key of an answer's row: when the incoming message it answers was taken (data
+time, UTC ISO 8601)."""
+
+
+def last_received_at(
+    conn: Connection, channel: str, deployment: str, key_like: str
+) -> dt.datetime | None:
+    """When the incoming message behind the newest row of ``channel`` whose event key is
+    like ``key_like`` was taken: its ``meta`` :data:`RECEIVED_AT`, else (a row written
+    before that was kept) the row's creation; ``None`` when there is no such row.
+
+    Rows are written in the order the messages were taken, so the newest row is the
+    last message stored (the starting point of a search for messages taken after it).
+    """
+    row = conn.execute(
+        select(smev3_outbox.c.meta, smev3_outbox.c.created_at)
+        .where(
+            smev3_outbox.c.channel == channel,
+            smev3_outbox.c.deployment == deployment,
+            smev3_outbox.c.event_key.like(key_like),
+        )
+        .order_by(smev3_outbox.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    text = (row.meta or {}).get(RECEIVED_AT)
+    if isinstance(text, str):
+        moment = dt.datetime.fromisoformat(text)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    created: dt.datetime = row.created_at
+    return created
+
+
 def enqueue(conn: Connection, item: NewItem, *, now: dt.datetime | None = None) -> bool:
     """Add a push in the caller's transaction; ``False`` if this event was queued before."""
     if has_key(conn, item.channel, item.deployment, item.event_key):

@@ -42,6 +42,7 @@ from canonical import (
 )
 from canonical.base import Record
 from canonical.normalize import local_datetime, normalize_name_part, split_full_name
+from canonical.people import ParentLink
 from canonical.structure import GroupKind
 from connectors.netschool import wire
 from connectors.netschool.wire import InstitutionPull, JournalEntry
@@ -62,6 +63,7 @@ STRUCTURE_KINDS = (
     "period",
     "holiday",
     "person",
+    "parent_link",
     "group",
     "enrolment",
     "subject",
@@ -152,6 +154,58 @@ def _enrolments(pull: InstitutionPull, source: Source) -> list[Enrolment]:
     ]
 
 
+def _name_parts(full_name: str | None) -> tuple[str, str, str]:
+    """ФИО split into its parts; an empty one gives empty parts rather than failing the pull.
+
+    The screening after the mapper (``pipelines.screening``) leaves a person without a surname
+    out with a Russian report and keeps what the store knew of them, so one blank record in
+    NetSchool no longer stops the whole institution's sync."""
+    try:
+        return split_full_name(full_name or "")
+    except ValueError:
+        return "", "", ""
+
+
+RELATIONS = {"Mother": "mother", "Father": "father", "Guardian": "guardian"}
+"""A card's ``relationshipType`` → ``ParentLink.relation`` (``parent`` otherwise)."""
+
+
+def _parents(pull: InstitutionPull, people: dict[int, Person], source: Source) -> list[ParentLink]:
+    """Parents on the students' cards as people with the parent role, and their links.
+
+    NetSchool's card carries only the parent's name; birth date, СНИЛС and passport come
+    from the institution's own file of the same person (identity resolution).  A parent
+    who also works at the school keeps the staff card and gains the parent role.
+    """
+    links: list[ParentLink] = []
+    for student_id, parents in sorted(pull.student_parents.items()):
+        for parent in parents:
+            known = people.get(parent.id)
+            if known is not None:
+                if Role.PARENT not in known.roles:
+                    roles = tuple(sorted({*known.roles, Role.PARENT}, key=lambda r: r.value))
+                    people[parent.id] = known.model_copy(update={"roles": roles})
+            else:
+                # An empty name goes on as empty parts: the screening after the mapper leaves
+                # that parent out with a Russian report instead of failing the whole sync.
+                people[parent.id] = Person(
+                    source=source.ref(parent.id),
+                    last_name=normalize_name_part(parent.lastName or ""),
+                    first_name=normalize_name_part(parent.firstName or ""),
+                    middle_name=normalize_name_part(parent.middleName or ""),
+                    roles=(Role.PARENT,),
+                )
+            links.append(
+                ParentLink(
+                    source=source.ref(f"{parent.id}:{student_id}"),
+                    parent_id=str(parent.id),
+                    child_id=str(student_id),
+                    relation=RELATIONS.get(parent.relationshipType or "", "parent"),
+                )
+            )
+    return links
+
+
 def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
     """The institution's structure: calendar, people, classes, subjects, who teaches what."""
     ctx = pull.context
@@ -208,12 +262,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             first = normalize_name_part(member.firstName)
             middle = normalize_name_part(member.middleName or "")
         else:
-            try:
-                last, first, middle = split_full_name(member.fullName or "?")
-            except ValueError:
-                raise ValueError(
-                    f"люди, запись «{member.id}», поле «fullName»: пустое ФИО сотрудника"
-                ) from None
+            last, first, middle = _name_parts(member.fullName)
         people[member.id] = Person(
             source=source.ref(member.id),
             last_name=last,
@@ -226,12 +275,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
         for student in students:
             if student.id in people:
                 continue
-            try:
-                last, first, middle = split_full_name(student.fullName)
-            except ValueError:
-                raise ValueError(
-                    f"люди, запись «{student.id}», поле «fullName»: пустое ФИО ученика"
-                ) from None
+            last, first, middle = _name_parts(student.fullName)
             people[student.id] = Person(
                 source=source.ref(student.id),
                 last_name=last,
@@ -239,7 +283,9 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
                 middle_name=middle,
                 roles=(Role.STUDENT,),
             )
+    links = _parents(pull, people, source)
     records.extend(people.values())
+    records.extend(links)
     for cls in pull.classes:
         grade = cls.grade.id if cls.grade and cls.grade.id is not None else None
         if grade is None and cls.grade and cls.grade.name.isdecimal():

@@ -297,10 +297,43 @@ def sync_netschool(
 def sync_netschool_job(
     engine: Engine, params: Mapping[str, Any], now: dt.datetime
 ) -> Mapping[str, Any]:
-    """The scheduler's entry point: ``params["config"]`` is the TOML file; a failed run raises."""
+    """The scheduler's entry point: ``params["config"]`` is the TOML file; a failed run raises.
+
+    ``params["classes"]`` (NetSchool class ids, as the plan's sync at some groups'
+    deadline names them: the stored group ids) narrows the pull to those classes' current
+    week, as ``sverka schedule plan`` intends; without it the whole school is pulled.
+    """
     config = load_config(str(params["config"]))
     password = require_secret(PASSWORD_ENV, config.secrets_file, "пароль NetSchool")
-    outcome = sync_netschool(engine, config, password, full=bool(params.get("full")), job="sync")
+    outcome = sync_netschool(
+        engine,
+        config,
+        password,
+        full=bool(params.get("full")),
+        job="sync",
+        only_classes=class_ids(params.get("classes")),
+    )
     if outcome.error:
         raise RuntimeError(outcome.error)
     return outcome.counts.as_dict()
+
+
+def class_ids(raw: Any) -> list[int] | None:
+    """The plan's classes as NetSchool class ids; ``None`` (the whole school) when absent.
+
+    A list of ids or a comma-separated string (a plan's parameters are text in the TOML);
+    anything that is not a class id is a Russian error naming it, before any request.
+    """
+    if raw is None or raw == "" or raw == []:
+        return None
+    items = [p.strip() for p in raw.split(",")] if isinstance(raw, str) else list(raw)
+    out: list[int] = []
+    for item in items:
+        text = str(item).strip()
+        if not text.isdigit():
+            raise ValueError(
+                f"параметр classes задания: «{text}» не номер класса NetSchool "
+                "(нужны числа через запятую, например 101,102)"
+            )
+        out.append(int(text))
+    return out

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, or_, select
 
 from canonical.normalize import SnilsError, name_key, validate_snils
 from canonical.wording import MOVEMENT_RU, STATUS_RU, ru_date
+from local_store.runs import data_time
 from local_store.schema import version_table
 from reports.data import JournalData, Source, load_journal
 from reports.render import add_table_sheet, write_tabular
@@ -626,6 +627,15 @@ def _timezone(data: JournalData) -> str:
     return str(inst["timezone"]) if inst and inst.get("timezone") else "UTC"
 
 
+def export_stem(kind: str, local_now: dt.datetime) -> str:
+    """The export's file name: the kind and the data moment on the institution's wall clock.
+
+    The data moment (the newest observation), not the machine's clock, names the file, so a
+    re-export of the same data gets the same name and a night run is not dated the next day
+    in UTC."""
+    return f"kontingent_{kind}_{local_now:%Y%m%d_%H%M%S}"
+
+
 def export_contingent(
     engine: Engine,
     source: Source,
@@ -639,16 +649,17 @@ def export_contingent(
     """Validate, then write the export in ``fmt`` and the validation report beside it."""
     if fmt not in ("xml", "csv", "xlsx"):
         raise ExportError(f"формат «{fmt}» не поддерживается: xml, csv или xlsx")
-    now = now or dt.datetime.now(dt.UTC)
-    today = today or now.date()
     data = load_journal(
         engine, source, ("institution", "person", "group", "enrolment", "movement_order")
     )
+    now = now or data_time(engine) or dt.datetime.now(dt.UTC)
+    local_now = _local(now, _timezone(data))
+    today = today or local_now.date()
     only = changed_students(engine, source, since_run) if since_run is not None else None
     records = collect(data, only)
     validate(records, today, data)
     result = ExportResult("delta" if since_run is not None else "bulk", since_run, records, now)
-    stem = f"kontingent_{result.kind}_{now:%Y%m%d_%H%M%S}"
+    stem = export_stem(result.kind, local_now)
     out_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "xml":
         payload = build_xml(result, data)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from canonical.capabilities import unchecked_label
-from canonical.wording import MOVEMENT_RU
-from canonical.wording import STATUS_RU as RECONCILE_STATUS_RU
 from local_store.discrepancies import RULES as DISCREPANCY_RULES
 from local_store.discrepancies import STATUS_RU as DISCREPANCY_STATUS_RU
 from local_store.discrepancies import Status, clause_for, list_discrepancies
 from local_store.runs import data_time
 from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
-from reports.evidence_text import evidence_lines
-from reports.render import render_html, ru_date, ru_datetime, write_html, write_pdf
+from reports.evidence_text import evidence_lines, side_text
+from reports.render import render_html, ru_datetime, write_html, write_pdf
 from reports.tabular import Table, TabularReport
 
 ROLE_RU = {
@@ -290,57 +287,6 @@ def _cause_block(title: str, items: list[DeputyItem]) -> CauseBlock:
 # --------------------------------------------------------------------------- adapters
 
 
-def _side_text(side: Mapping[str, Any] | None) -> str | None:
-    if not side:
-        return None
-    platform = side.get("platform") or ""
-    names = {
-        "netschool": "журнал («Сетевой город»)",
-        "poo": "журнал («Модуль ПОО»)",
-        "eljur": "журнал (ЭлЖур)",
-        "journal": "журнал",
-        "contingent": "реестр контингента",
-        "e_uslugi": "«Е-услуги. Образование»",
-        "epgu": "ЕПГУ",
-    }
-    where = names.get(str(platform), str(platform))
-    value = side.get("value")
-    if value is None:
-        shown = "нет записи" if not side.get("external_id") else "—"
-    elif isinstance(value, dict):
-        shown = ", ".join(
-            f"{_KEY_RU.get(k, k)}: {_side_value(v)}"
-            for k, v in value.items()
-            if v not in (None, "")
-        )
-    elif isinstance(value, list):
-        shown = ", ".join(str(v) for v in value)
-    else:
-        shown = _side_value(value)
-    return f"{where}: {shown}"
-
-
-def _side_value(value: Any) -> str:
-    """A compared value as a person reads it: Russian words, dates as DD.MM.YYYY."""
-    text = str(value)
-    if _ISO_DATE.fullmatch(text):
-        return ru_date(text)
-    return str(_VALUE_RU.get(text, text))
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_KEY_RU = {
-    "number": "номер",
-    "order_date": "дата приказа",
-    "effective_date": "вступает в силу",
-    "movement": "вид",
-    "result": "ответ",
-    "code": "код",
-    "message": "причина",
-}
-_VALUE_RU = {**RECONCILE_STATUS_RU, **MOVEMENT_RU}
-
-
 def journal_lookup(engine: Engine) -> JournalData | None:
     sources = journal_sources(engine)
     if not sources:
@@ -398,7 +344,7 @@ def discrepancy_items(
             who = named
         elif rule and "классный" in rule.who and d.group_name in curator_by_group:
             who, role = curator_by_group[d.group_name], f"куратор {d.group_name}"
-        evidence = tuple(t for t in (_side_text(d.side_a), _side_text(d.side_b)) if t)
+        evidence = tuple(t for t in (side_text(d.side_a), side_text(d.side_b)) if t)
         out.append(
             DeputyItem(
                 origin="расхождение",

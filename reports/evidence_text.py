@@ -11,6 +11,7 @@ a lookup is given and left out otherwise; an unknown key is left out rather than
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -177,3 +178,69 @@ def evidence_lines(
 def local_text(value: dt.datetime | None, timezone: str) -> str:
     """An instant for a person: local ``DD.MM.YYYY HH:MM``."""
     return ru_moment(value, timezone)
+
+
+# --------------------------------------------------------------------------- discrepancy sides
+
+SIDE_PLACES = {
+    "netschool": "журнал («Сетевой город»)",
+    "poo": "журнал («Модуль ПОО»)",
+    "eljur": "журнал (ЭлЖур)",
+    "local": "журнал (файл организации)",
+    "journal": "журнал",
+    "contingent": "реестр контингента",
+    "e_uslugi": "«Е-услуги. Образование»",
+    "epgu": "ЕПГУ",
+}
+"""Where a side of a discrepancy was seen, as a person names the system."""
+SIDE_KEYS = {
+    "number": "номер приказа",
+    "order_date": "дата приказа",
+    "effective_date": "вступает в силу",
+    "movement": "вид",
+    "result": "ответ",
+    "code": "код",
+    "message": "причина",
+    "status": "статус",
+    "group": "группа",
+}
+"""Keys of a side's value; any other key is left out rather than shown in English."""
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_VALUE_WORDS = {**ENROLMENT_STATUS_RU, **MOVEMENT_RU}
+
+
+def _side_value(value: Any) -> str:
+    """A compared value as a person reads it: Russian words, dates as DD.MM.YYYY, no blanks."""
+    text = str(value).strip()
+    if _ISO_DAY.fullmatch(text):
+        return ru_date(text)
+    if _ISO_DAY.match(text) and "T" in text:
+        return ru_date(text[:10])
+    return str(_VALUE_WORDS.get(text, text))
+
+
+def side_text(side: Mapping[str, Any] | None) -> str | None:
+    """One side of a discrepancy, «реестр контингента: номер приказа 176-к, дата приказа
+    27.08.2024, вид отчисление»: empty and unknown fields left out, dates in Russian order,
+    no record ids; ``None`` when there is no side at all."""
+    if not side:
+        return None
+    platform = str(side.get("platform") or "")
+    where = SIDE_PLACES.get(platform, "другая система")
+    value = side.get("value")
+    if isinstance(value, Mapping):
+        parts = [
+            f"{SIDE_KEYS[k]} {_side_value(v)}"
+            for k, v in value.items()
+            if k in SIDE_KEYS and v is not None and str(v).strip()
+        ]
+        shown = ", ".join(parts)
+    elif isinstance(value, list):
+        shown = ", ".join(_side_value(v) for v in value if v is not None and str(v).strip())
+    elif value is None or not str(value).strip():
+        shown = ""
+    else:
+        shown = _side_value(value)
+    if not shown:
+        shown = "записи нет" if not side.get("external_id") else "значение не указано"
+    return f"{where}: {shown}"

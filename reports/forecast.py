@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, union
 
 from local_store.runs import data_time
+from local_store.schema import version_table
 from policies.forecast import (
     EXEMPT,
     MARKS,
@@ -36,6 +37,13 @@ from reports.render import render_html, write_html, write_pdf, write_tabular
 from reports.tabular import Cell, Table, TabularReport, pct
 
 LEVEL_RU = {"high": "высокий риск", "risk": "риск", "caution": "внимание", "": ""}
+HEADLINE = {
+    "high": "Высокий риск",
+    "risk": "Зона риска",
+    "caution": "Требует внимания",
+    "": "Требует внимания",
+}
+"""The first words a family reads on the notice, by the student's level."""
 KINDS = ("institution", "period", "person", "group", "subject")
 MODEL_NOTE = (
     "Как считается прогноз: отметка за период — средневзвешенный балл текущих отметок периода, "
@@ -262,9 +270,35 @@ def _model_note(params: ForecastParams) -> str:
     )
     note = MODEL_NOTE.format(round_from=f"{params.round_from:.2f}".replace(".", ","), cuts=cuts)
     if params.prior_marks > 0:
+        whose = (
+            "его средним баллом по всем дисциплинам"
+            if params.prior_from == "student"
+            else "средним баллом группы по дисциплине"
+        )
         note += (
-            f" Средний балл сближен со средним баллом группы по дисциплине (вес группы — "
-            f"{params.prior_marks:g} отметки): чем меньше у обучающегося отметок, тем ближе к группе."
+            f" Средний балл сближен с {whose} (вес — {params.prior_marks:g} отметки): чем "
+            "меньше у обучающегося отметок, тем сильнее."
+        )
+    if params.trend_prior is not None:
+        note += " Учитывается, растут отметки обучающегося или снижаются."
+    if params.absence_memory is not None or params.absence_prior > 0:
+        note += (
+            " Пропуски до конца периода оцениваются по последним двум неделям и по "
+            "посещаемости группы: болезнь проходит, а начавшиеся прогулы продолжаются."
+        )
+    note += (
+        " Занятий в периоде — по КТП (часы плана на год по доле учебных дней периода), "
+        "без КТП — по журналу."
+    )
+    if params.max_missed_share is not None:
+        note += (
+            f" «Не аттестован»: пропущено больше {params.max_missed_share:.0%} занятий "
+            "периода".replace("%", " %")
+            + (
+                f" или меньше {params.min_marks} отметок к концу периода."
+                if params.min_marks > 1
+                else " или нет отметок."
+            )
         )
     return note
 
@@ -305,6 +339,8 @@ def notice_context(bundle: ForecastBundle, student: StudentForecast) -> dict[str
         "as_of": f.as_of,
         "params": f.params,
         "level": LEVEL_RU[student.level(f.params)],
+        "headline": HEADLINE[student.level(f.params)],
+        "planned": sum(s.planned for s in student.subjects.values() if s.mark != EXEMPT),
         "reasons": student.reasons(f.params, bundle.subject_name),
         "missed": student.missed(),
         "held": student.held(),
@@ -360,3 +396,88 @@ def write_forecast(
             else write_html(html, out / f"{stem}.html")
         )
     return paths
+
+
+# --------------------------------------------------------------------------- the web pages
+
+
+def teacher_pairs(engine: Engine, bundle: ForecastBundle, person: str) -> set[tuple[str, str]]:
+    """(group, subject) pairs a teacher answers for: their teaching assignments, and the
+    subjects of the period they gave lessons of (a platform without assignments)."""
+    src = bundle.data.source
+    f = bundle.forecast
+    ta = version_table("teaching_assignment")
+    lesson = version_table("lesson")
+    query = union(
+        select(ta.c.f_group_id, ta.c.f_subject_id).where(
+            ta.c.superseded_run_id.is_(None),
+            ta.c.platform == src.platform,
+            ta.c.deployment == src.deployment,
+            ta.c.f_teacher_id == person,
+        ),
+        select(lesson.c.f_group_id, lesson.c.f_subject_id).where(
+            lesson.c.superseded_run_id.is_(None),
+            lesson.c.platform == src.platform,
+            lesson.c.deployment == src.deployment,
+            lesson.c.f_teacher_id == person,
+            lesson.c.f_date.between(f.period.starts_on, f.as_of),
+        ),
+    )
+    with engine.connect() as conn:
+        return {(str(r[0]), str(r[1])) for r in conn.execute(query)}
+
+
+def subject_table(bundle: ForecastBundle, group_id: str, subject_id: str) -> Table | None:
+    """One group's students in one subject: the forecast, how sure, what is needed and the
+    attendance, students at risk first (the teacher's page)."""
+    rows: list[tuple[int, str, list[Cell]]] = []
+    for s in _students(bundle, group_id):
+        f = s.subjects.get(subject_id)
+        if f is None:
+            continue
+        risky = f.mark in ("2", NOT_ATTESTED) or bool(f.risks)
+        name = bundle.data.name_of(s.student_id)
+        rows.append(
+            (
+                0 if risky else 1,
+                name,
+                [
+                    name,
+                    None if f.current_mean is None else round(f.current_mean, 2),
+                    f.marks_so_far,
+                    _cell(f),
+                    _needed(f),
+                    f"{f.missed} из {f.held}",
+                    "; ".join(f.risks) or None,
+                ],
+            )
+        )
+    if not rows:
+        return None
+    table = Table(
+        f"{bundle.data.group_name(group_id)} — {bundle.subject_name(subject_id)}",
+        [
+            "Обучающийся",
+            "Средний балл",
+            "Отметок",
+            "Прогноз (уверенность)",
+            "Что нужно",
+            "Пропущено занятий",
+            "Риск",
+        ],
+    )
+    table.rows = [r[2] for r in sorted(rows, key=lambda r: (r[0], r[1]))]
+    return table
+
+
+def teacher_tables(bundle: ForecastBundle, pairs: set[tuple[str, str]]) -> list[Table]:
+    """The teacher's own group-subjects only, in group then subject order."""
+    order = {g["id"]: i for i, g in enumerate(bundle.data.groups_sorted())}
+    tables = []
+    for group, subject in sorted(
+        pairs, key=lambda p: (order.get(p[0], len(order)), bundle.subject_name(p[1]))
+    ):
+        table = subject_table(bundle, group, subject)
+        if table is not None:
+            tables.append(table)
+    return tables

@@ -8,7 +8,8 @@ writes that line, so the report names who and what without loading the whole jou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, select
 
 from canonical.wording import ru_date
 from local_store.schema import version_table
-from reports.data import JournalData
+from reports.data import JournalData, journal_sources, load_journal
 
 LESSON_BOUND = ("homework", "absence", "mark")
 """Kinds that hang on a lesson through ``lesson_id`` (and carry a student where they have one)."""
@@ -30,6 +31,8 @@ class LessonFacts:
     number: int | None
     teacher: str
     group: str
+    starts_at: str = ""
+    """The bell time, «08:30», where the journal gives it."""
 
 
 def _current(
@@ -53,9 +56,17 @@ def _current(
 
 
 def lesson_lines(
-    engine: Engine, journal: JournalData, violations: Iterable[Mapping[str, Any]]
+    engine: Engine,
+    journal: JournalData,
+    violations: Iterable[Mapping[str, Any]],
+    *,
+    with_group: bool = False,
 ) -> dict[tuple[str, str], str]:
-    """``(entity_kind, entity_key)`` → «Математика, 3-й урок 12.03.2025; преподаватель …»."""
+    """``(entity_kind, entity_key)`` → «Математика, 3-й урок 12.03.2025; преподаватель …».
+
+    ``with_group``: the line a list without a group column needs, date first —
+    «12.03.2025, 3-й урок (08:30), Математика, группа 2003; преподаватель …»."""
+    line = lesson_line_dated if with_group else lesson_line
     wanted: dict[str, set[str]] = {"lesson": set(), **{k: set() for k in LESSON_BOUND}}
     for v in violations:
         kind = str(v.get("entity_kind") or "")
@@ -83,6 +94,7 @@ def lesson_lines(
         "number",
         "teacher_id",
         "group_id",
+        "starts_at",
     )
     subjects = {
         key: str(row["name"])
@@ -97,21 +109,74 @@ def lesson_lines(
             number=r["number"],
             teacher=journal.name_of(r["teacher_id"], short=True) if r.get("teacher_id") else "",
             group=journal.group_name(r["group_id"]) if r.get("group_id") else "",
+            starts_at=_clock(r.get("starts_at")),
         )
         for key, r in lessons.items()
     }
     out: dict[tuple[str, str], str] = {}
     for key in wanted["lesson"]:
         if key in facts:
-            out[("lesson", key)] = lesson_line(facts[key])
+            out[("lesson", key)] = line(facts[key])
     for kind, rows in bound.items():
         for key, r in rows.items():
             lesson = facts.get(str(r.get("lesson_id") or ""))
             student = journal.name_of(r["student_id"]) if r.get("student_id") else ""
             if lesson is None and not student:
                 continue
-            out[(kind, key)] = lesson_line(lesson, student)
+            out[(kind, key)] = line(lesson, student)
     return out
+
+
+def _clock(value: Any) -> str:
+    """A stored bell time (``time`` or «08:30:00») as «08:30»; empty when there is none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return str(value)[:5]
+
+
+def violation_lessons(engine: Engine, violations: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """Violation id → its lesson line with date, number, time, subject and group.
+
+    For lists that show violations of every journal at once (``sverka violations``): each
+    journal source names its own lessons, and a violation is matched to the source of its
+    deployment, so two journals' equal record ids never borrow each other's lessons."""
+    out: dict[int, str] = {}
+    for source in journal_sources(engine):
+        mine = [
+            v
+            for v in violations
+            if str(v.get("deployment") or "") in ("", source.deployment) and int(v["id"]) not in out
+        ]
+        if not mine:
+            continue
+        journal = load_journal(engine, source, ("institution", "person", "group"))
+        lines = lesson_lines(engine, journal, mine, with_group=True)
+        for v in mine:
+            text = lines.get((str(v.get("entity_kind") or ""), str(v["entity_key"])))
+            if text:
+                out[int(v["id"])] = text
+    return out
+
+
+def lesson_line_dated(lesson: LessonFacts | None, student: str = "") -> str:
+    """Date first, then the lesson's number and bell time, the subject and the group; then the
+    teacher and the student: «12.03.2025, 3-й урок (08:30), Математика, группа 2003; …»."""
+    parts = []
+    if lesson is not None:
+        head = [lesson.day]
+        number = f"{lesson.number}-й урок" if lesson.number else "урок"
+        head.append(f"{number} ({lesson.starts_at})" if lesson.starts_at else number)
+        head.append(lesson.subject)
+        if lesson.group:
+            head.append(f"группа {lesson.group}")
+        parts.append(", ".join(head))
+        if lesson.teacher:
+            parts.append(f"преподаватель {lesson.teacher}")
+    if student:
+        parts.append(f"обучающийся {student}")
+    return "; ".join(parts)
 
 
 def lesson_line(lesson: LessonFacts | None, student: str = "") -> str:

@@ -43,7 +43,9 @@ def sync_source(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> 
         return sync_eljur_job(engine, params, now)
     if source in ("contingent", "e_uslugi"):
         return _smev_job(engine, source, params)
-    raise ValueError(f"неизвестный источник «{source}»: netschool, poo, eljur, contingent или e_uslugi")
+    raise ValueError(
+        f"неизвестный источник «{source}»: netschool, poo, eljur, contingent или e_uslugi"
+    )
 
 
 def run_check(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:
@@ -78,8 +80,15 @@ def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[s
     from pipelines.smev3.epgu import poll_epgu as poll
     from pipelines.smev3.epgu import sync_e_uslugi
 
-    options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
-    profile = params.get("profile") or os.environ.get("SVERKA_PROFILE")
+    if params.get("config"):  # written by ``sverka source add smev3``
+        from pipelines.source_setup_smev3 import load_smev3
+
+        options = load_smev3(
+            str(params["config"]), url=params.get("url"), org_code=params.get("org_code")
+        )
+    else:
+        options = Smev3Options.from_env(url=params.get("url"), org_code=params.get("org_code"))
+    profile = params.get("profile") or os.environ.get("SVERKA_PROFILE") or options.profile
     options = dataclasses.replace(options, profile=str(profile) if profile else None)
     if what == "push":
         push = asyncio.run(push_contingent(engine, options))
@@ -87,12 +96,17 @@ def _smev_job(engine: Engine, what: str, params: Mapping[str, Any]) -> Mapping[s
         return {"delivered": delivered, "failed": len(push.delivery.failed) if push.delivery else 0}
     if what == "epgu":
         report = asyncio.run(poll(engine, options))
-        return {"received": report.received, "answered": report.provided, "refused": report.refused}
+        return {
+            "received": report.received,
+            "answered": report.provided,
+            "refused": report.refused,
+            "found_again": report.found_again,
+        }
     if what == "contingent":
         summary = asyncio.run(sync_contingent(engine, options))
         return {"students": summary.students}
     notices = asyncio.run(sync_e_uslugi(engine, options))
-    return {"received": notices.received}
+    return {"received": notices.received, "found_again": notices.found_again}
 
 
 def reconcile(engine: Engine, params: Mapping[str, Any], now: dt.datetime) -> Mapping[str, Any]:

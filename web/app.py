@@ -40,9 +40,10 @@ NAV: dict[Role, list[tuple[str, str]]] = {
         ("/deputy", "Сводка"),
         ("/deputy/items", "Нарушения и расхождения"),
         ("/deputy/reports", "Отчёты"),
+        ("/deputy/forecast", "Прогноз"),
         ("/operator", "Выгрузка контингента"),
     ],
-    Role.TEACHER: [("/teacher", "Мои замечания")],
+    Role.TEACHER: [("/teacher", "Мои замечания"), ("/teacher/forecast", "Прогноз")],
     Role.OPERATOR: [("/operator", "Выгрузка контингента"), ("/operator/outbox", "Очередь СМЭВ")],
     Role.ADMIN: [
         ("/admin", "Запуски"),
@@ -143,6 +144,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
     from web import (
         pages_admin,
         pages_deputy,
+        pages_forecast,
         pages_operator,
         pages_plans,
         pages_sources,
@@ -156,6 +158,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
         Route("/logout", logout_post, methods=["POST"]),
         *pages_deputy.ROUTES,
         *pages_teacher.ROUTES,
+        *pages_forecast.ROUTES,
         *pages_operator.ROUTES,
         *pages_admin.ROUTES,
         *pages_plans.ROUTES,

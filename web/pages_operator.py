@@ -15,6 +15,7 @@ from local_store import outbox
 from pipelines.smev3.channels import CHANNELS_RU, OUTBOX_STATUS_RU
 from reports.contingent_export import CHECK_RU, FIELD_RU, ExportError, export_contingent
 from reports.data import ReportError, journal_sources
+from reports.outbox_words import outbox_reason
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
 from web.users import Role
@@ -110,6 +111,7 @@ async def outbox_page(request: Request) -> Response:
             key=lambda r: (ORDER.index(r.status), -r.id),
         )[:200],
         status_ru=OUTBOX_STATUS_RU,
+        reason=outbox_reason,
         channels_ru=CHANNELS_RU,
         tz=await call(institution_zone, engine),
         notice=request.query_params.get("done", ""),

@@ -1,4 +1,4 @@
-"""The administrator's «add a source»: the form of ``sverka source add``, then one login attempt.
+"""The administrator's «add a source»: the form of ``sverka source add``, login first.
 
 The settings file and the 0600 secrets file go to the sources folder beside the
 accounts file (never into the store); the password is not kept anywhere else.
@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipelines.settings import SettingsError
-from pipelines.source_setup import SOURCES, SourceAnswers, try_login, write_source
+from pipelines.source_setup import SOURCES, LoginFailed, SourceAnswers, add_source
 from web.app import call, engine_of, institution_zone, render
 from web.session import checked_form, require
 from web.users import Role
@@ -66,16 +66,19 @@ async def add_post(request: Request) -> Response:
     folder = sources_dir(request)
     config = folder / f"sverka-{source}.toml"
     try:
-        await call(write_source, answers, config, config.with_suffix(".secrets"))
+        # the same door as ``sverka source add``: log in with a trial copy, write on success only
+        await call(add_source, answers, config, config.with_suffix(".secrets"))
+    except LoginFailed as exc:
+        reason = str(exc).rstrip(".")
+        return await sources_page(
+            request,
+            error=f"Войти не удалось: {reason}. Настройки не записаны.",
+            status=400,
+        )
     except SettingsError as exc:
         return await sources_page(request, error=f"Источник не добавлен: {exc}.", status=400)
-    problem = await call(try_login, source, config)
     title = SOURCES[source][1]
-    if problem is None:
-        return await sources_page(request, message=f"{title}: настройки записаны, вход выполнен.")
-    return await sources_page(
-        request, message=f"{title}: настройки записаны. Проверка входа: {problem}"
-    )
+    return await sources_page(request, message=f"{title}: вход выполнен, настройки записаны.")
 
 
 ROUTES = [

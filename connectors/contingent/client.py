@@ -49,6 +49,12 @@ class ContingentConnector:
             return None
         return MovementAnswer(received, *_answer(received))
 
+    async def movement_answers_to(self, message_id: str) -> list[MovementAnswer]:
+        """Answers already handed out to the event sent as ``message_id`` (see
+        :meth:`connectors.smev3.transport.Smev3Transport.find_responses`)."""
+        found = await self.smev.find_responses(message_id)
+        return [MovementAnswer(received, *_answer(received)) for received in found]
+
     async def ack(self, received: ReceivedResponse) -> None:
         await self.smev.ack(received.message_id, accepted=received.signature_ok)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from connectors.epgu.wire import FORM_DATA, WireCancelRequest, WireDiaryRequest, parse_form_data
@@ -23,14 +24,21 @@ class EpguConnector:
 
     async def next_application(self) -> Application | None:
         received = await self.smev.get_request(FORM_DATA)
-        if received is None:
-            return None
-        if received.content is None:
-            return Application(received, None, "в сообщении нет заявления")
-        try:
-            return Application(received, parse_form_data(received.content), None)
-        except (ValueError, TypeError) as exc:
-            return Application(received, None, f"заявление не читается: {exc}")
+        return _application(received) if received is not None else None
+
+    async def applications_since(self, since: dt.datetime) -> list[Application]:
+        """Applications already handed out from ``since`` (see
+        :meth:`connectors.smev3.transport.Smev3Transport.find_requests`)."""
+        return [_application(r) for r in await self.smev.find_requests(since, selector=FORM_DATA)]
 
     async def ack(self, received: ReceivedRequest) -> None:
         await self.smev.ack(received.message_id, accepted=received.signature_ok)
+
+
+def _application(received: ReceivedRequest) -> Application:
+    if received.content is None:
+        return Application(received, None, "в сообщении нет заявления")
+    try:
+        return Application(received, parse_form_data(received.content), None)
+    except (ValueError, TypeError) as exc:
+        return Application(received, None, f"заявление не читается: {exc}")

@@ -48,6 +48,7 @@ _LIST_STAFFMEMBER: TypeAdapter[list[wire.StaffMember]] = TypeAdapter(list[wire.S
 _LIST_STUDENTLISTITEM: TypeAdapter[list[wire.StudentListItem]] = TypeAdapter(
     list[wire.StudentListItem]
 )
+_LIST_STUDENTPARENT: TypeAdapter[list[wire.StudentParent]] = TypeAdapter(list[wire.StudentParent])
 _LIST_SUBJECTINFO: TypeAdapter[list[wire.SubjectInfo]] = TypeAdapter(list[wire.SubjectInfo])
 _LIST_TERM: TypeAdapter[list[wire.Term]] = TypeAdapter(list[wire.Term])
 _LIST_VACATION: TypeAdapter[list[wire.Vacation]] = TypeAdapter(list[wire.Vacation])
@@ -277,6 +278,10 @@ class NetSchoolClient:
 
     async def class_students(self, class_id: int) -> list[wire.StudentListItem]:
         return await self._get("grade/studentList", _LIST_STUDENTLISTITEM, classId=class_id)
+
+    async def student_parents(self, student_id: int) -> list[wire.StudentParent]:
+        """The parents on one student's card, as a staff account sees them."""
+        return await self._get(f"userinfo/{student_id}/parents", _LIST_STUDENTPARENT)
 
     async def group_students(self, sg_id: int, term_id: int | None) -> list[wire.StudentListItem]:
         params: dict[str, Any] = {"sgId": sg_id}

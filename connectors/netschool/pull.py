@@ -144,6 +144,20 @@ async def _gather(
     return [t.result() for t in tasks]
 
 
+async def _student_parents(
+    client: NetSchoolClient,
+    class_students: dict[int, list[wire.StudentListItem]],
+    progress: Progress | None,
+) -> dict[int, list[wire.StudentParent]]:
+    """Each listed student's parents: one card per student, the only staff surface that
+    links a parent to a child (the ЕПГУ decision and the parents' card rules need it).
+    A student who left stays listed (``free``) and so do the parents: a departure is one
+    enrolment ending, not a family's cards vanishing (which the mass-change guard holds)."""
+    ids = sorted({s.id for students in class_students.values() for s in students})
+    cards = await _gather([client.student_parents(i) for i in ids], "parents", progress)
+    return dict(zip(ids, cards, strict=True))
+
+
 async def pull_institution(
     client: NetSchoolClient,
     *,
@@ -203,6 +217,8 @@ async def pull_institution(
         weeks=weeks,
         only_classes=frozenset(class_ids) if scoped else None,
     )
+    if not scoped:
+        pull.student_parents = await _student_parents(client, pull.class_students, progress)
     pull.journal = {cid: {w: [] for w in weeks} for cid in class_ids}
     if not weeks:
         pull.requests = client.requests

@@ -125,6 +125,17 @@ class StaffMember(Wire):
     position: str | None = None
 
 
+class StudentParent(Wire):
+    """One parent on a student's card (``GET userinfo/{studentId}/parents``: the vendor's
+    path; the fields are those our emulator serves, docs/protocols/netschool-emulated.md)."""
+
+    id: int
+    lastName: str = ""
+    firstName: str = ""
+    middleName: str | None = None
+    relationshipType: str | None = None
+
+
 class FilterItem(Wire):
     title: str
     value: str
@@ -281,6 +292,8 @@ class InstitutionPull:
     totals: dict[int, list[tuple[FilterItem, Total]]] = field(default_factory=dict)
     """Class → period marks of its subject groups (complete for the classes pulled)."""
     requests: int = 0
+    student_parents: dict[int, list[StudentParent]] = field(default_factory=dict)
+    """Student → the parents on the student's card (a whole-school pull only)."""
     only_classes: frozenset[int] | None = None
     """The classes a narrowed pull read (their journals only, no structure or period
     marks); ``None``: the whole school."""

@@ -2,25 +2,26 @@
 
 The operator's gateway signs with the institution's ЭП-ОВ, polls СМЭВ and keeps
 the messages; Sverka only says ``Send`` (a request or a response, named by its
-``clientId``) and ``Get`` (the next request or response).  This class offers the
+``clientId``), ``Get`` (the next request or response) and ``Find``.  This class offers the
 same :class:`connectors.smev3.transport.Smev3Transport` as the direct client, so
 the jobs do not know which door is used.  Mapping (our design,
 docs/protocols/smev3-adapter.md): a request's ``clientId`` is the outbox's
 message id; an answer's ``replyToClientId`` is that id; an incoming request's
 ``clientId`` stands where СМЭВ's ``ReplyTo`` would; ``Ack`` is the adapter's job
 (it acknowledged when it stored the message), so :meth:`ack` sends nothing.
+Because ``Get`` hands a message over once, :meth:`find_responses` asks ``Find``
+(criterion ``GET_RESPONSE_BY_REQUEST_CLIENTID``) for answers a killed process took
+but never stored, and :meth:`find_requests` asks ``Find`` by period
+(``messagePeriodCriteria``) for incoming requests taken the same way.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import httpx
 from lxml import etree
-from zeep import AsyncClient, Settings
-from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportError, XMLSyntaxError
-from zeep.proxy import AsyncServiceProxy
 
 from connectors.smev3.client import (
     SCHEMAS,
@@ -30,21 +31,20 @@ from connectors.smev3.client import (
     ReceivedResponse,
     SendResult,
     SmevSettings,
+    SoapEndpoint,
     _first,
-    _LocalTransport,
 )
-from connectors.smev3.errors import (
-    HostileEnvelopeError,
-    SmevError,
-    SmevFaultError,
-    SmevTransportError,
-)
+from connectors.smev3.errors import SmevFaultError
 
 SERVICE = "urn://x-artefacts-smev-gov-ru/services/service-adapter"
+RESPONSE_BY_REQUEST = "GET_RESPONSE_BY_REQUEST_CLIENTID"
+"""``Find`` criterion: the answers to the request sent under the given ``clientId``."""
 
 
-class AdapterClient:
+class AdapterClient(SoapEndpoint):
     """One adapter endpoint, one information system (``itSystem`` = its СМЭВ mnemonic)."""
+
+    peer = "адаптер СМЭВ"
 
     def __init__(
         self,
@@ -54,53 +54,16 @@ class AdapterClient:
         audit: AuditHook | None = None,
         schema_dir: Path = SCHEMAS,
     ) -> None:
-        self.settings = settings
         self.it_system = it_system
-        wsdl = schema_dir / "adapter" / "smev-service-adapter.wsdl"
-        self._http = httpx.AsyncClient(timeout=settings.timeout, trust_env=False)
-        self.transport = _LocalTransport(self._http, settings, audit)
-        zeep_settings = Settings(
-            strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        super().__init__(
+            settings,
+            schema_dir / "adapter" / "smev-service-adapter.wsdl",
+            f"{{{SERVICE}}}SMEVServiceAdapterSoapBinding",
+            audit=audit,
         )
-        self.zeep = AsyncClient(str(wsdl), transport=self.transport, settings=zeep_settings)  # type: ignore[no-untyped-call]
-        binding = self.zeep.wsdl.bindings[f"{{{SERVICE}}}SMEVServiceAdapterSoapBinding"]
-        self.service = AsyncServiceProxy(self.zeep, binding, address=settings.url)  # type: ignore[no-untyped-call]
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
-        self.transport.wsdl_client.close()
-
-    async def __aenter__(self) -> AdapterClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def _call(self, operation: str, **kwargs: Any) -> Any:
-        try:
-            return await getattr(self.service, operation)(itSystem=self.it_system, **kwargs)
-        except Fault as fault:
-            raise self._fault(fault) from None
-        except (DTDForbidden, EntitiesForbidden) as exc:
-            raise HostileEnvelopeError(type(exc).__name__) from None
-        except (TransportError, XMLSyntaxError) as exc:
-            raise SmevTransportError(
-                f"адаптер СМЭВ ответил не по протоколу: {str(exc)[:200]}"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise SmevTransportError(f"адаптер СМЭВ недоступен: {type(exc).__name__}") from None
-
-    @staticmethod
-    def _fault(fault: Fault) -> SmevError:
+    def _fault_from(self, element: etree._Element) -> SmevFaultError:
         """``SystemFault``/``ValidationFault``; ``code`` names the СМЭВ fault behind it, if any."""
-        detail = fault.detail
-        element = (
-            next((c for c in detail if isinstance(c.tag, str)), None)
-            if detail is not None
-            else None
-        )
-        if element is None:
-            return SmevTransportError(f"адаптер СМЭВ вернул ошибку без описания: {fault.message}")
         code = _first(element, "*[local-name()='code']") or etree.QName(element).localname
         description = _first(element, "*[local-name()='description']") or ""
         return SmevFaultError(code, description, etree.QName(element).localname)
@@ -112,7 +75,7 @@ class AdapterClient:
 
     async def _send(self, message_id: str, **message: Any) -> SendResult:
         try:
-            await self._call("Send", **message)
+            await self._call("Send", itSystem=self.it_system, **message)
         except SmevFaultError as exc:
             if exc.name == "MessageIsAlreadySent":
                 return SendResult(message_id, "alreadySent", already_sent=True)
@@ -160,7 +123,7 @@ class AdapterClient:
         query: dict[str, Any] = {"messageTypeCriteria": kind}
         if selector is not None:
             query["NamespaceURI"], query["RootElementLocalName"] = selector
-        result = await self._call("Get", specificQuery=query)
+        result = await self._call("Get", itSystem=self.it_system, specificQuery=query)
         if result is None or result.Message is None or result.smevMetadata is None:
             return None
         return result
@@ -168,8 +131,32 @@ class AdapterClient:
     async def get_response(
         self, selector: tuple[str, str] | None = None
     ) -> ReceivedResponse | None:
-        result = await self._get("RESPONSE", selector)
-        message = result.Message.ResponseMessage if result is not None else None
+        return self._response(await self._get("RESPONSE", selector))
+
+    async def find_responses(self, original_message_id: str) -> list[ReceivedResponse]:
+        """``Find`` the answers the adapter holds to the request sent as ``original_message_id``.
+
+        ``Get`` hands an answer over once; a process killed before storing it asks
+        again here (the adapter keeps what it took from СМЭВ).
+        """
+        found = await self._call(
+            "Find",
+            itSystem=self.it_system,
+            specificQuery={
+                "messageClientIdCriteria": {
+                    "clientId": original_message_id,
+                    "clientIdCriteria": RESPONSE_BY_REQUEST,
+                }
+            },
+        )
+        results = getattr(found, "QueryResult", found) if found is not None else None
+        answers = (self._response(r) for r in (results or []))
+        return [a for a in answers if a is not None]
+
+    def _response(self, result: Any) -> ReceivedResponse | None:
+        if result is None or result.Message is None or result.smevMetadata is None:
+            return None
+        message = result.Message.ResponseMessage
         if message is None:
             return None
         content = message.ResponseContent.content
@@ -197,8 +184,35 @@ class AdapterClient:
         )
 
     async def get_request(self, selector: tuple[str, str] | None = None) -> ReceivedRequest | None:
-        result = await self._get("REQUEST", selector)
-        message = result.Message.RequestMessage if result is not None else None
+        return self._request(await self._get("REQUEST", selector))
+
+    async def find_requests(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        selector: tuple[str, str] | None = None,
+    ) -> list[ReceivedRequest]:
+        """``Find`` the incoming requests the adapter handed out from ``since`` (to ``until``).
+
+        An incoming request's ``clientId`` is minted by the adapter, so a process killed
+        between ``Get`` and storing it has nothing to ``Find`` it by but the period.  The
+        answer lists every kind of message; only requests whose content's root is
+        ``selector`` (namespace, local name) are kept.
+        """
+        period: dict[str, Any] = {"from": since.astimezone(dt.UTC)}
+        if until is not None:
+            period["to"] = until.astimezone(dt.UTC)
+        found = await self._call(
+            "Find", itSystem=self.it_system, specificQuery={"messagePeriodCriteria": period}
+        )
+        results = getattr(found, "QueryResult", found) if found is not None else None
+        requests = (self._request(r) for r in (results or []))
+        return [r for r in requests if r is not None and _matches(r, selector)]
+
+    def _request(self, result: Any) -> ReceivedRequest | None:
+        if result is None or result.Message is None or result.smevMetadata is None:
+            return None
+        message = result.Message.RequestMessage
         if message is None:
             return None
         return ReceivedRequest(
@@ -211,3 +225,14 @@ class AdapterClient:
 
     async def ack(self, message_id: str, *, accepted: bool = True) -> None:
         """Nothing to send: the adapter acknowledged to СМЭВ when it took the message."""
+
+
+def _matches(request: ReceivedRequest, selector: tuple[str, str] | None) -> bool:
+    """Whether the request's business content has the root ``selector`` names (СМЭВ's
+    ``MessageTypeSelector`` test, which ``Get`` leaves to СМЭВ and ``Find`` to us)."""
+    if selector is None:
+        return True
+    if request.content is None:
+        return False
+    name = etree.QName(request.content)
+    return (name.namespace or "", name.localname) == selector

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlparse
 
 import httpx
@@ -276,28 +276,29 @@ def _too_many_elements(root: etree._Element) -> bool:
     return next(islice(root.iter(), MAX_ENVELOPE_ELEMENTS, None), None) is not None
 
 
-class SmevClient:
-    """One СМЭВ endpoint, one information system (mnemonic), one signer."""
+class SoapEndpoint:
+    """What both ways into СМЭВ share: one HTTP client, the local-only audited transport,
+    zeep bound to one WSDL binding at the settings' address, closing, and the mapping of
+    zeep's and httpx's failures to :mod:`connectors.smev3.errors` (in Russian, naming
+    :attr:`peer`).  The direct client and the «Адаптер СМЭВ» client differ only in their
+    operations and in how a fault's detail names its code.
+    """
+
+    peer = "СМЭВ"
+    """Who answers, as the error texts name it."""
 
     def __init__(
         self,
         settings: SmevSettings,
+        wsdl: Path,
+        binding: str,
         *,
-        signer: Signer | None = None,
         audit: AuditHook | None = None,
         http: httpx.AsyncClient | None = None,
-        schema_dir: Path = SCHEMAS,
+        wsse: Signer | None = None,
         plugins: Sequence[Plugin] = (),
     ) -> None:
         self.settings = settings
-        self.signer: Signer = signer or NoSigner()
-        self.types = f"{BASE}/types/{settings.version}"
-        self.basic = f"{BASE}/types/basic/{settings.version}"
-        wsdl = (
-            schema_dir / settings.version / f"smev-message-exchange-service-{settings.version}.wsdl"
-        )
-        if not wsdl.exists():
-            raise SmevError(f"нет схем СМЭВ версии {settings.version}")
         self._http = http or httpx.AsyncClient(timeout=settings.timeout, trust_env=False)
         self.transport = _LocalTransport(self._http, settings, audit)
         zeep_settings = Settings(
@@ -311,27 +312,24 @@ class SmevClient:
             str(wsdl),
             transport=self.transport,
             settings=zeep_settings,
-            wsse=self.signer,
+            wsse=wsse,
             plugins=list(plugins),
         )
         # AsyncClient.create_service hands back a synchronous proxy (zeep 4.3.3),
         # so the async proxy is bound to the binding and address directly.
-        binding = self.zeep.wsdl.bindings[
-            f"{{{BASE}/{settings.version}}}SMEVMessageExchangeSoap11Binding"
-        ]
-        self.service = AsyncServiceProxy(self.zeep, binding, address=settings.url)  # type: ignore[no-untyped-call]
+        self.service = AsyncServiceProxy(  # type: ignore[no-untyped-call]
+            self.zeep, self.zeep.wsdl.bindings[binding], address=settings.url
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
         self.transport.wsdl_client.close()
 
-    async def __aenter__(self) -> SmevClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    # -- calling ---------------------------------------------------------------------------
 
     async def _call(self, operation: str, **kwargs: Any) -> Any:
         try:
@@ -341,9 +339,11 @@ class SmevClient:
         except (DTDForbidden, EntitiesForbidden) as exc:
             raise HostileEnvelopeError(type(exc).__name__) from None
         except (TransportError, XMLSyntaxError) as exc:
-            raise SmevTransportError(f"СМЭВ ответил не по протоколу: {str(exc)[:200]}") from None
+            raise SmevTransportError(
+                f"{self.peer} ответил не по протоколу: {str(exc)[:200]}"
+            ) from None
         except httpx.HTTPError as exc:
-            raise SmevTransportError(f"СМЭВ недоступен: {type(exc).__name__}") from None
+            raise SmevTransportError(f"{self.peer} недоступен: {type(exc).__name__}") from None
 
     def _fault(self, fault: Fault) -> SmevError:
         detail = fault.detail
@@ -353,7 +353,46 @@ class SmevClient:
             else None
         )
         if element is None:
-            return SmevTransportError(f"СМЭВ вернул ошибку без описания: {fault.message}")
+            return SmevTransportError(f"{self.peer} вернул ошибку без описания: {fault.message}")
+        return self._fault_from(element)
+
+    def _fault_from(self, element: etree._Element) -> SmevFaultError:
+        """The fault named by the first element of a SOAP fault's ``detail``."""
+        raise NotImplementedError
+
+
+class SmevClient(SoapEndpoint):
+    """One СМЭВ endpoint, one information system (mnemonic), one signer."""
+
+    def __init__(
+        self,
+        settings: SmevSettings,
+        *,
+        signer: Signer | None = None,
+        audit: AuditHook | None = None,
+        http: httpx.AsyncClient | None = None,
+        schema_dir: Path = SCHEMAS,
+        plugins: Sequence[Plugin] = (),
+    ) -> None:
+        self.signer: Signer = signer or NoSigner()
+        self.types = f"{BASE}/types/{settings.version}"
+        self.basic = f"{BASE}/types/basic/{settings.version}"
+        wsdl = (
+            schema_dir / settings.version / f"smev-message-exchange-service-{settings.version}.wsdl"
+        )
+        if not wsdl.exists():
+            raise SmevError(f"нет схем СМЭВ версии {settings.version}")
+        super().__init__(
+            settings,
+            wsdl,
+            f"{{{BASE}/{settings.version}}}SMEVMessageExchangeSoap11Binding",
+            audit=audit,
+            http=http,
+            wsse=self.signer,
+            plugins=plugins,
+        )
+
+    def _fault_from(self, element: etree._Element) -> SmevFaultError:
         name = etree.QName(element).localname
         description = _first(element, "*[local-name()='Description']") or ""
         code = _first(element, "*[local-name()='Code']") or ""
@@ -501,6 +540,19 @@ class SmevClient:
             test=data.TestMessage is not None,
             signature_ok=self._signature_ok("RequestMessage"),
         )
+
+    async def find_responses(self, original_message_id: str) -> list[ReceivedResponse]:
+        """None to find again: СМЭВ itself offers an answer again until it is acknowledged."""
+        return []
+
+    async def find_requests(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        selector: tuple[str, str] | None = None,
+    ) -> list[ReceivedRequest]:
+        """None to find again: СМЭВ offers a request again until it is acknowledged."""
+        return []
 
     async def ack(self, message_id: str, *, accepted: bool = True) -> None:
         await self._call(

@@ -10,6 +10,7 @@ the narrow-transport recommendation).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 from lxml import etree
@@ -43,6 +44,30 @@ class Smev3Transport(Protocol):
 
     async def get_request(self, selector: tuple[str, str] | None = None) -> ReceivedRequest | None:
         """Poll the queue of requests addressed to us; ``None`` when it is empty."""
+        ...
+
+    async def find_responses(self, original_message_id: str) -> list[ReceivedResponse]:
+        """Answers already handed out to the request sent as ``original_message_id``.
+
+        «Адаптер СМЭВ» hands an answer over once (``Get``) and keeps it for ``Find``:
+        a process killed between taking an answer and storing it finds it here.  The
+        direct transport finds nothing: СМЭВ redelivers what was not acknowledged.
+        """
+        ...
+
+    async def find_requests(
+        self,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        selector: tuple[str, str] | None = None,
+    ) -> list[ReceivedRequest]:
+        """Incoming requests already handed out from ``since`` (to ``until``), whose content's
+        root is ``selector``.
+
+        «Адаптер СМЭВ» gives an incoming request a ``clientId`` of its own, so a process
+        killed between ``Get`` and storing it can only find it again by period.  The
+        direct transport finds nothing: СМЭВ redelivers what was not acknowledged.
+        """
         ...
 
     async def ack(self, message_id: str, *, accepted: bool = True) -> None:

@@ -144,6 +144,10 @@ def _error(status: int, message: str) -> Response:
     return _json({"message": message}, status)
 
 
+RELATIONSHIPS = {"mother": "Mother", "father": "Father", "guardian": "Guardian"}
+"""Scenario relation → the card's ``relationshipType`` (our design; ``Parent`` otherwise)."""
+
+
 def create_app(state: EmulatorState) -> ASGIApp:
     """The full ASGI app: routes, fault injection and the clock's ``Date`` header."""
     api = _Api(state)
@@ -166,6 +170,7 @@ def create_app(state: EmulatorState) -> ASGIApp:
         Route("/webapi/subjects", api.subjects),
         Route("/webapi/grade/assignment/types", api.assignment_types),
         Route("/webapi/users/staff/registry", api.staff_registry, methods=["POST"]),
+        Route("/webapi/userinfo/{user_id:int}/parents", api.student_parents),
         Route("/webapi/grade/journal/filter/init", api.journal_filter_init),
         Route("/webapi/grade/studentList", api.student_list),
         Route("/webapi/grade/journal", api.journal),
@@ -618,6 +623,29 @@ class _Api:
                     "fullName": full_name(person),
                     "roles": [ROLE_NAMES[r] for r in sorted(roles)],
                     "position": person.get("position"),
+                }
+            )
+        return _json(out)
+
+    async def student_parents(self, request: Request) -> Response:
+        """A student's parents as the staff card shows them.  The path is the vendor's own
+        (``UserInfoRepository.getStudentParents``); the body's fields are our design."""
+        _, school = self._staff(request)
+        student = int(request.path_params["user_id"])
+        if student not in school.student_class and student not in school.parents:
+            raise Denied(404, "Пользователь не найден")
+        out = []
+        for pid, relation in school.parents.get(student, []):
+            person = school.people.get(pid)
+            if person is None:
+                continue
+            out.append(
+                {
+                    "id": pid,
+                    "lastName": person.get("last_name", ""),
+                    "firstName": person.get("first_name", ""),
+                    "middleName": person.get("middle_name") or "",
+                    "relationshipType": RELATIONSHIPS.get(relation, "Parent"),
                 }
             )
         return _json(out)

@@ -149,6 +149,8 @@ class School:
     children: dict[int, list[int]]
     student_class: dict[int, int]
     accounts: dict[str, Account]
+    parents: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    """Student → (parent id, relation) as the student's card lists them."""
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         """A moment as NetSchool prints it: local wall time, no offset, whole seconds."""
@@ -244,10 +246,14 @@ class _Builder:
         meetings, meetings_by_sg, assignments = self._meetings(sgs, types, homework_type, untyped)
         totals = self._totals(sgs)
         children: dict[int, list[int]] = defaultdict(list)
-        for row in st.kind("parent_link").values():
-            children[ns_id("person", str(row["parent_id"]))].append(
-                ns_id("person", str(row["child_id"]))
+        parents: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for _, row in sorted(st.kind("parent_link").items()):
+            parent, child = (
+                ns_id("person", str(row["parent_id"])),
+                ns_id("person", str(row["child_id"])),
             )
+            children[parent].append(child)
+            parents[child].append((parent, str(row.get("relation") or "parent")))
         accounts: dict[str, Account] = {}
         for acc in self.world.accounts:
             if acc.get("platform", "netschool") != "netschool" or "login" not in acc:
@@ -281,6 +287,7 @@ class _Builder:
             children=dict(children),
             student_class=student_class,
             accounts=accounts,
+            parents=dict(parents),
         )
 
     def _current_year(self, today: dt.date) -> tuple[str, dict[str, Any] | None]:

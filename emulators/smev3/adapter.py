@@ -11,8 +11,13 @@ to СМЭВ over its own connection.  What it does beyond the public names
   same ``clientId`` meets ``MessageIsAlreadySent``, passed on as a ``SystemFault``
   with that code);
 * ``Get`` takes the next message of the asked kind from СМЭВ and acknowledges it
-  there at once: from then on the adapter, not СМЭВ, holds it (and ``Find`` by
-  ``clientId`` returns it again);
+  there at once: from then on the adapter, not СМЭВ, holds it, and ``Find`` returns
+  it again (``messageClientIdCriteria``: an answer by its request's ``clientId``,
+  or a message by its own; ``messagePeriodCriteria``: every message it handed out
+  between ``from`` and ``to`` by the moment it took it from СМЭВ, on its own clock);
+* it signs everything it relays for the school: the mock signature in ``mock``
+  mode, in ``gost`` mode a ГОСТ ЭП-ОВ with the institution's key it was given
+  (``BrokerConfig.adapter_key``; without one it relays unsigned and СМЭВ refuses);
 * an incoming request gets a fresh ``clientId``; a response names it in
   ``replyToClientId`` and the adapter fills in СМЭВ's ``To`` from the ``ReplyTo``
   it kept.
@@ -22,12 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 from copy import deepcopy
 
 from lxml import etree
 
 from emulators.smev3.broker import Broker
 from emulators.smev3.faults import SoapFault
+from emulators.smev3.gost import sign_gost
 from emulators.smev3.ns import SOAP_ENV, q
 from emulators.smev3.signature import sign_element
 
@@ -37,6 +45,12 @@ VALIDATION_FAULTS = frozenset(
     {"InvalidContent", "BusinessDataTypeIsNotSupported", "InvalidMessageIdFormat", "StaleMessageId"}
 )
 """СМЭВ faults about the message itself: the adapter answers ``ValidationFault``."""
+MESSAGE_KINDS = {
+    "Request": ("SendRequest", "SenderProvidedRequestData"),
+    "Response": ("SendResponse", "SenderProvidedResponseData"),
+}
+"""The adapter's ``<kind>Message`` → the СМЭВ operation and the element it signs."""
+REJECTION_FIELDS = ("RejectionReasonCode", "RejectionReasonDescription")
 
 
 class AdapterFault(Exception):
@@ -79,23 +93,34 @@ def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._E
 
 
 class AdapterRelay:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.broker = broker
+        self.clock = clock or broker.now
+        """The adapter's own clock, which dates what it takes from СМЭВ (``Find`` by
+        period); the emulator gives it the scenario's moment, as it does the registry."""
         self.reply_to: dict[str, str] = {}
         """``clientId`` given to an incoming request → its СМЭВ ``ReplyTo``."""
-        self.kept: dict[str, etree._Element] = {}
-        """``clientId`` → the ``QueryResult`` handed out (for ``Find``)."""
+        self.kept: dict[tuple[str, str], list[etree._Element]] = defaultdict(list)
+        """(``clientIdCriteria``, ``clientId``) → the ``QueryResult``s handed out (for ``Find``)."""
+        self.handed_out: list[tuple[dt.datetime, etree._Element]] = []
+        """Every ``QueryResult`` handed out, with the moment the adapter took it from СМЭВ."""
 
     # -- relaying to СМЭВ -------------------------------------------------------------------
 
     def _smev(self, operation: str, element: etree._Element) -> etree._Element:
         ns = self.broker.ns
-        if self.broker.config.signature == "mock":
-            target = next(c for c in element if c.get("Id"))
+        config = self.broker.config
+        target = next(c for c in element if c.get("Id"))
+        signature = None
+        if config.signature == "mock":
+            signature = sign_element(target)
+        elif config.signature == "gost" and config.adapter_key is not None:
+            signature = sign_gost(target, *config.adapter_key)
+        if signature is not None:
             holder = etree.SubElement(element, q(ns.types, "CallerInformationSystemSignature"))
-            holder.append(sign_element(target))
+            holder.append(signature)
         try:
-            return self.broker.handle(operation, element, self.broker.config.school)
+            return self.broker.handle(operation, element, config.school)
         except SoapFault as fault:
             raise AdapterFault.from_smev(fault) from None
 
@@ -128,68 +153,57 @@ class AdapterRelay:
             )
 
     def _send(self, element: etree._Element) -> etree._Element:
+        """Relay a ``RequestMessage`` as ``SendRequest`` or a ``ResponseMessage`` as
+        ``SendResponse``: the same walk, differing in the metadata and the СМЭВ names."""
         self._check_system(element)
         ns = self.broker.ns
-        request = element.find(_a("RequestMessage"))
-        response = element.find(_a("ResponseMessage"))
-        if request is not None:
-            client_id = request.findtext(f"{_a('RequestMetadata')}/{_a('clientId')}") or ""
-            content = request.find(
-                f"{_a('RequestContent')}/{_a('content')}/{_a('MessagePrimaryContent')}"
-            )
-            operation = self._operation("SendRequest")
-            data = etree.SubElement(
-                operation, q(ns.types, "SenderProvidedRequestData"), Id="SIGNED_BY_CALLER"
-            )
-            etree.SubElement(data, q(ns.types, "MessageID")).text = client_id
-            etree.SubElement(data, q(ns.types, "ReferenceMessageID")).text = client_id
-            if content is None or not len(content):
-                raise AdapterFault("ValidationFault", "InvalidContent", "нет MessagePrimaryContent")
-            self._primary(data, content[0])
-            if request.findtext(f"{_a('RequestMetadata')}/{_a('testMessage')}") in ("true", "1"):
-                etree.SubElement(data, q(ns.types, "TestMessage"))
-            self._smev("SendRequest", operation)
-        elif response is not None:
-            meta = response.find(_a("ResponseMetadata"))
-            client_id = meta.findtext(_a("clientId")) or "" if meta is not None else ""
-            reply_to_client = meta.findtext(_a("replyToClientId")) or "" if meta is not None else ""
-            to = self.reply_to.get(reply_to_client)
-            if to is None:
-                raise AdapterFault(
-                    "ValidationFault",
-                    "RequestIsNotFound",
-                    f"нет входящего запроса с clientId {reply_to_client}",
-                )
-            content_holder = response.find(f"{_a('ResponseContent')}/{_a('content')}")
-            operation = self._operation("SendResponse")
-            data = etree.SubElement(
-                operation, q(ns.types, "SenderProvidedResponseData"), Id="SIGNED_BY_CALLER"
-            )
-            etree.SubElement(data, q(ns.types, "MessageID")).text = client_id
-            etree.SubElement(data, q(ns.types, "To")).text = to
-            primary = (
-                content_holder.find(_a("MessagePrimaryContent"))
-                if content_holder is not None
-                else None
-            )
-            rejections = (
-                content_holder.findall(_a("RequestRejected")) if content_holder is not None else []
-            )
-            if primary is not None and len(primary):
-                self._primary(data, primary[0])
-            for rejection in rejections:
-                target = etree.SubElement(data, q(ns.types, "RequestRejected"))
-                for name in ("RejectionReasonCode", "RejectionReasonDescription"):
-                    etree.SubElement(target, q(ns.types, name)).text = rejection.findtext(_a(name))
-            self._smev("SendResponse", operation)
-        else:
+        found = [
+            (k, m) for k in MESSAGE_KINDS if (m := element.find(_a(f"{k}Message"))) is not None
+        ]
+        if not found:
             raise AdapterFault(
                 "ValidationFault", "InvalidContent", "нет RequestMessage/ResponseMessage"
             )
+        kind, message = found[0]
+        operation_name, data_name = MESSAGE_KINDS[kind]
+        meta = message.find(_a(f"{kind}Metadata"))
+        client_id = (meta.findtext(_a("clientId")) if meta is not None else None) or ""
+        content = message.find(f"{_a(f'{kind}Content')}/{_a('content')}")
+        primary = content.find(_a("MessagePrimaryContent")) if content is not None else None
+        operation = self._operation(operation_name)
+        data = etree.SubElement(operation, q(ns.types, data_name), Id="SIGNED_BY_CALLER")
+        etree.SubElement(data, q(ns.types, "MessageID")).text = client_id
+        if kind == "Request":
+            etree.SubElement(data, q(ns.types, "ReferenceMessageID")).text = client_id
+            if primary is None or not len(primary):
+                raise AdapterFault("ValidationFault", "InvalidContent", "нет MessagePrimaryContent")
+        else:
+            etree.SubElement(data, q(ns.types, "To")).text = self._reply_to(meta)
+        if primary is not None and len(primary):
+            self._primary(data, primary[0])
+        for rejection in content.findall(_a("RequestRejected")) if content is not None else []:
+            target = etree.SubElement(data, q(ns.types, "RequestRejected"))
+            for name in REJECTION_FIELDS:
+                etree.SubElement(target, q(ns.types, name)).text = rejection.findtext(_a(name))
+        if meta is not None and meta.findtext(_a("testMessage")) in ("true", "1"):
+            etree.SubElement(data, q(ns.types, "TestMessage"))
+        self._smev(operation_name, operation)
         result = etree.Element(_a("MessageResult"), nsmap={"a": ADAPTER})
         _sub(result, "itSystem", self.broker.config.school)
         _sub(result, "MessageId", client_id)
         return result
+
+    def _reply_to(self, meta: etree._Element | None) -> str:
+        """СМЭВ's ``To`` for an answer: the ``ReplyTo`` kept for the request it answers."""
+        reply_to_client = (meta.findtext(_a("replyToClientId")) if meta is not None else None) or ""
+        to = self.reply_to.get(reply_to_client)
+        if to is None:
+            raise AdapterFault(
+                "ValidationFault",
+                "RequestIsNotFound",
+                f"нет входящего запроса с clientId {reply_to_client}",
+            )
+        return to
 
     def _get(self, element: etree._Element) -> etree._Element:
         self._check_system(element)
@@ -227,16 +241,19 @@ class AdapterRelay:
         if sender:
             _sub(smev_meta, "Sender", sender)
         _sub(smev_meta, "Recipient", self.broker.config.school)
-        holder = _sub(result, "Message")
-        if kind == "REQUEST":
-            client_id = str(uuid.uuid1())
-            self.reply_to[client_id] = message.findtext(q(ns.types, "ReplyTo")) or ""
-            self._request_message(holder, message, client_id)
-        else:
-            client_id = str(uuid.uuid1())
-            self._response_message(holder, message, client_id)
+        client_id = str(uuid.uuid1())
+        self._message(_sub(result, "Message"), message, client_id)
         self._ack(message_id or "")
-        self.kept[client_id] = deepcopy(result)
+        kept = deepcopy(result)
+        taken = self.clock()
+        self.handed_out.append((taken if taken.tzinfo else taken.replace(tzinfo=dt.UTC), kept))
+        if kind == "REQUEST":
+            self.reply_to[client_id] = message.findtext(q(ns.types, "ReplyTo")) or ""
+            self.kept["GET_REQUEST_BY_REQUEST_CLIENTID", client_id].append(kept)
+        else:
+            original = message.findtext(q(ns.types, "OriginalMessageId")) or ""
+            self.kept["GET_RESPONSE_BY_RESPONSE_CLIENTID", client_id].append(kept)
+            self.kept["GET_RESPONSE_BY_REQUEST_CLIENTID", original].append(kept)
         return result
 
     def _ack(self, message_id: str) -> None:
@@ -248,39 +265,30 @@ class AdapterRelay:
         target.text = message_id
         self._smev("Ack", operation)
 
-    def _request_message(
-        self, holder: etree._Element, message: etree._Element, client_id: str
-    ) -> None:
+    def _message(self, holder: etree._Element, message: etree._Element, client_id: str) -> None:
+        """A СМЭВ ``Request``/``Response`` as the adapter hands it out: its ``clientId``,
+        the business content and, for an answer, rejections and СМЭВ's status."""
         ns = self.broker.ns
-        data = message.find(q(ns.types, "SenderProvidedRequestData"))
-        out = _sub(holder, "RequestMessage")
-        meta = _sub(out, "RequestMetadata")
+        kind = "Request" if etree.QName(message).localname == "Request" else "Response"
+        data = message.find(q(ns.types, MESSAGE_KINDS[kind][1]))
+        out = _sub(holder, f"{kind}Message")
+        meta = _sub(out, f"{kind}Metadata")
         _sub(meta, "clientId", client_id)
-        if data is not None and data.find(q(ns.types, "TestMessage")) is not None:
+        if kind == "Response":
+            _sub(meta, "replyToClientId", message.findtext(q(ns.types, "OriginalMessageId")) or "")
+        elif data is not None and data.find(q(ns.types, "TestMessage")) is not None:
             _sub(meta, "testMessage", "true")
-        primary = _sub(_sub(_sub(out, "RequestContent"), "content"), "MessagePrimaryContent")
-        content = data.find(q(ns.basic, "MessagePrimaryContent")) if data is not None else None
-        if content is not None and len(content):
-            primary.append(deepcopy(content[0]))
-
-    def _response_message(
-        self, holder: etree._Element, message: etree._Element, client_id: str
-    ) -> None:
-        ns = self.broker.ns
-        data = message.find(q(ns.types, "SenderProvidedResponseData"))
-        out = _sub(holder, "ResponseMessage")
-        meta = _sub(out, "ResponseMetadata")
-        _sub(meta, "clientId", client_id)
-        _sub(meta, "replyToClientId", message.findtext(q(ns.types, "OriginalMessageId")) or "")
-        content = _sub(_sub(out, "ResponseContent"), "content")
-        if data is None:
+        content = _sub(_sub(out, f"{kind}Content"), "content")
+        primary = data.find(q(ns.basic, "MessagePrimaryContent")) if data is not None else None
+        if kind == "Request" or (primary is not None and len(primary)):
+            target = _sub(content, "MessagePrimaryContent")
+            if primary is not None and len(primary):
+                target.append(deepcopy(primary[0]))
+        if kind == "Request" or data is None:
             return
-        primary = data.find(q(ns.basic, "MessagePrimaryContent"))
-        if primary is not None and len(primary):
-            _sub(content, "MessagePrimaryContent").append(deepcopy(primary[0]))
         for rejection in data.findall(q(ns.types, "RequestRejected")):
             target = _sub(content, "RequestRejected")
-            for name in ("RejectionReasonCode", "RejectionReasonDescription"):
+            for name in REJECTION_FIELDS:
                 _sub(target, name, rejection.findtext(q(ns.types, name)))
         status = data.find(q(ns.basic, "AsyncProcessingStatus"))
         if status is not None:
@@ -301,9 +309,43 @@ class AdapterRelay:
 
     def _find(self, element: etree._Element) -> etree._Element:
         self._check_system(element)
-        client_id = element.findtext(_a("clientId")) or ""
+        period = element.find(f"{_a('specificQuery')}/{_a('messagePeriodCriteria')}")
+        if period is not None:
+            return self._find_period(period)
+        criteria = element.find(f"{_a('specificQuery')}/{_a('messageClientIdCriteria')}")
+        if criteria is None:
+            raise AdapterFault(
+                "ValidationFault",
+                "InvalidContent",
+                "нет specificQuery/messageClientIdCriteria или messagePeriodCriteria",
+            )
+        key = (
+            criteria.findtext(_a("clientIdCriteria")) or "",
+            criteria.findtext(_a("clientId")) or "",
+        )
         result = etree.Element(_a("QueryResultList"), nsmap={"a": ADAPTER})
-        kept = self.kept.get(client_id)
-        if kept is not None:
+        for kept in self.kept.get(key, []):
             result.append(deepcopy(kept))
         return result
+
+    def _find_period(self, period: etree._Element) -> etree._Element:
+        """Every message handed out from ``from`` to ``to`` (inclusive), oldest first."""
+        since = _moment(period.findtext(_a("from")), "from")
+        until_text = period.findtext(_a("to"))
+        until = _moment(until_text, "to") if until_text else None
+        result = etree.Element(_a("QueryResultList"), nsmap={"a": ADAPTER})
+        for moment, kept in self.handed_out:
+            if moment >= since and (until is None or moment <= until):
+                result.append(deepcopy(kept))
+        return result
+
+
+def _moment(text: str | None, name: str) -> dt.datetime:
+    """An ``xs:dateTime`` of the period; one without a zone is taken as UTC."""
+    try:
+        moment = dt.datetime.fromisoformat((text or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise AdapterFault(
+            "ValidationFault", "InvalidContent", f"messagePeriodCriteria/{name}: не дата-время"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

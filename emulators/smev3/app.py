@@ -87,7 +87,10 @@ def build(
     e_uslugi = EUslugiBot(world, org_code)
     for party in (registry, epgu, e_uslugi):
         broker.add_party(party)
-    return Emulator(broker, registry, epgu, e_uslugi, as_of)
+    emulator = Emulator(broker, registry, epgu, e_uslugi, as_of)
+    # the registry's view follows the scenario's clock (POST /control/clock, the demo's moments)
+    registry.scenario_clock = lambda: emulator.as_of
+    return emulator
 
 
 def _envelope(content: etree._Element) -> bytes:
@@ -167,7 +170,7 @@ def create_app(emulator: Emulator) -> Starlette:
             return Response(b"", status_code=502)
         return Response(_envelope(result), media_type=SOAP_CONTENT)
 
-    relay = AdapterRelay(broker)
+    relay = AdapterRelay(broker, clock=lambda: emulator.as_of)
 
     def adapter_fault(exc: AdapterFault) -> Response:
         return Response(exc.render(), status_code=500, media_type=SOAP_CONTENT)

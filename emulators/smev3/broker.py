@@ -59,6 +59,10 @@ class BrokerConfig:
     smev_key: tuple[Path, bytes] | None = None
     """``gost`` mode: СМЭВ's own key (PEM file) and DER certificate; it then signs what it
     delivers (``SMEVSignature``) by ГОСТ, else delivers unsigned."""
+    adapter_key: tuple[Path, bytes] | None = None
+    """``gost`` mode: the institution's key (PEM file) and DER certificate given to the
+    emulated «Адаптер СМЭВ», which signs with them what it relays for the school (the real
+    adapter holds the institution's ЭП-ОВ and signs on its behalf); else it relays unsigned."""
     validation: Literal["sync", "async"] = "sync"
     stale_after: dt.timedelta = dt.timedelta(hours=48)
     redeliver_after: dt.timedelta = dt.timedelta(0)

@@ -69,8 +69,9 @@ class Smev3Options:
     deployment: str = ""
     org_name: str = "Образовательная организация"
     transport: str = "smev"
-    """``smev``: SOAP straight to СМЭВ at ``url``; ``adapter``: «Адаптер СМЭВ» at ``url``
-    (it signs and polls itself; ``mnemonic`` is the ``itSystem``)."""
+    """``smev`` (``direct`` in the settings and commands): SOAP straight to СМЭВ at ``url``;
+    ``adapter``: «Адаптер СМЭВ» at ``url`` (it signs and polls itself; ``mnemonic`` is the
+    ``itSystem``)."""
     signer: str = "mock"
     """``gost`` (ЭП-ОВ, what the real СМЭВ requires), ``mock`` (the demo emulator) or ``none``."""
     key_file: str | None = None
@@ -130,13 +131,30 @@ class Smev3Options:
             mnemonic=mnemonic or os.environ.get("SVERKA_SMEV3_MNEMONIC"),
             deployment=deployment or os.environ.get("SVERKA_SMEV3_DEPLOYMENT", ""),
             signer=signer or os.environ.get("SVERKA_SMEV3_SIGNER", "mock"),
-            transport=transport or os.environ.get("SVERKA_SMEV3_TRANSPORT", "smev"),
+            transport=transport_name(
+                transport or os.environ.get("SVERKA_SMEV3_TRANSPORT", "direct")
+            ),
             key_file=os.environ.get("SVERKA_SMEV3_KEY"),
             smev_certificate=os.environ.get("SVERKA_SMEV3_SMEV_CERT"),
             secrets_file=os.environ.get("SVERKA_SECRETS_FILE"),
             backoff_base=float(os.environ.get("SVERKA_SMEV3_BACKOFF", "1.0")),
             timezone=os.environ.get("SVERKA_TIMEZONE", "Europe/Moscow"),
         )
+
+
+TRANSPORTS = {"direct": "smev", "smev": "smev", "adapter": "adapter"}
+"""The ways into СМЭВ the settings may name → :attr:`Smev3Options.transport`."""
+
+
+def transport_name(value: str) -> str:
+    """``direct`` (or the older ``smev``) or ``adapter``; anything else stops with a reason."""
+    name = TRANSPORTS.get(value.strip().lower())
+    if name is None:
+        raise SmevError(
+            f"неизвестный путь в СМЭВ «{value}»: direct (напрямую, со своей ЭП-ОВ) "
+            "или adapter (через «Адаптер СМЭВ»)"
+        )
+    return name
 
 
 def make_client(engine: Engine, options: Smev3Options) -> Smev3Transport:
@@ -162,8 +180,8 @@ def make_client(engine: Engine, options: Smev3Options) -> Smev3Transport:
         if not options.mnemonic:
             raise SmevError("для адаптера СМЭВ укажите мнемонику ИС (SVERKA_SMEV3_MNEMONIC)")
         return AdapterClient(settings, options.mnemonic, audit=audit)
-    if options.transport != "smev":
-        raise SmevError(f"неизвестный путь в СМЭВ «{options.transport}»: smev или adapter")
+    if transport_name(options.transport) != "smev":
+        raise SmevError(f"неизвестный путь в СМЭВ «{options.transport}»")
     return SmevClient(settings, signer=make_signer(options), audit=audit)
 
 

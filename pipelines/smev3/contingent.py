@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from canonical.contingent import MovementOrder
 from canonical.institution import Institution
 from canonical.people import Person
 from canonical.structure import Group, GroupKind
-from connectors.contingent.client import ContingentConnector
+from connectors.contingent.client import ContingentConnector, MovementAnswer
 from connectors.contingent.wire import event_xml
 from connectors.smev3.client import new_message_id
 from connectors.smev3.errors import SmevError
@@ -177,6 +178,8 @@ class FeedbackReport:
     stray: int = 0
     waiting: int = 0
     ack_failures: int = 0
+    recovered: int = 0
+    """Answers found again (``Find``) for rows an earlier process sent and left unanswered."""
 
 
 async def collect_feedback(
@@ -186,8 +189,14 @@ async def collect_feedback(
     *,
     budget_seconds: float = 30.0,
     poll_interval: float = 0.2,
+    search: Sequence[str] = (),
 ) -> FeedbackReport:
-    """Take the registry's answers, store each as feedback with its outbox row, then Ack."""
+    """Take the registry's answers, store each as feedback with its outbox row, then Ack.
+
+    ``search``: message ids of rows an earlier process sent and left unanswered; their
+    answers are looked for first (``Find``), since «Адаптер СМЭВ» hands an answer over
+    only once and that process may have died between taking and storing it.
+    """
     report = FeedbackReport()
     connector = ContingentConnector(client)
     runs = RunLog(
@@ -201,6 +210,14 @@ async def collect_feedback(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + budget_seconds
     try:
+        for message_id in search:
+            try:
+                found = await connector.movement_answers_to(message_id)
+            except SmevError:
+                break  # the rows stay sent; the next run searches again
+            for again in found:
+                await _take_answer(engine, connector, runs, options, again, report)
+                report.recovered += 1
         while True:
             try:
                 answer = await connector.next_movement_answer()
@@ -221,29 +238,41 @@ async def collect_feedback(
                     break
                 await asyncio.sleep(poll_interval)
                 continue
-            received = answer.received
-            original = received.original_message_id
-            with engine.connect() as conn:
-                known = outbox.by_message_id(conn, original) if original else None
-            waiting_states = (outbox.OutboxStatus.SENT, outbox.OutboxStatus.PENDING)
-            if known is not None and known.status in waiting_states:
-                runs.prepare(feedback_scope(options, known.event_key))
-            with engine.begin() as conn:
-                item = outbox.by_message_id(conn, original) if original else None
-                if item is None:
-                    report.stray += 1
-                elif item.status in waiting_states:
-                    _store_answer(conn, runs, options, item, answer.result, answer.refusal, report)
-                else:
-                    report.duplicates += 1
-            try:
-                await connector.ack(received)
-            except SmevError:
-                # Stored already: the answer comes again and is then only acknowledged.
-                report.ack_failures += 1
+            await _take_answer(engine, connector, runs, options, answer, report)
     finally:
         runs.finish()
     return report
+
+
+async def _take_answer(
+    engine: Engine,
+    connector: ContingentConnector,
+    runs: RunLog,
+    options: Smev3Options,
+    answer: MovementAnswer,
+    report: FeedbackReport,
+) -> None:
+    """Store one answer with its outbox row (once: a repeat only counts), then Ack it."""
+    received = answer.received
+    original = received.original_message_id
+    with engine.connect() as conn:
+        known = outbox.by_message_id(conn, original) if original else None
+    waiting_states = (outbox.OutboxStatus.SENT, outbox.OutboxStatus.PENDING)
+    if known is not None and known.status in waiting_states:
+        runs.prepare(feedback_scope(options, known.event_key))
+    with engine.begin() as conn:
+        item = outbox.by_message_id(conn, original) if original else None
+        if item is None:
+            report.stray += 1
+        elif item.status in waiting_states:
+            _store_answer(conn, runs, options, item, answer.result, answer.refusal, report)
+        else:
+            report.duplicates += 1
+    try:
+        await connector.ack(received)
+    except SmevError:
+        # Stored already: the answer comes again and is then only acknowledged.
+        report.ack_failures += 1
 
 
 def _store_answer(
@@ -298,11 +327,19 @@ async def push_contingent(
     plan = plan_movement_pushes(engine, options, dry_run=dry_run)
     if dry_run:
         return PushReport(plan, None, None)
+    # Sent by an earlier process and still unanswered: their answers may have been taken.
+    unanswered = outbox.items(
+        engine, deployment=options.name, status=outbox.OutboxStatus.SENT, channel=MOVEMENT
+    )
     async with make_client(engine, options) as client:
         delivery = await deliver(
             engine, client, options, channels=[MOVEMENT], budget_seconds=budget_seconds
         )
         feedback = await collect_feedback(
-            engine, client, options, budget_seconds=budget_seconds / 2
+            engine,
+            client,
+            options,
+            budget_seconds=budget_seconds / 2,
+            search=[item.message_id for item in unanswered],
         )
     return PushReport(plan, delivery, feedback)

@@ -3,6 +3,11 @@
 ``sverka epgu poll`` and ``sverka sync e-uslugi`` (and the scheduler) call
 these.  Each application is decided and its answers queued in one
 transaction, acknowledged after that, and answered through the outbox.
+
+«Адаптер СМЭВ» hands a message over once (``Get``), so before taking new ones
+each poll asks it (``Find`` by period) for what it handed out since the last
+stored incoming message, less :data:`SEARCH_MARGIN`: a message a killed
+process took but never stored is stored now, one already stored only counts.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from canonical.journal import Absence, Homework, Lesson, Mark
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.structure import Group, Subject
-from connectors.e_uslugi.client import EUslugiConnector
+from connectors.e_uslugi.client import EUslugiConnector, Notice
 from connectors.e_uslugi.wire import receipt_xml
 from connectors.epgu.client import EpguConnector
 from connectors.epgu.wire import (
@@ -51,6 +56,27 @@ from pipelines.smev3.common import (
 from policies import epgu as epgu_policy
 from policies.calendar import WorkCalendar
 
+SEARCH_MARGIN = dt.timedelta(hours=1)
+"""How far before the last stored incoming message's time the search by period starts:
+room for the difference between Sverka's data time and the adapter's clock, and for
+messages the adapter took out of order.  What it finds again costs one lookup each."""
+FIRST_SEARCH = dt.timedelta(days=1)
+"""With no incoming message stored yet, how far back from the data time to search."""
+
+
+def search_since(engine: Engine, channel: str, options: Smev3Options, key_like: str) -> dt.datetime:
+    """Where a search for incoming messages taken but never stored starts (data time, UTC)."""
+    with engine.connect() as conn:
+        last = outbox.last_received_at(conn, channel, options.name, key_like)
+    if last is None:
+        return options.observed_now() - FIRST_SEARCH
+    return last - SEARCH_MARGIN
+
+
+def _received_meta(moment: dt.datetime) -> dict[str, str]:
+    return {outbox.RECEIVED_AT: moment.astimezone(dt.UTC).isoformat()}
+
+
 # -- ЕПГУ applications ------------------------------------------------------------------------
 
 
@@ -62,6 +88,10 @@ class EpguReport:
     duplicates: int = 0
     unreadable: int = 0
     ack_failures: int = 0
+    found_again: int = 0
+    """Applications an earlier process took from the adapter but never stored, stored now."""
+    found_known: int = 0
+    """Applications the search by period found that were stored already (nothing done)."""
     delivery: DeliveryReport | None = None
 
 
@@ -197,14 +227,23 @@ async def poll_epgu(
     runs = RunLog(
         engine, "epgu", options.name, "epgu.poll", options.observed_now, options.exchange_mode
     )
+    since = search_since(engine, EPGU_ANSWER, options, "epgu:%:final")
     async with make_client(engine, options) as client:
         connector = EpguConnector(client)
         try:
+            # A search that fails stops the poll: taking new applications first would
+            # move the starting point of the next search past the lost ones.
+            for found in await connector.applications_since(since):
+                if _handle_application(engine, runs, options, found, report):
+                    report.found_again += 1
+                else:
+                    report.found_known += 1
             for _ in range(limit):
                 application = await connector.next_application()
                 if application is None:
                     break
-                _handle_application(engine, runs, options, application, report)
+                if not _handle_application(engine, runs, options, application, report):
+                    report.duplicates += 1
                 try:
                     await connector.ack(application.received)
                 except SmevError:
@@ -240,16 +279,20 @@ def _answer_item(
 
 def _handle_application(
     engine: Engine, runs: RunLog, options: Smev3Options, application: Any, report: EpguReport
-) -> None:
+) -> bool:
+    """Decide and queue the answers in one transaction; ``False`` if stored before
+    (the application's СМЭВ message id is the key)."""
     received = application.received
     base = f"epgu:{received.message_id}"
     now = options.observed_now()
+    with engine.connect() as conn:
+        if outbox.has_key(conn, EPGU_ANSWER, options.name, base + ":final"):
+            return False
     if isinstance(application.request, WireDiaryRequest):
         runs.prepare(scopes.epgu_request(options.name, str(application.request.order_id)))
     with engine.begin() as conn:
         if outbox.has_key(conn, EPGU_ANSWER, options.name, base + ":final"):
-            report.duplicates += 1
-            return
+            return False
         wire = application.request
         if wire is None:
             outbox.enqueue(
@@ -262,14 +305,20 @@ def _handle_application(
                         "UNKNOWN_REQUEST_DESCRIPTION",
                         f"Заявление не принято: {application.problem}",
                     ),
+                    meta=_received_meta(now),
                 ),
             )
             report.unreadable += 1
-            return
+            return True
         if isinstance(wire, WireCancelRequest):
             payload = cancel_response_xml(wire.order_id, "CANCELLED", epgu_policy.REFUSE_CANCELLED)
-            outbox.enqueue(conn, _answer_item(options, base + ":final", received.reply_to, payload))
-            return
+            outbox.enqueue(
+                conn,
+                _answer_item(
+                    options, base + ":final", received.reply_to, payload, meta=_received_meta(now)
+                ),
+            )
+            return True
         report.received += 1
         deadline = epgu_policy.answer_deadline(
             now, options.answer_days, WorkCalendar(timezone=options.timezone)
@@ -328,9 +377,10 @@ def _handle_application(
                 subject_platform=Platform.EPGU.value,
                 subject_deployment=options.name,
                 subject_id=request.source.external_id,
-                meta={"final_status": final_status.value},
+                meta={"final_status": final_status.value, **_received_meta(now)},
             ),
         )
+    return True
 
 
 # -- «Е-услуги» notices -----------------------------------------------------------------------
@@ -342,6 +392,10 @@ class NoticeReport:
     duplicates: int = 0
     unreadable: int = 0
     ack_failures: int = 0
+    found_again: int = 0
+    """Notices an earlier process took from the adapter but never stored, stored now."""
+    found_known: int = 0
+    """Notices the search by period found that were stored already (nothing done)."""
     delivery: DeliveryReport | None = None
 
 
@@ -358,62 +412,21 @@ async def sync_e_uslugi(
         options.observed_now,
         options.exchange_mode,
     )
+    since = search_since(engine, E_USLUGI_RECEIPT, options, "e_uslugi:%")
     async with make_client(engine, options) as client:
         connector = EUslugiConnector(client)
         try:
+            for found_notice in await connector.notices_since(since):
+                if _handle_notice(engine, runs, options, found_notice, report):
+                    report.found_again += 1
+                else:
+                    report.found_known += 1
             for _ in range(limit):
                 notice = await connector.next_notice()
                 if notice is None:
                     break
-                key = f"e_uslugi:{notice.received.message_id}"
-                if notice.notice is not None:
-                    runs.prepare(
-                        scopes.e_uslugi_notice(options.name, notice.notice.application_number)
-                    )
-                with engine.begin() as conn:
-                    if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
-                        report.duplicates += 1
-                    elif notice.notice is None:
-                        outbox.enqueue(
-                            conn,
-                            outbox.NewItem(
-                                channel=E_USLUGI_RECEIPT,
-                                deployment=options.name,
-                                event_key=key,
-                                message_id=new_message_id(),
-                                operation="SendResponse",
-                                reply_to=notice.received.reply_to,
-                                rejection=(
-                                    "UNKNOWN_REQUEST_DESCRIPTION",
-                                    f"Уведомление не принято: {notice.problem}",
-                                ),
-                            ),
-                        )
-                        report.unreadable += 1
-                    else:
-                        record = e_uslugi_map.expected_enrolment(notice.notice, options.name)
-                        scope = scopes.e_uslugi_notice(
-                            options.name, notice.notice.application_number
-                        )
-                        ingest_in(
-                            conn, runs.for_scope(scope), scope, [record], ["expected_enrolment"]
-                        )
-                        outbox.enqueue(
-                            conn,
-                            outbox.NewItem(
-                                channel=E_USLUGI_RECEIPT,
-                                deployment=options.name,
-                                event_key=key,
-                                message_id=new_message_id(),
-                                operation="SendResponse",
-                                reply_to=notice.received.reply_to,
-                                payload=etree.tostring(
-                                    receipt_xml(notice.notice.application_number, "RECEIVED"),
-                                    encoding="unicode",
-                                ),
-                            ),
-                        )
-                        report.received += 1
+                if not _handle_notice(engine, runs, options, notice, report):
+                    report.duplicates += 1
                 try:
                     await connector.ack(notice.received)
                 except SmevError:
@@ -424,3 +437,60 @@ async def sync_e_uslugi(
             engine, client, options, channels=[E_USLUGI_RECEIPT], budget_seconds=budget_seconds
         )
     return report
+
+
+def _handle_notice(
+    engine: Engine, runs: RunLog, options: Smev3Options, notice: Notice, report: NoticeReport
+) -> bool:
+    """Store the expected student and queue the receipt in one transaction; ``False`` if
+    stored before (the notice's СМЭВ message id is the key)."""
+    key = f"e_uslugi:{notice.received.message_id}"
+    now = options.observed_now()
+    with engine.connect() as conn:
+        if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
+            return False
+    if notice.notice is not None:
+        runs.prepare(scopes.e_uslugi_notice(options.name, notice.notice.application_number))
+    with engine.begin() as conn:
+        if outbox.has_key(conn, E_USLUGI_RECEIPT, options.name, key):
+            return False
+        if notice.notice is None:
+            outbox.enqueue(
+                conn,
+                outbox.NewItem(
+                    channel=E_USLUGI_RECEIPT,
+                    deployment=options.name,
+                    event_key=key,
+                    message_id=new_message_id(),
+                    operation="SendResponse",
+                    reply_to=notice.received.reply_to,
+                    rejection=(
+                        "UNKNOWN_REQUEST_DESCRIPTION",
+                        f"Уведомление не принято: {notice.problem}",
+                    ),
+                    meta=_received_meta(now),
+                ),
+            )
+            report.unreadable += 1
+            return True
+        record = e_uslugi_map.expected_enrolment(notice.notice, options.name)
+        scope = scopes.e_uslugi_notice(options.name, notice.notice.application_number)
+        ingest_in(conn, runs.for_scope(scope), scope, [record], ["expected_enrolment"])
+        outbox.enqueue(
+            conn,
+            outbox.NewItem(
+                channel=E_USLUGI_RECEIPT,
+                deployment=options.name,
+                event_key=key,
+                message_id=new_message_id(),
+                operation="SendResponse",
+                reply_to=notice.received.reply_to,
+                payload=etree.tostring(
+                    receipt_xml(notice.notice.application_number, "RECEIVED"),
+                    encoding="unicode",
+                ),
+                meta=_received_meta(now),
+            ),
+        )
+        report.received += 1
+    return True

@@ -8,14 +8,14 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
-from canonical.base import Record
+from canonical.base import Platform, Record
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.wording import count
 from local_store.history import row_to_record, select_as_of
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
-from policies.epgu import Requirements, decide_across, identity_unproven
+from policies.epgu import LOCAL_PREFIX, Requirements, decide_across, identity_unproven
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
 from policies.rules.common import current, entry_findings, entry_verdicts, missing_entries, ref
@@ -53,7 +53,11 @@ class ParentRequiredFields(Rule[ParentFieldsParams]):
     clauses = clause_map({"talmenka": "1.6"})
 
     def evaluate(self, ctx: Context, params: ParentFieldsParams) -> Outcome:
+        """A linked parent's card, completed from the institution's own file of the same
+        person where the journal keeps no such value (NetSchool: the name only), must hold
+        every field the profile lists."""
         person = ctx.version("person", "pf_person")
+        own = ctx.version("person", "pf_own")
         link = version_table("parent_link").alias("pf_link")
         is_parent = (
             select(literal(1))
@@ -68,18 +72,28 @@ class ParentRequiredFields(Rule[ParentFieldsParams]):
         )
         present = {}
         for f in params.fields:
-            col = person.c[f"f_{f}"]
-            present[f] = (
-                col.is_not(None)
-                if f in ("sex", "birth_date")
-                else and_(col.is_not(None), func.trim(col) != "")
+            present[f] = or_(_filled(f, person.c[f"f_{f}"]), _filled(f, own.c[f"f_{f}"]))
+        query = (
+            select(
+                person.c.external_id,
+                person.c.deployment,
+                *[p.label(f"has_{f}") for f, p in present.items()],
             )
-        query = select(
-            person.c.external_id,
-            person.c.deployment,
-            *[p.label(f"has_{f}") for f, p in present.items()],
-        ).where(current(person), is_parent, or_(*[not_(p) for p in present.values()]))
-        query = ctx.only_touched(query, person, "person")
+            .select_from(person)
+            .outerjoin(
+                own,
+                and_(
+                    current(own),
+                    own.c.platform == Platform.LOCAL.value,
+                    own.c.deployment == literal(LOCAL_PREFIX).concat(person.c.deployment),
+                    own.c.external_id == person.c.external_id,
+                ),
+            )
+            .where(current(person), is_parent, or_(*[not_(p) for p in present.values()]))
+        )
+        # Every check looks at every linked parent (a few hundred cards): a card is
+        # completed by two records (the journal's and the institution's file) and made
+        # a parent's by a third (the link), so "what changed" is not one entity's change.
         findings = []
         for r in ctx.conn.execute(query).mappings():
             missing = [f for f in params.fields if not r[f"has_{f}"]]
@@ -95,7 +109,14 @@ class ParentRequiredFields(Rule[ParentFieldsParams]):
                     evidence={"missing_fields": missing},
                 )
             )
-        return Outcome(findings, touched=ctx.touched_keys("person"))
+        return Outcome(findings, touched=None)
+
+
+def _filled(name: str, col: Any) -> Any:
+    """A value is there: not NULL, and for text not blank."""
+    if name in ("sex", "birth_date"):
+        return col.is_not(None)
+    return and_(col.is_not(None), func.trim(col) != "")
 
 
 @register

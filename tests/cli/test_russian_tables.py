@@ -47,7 +47,11 @@ def _readable(output: str, command: str) -> None:
         assert len(line) <= 80, f"{command}: строка шире 80 знаков: {line}"
     assert not RULE_ID.search(output), f"{command}: идентификатор правила: {output}"
     assert not ISO.search(output), f"{command}: время не местное: {output}"
-    english = [w for w in re.findall(r"[A-Za-z]{4,}", output) if w not in {"test", "local", "Present", "Simple"}]
+    english = [
+        w
+        for w in re.findall(r"[A-Za-z]{4,}", output)
+        if w not in {"test", "local", "Present", "Simple"}
+    ]
     assert not english, f"{command}: английские слова {english}: {output}"
 
 
@@ -74,3 +78,26 @@ def test_tables_are_russian_local_and_fit_80_columns(engine: Engine) -> None:
 def test_help_keeps_square_brackets() -> None:
     result = runner.invoke(app, ["sync", "poo", "--help"], env={"COLUMNS": "120"})
     assert "раздел [poo]" in result.output, result.output
+
+
+def test_violations_name_the_lesson_in_the_table_and_the_csv(engine: Engine) -> None:
+    """Issue 16: a lesson-bound violation says which lesson — date, number, subject, group."""
+    import csv
+    import io
+
+    _store(engine)
+    line = re.compile(
+        r"\d\d\.\d\d\.\d{4}, (\d+-й )?урок( \(\d\d:\d\d\))?, Математика, группа 5А"
+        r"; преподаватель Петрова А\."
+    )
+    exported = runner.invoke(app, ["--db", db(engine), "violations", "--format", "csv"])
+    assert exported.exit_code == 0, exported.output
+    rows = list(csv.DictReader(io.StringIO(exported.output)))
+    lessons = [r["урок"] for r in rows if r["урок"]]
+    assert lessons and all(line.match(text) for text in lessons), lessons
+    assert any(text.startswith("05.10.2026, урок, Математика") for text in lessons), lessons
+
+    table = runner.invoke(app, ["--db", db(engine), "violations"], env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    flat = " ".join(re.sub(r"[│┃|]", " ", table.output).split())
+    assert "группа 5А" in flat and "05.10.2026" in flat, table.output

@@ -10,7 +10,17 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("zeep", "openpyxl", "alembic", "weasyprint", "uvicorn", "xmlschema", "sqlalchemy")
+HEAVY = (
+    "zeep",
+    "openpyxl",
+    "alembic",
+    "weasyprint",
+    "uvicorn",
+    "xmlschema",
+    "sqlalchemy",
+    "pydantic",
+    "procrastinate",
+)
 
 
 def test_importing_the_command_loads_no_heavy_library() -> None:

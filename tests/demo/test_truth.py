@@ -1,11 +1,11 @@
-"""The demo's truth scorer finds the planted cases when the store knows only other ids.
+"""The one truth scorer finds the planted cases whatever ids the store knows.
 
 The scenario is rewritten the way a platform would number it (persons as
 ``student:<hash>``, marks as ``task:<lesson>:<student>:<n>``, every reference
 rewritten alike), replayed into the store and checked by the real policy
-engine; the scorer then gets the ORIGINAL world and truth and must match by
-natural signatures what ``demo.scoring.score`` matches by ids on a store
-filled with the scenario's own ids.
+engine; the scorer then gets the ORIGINAL world and truth and must give, by
+natural signatures, the table it gives on a store filled with the scenario's
+own ids, where every pair is a case and its own record.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from sqlalchemy import Engine
 
 from canonical.base import Platform
 from demo.replay import replay
-from demo.scoring import score as score_by_id
 from demo.truth import (
     Item,
     StoreRows,
@@ -141,7 +140,11 @@ def test_signatures_find_what_ids_find(
     reference = make_engine(f"sqlite:///{tmp_path / 'by_id.db'}")
     migrate(reference)
     _checked(reference, world, truth)
-    by_id = {s.rule_id: s for s in score_by_id(reference, truth)}
+    own_ids = score_by_signature(reference, world, truth)
+    for rule_id, pairs in own_ids.pairs.items():
+        for case_id, store_label in pairs:  # on the scenario's own ids: a case and its record
+            assert store_label.rsplit("/", 1)[-1] == case_id, (rule_id, case_id, store_label)
+    by_id = {s.rule_id: s for s in own_ids.scores}
 
     renamed, rename = platform_ids(scenario)
     _checked(engine, World.from_dict(renamed), truth)

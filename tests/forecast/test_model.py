@@ -17,7 +17,7 @@ from policies.forecast import (
 )
 from policies.profiles import load_profile
 
-PARAMS = ForecastParams(prior_marks=2)
+PARAMS = ForecastParams(prior_marks=2, prior_from="group")
 """The group's mean weighs two marks here, so the prior's part is checked too."""
 
 
@@ -88,7 +88,7 @@ def test_weights_count() -> None:
 
 def test_no_marks_is_not_attested_and_failing_is_at_risk() -> None:
     f = forecast_subject(History(held=6, planned=12, missed=5), PARAMS)
-    assert f.mark == NOT_ATTESTED and f.risks[0] == "мало отметок для аттестации"
+    assert f.mark == NOT_ATTESTED and f.risks[0] == "нет отметок: не аттестуется без них"
     low = History(
         marks=4, weight=4, weighted_sum=9, weighted_squares=21, held=6, planned=12, group_mean=3.0
     )
@@ -103,3 +103,50 @@ def test_exempt_student_is_not_at_risk() -> None:
     f = forecast_subject(History(held=10, exempt=8, planned=20), PARAMS)
     assert f.mark == EXEMPT and f.risks == ()
     assert forecast_subject(History(held=10, exempt=2, planned=20), PARAMS).mark == NOT_ATTESTED
+
+
+def test_full_model_by_hand_under_the_profiles_defaults() -> None:
+    # «3», «3», «2» (weight 1) in weeks 1, 2, 3; on day 28 of a 16-week period; 8 lessons
+    # held, 2 missed (both in the last two weeks), 32 in the period; the student's mean over
+    # all subjects 3.5; the group misses 10 % and gets 0.5 marks per lesson attended
+    h = History(
+        marks=3,
+        weight=3,
+        weighted_sum=8,
+        weighted_squares=22,
+        weighted_time=6,
+        weighted_time_squares=14,
+        weighted_value_time=15,
+        now=4,
+        end=16,
+        held=8,
+        missed=2,
+        recent_held=4,
+        recent_missed=2,
+        planned=32,
+        student_mean=3.5,
+        student_weight=20,
+        group_missed_share=0.1,
+        group_mark_rate=0.5,
+    )
+    params = forecast_params(load_profile("usolye"))
+    assert (params.prior_marks, params.trend_prior, params.absence_prior) == (4, 1000, 30)
+    f = forecast_subject(h, params)
+    miss = (2 + 30 * 0.1) / (8 + 30)  # the student's 2/8 shrunk toward the group's 10 %
+    rate = (3 + 3 * 0.5) / (6 + 3)  # marks per lesson attended, toward the group's
+    future = rate * 24 * (1 - miss)
+    assert f.marks_expected == pytest.approx(3 + future, abs=0.05)
+    assert f.missed_projected == pytest.approx(2 + miss * 24, abs=0.05)
+    mean = 8 / 3
+    level = (3 * mean + 4 * 3.5) / 7  # toward the student's own mean, 4 marks' worth
+    sd2 = (3 * (22 / 3 - mean**2) + 4 * 0.8**2) / 7
+    slope = (15 - 2 * 8) / ((14 - 3 * 2**2) + 1000)  # falling, and shrunk hard
+    shift = (4 + 16) / 2 - 2  # from the marks' middle (week 2) to the weeks left's (10)
+    level += slope * shift
+    expected = (8 + future * level) / (3 + future)
+    assert f.mark == "3" and f.expected_mean == pytest.approx(expected, abs=0.005)
+    sd = future / (3 + future) * math.sqrt(sd2 / future + sd2 / 7 + sd2 / 1002 * shift**2)
+    assert f.probability == pytest.approx(
+        phi((3.5 - expected) / sd) - phi((2.5 - expected) / sd), abs=1e-3
+    )
+    assert f.fives_to_next == 2  # (8 + 5n) / (3 + n) ≥ 3.5 from n ≥ 5/3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -14,6 +15,7 @@ from policies.forecast import (
     History,
     Period,
     compute_forecast,
+    compute_histories,
     current_period,
     forecast_subject,
 )
@@ -63,7 +65,8 @@ def _by_hand(data: dict, student: str, subject: str) -> History:  # type: ignore
 def test_forecast_sums_are_the_journals(engine: Engine) -> None:
     data = build()
     ingest_term(engine, data)
-    params = ForecastParams()
+    # the plain model (no priors, trend or absence shrinkage): the store's sums alone
+    params = ForecastParams(prior_marks=0, trend_prior=None, absence_prior=0, rate_prior=0)
     with engine.connect() as conn:
         period = current_period(conn, "netschool", "ns.test", AS_OF, params.period_kinds)
         assert period == PERIOD
@@ -95,11 +98,20 @@ def test_forecast_sums_are_the_journals(engine: Engine) -> None:
             held=hand.held,
             missed=hand.missed,
             planned=got.planned,
+            planned_from=got.planned_from,
             group_mean=group_mean,
         ),
         params,
     )
     assert again == got
+    # the group's figures the full model shrinks toward are the journal's too
+    with engine.connect() as conn:
+        rows = compute_histories(conn, "netschool", "ns.test", PERIOD, AS_OF)
+    h = next(h for st, _, sub, h in rows if st == "s01" and sub == "sub1")
+    held, missed, marks = (sum(getattr(x, k) for x in sums) for k in ("held", "missed", "marks"))
+    assert h.group_missed_share == pytest.approx(missed / held)
+    assert h.group_mark_rate == pytest.approx(marks / (held - missed))
+    assert h.group_mean == pytest.approx(group_mean)
 
 
 def test_report_and_notice_render(engine: Engine, tmp_path: Path) -> None:

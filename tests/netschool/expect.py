@@ -20,12 +20,17 @@ from emulators.scenario.world import World
 from local_store.history import records_as_of
 
 Row = tuple[Any, ...]
+RELATIONS = ("mother", "father", "guardian")
+"""Relations a student's card names (others are stored as ``parent``)."""
+
+
 KINDS = (
     "group",
     "subject",
     "period",
     "holiday",
     "person",
+    "parent_link",
     "subgroup",
     "subgroup_member",
     "teaching_assignment",
@@ -84,10 +89,23 @@ def expected(world: World, moment: dt.datetime) -> dict[str, Counter[Row]]:
             (str(ns_id("holiday", sid)), r["name"], _d(r["starts_on"]), _d(r["ends_on"]))
         ] += 1
     listed = {str(r["student_id"]) for r in st.kind("enrolment").values()}
+    # parents reach the staff surface through their children's cards only
+    carded: set[str] = set()
+    for r in st.kind("parent_link").values():
+        if str(r["child_id"]) in listed:
+            carded.add(str(r["parent_id"]))
+            relation = str(r.get("relation") or "parent")
+            out["parent_link"][
+                (
+                    _p(r["parent_id"]),
+                    _p(r["child_id"]),
+                    relation if relation in RELATIONS else "parent",
+                )
+            ] += 1
     for sid, r in st.kind("person").items():
         roles = set(r.get("roles") or ())
-        if not (roles & STAFF_ROLES or ("student" in roles and sid in listed)):
-            continue  # parents are not on the staff journal surface
+        if not (roles & STAFF_ROLES or ("student" in roles and sid in listed) or sid in carded):
+            continue
         out["person"][(_p(sid), r["last_name"], r["first_name"], r.get("middle_name") or "")] += 1
     for sid, r in st.kind("subgroup").items():
         out["subgroup"][
@@ -212,6 +230,8 @@ def stored(engine: Engine, run_id: int | None = None) -> dict[str, Counter[Row]]
                 row = (e, v.name, v.starts_on, v.ends_on)
             elif kind == "person":
                 row = (e, v.last_name, v.first_name, v.middle_name)
+            elif kind == "parent_link":
+                row = (v.parent_id, v.child_id, v.relation)
             elif kind == "subgroup":
                 row = (e, v.group_id, v.name, v.subject_id)
             elif kind == "subgroup_member":

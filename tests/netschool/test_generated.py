@@ -53,6 +53,8 @@ def test_generated_school_pulls_exactly_and_records_changes(
         for kind in KINDS:
             assert have[kind] == want[kind], kind
         assert sum(want["mark"].values()) > 500
+        # parents and their links come from the students' cards (userinfo/{id}/parents)
+        assert sum(want["parent_link"].values()) > 50
         emu.set_clock(second_at)
         second = sync_netschool(engine, config, str(deputy["password"]), full=True)
     assert second.status is RunStatus.SUCCEEDED and second.counts is not None

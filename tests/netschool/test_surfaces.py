@@ -10,7 +10,7 @@ import httpx
 from connectors.netschool.auth import password_hashes
 from emulators.netschool.ids import ns_id
 from emulators.netschool.server import RunningEmulator
-from tests.netschool.worlds import STUDENT_LOGIN, STUDENT_PASSWORD
+from tests.netschool.worlds import DEPUTY_LOGIN, DEPUTY_PASSWORD, STUDENT_LOGIN, STUDENT_PASSWORD
 
 MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}T00:00:00$")
 
@@ -129,3 +129,17 @@ def test_mobile_token_flow_topics_attendance_result_dates(emulator: RunningEmula
             refreshed.status_code == 200
             and refreshed.json()["access_token"] != token["access_token"]
         )
+
+
+def test_student_card_parents_are_for_staff_only(emulator: RunningEmulator) -> None:
+    """``userinfo/{id}/parents`` (the vendor's path): a student account is refused, a staff
+    account gets a list for a student and 404 for an id that is no student."""
+    student = ns_id("person", "s1")
+    with httpx.Client(base_url=emulator.url + "/webapi/") as http:
+        _login(http, emulator, STUDENT_LOGIN, STUDENT_PASSWORD)
+        assert http.get(f"userinfo/{student}/parents").status_code == 403
+    with httpx.Client(base_url=emulator.url + "/webapi/") as http:
+        _login(http, emulator, DEPUTY_LOGIN, DEPUTY_PASSWORD)
+        answer = http.get(f"userinfo/{student}/parents")
+        assert answer.status_code == 200 and isinstance(answer.json(), list)
+        assert http.get("userinfo/999999999/parents").status_code == 404

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from demo.replay import Replayer, evidence_schedule
-from demo.scoring import score
+from demo.truth import score
 from emulators.scenario.generate import build
 from emulators.scenario.world import World
 from local_store.engine import make_engine, migrate
@@ -49,7 +49,7 @@ def test_precision_and_recall(profile_id: str, tmp_path: Path) -> None:
         _moments(world, truth, profile.timezone, hours.get("after_last_lesson_hours"))
     )
     run_check(engine, profile, full=True)
-    scores = score(engine, truth, profile_id)
+    scores = score(engine, world, truth, profile_id)
     print(f"\nПрофиль {profile_id}: точность и полнота по правилам")
     for s in scores:
         print(

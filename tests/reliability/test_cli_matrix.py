@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import BACKENDS, PG_ADMIN_URL
 
@@ -29,17 +25,6 @@ def _sverka(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         env={**os.environ, "COLUMNS": "200"},
     )
-
-
-@pytest.fixture
-def busy_port() -> Iterator[int]:
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    holder.listen()
-    try:
-        yield holder.getsockname()[1]
-    finally:
-        holder.close()
 
 
 def _cases(tmp: Path, port: int) -> dict[str, tuple[list[str], str]]:

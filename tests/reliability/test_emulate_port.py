@@ -4,26 +4,13 @@ busy port ends in one Russian sentence and no banner claiming the emulator serve
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 SVERKA = str(Path(sys.executable).with_name("sverka"))
-
-
-@pytest.fixture
-def busy_port() -> Iterator[int]:
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    holder.listen()
-    try:
-        yield holder.getsockname()[1]
-    finally:
-        holder.close()
 
 
 @pytest.mark.parametrize("platform", ["netschool", "poo", "eljur", "smev3"])
@@ -50,3 +37,15 @@ def test_a_port_out_of_range_is_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert "порт 70000 вне допустимых пределов" in done.stderr
+
+
+def test_the_shared_busy_port_is_really_taken(busy_port: int) -> None:
+    """The fixture both this file and the bad-input matrix use must hold its port."""
+    import socket
+
+    probe = socket.socket()
+    try:
+        with pytest.raises(OSError):
+            probe.bind(("127.0.0.1", busy_port))
+    finally:
+        probe.close()

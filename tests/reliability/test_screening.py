@@ -36,9 +36,9 @@ def test_an_optional_bad_value_is_emptied_and_the_record_kept() -> None:
     assert (kept.last_name, kept.middle_name, kept.snils) == ("Петрова", "", None)
     assert out.unread == set()
     assert out.problems == [
-        "люди, запись «2», поле «middle_name»: недопустимый служебный символ U+0000; "
+        "люди, запись «2», поле «отчество»: недопустимый служебный символ U+0000; "
         "значение не сохранено, остальные сведения записи загружены",
-        "люди, запись «2», поле «snils»: неверная контрольная сумма СНИЛС; "
+        "люди, запись «2», поле «СНИЛС»: неверная контрольная сумма СНИЛС; "
         "значение не сохранено, остальные сведения записи загружены",
     ]
     assert all("Петрова" not in p and "445" not in p for p in out.problems)
@@ -55,7 +55,7 @@ def test_a_bad_required_value_leaves_the_record_out_but_not_removed(engine: Engi
     )
     assert snapshot.unread == {broken.source.key()}
     assert warnings == [
-        "NetSchool: люди, запись «2», поле «last_name»: недопустимый служебный символ U+0007; "
+        "NetSchool: люди, запись «2», поле «фамилия»: недопустимый служебный символ U+0007; "
         "запись не загружена, прежние сведения о ней сохранены"
     ]
     second = start_run(engine, "netschool", deployment="d", scope="s")

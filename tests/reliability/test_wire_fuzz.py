@@ -20,3 +20,6 @@ def test_mapper_fuzz(platform: str) -> None:
     assert seen["cases"] == 60
     assert seen["mapped"] > 0 and seen["records_kept"] > 0
     assert seen["values_kept_out"] + seen["records_left_out"] > 0
+    if platform == "netschool":
+        # a nameless person is left out by the screening, not a reason to fail the run
+        assert seen["refused_whole_run"] == 0 and seen["records_left_out"] > 0

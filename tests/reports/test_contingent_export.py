@@ -242,3 +242,15 @@ def test_sheet_names_are_whole_words_and_keep_their_meaning() -> None:
     )
     assert sheet_title("Не выгружены: ошибки", taken) == "Не выгружены — ошибки"
     assert all(len(n) <= 31 for n in taken)
+
+
+def test_the_file_is_named_by_the_data_moment_on_the_institutions_clock(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 16: not the machine's clock, not UTC — the last sync's observation (12:00 UTC on
+    20.10.2026) as Томск reads it (19:00)."""
+    ingest_world(engine)
+    result = export_contingent(engine, pick_source(engine), tmp_path, fmt="csv")
+    assert result.paths["export"].name == "kontingent_bulk_20261020_190000.csv"
+    again = export_contingent(engine, pick_source(engine), tmp_path / "again", fmt="csv")
+    assert again.paths["export"].name == result.paths["export"].name, "same data, same name"

@@ -88,4 +88,25 @@ def test_clear_russian_errors(engine: Engine, smev: Running, world: World) -> No
     assert "Traceback" not in out
 
     code, out = _run(engine, "outbox", "--status", "pending")
-    assert code == 0 and "ожидает отправки" in out and "AccessDenied" in out
+    # The operator reads the refusal in Russian (reports/outbox_words.py), not СМЭВ's code.
+    assert code == 0 and "ожидает отправки" in out and "СМЭВ запретил" in out
+    assert "AccessDenied" not in out
+
+
+def test_transport_option_takes_the_commands_through_the_adapter(
+    engine: Engine, smev: Running, world: World
+) -> None:
+    seed_journal(engine, world)
+    school = smev.emulator.broker.config.school
+    adapter = [
+        "--transport", "adapter", "--url", f"{smev.url}/adapter/ws", "--mnemonic", school,
+        "--org-code", ORG, "--deployment", "smev.test",
+    ]  # fmt: skip
+    code, out = _run(engine, "sync", "contingent", "--transport", "direct", *_smev_args(smev))
+    assert code == 0 and "Реестр контингента: обучающихся 3" in out, out
+    code, out = _run(engine, "push", "contingent", "--budget", "20", *adapter)
+    assert code == 0, out
+    assert "Ответов реестра: 5 (принято 3, отклонено 2)" in out
+    assert len(smev.control("GET", "registry")["receipts"]) == 5
+    code, out = _run(engine, "sync", "contingent", "--transport", "шина", *_smev_args(smev))
+    assert code == 1 and "неизвестный путь в СМЭВ «шина»: direct" in out, out

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def _refused_by_truth(truth: dict[str, Any]) -> set[str]:
     refused: set[str] = set()
     for case in truth["cases"]:
-        if case["rule_id"] == "epgu.own_child_only" and case["expected"] == "violated":
+        if case["rule_id"] == "epgu.own_child_only" and case["expected"] == "refused":
             refused.add(case["entity_id"])
         if case["rule_id"] == "epgu.parent.required_fields" and case["expected"] == "violated":
             refused.add(case["details"]["epgu_request_id"])

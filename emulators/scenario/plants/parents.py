@@ -57,6 +57,8 @@ def parent_required(ctx: Context) -> None:
 
 @planter("epgu.own_child_only")
 def own_child_only(ctx: Context) -> None:
+    """Applications by someone who is not the child's parent: the right outcome is a refusal
+    (``expected: "refused"``), and a finding only if one was served."""
     stranger = ctx.notes.get("stranger_request")
     if stranger is not None:
         case(
@@ -66,6 +68,7 @@ def own_child_only(ctx: Context) -> None:
             stranger,
             "applicant is not the child's parent",
             condition="заявитель не является родителем ребёнка: сведения выдавать нельзя",
+            expected="refused",
         )
     # a second one: a parent asks about another family's child
     qi = ctx.table("epgu_request").index
@@ -95,6 +98,7 @@ def own_child_only(ctx: Context) -> None:
             row[0],
             "parent asks about another family's child",
             condition="заявитель — родитель другого ребёнка",
+            expected="refused",
             child_id=victim,
         )
 

@@ -2,7 +2,10 @@
 
 It starts from the scenario's ``contingent`` view (what the registry holds,
 which may lag or differ from the journal) and applies the movement events the
-school pushes, answering each with a per-record result.  The checks are the
+school pushes, answering each with a per-record result.  As the scenario's clock
+moves on, the view follows the scenario's ``contingent`` view at that moment
+(what reached the registry through the institution's usual channel; a planted
+lag never does) with every pushed event applied again on top, in order.  The checks are the
 ones operators apply when they reject exports (docs §2.4): required fields,
 СНИЛС checksum, dictionary codes, duplicates by СНИЛС and by ФИО + birth date
 + document, episode state conflicts and date order.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +89,31 @@ class RegistryBot:
         self.applied: list[dict[str, Any]] = []
         self.tests_seen = 0
         self._next_id = 1
+        self.world = world
+        self.loaded_at = as_of
+        self.scenario_clock: Callable[[], dt.datetime] | None = None
+        """The scenario's moment (the emulator's ``as_of``); ``None``: the view never moves."""
+        self._pushed: list[etree._Element] = []
         self._load(world, as_of)
+
+    def advance(self, now: dt.datetime) -> None:
+        """The registry as of ``now``: the scenario's view then, plus what was pushed.
+
+        The scenario's registry receives every order that is not a planted lag through
+        the institution's usual channel, on the order's date; Sverka's pushes come on
+        top (a repeat of what the registry already holds is accepted and changes
+        nothing).  The log of applied pushes is not written twice.
+        """
+        if now <= self.loaded_at:
+            return
+        self.loaded_at = now
+        applied = list(self.applied)
+        self.people = []
+        self._next_id = 1
+        self._load(self.world, now)
+        for event in self._pushed:
+            self.check(event, apply=True)
+        self.applied = applied
 
     # -- the registry's own view --------------------------------------------------------------
 
@@ -143,6 +171,8 @@ class RegistryBot:
     def on_request(self, broker: Broker, message: Incoming) -> None:
         content = message.content
         assert content is not None and message.reply_to is not None
+        if self.scenario_clock is not None:
+            self.advance(self.scenario_clock())
         local = etree.QName(content).localname
         if local == "ContingentViewRequest":
             if text(content, NS, "OrgCode") != self.org_code:
@@ -165,6 +195,8 @@ class RegistryBot:
             self.receipts[record_id] += 1
             previous = self.results.get(record_id)
             verdict = previous if previous is not None else self.check(content, apply=True)
+            if previous is None and verdict.status == "ACCEPTED":
+                self._pushed.append(content)
             self.results[record_id] = verdict
         broker.party_respond(self.mnemonic, message.reply_to, self._answer(record_id, verdict))
 

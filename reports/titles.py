@@ -1,4 +1,4 @@
-"""Russian names for what the CLI lists: rules (of the regulation and of reconciliation)."""
+"""Russian names for what the doors list: rules, entities, the institution's zone."""
 
 from __future__ import annotations
 

@@ -1,0 +1,152 @@
+"""A region on loopback: a fresh PostgreSQL database, NetSchool hosts serving several schools."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from emulators.netschool.region import RunningRegionHost, start_region_host, with_school_id
+from tests.conftest import BACKENDS, PG_ADMIN_URL
+from tests.netschool.worlds import DEPLOYMENT, DEPUTY_LOGIN, DEPUTY_PASSWORD, D, build_world
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+PG_ONLY = ["test_workers.py", "test_kill.py"]
+collect_ignore = [] if "postgresql" in BACKENDS else PG_ONLY
+"""A region is PostgreSQL only: a run limited to SQLite leaves these files out (no skips)."""
+
+
+@pytest.fixture
+def region_url() -> Iterator[str]:
+    """A region database of its own (the region schema's name is fixed), dropped afterwards."""
+    name = f"sverka_region_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@dataclass
+class Region:
+    url: str
+    hosts: list[RunningRegionHost]
+    configs: dict[str, Path]
+    """institution id → its settings file."""
+    host_of: dict[str, int]
+    """institution id → index of its host."""
+
+
+def start_hosts(
+    per_host: list[int], seed: int = 100
+) -> tuple[list[RunningRegionHost], list[list[int]]]:
+    """One emulated host per entry, each serving that many small schools; returns their scids."""
+    hosts: list[RunningRegionHost] = []
+    scids: list[list[int]] = []
+    n = 0
+    for count in per_host:
+        worlds = []
+        ids = []
+        for _ in range(count):
+            n += 1
+            ids.append(900_000 + n)
+            worlds.append(with_school_id(build_world(seed + n), 900_000 + n))
+        hosts.append(start_region_host(worlds, as_of=D))
+        scids.append(ids)
+    return hosts, scids
+
+
+def write_config(directory: Path, institution: str, url: str, school_id: int) -> Path:
+    path = directory / f"{institution}.toml"
+    path.write_text(
+        "[netschool]\n"
+        f'url = "{url}"\n'
+        f'deployment = "{DEPLOYMENT}"\n'
+        f"school_id = {school_id}\n"
+        f'login = "{DEPUTY_LOGIN}"\n'
+        'timezone = "Asia/Barnaul"\n'
+        'profile = "talmenka"\n'
+        "lookback_weeks = 1\n"
+        "backoff_initial = 0.01\n"
+        "backoff_max = 0.05\n"
+        "timeout = 10\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def worker_env() -> dict[str, str]:
+    return {**os.environ, "SVERKA_NETSCHOOL_PASSWORD": DEPUTY_PASSWORD, "PYTHONUNBUFFERED": "1"}
+
+
+def sverka(*args: str, url: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args, "--region", url],
+        cwd=ROOT,
+        env={**worker_env(), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_worker(url: str, log: Path, *, concurrency: int = 2) -> subprocess.Popen[bytes]:
+    handle = log.open("wb")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "-v",
+            "worker",
+            "--region",
+            url,
+            "--concurrency",
+            str(concurrency),
+            "--heartbeat",
+            "1",
+            "--stalled-after",
+            "4",
+        ],
+        cwd=ROOT,
+        env=worker_env(),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for worker in workers:
+        try:
+            worker.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

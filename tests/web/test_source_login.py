@@ -1,0 +1,65 @@
+"""Issue 18: the administrator's «add a source» logs in first, as ``sverka source add`` does.
+
+Against the ПОО emulator on loopback: a refused login writes nothing (and keeps last
+week's working settings as they were); an accepted one writes the settings and the 0600
+secrets file."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulators.poo import EmulatorConfig, RunningEmulator, start_emulator
+from emulators.poo.faults import Faults
+from tests.poo.world_builder import ADMIN, D, build_world
+from tests.web.client import logged_in, post_form
+
+
+@pytest.fixture
+def poo() -> Iterator[RunningEmulator]:
+    running = start_emulator(
+        EmulatorConfig(world=build_world(), as_of=D, tenant="spo_1", faults=Faults())
+    )
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def _answers(url: str, password: str) -> dict[str, str]:
+    return {
+        "source": "poo",
+        "url": url,
+        "tenant": "spo_1",
+        "login": ADMIN[0],
+        "password": password,
+        "timezone": "Asia/Tomsk",
+    }
+
+
+def test_the_form_logs_in_before_it_writes(site: str, tmp_path: Path, poo: RunningEmulator) -> None:
+    config = tmp_path / "sources" / "sverka-poo.toml"
+    secrets = config.with_suffix(".secrets")
+    with logged_in(site, "admin") as admin:
+        wrong = post_form(admin, "/admin/sources", "/admin/sources", _answers(poo.url, "неверный"))
+        assert wrong.status_code == 400, wrong.text
+        assert "Войти не удалось" in wrong.text and "Настройки не записаны" in wrong.text
+        assert "неверный логин или пароль" in wrong.text
+        assert not config.exists() and not secrets.exists(), "a refused login writes nothing"
+        assert not list((tmp_path / "sources").glob(".sverka-source-*")), "no trial left behind"
+
+        done = post_form(admin, "/admin/sources", "/admin/sources", _answers(poo.url, ADMIN[1]))
+        assert done.status_code == 200, done.text
+        assert "вход выполнен" in done.text and ADMIN[1] not in done.text
+        written = config.read_text(encoding="utf-8")
+        assert poo.url in written and ADMIN[1] not in written
+        assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+        assert ADMIN[1] in secrets.read_text(encoding="utf-8")
+
+        again = post_form(admin, "/admin/sources", "/admin/sources", _answers(poo.url, "опечатка"))
+        assert again.status_code == 400
+    assert config.read_text(encoding="utf-8") == written, "the working settings are kept"
+    assert ADMIN[1] in secrets.read_text(encoding="utf-8")
