@@ -54,6 +54,18 @@ def split_full_name(full_name: str) -> tuple[str, str, str]:
     return last, first, middle
 
 
+def name_parts(full_name: str | None) -> tuple[str, str, str]:
+    """ФИО split into its parts; a blank one gives empty parts rather than failing the mapper.
+
+    The screening after every mapper (``pipelines.screening``) leaves a person without a surname
+    out with a Russian report and keeps what the store knew of them, so one blank record on a
+    platform never stops the whole institution's sync."""
+    try:
+        return split_full_name(full_name or "")
+    except ValueError:
+        return "", "", ""
+
+
 class SnilsError(ValueError):
     """A СНИЛС that is not eleven digits or whose checksum is wrong."""
 

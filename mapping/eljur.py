@@ -46,7 +46,7 @@ from canonical import (
     WorkKind,
 )
 from canonical.base import Record
-from canonical.normalize import normalize_name_part, split_full_name
+from canonical.normalize import name_parts, normalize_name_part
 from canonical.structure import GroupKind
 from connectors.eljur import wire
 from connectors.eljur.wire import ClassJournal, SchoolStructure
@@ -204,7 +204,7 @@ def map_structure(structure: SchoolStructure, source: Source) -> Mapped:
             first = normalize_name_part(student.firstname)
             middle = normalize_name_part(student.middlename)
         else:
-            last, first, middle = split_full_name(student.title or "?")
+            last, first, middle = name_parts(student.title)
         people.setdefault(
             sid,
             Person(

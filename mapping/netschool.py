@@ -41,7 +41,7 @@ from canonical import (
     WorkKind,
 )
 from canonical.base import Record
-from canonical.normalize import local_datetime, normalize_name_part, split_full_name
+from canonical.normalize import local_datetime, name_parts, normalize_name_part
 from canonical.people import ParentLink
 from canonical.structure import GroupKind
 from connectors.netschool import wire
@@ -154,18 +154,6 @@ def _enrolments(pull: InstitutionPull, source: Source) -> list[Enrolment]:
     ]
 
 
-def _name_parts(full_name: str | None) -> tuple[str, str, str]:
-    """ФИО split into its parts; an empty one gives empty parts rather than failing the pull.
-
-    The screening after the mapper (``pipelines.screening``) leaves a person without a surname
-    out with a Russian report and keeps what the store knew of them, so one blank record in
-    NetSchool no longer stops the whole institution's sync."""
-    try:
-        return split_full_name(full_name or "")
-    except ValueError:
-        return "", "", ""
-
-
 RELATIONS = {"Mother": "mother", "Father": "father", "Guardian": "guardian"}
 """A card's ``relationshipType`` → ``ParentLink.relation`` (``parent`` otherwise)."""
 
@@ -262,7 +250,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
             first = normalize_name_part(member.firstName)
             middle = normalize_name_part(member.middleName or "")
         else:
-            last, first, middle = _name_parts(member.fullName)
+            last, first, middle = name_parts(member.fullName)
         people[member.id] = Person(
             source=source.ref(member.id),
             last_name=last,
@@ -275,7 +263,7 @@ def map_structure(pull: InstitutionPull, source: Source) -> list[Record]:
         for student in students:
             if student.id in people:
                 continue
-            last, first, middle = _name_parts(student.fullName)
+            last, first, middle = name_parts(student.fullName)
             people[student.id] = Person(
                 source=source.ref(student.id),
                 last_name=last,
