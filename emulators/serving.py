@@ -10,7 +10,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import uvicorn
 
@@ -65,3 +66,27 @@ def serve_in_thread(
             raise RuntimeError(failure)
         time.sleep(0.01)
     return f"http://127.0.0.1:{actual}", server, thread
+
+
+class ServedInThread:
+    """What every started emulator does with its uvicorn thread: stop it, and stop it on
+    leaving a ``with`` block.  The platforms' ``Running…`` dataclasses carry ``server`` and
+    ``thread`` (from :func:`serve_in_thread`) and inherit these."""
+
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

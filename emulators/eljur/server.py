@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import uvicorn
@@ -13,7 +12,7 @@ import uvicorn
 from emulators.eljur.app import DEFAULT_DEVKEY, EmulatorState, create_app
 from emulators.eljur.faults import Faults
 from emulators.scenario.world import World
-from emulators.serving import serve_in_foreground, serve_in_thread
+from emulators.serving import ServedInThread, serve_in_foreground, serve_in_thread
 
 
 def serve_forever(
@@ -29,7 +28,7 @@ def serve_forever(
 
 
 @dataclass
-class RunningEmulator:
+class RunningEmulator(ServedInThread):
     """A started in-process emulator: its URL, its state (clock, knobs) and a clean stop."""
 
     url: str
@@ -53,21 +52,6 @@ class RunningEmulator:
 
     def requests(self) -> int:
         return sum(self.state.hits.values())
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def __enter__(self) -> RunningEmulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def start_emulator(

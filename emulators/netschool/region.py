@@ -20,7 +20,6 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 from urllib.parse import parse_qsl
 
 import uvicorn
@@ -29,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emulators.netschool.app import EmulatorState, PendingLogin, create_app
 from emulators.netschool.faults import Faults
 from emulators.scenario.world import World
-from emulators.serving import serve_in_thread
+from emulators.serving import ServedInThread, serve_in_thread
 
 
 @dataclass(frozen=True)
@@ -123,26 +122,11 @@ def region_host(worlds: list[World], *, as_of: dt.datetime | None = None) -> Reg
 
 
 @dataclass
-class RunningRegionHost:
+class RunningRegionHost(ServedInThread):
     url: str
     host: RegionHost
     server: uvicorn.Server
     thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def __enter__(self) -> RunningRegionHost:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def start_region_host(

@@ -5,38 +5,23 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from types import TracebackType
 
 import uvicorn
 
 from emulators.poo.app import Emulator, EmulatorConfig, create_app
+from emulators.serving import ServedInThread
 
 HOST = "127.0.0.1"
 
 
 @dataclass
-class RunningEmulator:
+class RunningEmulator(ServedInThread):
     """A started emulator: its base URL, its state handle, and ``stop``."""
 
     url: str
     emulator: Emulator
     server: uvicorn.Server
     thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def __enter__(self) -> RunningEmulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def start_emulator(config: EmulatorConfig, port: int = 0) -> RunningEmulator:
