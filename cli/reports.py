@@ -60,7 +60,9 @@ def _formats(value: str) -> tuple[str, ...]:
 
 def _print_paths(paths: dict[str, Path]) -> None:
     for fmt, path in paths.items():
-        console.print(f"  {fmt.upper()}: {path}")
+        kind, _, group = fmt.partition(":")
+        label = f"Уведомления, группа {group}" if kind == "notices" else fmt.upper()
+        console.print(f"  {label}: {path}")
 
 
 # --------------------------------------------------------------------------- reconcile

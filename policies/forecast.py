@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -747,8 +747,9 @@ def current_period(
     grace_days: int = 21,
 ) -> Period | None:
     """The shortest reporting period of ``kinds`` holding ``as_of``; between periods (the
-    vacation after a semester, before its marks are set) the one ended in the last
-    ``grace_days`` days."""
+    vacation after a semester, before its marks are set) and before the new period's first
+    lesson, the one ended in the last ``grace_days`` days: a period nobody has taught in yet
+    has nothing to forecast from, while the one just ended still awaits its marks."""
     period = version_table("period")
     rows = conn.execute(
         select(
@@ -763,13 +764,35 @@ def current_period(
         )
     ).all()
     holding = [r for r in rows if r[3] >= as_of]
+    ended = [r for r in rows if r[3] < as_of]
+    if holding and ended and not _taught_since(conn, platform, deployment, holding, as_of):
+        holding = []
     if holding:
         r = min(holding, key=lambda r: (r[3] - r[2]).days)
-    elif rows:
-        r = max(rows, key=lambda r: (r[3], r[2]))
+    elif ended:
+        r = max(ended, key=lambda r: (r[3], r[2]))
     else:
         return None
     return Period(str(r[0]), str(r[1]), r[2], r[3])
+
+
+def _taught_since(
+    conn: Connection, platform: str, deployment: str, periods: Sequence[Any], as_of: dt.date
+) -> bool:
+    """Whether the journal holds a lesson of these periods on or before ``as_of``."""
+    lesson = version_table("lesson")
+    start = min(r[2] for r in periods)
+    found = conn.execute(
+        select(lesson.c.external_id)
+        .where(
+            lesson.c.superseded_run_id.is_(None),
+            lesson.c.platform == platform,
+            lesson.c.deployment == deployment,
+            lesson.c.f_date.between(start, as_of),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def compute_histories(

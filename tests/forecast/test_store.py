@@ -187,3 +187,17 @@ def test_forecast_command_writes_report_and_notices(engine: Engine, tmp_path: Pa
         ["--db", engine.url.render_as_string(hide_password=False), "forecast", "--as-of", "15.10"],
     )
     assert bad.exit_code == 1 and "дата пишется как" in bad.output
+
+
+def test_a_new_period_nobody_has_taught_in_yet_gives_way_to_the_one_just_ended(
+    engine: Engine,
+) -> None:
+    """On 13.01 the second semester (from 12.01) has no lesson in the journal yet: the forecast
+    stays on the first semester, ended 13 days before, whose marks are still to be set."""
+    ingest_term(engine)
+    kinds = ForecastParams().period_kinds
+    with engine.connect() as conn:
+        after_break = current_period(conn, "netschool", "ns.test", dt.date(2027, 1, 13), kinds)
+        long_after = current_period(conn, "netschool", "ns.test", dt.date(2027, 2, 15), kinds)
+    assert after_break == PERIOD
+    assert long_after is not None and long_after.name == "2 семестр"
