@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,11 @@ PG_ADMIN_URL = os.environ.get(
 BACKENDS = [b for b in os.environ.get("SVERKA_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 
 
-@pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
-    name = f"sverka_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def scratch_pg_database(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own, named ``<prefix>_<random>``, dropped on leaving
+    (its connections closed first, so a test's leftover pool cannot block the drop)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -45,6 +47,13 @@ def pg_server_url() -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    with scratch_pg_database("sverka_test") as url:
+        yield url
 
 
 def _fresh_pg(server_url: str) -> Engine:

@@ -7,16 +7,14 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from emulators.netschool.region import RunningRegionHost, start_region_host, with_school_id
-from tests.conftest import BACKENDS, PG_ADMIN_URL
+from tests.conftest import BACKENDS, scratch_pg_database
 from tests.netschool.worlds import DEPLOYMENT, DEPUTY_LOGIN, DEPUTY_PASSWORD, D, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,24 +28,8 @@ collect_ignore = [] if "postgresql" in BACKENDS else PG_ONLY
 @pytest.fixture
 def region_url() -> Iterator[str]:
     """A region database of its own (the region schema's name is fixed), dropped afterwards."""
-    name = f"sverka_region_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = PG_ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with scratch_pg_database("sverka_region") as url:
+        yield url
 
 
 @dataclass
