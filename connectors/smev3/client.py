@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -276,7 +277,7 @@ def _too_many_elements(root: etree._Element) -> bool:
     return next(islice(root.iter(), MAX_ENVELOPE_ELEMENTS, None), None) is not None
 
 
-class SoapEndpoint:
+class SoapEndpoint(ABC):
     """What both ways into СМЭВ share: one HTTP client, the local-only audited transport,
     zeep bound to one WSDL binding at the settings' address, closing, and the mapping of
     zeep's and httpx's failures to :mod:`connectors.smev3.errors` (in Russian, naming
@@ -356,9 +357,10 @@ class SoapEndpoint:
             return SmevTransportError(f"{self.peer} вернул ошибку без описания: {fault.message}")
         return self._fault_from(element)
 
+    @abstractmethod
     def _fault_from(self, element: etree._Element) -> SmevFaultError:
-        """The fault named by the first element of a SOAP fault's ``detail``."""
-        raise NotImplementedError
+        """The fault named by the first element of a SOAP fault's ``detail``: each endpoint's
+        faults name their code their own way (СМЭВ's element name, the adapter's field)."""
 
 
 class SmevClient(SoapEndpoint):
