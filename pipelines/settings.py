@@ -38,6 +38,21 @@ def read_secret(env_name: str, secrets_file: str | Path | None = None) -> str | 
     return None
 
 
+def toml_string(value: str) -> str:
+    """A TOML basic string of ``value``, for the settings files ``source add`` writes."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_secrets(path: Path, values: dict[str, str]) -> None:
+    """``NAME=value`` lines in a file only its owner can read (0600 from the moment it exists,
+    so a password is never readable by others, even briefly)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.writelines(f"{name}={value}\n" for name, value in values.items())
+    os.chmod(path, 0o600)
+
+
 def read_section(path: str | Path, table: str) -> dict[str, Any]:
     """The ``[table]`` of a TOML settings file (or the whole file when it has no such table).
 

@@ -9,7 +9,6 @@ The login is then tried once, so the administrator learns at once whether it wor
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,8 @@ from pipelines.settings import (
     NETSCHOOL_PASSWORD_ENV,
     POO_PASSWORD_ENV,
     SettingsError,
+    toml_string,
+    write_secrets,
 )
 
 SOURCES = {
@@ -86,16 +87,12 @@ def _eljur_lines(answers: SourceAnswers) -> list[str]:
         )
     if known is not None and known.kind != "vendor" and not (answers.vendor or known.vendor):
         raise SettingsError(f"школа на региональном сервере {host}: укажите --vendor")
-    lines = [f"deployment = {_quoted(host)}"]
+    lines = [f"deployment = {toml_string(host)}"]
     if answers.vendor:
-        lines.append(f"vendor = {_quoted(answers.vendor)}")
+        lines.append(f"vendor = {toml_string(answers.vendor)}")
     if answers.api_url:
-        lines.append(f"url = {_quoted(answers.api_url)}")
+        lines.append(f"url = {toml_string(answers.api_url)}")
     return lines
-
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
@@ -125,31 +122,28 @@ def write_source(answers: SourceAnswers, config: Path, secrets: Path) -> None:
             raise SettingsError("для «Сетевого города» укажите организацию: номер или краткое имя")
         # the NetSchool settings read ``url`` and the school by number or by name
         extra = [
-            f"url = {_quoted(answers.url)}",
-            f"school_id = {school}" if school.isdigit() else f"school = {_quoted(school)}",
+            f"url = {toml_string(answers.url)}",
+            f"school_id = {school}" if school.isdigit() else f"school = {toml_string(school)}",
         ]
     elif not eljur:
-        extra = [f"base_url = {_quoted(answers.url)}"]
+        extra = [f"base_url = {toml_string(answers.url)}"]
     env_name = SOURCES[answers.source][0]
     lines = [
         f"[{answers.source}]",
         *extra,
-        f"login = {_quoted(answers.login)}",
-        f"timezone = {_quoted(answers.timezone)}",
-        f"secrets_file = {_quoted(str(secrets.resolve()))}",
+        f"login = {toml_string(answers.login)}",
+        f"timezone = {toml_string(answers.timezone)}",
+        f"secrets_file = {toml_string(str(secrets.resolve()))}",
     ]
     if answers.profile:
-        lines.append(f"profile = {_quoted(answers.profile)}")
+        lines.append(f"profile = {toml_string(answers.profile)}")
     if answers.tenant:
-        lines.append(f"tenant = {_quoted(answers.tenant)}")
+        lines.append(f"tenant = {toml_string(answers.tenant)}")
     config.parent.mkdir(parents=True, exist_ok=True)
-    secrets.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(f"{env_name}={answers.password}\n")
-        if eljur:
-            handle.write(f"{ELJUR_DEVKEY_ENV}={answers.devkey.strip()}\n")
-    os.chmod(secrets, 0o600)
+    values = {env_name: answers.password}
+    if eljur:
+        values[ELJUR_DEVKEY_ENV] = answers.devkey.strip()
+    write_secrets(secrets, values)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

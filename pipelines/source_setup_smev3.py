@@ -12,7 +12,6 @@ written.  The pipelines and the scheduler then read them with :func:`load_smev3`
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipelines.settings import SettingsError, read_section
+from pipelines.settings import SettingsError, read_section, toml_string, write_secrets
 from pipelines.smev3.common import KEY_PASSWORD_ENV, Smev3Options, transport_name
 from pipelines.source_setup import LoginFailed
 
@@ -42,10 +41,6 @@ class Smev3Answers:
     mnemonic: str = ""
     version: str = "1.2"
     profile: str = ""
-
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def check_answers(answers: Smev3Answers) -> None:
@@ -78,24 +73,20 @@ def write_smev3(answers: Smev3Answers, config: Path, secrets: Path) -> None:
     check_answers(answers)
     lines = [
         "[smev3]",
-        f"url = {_quoted(answers.url)}",
-        f"org_code = {_quoted(answers.org_code.strip())}",
-        f"version = {_quoted(answers.version)}",
-        f"signer = {_quoted(answers.signer)}",
-        f"timezone = {_quoted(answers.timezone)}",
+        f"url = {toml_string(answers.url)}",
+        f"org_code = {toml_string(answers.org_code.strip())}",
+        f"version = {toml_string(answers.version)}",
+        f"signer = {toml_string(answers.signer)}",
+        f"timezone = {toml_string(answers.timezone)}",
     ]
     if answers.mnemonic:
-        lines.append(f"mnemonic = {_quoted(answers.mnemonic)}")
+        lines.append(f"mnemonic = {toml_string(answers.mnemonic)}")
     if answers.profile:
-        lines.append(f"profile = {_quoted(answers.profile)}")
+        lines.append(f"profile = {toml_string(answers.profile)}")
     if answers.signer == "gost":
-        lines.append(f"key_file = {_quoted(str(Path(answers.key_file).resolve()))}")
-        lines.append(f"secrets_file = {_quoted(str(secrets.resolve()))}")
-        secrets.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(f"{KEY_PASSWORD_ENV}={answers.key_password}\n")
-        os.chmod(secrets, 0o600)
+        lines.append(f"key_file = {toml_string(str(Path(answers.key_file).resolve()))}")
+        lines.append(f"secrets_file = {toml_string(str(secrets.resolve()))}")
+        write_secrets(secrets, {KEY_PASSWORD_ENV: answers.key_password})
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
