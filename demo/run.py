@@ -392,10 +392,12 @@ class JournalIds:
                     "mark", self._current_ids("mark", student_id=stored)
                 )
             index = self._marks[stored]
-            ours = self._world_index(("mark", str(student)), self._student_marks(str(student)))
+            ours = self._world_index(
+                ("mark", str(student)), lambda: self._student_marks(str(student))
+            )
         elif kind in self.index:
             index = self.index[kind]
-            ours = self._world_index((kind, ""), self._world_ids(kind))
+            ours = self._world_index((kind, ""), lambda: self._world_ids(kind))
         else:
             return ref
         for level, wanted in enumerate(self._signature(self.world_rows, kind, ref)):
@@ -447,11 +449,16 @@ class JournalIds:
                 self._by_student.setdefault(str(r.get("student_id")), []).append(str(r["id"]))
         return self._by_student.get(student, [])
 
-    def _world_index(self, key: tuple[str, str], refs: list[str]) -> list[dict[Any, set[str]]]:
-        """The scenario side's records by signature level, so a match is certain both ways."""
+    def _world_index(
+        self, key: tuple[str, str], refs: Callable[[], list[str]]
+    ) -> list[dict[Any, set[str]]]:
+        """The scenario side's records by signature level, so a match is certain both ways.
+
+        Built once per key; ``refs`` is only listed then (listing a kind's whole table on
+        every lookup made the institution's files quadratic in their rows)."""
         if key not in self._ours:
             levels: list[dict[Any, set[str]]] = [{} for _ in range(self._levels)]
-            for ref in refs:
+            for ref in refs():
                 for level, sig in enumerate(self._signature(self.world_rows, key[0], ref)):
                     if sig is not None:
                         levels[level].setdefault(sig, set()).add(ref)

@@ -18,19 +18,21 @@ from typing import Any
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_, select
 
 from connectors.netschool.client import ClientSettings, NetSchoolClient
 from connectors.netschool.deployments import deployment as known_deployment
 from connectors.netschool.errors import NetSchoolError
 from connectors.netschool.pull import Progress as PullProgress
 from connectors.netschool.pull import pull_institution
-from connectors.netschool.wire import InstitutionPull
+from connectors.netschool.wire import InstitutionPull, StudentParent
 from local_store.hold import guarded_ingest
 from local_store.ingest import Snapshot
 from local_store.runs import RunStatus, finish_run, start_run
+from local_store.schema import entity, version_table
 from mapping.netschool import (
     JOURNAL_KINDS,
+    RELATIONS,
     STRUCTURE_KINDS,
     Source,
     map_journal_entries,
@@ -158,6 +160,75 @@ def snapshots_of(
     return snapshots
 
 
+_CARD_RELATIONS = {relation: card for card, relation in RELATIONS.items()}
+"""``ParentLink.relation`` → the card's ``relationshipType`` (``parent``: none given)."""
+
+
+def stored_parent_cards(
+    engine: Engine, deployment: str, scope: str
+) -> dict[int, list[StudentParent]]:
+    """The parents cards as the store last took them from the structure ``scope``: student →
+    the card, rebuilt from the current parent links and the parents' names.
+
+    A sync that does not re-read these cards hands them to the mapper as they were, so the
+    structure comes out the same as from a fresh read.  Only students with at least one
+    stored link whose parents are all stored are here: any other student (new, with no
+    parents on the card, or whose parent the screening left out) is simply read again.
+    """
+    links = version_table("parent_link")
+    people = version_table("person")
+
+    def live(table: Any) -> Any:
+        return and_(
+            entity.c.id == table.c.entity_id,
+            entity.c.scope == scope,
+            entity.c.removed_run_id.is_(None),
+            table.c.superseded_run_id.is_(None),
+            table.c.deployment == deployment,
+        )
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(links.c.f_parent_id, links.c.f_child_id, links.c.f_relation)
+            .select_from(links.join(entity, live(links)))
+            .order_by(links.c.id)
+        ).all()
+        if not rows:
+            return {}
+        names = {
+            str(ext): (last or "", first or "", middle or "")
+            for ext, last, first, middle in conn.execute(
+                select(
+                    people.c.external_id,
+                    people.c.f_last_name,
+                    people.c.f_first_name,
+                    people.c.f_middle_name,
+                ).select_from(people.join(entity, live(people)))
+            )
+        }
+    cards: dict[int, list[StudentParent]] = {}
+    broken: set[str] = set()
+    for parent_id, child_id, relation in rows:
+        parent, child = str(parent_id), str(child_id)
+        if parent not in names or not parent.isdigit() or not child.isdigit():
+            broken.add(child)
+            continue
+        last, first, middle = names[parent]
+        cards.setdefault(int(child), []).append(
+            StudentParent(
+                id=int(parent),
+                lastName=last,
+                firstName=first,
+                middleName=middle,
+                relationshipType=_CARD_RELATIONS.get(str(relation or "")),
+            )
+        )
+    for child in broken:
+        if child.isdigit():
+            cards.pop(int(child), None)
+    return cards
+
+
 def sync_netschool(
     engine: Engine,
     config: NetSchoolConfig,
@@ -173,6 +244,10 @@ def sync_netschool(
     ``only_classes`` (the plan's sync at some groups' deadline): just those classes'
     journals for the current week, which is all such a deadline needs; the other classes'
     scopes keep their last observation, so their §8 evidence is not claimed falsely.
+
+    Students' parents cards (one request each, thousands in a school, rarely changed) are
+    read on a ``full`` sync and for students the store has no card of; the others come from
+    the store (:func:`stored_parent_cards`).
     """
     source = Source(config.deployment, config.timezone, config.profile_id, config.region)
     known = known_deployment(config.deployment)
@@ -192,6 +267,7 @@ def sync_netschool(
             if not config.school_id and config.school_name:
                 client.auth.school_id = await client.find_school(config.school_name)
             if only_classes is not None and not full:
+                # a narrowed pull reads no structure, so no parents cards either
                 return await pull_institution(
                     client,
                     timezone=config.timezone,
@@ -200,11 +276,14 @@ def sync_netschool(
                     progress=progress,
                     only_classes=only_classes,
                 )
+            structure = scopes.netschool_structure(config.deployment, client.auth.school_id)
             return await pull_institution(
                 client,
                 timezone=config.timezone,
                 lookback_weeks=config.window.widened(full).lookback_weeks,
                 progress=progress,
+                known_parents=stored_parent_cards(engine, config.deployment, structure),
+                reread_parents=full,
             )
 
     scope = scopes.netschool_run(config.deployment, config.school_id)
@@ -231,7 +310,7 @@ def sync_netschool(
             error=str(exc),
         )
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
-    warnings: list[str] = []
+    warnings: list[str] = list(pulled.warnings)
     try:
         snapshots = snapshots_of(pulled, source, warnings)
     except (ValueError, ValidationError) as exc:
@@ -280,7 +359,11 @@ def sync_netschool(
         engine,
         run_id,
         RunStatus.SUCCEEDED,
-        counts={**result.as_dict(), "_requests": pulled.requests},
+        counts={
+            **result.as_dict(),
+            "_requests": pulled.requests,
+            **({"_warnings": pulled.warnings} if pulled.warnings else {}),
+        },
     )
     for warning in warnings:
         log.warning("netschool.mapping", detail=warning)

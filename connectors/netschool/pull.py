@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Collection, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from connectors.netschool import wire
 from connectors.netschool.client import NetSchoolClient
+from connectors.netschool.errors import NetSchoolError
 from connectors.netschool.wire import InstitutionPull, JournalEntry
 
 T = TypeVar("T")
@@ -144,18 +147,99 @@ async def _gather(
     return [t.result() for t in tasks]
 
 
+REFUSED_CARD = (403, 404)
+"""Statuses a server answers when the account may not read a parents card (or the card is
+not there); 5xx (after the client's retries) counts as refused too."""
+
+
+def refused_status(exc: BaseException) -> int | None:
+    """The HTTP status when ``exc`` is the server refusing one request (403, 404, 5xx), so
+    the pull can go on without that part; ``None`` for anything else (a session the server
+    does not accept, an unreachable server…), which must stop the pull."""
+    cause = exc.__cause__
+    if not isinstance(exc, NetSchoolError) or not isinstance(cause, httpx.HTTPStatusError):
+        return None
+    code = cause.response.status_code
+    return code if code in REFUSED_CARD or code >= 500 else None
+
+
+@dataclass
+class ParentsRead:
+    """What :func:`_student_parents` found: the cards, how many it read, and why it stopped."""
+
+    cards: dict[int, list[wire.StudentParent]]
+    read: int
+    refused: int | None = None
+    """The status of the first refused card; then no further cards were asked for."""
+    missing: int = 0
+    """Listed students whose cards are neither read nor known."""
+
+
 async def _student_parents(
     client: NetSchoolClient,
     class_students: dict[int, list[wire.StudentListItem]],
     progress: Progress | None,
-) -> dict[int, list[wire.StudentParent]]:
+    known: Mapping[int, Sequence[wire.StudentParent]] | None = None,
+    reread: bool = False,
+) -> ParentsRead:
     """Each listed student's parents: one card per student, the only staff surface that
     links a parent to a child (the ЕПГУ decision and the parents' card rules need it).
     A student who left stays listed (``free``) and so do the parents: a departure is one
-    enrolment ending, not a family's cards vanishing (which the mass-change guard holds)."""
+    enrolment ending, not a family's cards vanishing (which the mass-change guard holds).
+
+    Cards change rarely and a school has thousands: a student in ``known`` (the cards the
+    store already holds) is not asked for again unless ``reread``, only new students are.
+    A refused card (the account may not read them, or the server fails on them) stops the
+    reading: the pull goes on with the known cards, and the caller says so.
+    """
     ids = sorted({s.id for students in class_students.values() for s in students})
-    cards = await _gather([client.student_parents(i) for i in ids], "parents", progress)
-    return dict(zip(ids, cards, strict=True))
+    have = known or {}
+    wanted = ids if reread else [i for i in ids if i not in have]
+    refused: list[int] = []
+    # the client's own limit admits a request only when it is sent; this one is taken
+    # before asking, so after a refusal no queued card is asked for
+    turns = asyncio.Semaphore(client.settings.concurrency)
+
+    async def card(student_id: int) -> list[wire.StudentParent] | None:
+        async with turns:
+            if refused:
+                return None
+            try:
+                return await client.student_parents(student_id)
+            except NetSchoolError as exc:
+                code = refused_status(exc)
+                if code is None:
+                    raise
+                refused.append(code)
+                return None
+
+    answers = await _gather([card(i) for i in wanted], "parents", progress)
+    read = {i: a for i, a in zip(wanted, answers, strict=True) if a is not None}
+    cards: dict[int, list[wire.StudentParent]] = {}
+    for student_id in ids:
+        if student_id in read:
+            cards[student_id] = read[student_id]
+        elif student_id in have:
+            cards[student_id] = list(have[student_id])
+    return ParentsRead(
+        cards,
+        len(read),
+        refused[0] if refused else None,
+        missing=len(ids) - len(cards),
+    )
+
+
+def parents_warning(found: ParentsRead) -> str | None:
+    """The Russian warning for a refused card (counts only, no personal data)."""
+    if found.refused is None:
+        return None
+    kept = len(found.cards) - found.read
+    return (
+        f"сервер отказал в карточках родителей (HTTP {found.refused}): сведения о родителях "
+        f"не обновлены; прочитано карточек: {found.read}, оставлено из прошлых синхронизаций: "
+        f"{kept}, недоступно: {found.missing}. Проверьте права учётной записи на карточки "
+        "обучающихся; синхронизация журнала продолжена"
+    )
 
 
 async def pull_institution(
@@ -166,8 +250,14 @@ async def pull_institution(
     ahead_weeks: int = 1,
     progress: Progress | None = None,
     only_classes: Collection[int] | None = None,
+    known_parents: Mapping[int, Sequence[wire.StudentParent]] | None = None,
+    reread_parents: bool = True,
 ) -> InstitutionPull:
     """Everything the staff account sees: structure, and the journal for the selected weeks.
+
+    ``known_parents`` (student → the parents card as last read): without
+    ``reread_parents`` only students not in it are asked for their cards; either way a
+    refused card leaves the known ones in place (and a warning in ``pull.warnings``).
 
     ``only_classes`` narrows the pull to those classes' journals (a sync at one group's
     deadline): their rosters and the school's other classes are not read, so such a pull
@@ -218,7 +308,14 @@ async def pull_institution(
         only_classes=frozenset(class_ids) if scoped else None,
     )
     if not scoped:
-        pull.student_parents = await _student_parents(client, pull.class_students, progress)
+        found = await _student_parents(
+            client, pull.class_students, progress, known_parents, reread_parents
+        )
+        pull.student_parents = found.cards
+        pull.parents_read = found.read
+        warning = parents_warning(found)
+        if warning is not None:
+            pull.warnings.append(warning)
     pull.journal = {cid: {w: [] for w in weeks} for cid in class_ids}
     if not weeks:
         pull.requests = client.requests

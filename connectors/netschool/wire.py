@@ -293,7 +293,12 @@ class InstitutionPull:
     """Class → period marks of its subject groups (complete for the classes pulled)."""
     requests: int = 0
     student_parents: dict[int, list[StudentParent]] = field(default_factory=dict)
-    """Student → the parents on the student's card (a whole-school pull only)."""
+    """Student → the parents on the student's card (a whole-school pull only); cards the
+    pull did not read again (``known_parents`` of :func:`pull_institution`) come as given."""
+    parents_read: int = 0
+    """How many parents cards this pull read from the server."""
+    warnings: list[str] = field(default_factory=list)
+    """What the pull could not read and went on without (Russian, no personal data)."""
     only_classes: frozenset[int] | None = None
     """The classes a narrowed pull read (their journals only, no structure or period
     marks); ``None``: the whole school."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -42,6 +43,9 @@ class Faults:
     drop_every: int = 0
     """Every N-th API request loses its connection mid-answer."""
     drop_rate: float = 0.0
+    parents_status: int = 0
+    """Every ``userinfo/{id}/parents`` (a student's parents card) answers this HTTP status
+    (403, 404, 500…; 0 = served): a server whose staff account may not read the cards."""
     version: str = "5.47.0"
     """Server version: switches the documented version quirks (netschool.md §3.2-3.4)."""
     seed: int = 0
@@ -56,6 +60,10 @@ class Faults:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+PARENTS_CARD = re.compile(r"^/webapi/userinfo/\d+/parents/?$")
+"""The path ``parents_status`` refuses."""
 
 
 class FaultInjector:
@@ -89,6 +97,13 @@ class FaultInjector:
             return
         if self._hit(f.error_every, f.error_rate) or (f.fail_after and self.count >= f.fail_after):
             await _plain(send, 500, b'{"message":"Internal Server Error"}')
+            return
+        if f.parents_status and PARENTS_CARD.match(path):
+            await _plain(
+                send,
+                f.parents_status,
+                '{"message":"Доступ к карточке пользователя запрещён"}'.encode(),
+            )
             return
         if self._hit(f.throttle_every, f.throttle_rate):
             await _plain(

@@ -5,7 +5,9 @@ judges the outcome against a store synced from a faultless emulator:
 
 - ``survives``: the sync succeeds and the store equals the faultless one;
 - ``stops``: the sync fails, and what it kept is a part of the faultless store (no record
-  half-written, none extra).
+  half-written, none extra);
+- ``degrades``: the sync succeeds without the part the knob refuses (NetSchool's parents
+  cards, issue 14): what it kept is a part of the faultless store, and some is missing.
 
 Then the knob is cleared and the sync rerun: the store must equal the faultless one, with
 no record twice.  Shared by ``tests/reliability/test_fault_matrix.py`` (every case once)
@@ -27,7 +29,7 @@ from tests.reliability.journal_kills import contents, serving, sync_once, world_
 class Case:
     knobs: dict[str, Any]
     expect: str
-    """``survives`` or ``stops``."""
+    """``survives``, ``stops`` or ``degrades``."""
     client: dict[str, Any] | None = None
     """Client overrides (short timeouts, few attempts) so a stopping case stops quickly."""
     bites: bool = False
@@ -65,6 +67,7 @@ MATRIX: dict[str, dict[str, Case]] = {
         "session_timeout": Case({"session_timeout": 1, "latency": 0.01}, "survives", bites=True),
         "version": Case({"version": "5.20.0"}, "survives"),
         "version=unknown": Case({"version": "6.1.0"}, "stops"),
+        "parents_status": Case({"parents_status": 403}, "degrades"),
     },
     "eljur": {
         **_HTTP_JSON,
@@ -132,7 +135,10 @@ that sets the knob there): the suite's matrix runs only the rest, ``benchmarks.c
 --faults`` runs every case."""
 
 INERT: dict[str, dict[str, str]] = {
-    "eljur": {"version": "the ЭлЖур emulator has no version quirks; only NetSchool reads it"},
+    "eljur": {
+        "version": "the ЭлЖур emulator has no version quirks; only NetSchool reads it",
+        "parents_status": "ЭлЖур has no parents card path (NetSchool's userinfo/{id}/parents)",
+    },
 }
 """Knobs a platform's ``Faults`` carries but its emulator never reads, with the reason."""
 
@@ -202,14 +208,24 @@ def run_case(
             seen["did_not_survive"] += 1
         if case.expect == "stops" and status != "failed":
             seen["did_not_stop"] += 1
+        if case.expect == "degrades":
+            if status != "succeeded":
+                seen["did_not_survive"] += 1
+            if _lost(want, contents(engine)) == 0:
+                seen["knob_never_hit"] += 1
         _compare(want, contents(engine), seen, exact=case.expect == "survives", tag="first")
-        if status == "succeeded" and not always_rerun:
+        if status == "succeeded" and case.expect == "survives" and not always_rerun:
             return seen
         served.reset()
         if sync_once(engine, served.settings) != "succeeded":
             seen["rerun_failed"] += 1
         _compare(want, contents(engine), seen, exact=True, tag="rerun")
     return seen
+
+
+def _lost(want: Contents, got: Contents) -> int:
+    """Records of the faultless store that ``got`` lacks."""
+    return sum(len(set(dict(rows)) - {i for i, _ in got[kind]}) for kind, rows in want.items())
 
 
 def _compare(
