@@ -269,17 +269,18 @@ async def pull_institution(
     year = await client.current_year()
     terms = await client.terms()
     vacations = await client.vacations()
+    scoped = only_classes is not None
     classes = await client.classes()
-    subjects = await client.subjects()
+    # a narrowed pull maps no structure: the subjects' and staff lists would go unused
+    subjects = [] if scoped else await client.subjects()
     types = await client.assignment_types()
-    staff = await client.staff()
+    staff = [] if scoped else await client.staff()
     filters = await client.journal_filters()
     subject_groups = filters.items("SGID")
     class_ids = [c.id for c in classes]
     if only_classes is not None:
         wanted_ids = set(only_classes)
         class_ids = [cid for cid in class_ids if cid in wanted_ids]
-    scoped = only_classes is not None
     students = await _gather(
         [] if scoped else [client.class_students(cid) for cid in class_ids], "students", progress
     )

@@ -69,6 +69,15 @@ def _world() -> tuple[World, dict[str, dt.datetime], dict[dt.date, dict[str, dt.
 Boundary = tuple[RunningEmulator, dict[str, dt.datetime], list[PlannedSync]]
 
 
+def _structure_lists(emulator: RunningEmulator) -> int:
+    """Requests so far for the lists only the structure scope maps."""
+    return sum(
+        n
+        for path, n in emulator.state.hits.items()
+        if path in ("/webapi/subjects", "/webapi/users/staff/registry") or path.endswith("/parents")
+    )
+
+
 @pytest.fixture
 def boundary() -> Iterator[Boundary]:
     world, entered, timetable = _world()
@@ -92,9 +101,12 @@ def test_sync_at_the_deadline_decides_met_and_one_second_late(
         only = None
         if narrowed and not planned.whole_journal:
             only = [ns_id("group", g) for g in planned.groups]
+        lists = _structure_lists(emulator)
         outcome = sync_netschool(engine, config_for(emulator), DEPUTY_PASSWORD, only_classes=only)
         assert outcome.status is RunStatus.SUCCEEDED, outcome.error
         if only is not None:
+            # ...and reads no structure it would not map (subjects, staff, parents cards)
+            assert _structure_lists(emulator) == lists
             # a group's sync observes just its classes' journal weeks, nothing else
             with engine.connect() as conn:
                 seen = (
