@@ -2,7 +2,7 @@
 
 A platform that answers with an empty class list (a broken filter, a half
 migrated tenant) must not wipe the store's picture of the contingent.  The
-guard plans every snapshot of a run (``local_store.ingest.plan_snapshot``),
+guard plans every snapshot of a run (``local_store.ingest.plan_snapshots``),
 measures the plan against the source's thresholds and either applies it in
 the same transaction or *stages* it: the snapshots and the list of changes
 are kept, the run is marked held, and nothing of the store's history moves
@@ -27,8 +27,9 @@ from local_store.ingest import (
     Key,
     ScopePlan,
     Snapshot,
-    apply_plan,
+    apply_plans,
     plan_snapshot,
+    plan_snapshots,
 )
 from local_store.reconcile_schema import held_change, held_run, held_snapshot
 from local_store.runs import RunStatus
@@ -213,12 +214,13 @@ def guarded_ingest(
     with engine.begin() as conn:
         run = dict(conn.execute(select(sync_run).where(sync_run.c.id == run_id)).mappings().one())
         policy = policy or DEFAULT_POLICIES.get(run["source"], HoldPolicy())
-        plans = [plan_snapshot(conn, run_id, s) for s in snapshots]
+        plans = plan_snapshots(conn, run_id, snapshots)
+        assert plans is not None
         reasons, summary = _measure(conn, plans, policy)
         if not reasons:
             result = IngestResult()
+            apply_plans(conn, run_id, plans)
             for plan in plans:
-                apply_plan(conn, run_id, plan)
                 for kp in plan.kinds:
                     result.add(kp.kind, kp.counts())
             return GuardResult(False, [], result, summary)
@@ -249,7 +251,8 @@ def preview(
     with engine.connect() as conn:
         last = conn.execute(select(func.max(sync_run.c.id))).scalar() or 0
         next_run = int(last) + 1
-        plans = [plan_snapshot(conn, next_run, s) for s in snapshots]
+        plans = plan_snapshots(conn, next_run, list(snapshots))
+        assert plans is not None
         reasons, summary = _measure(conn, plans, policy)
         changes = _changes(conn, next_run, plans)
         conn.rollback()
@@ -412,7 +415,7 @@ def approve(engine: Engine, run_id: int) -> IngestResult:
                 _unread(snap["records"]),
             )
             plan = plan_snapshot(conn, run_id, snapshot)
-            apply_plan(conn, run_id, plan)
+            apply_plans(conn, run_id, [plan])
             for kp in plan.kinds:
                 result.add(kp.kind, kp.counts())
         now = dt.datetime.now(dt.UTC)

@@ -24,12 +24,24 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Engine,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from canonical.base import Record
 from local_store.schema import entity, field_column, run_scope, version_table
 
 _CHUNK = 500
+_UPDATE_CHUNK = 1000
 
 Key = tuple[str, str, str]
 """(platform, deployment, external_id) of a record within one kind."""
@@ -85,6 +97,7 @@ class _Existing:
     version_id: int | None
     content_hash: str | None
     last_seen_run_id: int | None
+    key: Key = ("", "", "")
 
 
 @dataclass
@@ -140,14 +153,27 @@ class IngestResult:
 
 
 def ingest(engine: Engine, run_id: int, snapshots: Snapshot | Iterable[Snapshot]) -> IngestResult:
-    """Record every snapshot for ``run_id`` in one transaction and return the counts."""
+    """Record every snapshot for ``run_id`` in one transaction and return the counts.
+
+    The snapshots are planned and written together (a few statements per kind, whatever
+    the number of scopes) unless one record of the store concerns two of them: then each
+    is planned against what the one before wrote, as if ingested one by one.
+    """
     if isinstance(snapshots, Snapshot):
         snapshots = [snapshots]
+    snapshots = list(snapshots)
     result = IngestResult()
     with engine.begin() as conn:
-        for snapshot in snapshots:
-            plan = plan_snapshot(conn, run_id, snapshot)
-            apply_plan(conn, run_id, plan)
+        plans = plan_snapshots(conn, run_id, snapshots, independent=True)
+        if plans is None:
+            plans = []
+            for snapshot in snapshots:
+                plan = plan_snapshot(conn, run_id, snapshot)
+                apply_plan(conn, run_id, plan)
+                plans.append(plan)
+        else:
+            apply_plans(conn, run_id, plans)
+        for plan in plans:
             for kind_plan in plan.kinds:
                 result.add(kind_plan.kind, kind_plan.counts())
     _refresh_statistics(engine, result)
@@ -177,31 +203,99 @@ def _refresh_statistics(engine: Engine, result: IngestResult) -> None:
 
 def plan_snapshot(conn: Connection, run_id: int, snapshot: Snapshot) -> ScopePlan:
     """Compare a snapshot with the store; write nothing."""
-    by_kind = _group_records(snapshot)
-    prev_run_id = conn.execute(
-        select(func.max(run_scope.c.run_id)).where(
-            run_scope.c.scope == snapshot.scope, run_scope.c.run_id < run_id
-        )
-    ).scalar()
-    plans = [
-        _plan_kind(conn, snapshot.scope, kind, by_kind.get(kind, {}), snapshot.unread)
-        for kind in sorted(snapshot.kinds)
-    ]
-    return ScopePlan(snapshot.scope, prev_run_id, plans)
+    plans = plan_snapshots(conn, run_id, [snapshot])
+    assert plans is not None
+    return plans[0]
+
+
+def plan_snapshots(
+    conn: Connection, run_id: int, snapshots: Sequence[Snapshot], *, independent: bool = False
+) -> list[ScopePlan] | None:
+    """Compare every snapshot with the store as it is now; write nothing.
+
+    The store is read for all snapshots at once: per kind, one query per chunk of
+    scopes, of keys and of entities, not one set per scope.  Each plan is the one
+    :func:`plan_snapshot` would make alone.  With ``independent`` the answer is ``None``
+    when the plans would interact (a scope twice, or one entity or new key concerning
+    two snapshots), so that applying one would change what the next should plan.
+    """
+    grouped = [_group_records(snapshot) for snapshot in snapshots]
+    scopes = [snapshot.scope for snapshot in snapshots]
+    if independent and len(set(scopes)) < len(scopes):
+        return None
+    previous = _previous_runs(conn, run_id, scopes)
+    kinds = sorted({kind for snapshot in snapshots for kind in snapshot.kinds})
+    plans = [ScopePlan(snapshot.scope, previous.get(snapshot.scope), []) for snapshot in snapshots]
+    for kind in kinds:
+        wanted = [(i, grouped[i].get(kind, {})) for i, s in enumerate(snapshots) if kind in s.kinds]
+        store = _StoreView.load(conn, kind, [(scopes[i], records) for i, records in wanted])
+        concerned: set[int | Key] = set()
+        for i, records in wanted:
+            existing = store.existing(scopes[i], records)
+            if independent:
+                mine: set[int | Key] = {old.entity_id for old in existing.values()}
+                mine |= {key for key in records if key not in existing}
+                if mine & concerned:
+                    return None
+                concerned |= mine
+            plans[i].kinds.append(
+                _plan_kind(existing, scopes[i], kind, records, snapshots[i].unread)
+            )
+    return plans
+
+
+def _previous_runs(conn: Connection, run_id: int, scopes: Sequence[str]) -> dict[str, int]:
+    """The newest run before ``run_id`` that covered each scope."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(scopes)), _chunk_size(conn)):
+        for scope, prev in conn.execute(
+            select(run_scope.c.scope, func.max(run_scope.c.run_id))
+            .where(_member(conn, run_scope.c.scope, chunk), run_scope.c.run_id < run_id)
+            .group_by(run_scope.c.scope)
+        ):
+            out[scope] = int(prev)
+    return out
 
 
 def apply_plan(conn: Connection, run_id: int, plan: ScopePlan) -> None:
     """Write a planned change set for ``run_id`` (inside the caller's transaction)."""
-    already = conn.execute(
-        select(run_scope.c.run_id).where(
-            run_scope.c.run_id == run_id, run_scope.c.scope == plan.scope
+    apply_plans(conn, run_id, [plan])
+
+
+def apply_plans(conn: Connection, run_id: int, plans: Sequence[ScopePlan]) -> None:
+    """Write planned change sets for ``run_id`` (inside the caller's transaction).
+
+    The same rows as applying each plan in turn, in the same order, but a few
+    statements per kind for all of them: each kind's new entities in one batch, each
+    kind's versions in one, and every update as one statement per chunk of ids.
+    """
+    seen: set[str] = set()
+    for plan in plans:
+        if plan.scope in seen:
+            raise IngestError(f"scope {plan.scope!r} was already ingested by run {run_id}")
+        seen.add(plan.scope)
+    already: set[str] = set()
+    for chunk in _chunks(sorted(seen), _chunk_size(conn)):
+        already.update(
+            conn.execute(
+                select(run_scope.c.scope).where(
+                    run_scope.c.run_id == run_id, _member(conn, run_scope.c.scope, chunk)
+                )
+            ).scalars()
         )
-    ).first()
-    if already is not None:
-        raise IngestError(f"scope {plan.scope!r} was already ingested by run {run_id}")
-    conn.execute(insert(run_scope).values(run_id=run_id, scope=plan.scope))
-    for kind_plan in plan.kinds:
-        _apply_kind(conn, run_id, plan.scope, plan.prev_run_id, kind_plan)
+    for plan in plans:
+        if plan.scope in already:
+            raise IngestError(f"scope {plan.scope!r} was already ingested by run {run_id}")
+    if not plans:
+        return
+    conn.execute(insert(run_scope), [{"run_id": run_id, "scope": plan.scope} for plan in plans])
+    entity_ids = _insert_entities(conn, run_id, plans)
+    by_kind: dict[str, list[tuple[ScopePlan, KindPlan]]] = defaultdict(list)
+    for plan in plans:
+        for kind_plan in plan.kinds:
+            by_kind[kind_plan.kind].append((plan, kind_plan))
+    for kind, kind_plans in by_kind.items():
+        _apply_kind(conn, run_id, kind, kind_plans, entity_ids)
 
 
 def _group_records(snapshot: Snapshot) -> dict[str, dict[Key, Record]]:
@@ -224,6 +318,25 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
+def _member(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, one parameter.
+
+    psycopg caches its conversion of short statements only: an IN list of hundreds of
+    parameters is re-parsed on every call, which costs more than the query itself.
+    """
+    result: ColumnElement[bool]
+    if conn.dialect.name == "postgresql":
+        result = column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    else:
+        result = column.in_(values)
+    return result
+
+
+def _chunk_size(conn: Connection, sqlite_size: int = _CHUNK) -> int:
+    """Values per membership test: one array parameter on PostgreSQL takes many."""
+    return 20_000 if conn.dialect.name == "postgresql" else sqlite_size
+
+
 _ENTITY_COLUMNS = (
     entity.c.id,
     entity.c.platform,
@@ -234,66 +347,98 @@ _ENTITY_COLUMNS = (
 )
 
 
-def _load_existing(
-    conn: Connection, scope: str, kind: str, records: dict[Key, Record]
-) -> dict[Key, _Existing]:
-    """The store's entities for this scope and for the snapshot's keys, with current versions.
+@dataclass
+class _StoreView:
+    """What the store holds of one kind for a set of scopes and keys, read in a few queries."""
 
-    Two narrow indexed lookups rather than one join: on a freshly filled
-    PostgreSQL table without statistics the planner would otherwise scan the
-    whole version table once per scope.
-    """
-    select_entities = select(*_ENTITY_COLUMNS)
-    rows = list(conn.execute(select_entities.where(entity.c.kind == kind, entity.c.scope == scope)))
-    in_scope = {(r[1], r[2], r[3]) for r in rows}
-    by_source: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for platform, deployment, external_id in records:
-        if (platform, deployment, external_id) not in in_scope:
-            by_source[(platform, deployment)].append(external_id)
-    for (platform, deployment), ids in by_source.items():
-        for chunk in _chunks(ids):
+    in_scope: dict[str, list[_Existing]]
+    by_key: dict[Key, _Existing]
+
+    @classmethod
+    def load(
+        cls, conn: Connection, kind: str, wanted: Sequence[tuple[str, dict[Key, Record]]]
+    ) -> _StoreView:
+        """The entities of these scopes and of these keys, with their current versions.
+
+        Narrow indexed lookups rather than one join: on a freshly filled PostgreSQL
+        table without statistics the planner would otherwise scan the whole version
+        table.
+        """
+        select_entities = select(*_ENTITY_COLUMNS)
+        rows: list[Any] = []
+        size = _chunk_size(conn)
+        for chunk in _chunks(sorted({scope for scope, _ in wanted}), size):
             rows.extend(
                 conn.execute(
                     select_entities.where(
-                        entity.c.kind == kind,
-                        entity.c.platform == platform,
-                        entity.c.deployment == deployment,
-                        entity.c.external_id.in_(chunk),
+                        entity.c.kind == kind, _member(conn, entity.c.scope, chunk)
                     )
                 )
             )
-    table = version_table(kind)
-    current: dict[int, tuple[int, str, int]] = {}
-    entity_ids = [r[0] for r in rows]
-    for chunk in _chunks(entity_ids):
-        for version in conn.execute(
-            select(
-                table.c.entity_id, table.c.id, table.c.content_hash, table.c.last_seen_run_id
-            ).where(table.c.entity_id.in_(chunk), table.c.superseded_run_id.is_(None))
-        ):
-            current[version[0]] = (version[1], version[2], version[3])
-    found: dict[Key, _Existing] = {}
-    for row in rows:
-        version_id, content_hash, last_seen = current.get(row[0], (None, None, None))
-        found[(row[1], row[2], row[3])] = _Existing(
-            entity_id=row[0],
-            scope=row[4],
-            removed=row[5] is not None,
-            version_id=version_id,
-            content_hash=content_hash,
-            last_seen_run_id=last_seen,
-        )
-    return found
+        known = {(r[1], r[2], r[3]) for r in rows}
+        by_source: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for _, records in wanted:
+            for platform, deployment, external_id in records:
+                if (platform, deployment, external_id) not in known:
+                    by_source[(platform, deployment)].add(external_id)
+        for (platform, deployment), ids in by_source.items():
+            for chunk in _chunks(sorted(ids), size):
+                rows.extend(
+                    conn.execute(
+                        select_entities.where(
+                            entity.c.kind == kind,
+                            entity.c.platform == platform,
+                            entity.c.deployment == deployment,
+                            _member(conn, entity.c.external_id, chunk),
+                        )
+                    )
+                )
+        table = version_table(kind)
+        current: dict[int, tuple[int, str, int]] = {}
+        for chunk in _chunks([r[0] for r in rows], size):
+            for version in conn.execute(
+                select(
+                    table.c.entity_id, table.c.id, table.c.content_hash, table.c.last_seen_run_id
+                ).where(
+                    _member(conn, table.c.entity_id, chunk), table.c.superseded_run_id.is_(None)
+                )
+            ):
+                current[version[0]] = (version[1], version[2], version[3])
+        view = cls(defaultdict(list), {})
+        for row in rows:
+            version_id, content_hash, last_seen = current.get(row[0], (None, None, None))
+            old = _Existing(
+                entity_id=row[0],
+                scope=row[4],
+                removed=row[5] is not None,
+                version_id=version_id,
+                content_hash=content_hash,
+                last_seen_run_id=last_seen,
+            )
+            view.by_key[(row[1], row[2], row[3])] = old
+        for key, old in view.by_key.items():
+            view.in_scope[old.scope].append(old)
+            old.key = key
+        return view
+
+    def existing(self, scope: str, records: dict[Key, Record]) -> dict[Key, _Existing]:
+        """What one scope's snapshot is compared with: the scope's entities and its keys'."""
+        found = {old.key: old for old in self.in_scope.get(scope, ())}
+        for key in records:
+            if key not in found:
+                old = self.by_key.get(key)
+                if old is not None:
+                    found[key] = old
+        return found
 
 
 def _plan_kind(
-    conn: Connection,
+    existing: dict[Key, _Existing],
     scope: str,
     kind: str,
     records: dict[Key, Record],
     unread: frozenset[Key] = frozenset(),
 ) -> KindPlan:
-    existing = _load_existing(conn, scope, kind, records)
     plan = KindPlan(kind)
     for key, record in records.items():
         content_hash = record.content_hash()
@@ -346,81 +491,80 @@ def _field_columns(model: type[Record]) -> tuple[tuple[str, str], ...]:
     return tuple((name, field_column(name)) for name in model.model_fields if name != "source")
 
 
-def _apply_kind(
-    conn: Connection, run_id: int, scope: str, prev_run_id: int | None, plan: KindPlan
-) -> None:
-    table = version_table(plan.kind)
-    versions: list[dict[str, Any]] = []
+def _insert_entities(
+    conn: Connection, run_id: int, plans: Sequence[ScopePlan]
+) -> dict[tuple[str, Key], int]:
+    """Insert the entities of every plan's new records, in plan order; their ids by (kind, key).
 
-    if plan.new:
-        entity_rows = [
-            {
-                "kind": plan.kind,
-                "platform": record.source.platform.value,
-                "deployment": record.source.deployment,
-                "external_id": record.source.external_id,
-                "scope": scope,
-                "first_seen_run_id": run_id,
-                "removed_run_id": None,
-            }
-            for record, _ in plan.new
-        ]
-        # A plain executemany: INSERT … RETURNING in parameter order runs one row per
-        # statement on SQLite.  The new entities are read back by the scope's index: a scope
-        # is ingested once per run, so those first seen by this run under it are these (and
-        # any moved in earlier in the run, which the keys tell apart).
-        conn.execute(insert(entity), entity_rows)
-        ids = {
-            (row.platform, row.deployment, row.external_id): row.id
-            for row in conn.execute(
-                select(
-                    entity.c.id, entity.c.platform, entity.c.deployment, entity.c.external_id
-                ).where(
-                    entity.c.kind == plan.kind,
-                    entity.c.scope == scope,
-                    entity.c.first_seen_run_id == run_id,
-                )
-            )
+    One INSERT … RETURNING per thousand rows: the rows come back in no promised order,
+    so each carries its key.
+    """
+    rows = [
+        {
+            "kind": kind_plan.kind,
+            "platform": record.source.platform.value,
+            "deployment": record.source.deployment,
+            "external_id": record.source.external_id,
+            "scope": plan.scope,
+            "first_seen_run_id": run_id,
+            "removed_run_id": None,
         }
-        for record, content_hash in plan.new:
-            entity_id = ids[record.source.key()]
-            versions.append(_version_row(record, content_hash, entity_id, run_id, prev_run_id))
-
-    superseded = [old.version_id for _, _, old in plan.changed] + [
-        old.version_id for old in plan.removed if old.version_id is not None
+        for plan in plans
+        for kind_plan in plan.kinds
+        for record, _ in kind_plan.new
     ]
-    if superseded:
-        conn.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(superseded_run_id=run_id),
-            [{"b_id": vid} for vid in superseded],
-        )
-    for record, content_hash, old in plan.changed:
-        versions.append(
-            _version_row(record, content_hash, old.entity_id, run_id, old.last_seen_run_id)
-        )
+    if not rows:
+        return {}
+    returned = conn.execute(
+        insert(entity).returning(
+            entity.c.id, entity.c.kind, entity.c.platform, entity.c.deployment, entity.c.external_id
+        ),
+        rows,
+    )
+    return {(r.kind, (r.platform, r.deployment, r.external_id)): r.id for r in returned}
 
-    if plan.reappeared:
-        conn.execute(
-            update(entity).where(entity.c.id == bindparam("b_id")).values(removed_run_id=None),
-            [{"b_id": entity_id} for _, _, entity_id in plan.reappeared],
-        )
-        for record, content_hash, entity_id in plan.reappeared:
+
+def _update_ids(conn: Connection, column: Any, ids: Sequence[int], **values: Any) -> None:
+    """``UPDATE … SET values WHERE id IN (…)``: one statement per chunk of ids."""
+    table = column.table
+    for chunk in _chunks(ids, _chunk_size(conn, _UPDATE_CHUNK)):
+        conn.execute(update(table).where(_member(conn, column, chunk)).values(**values))
+
+
+def _apply_kind(
+    conn: Connection,
+    run_id: int,
+    kind: str,
+    plans: Sequence[tuple[ScopePlan, KindPlan]],
+    entity_ids: dict[tuple[str, Key], int],
+) -> None:
+    table = version_table(kind)
+    versions: list[dict[str, Any]] = []
+    superseded: list[int] = []
+    reappeared: list[int] = []
+    removed: list[int] = []
+    unchanged: list[int] = []
+    for scope_plan, plan in plans:
+        prev_run_id = scope_plan.prev_run_id
+        for record, content_hash in plan.new:
+            entity_id = entity_ids[(kind, record.source.key())]
             versions.append(_version_row(record, content_hash, entity_id, run_id, prev_run_id))
-
-    if plan.removed:
-        conn.execute(
-            update(entity).where(entity.c.id == bindparam("b_id")).values(removed_run_id=run_id),
-            [{"b_id": old.entity_id} for old in plan.removed],
-        )
-    if plan.moved:
-        conn.execute(
-            update(entity).where(entity.c.id == bindparam("b_id")).values(scope=scope),
-            [{"b_id": entity_id} for entity_id in plan.moved],
-        )
-    if plan.unchanged:
-        conn.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(last_seen_run_id=run_id),
-            [{"b_id": old.version_id} for old in plan.unchanged],
-        )
+        superseded += [old.version_id for _, _, old in plan.changed if old.version_id is not None]
+        superseded += [old.version_id for old in plan.removed if old.version_id is not None]
+        for record, content_hash, old in plan.changed:
+            versions.append(
+                _version_row(record, content_hash, old.entity_id, run_id, old.last_seen_run_id)
+            )
+        for record, content_hash, entity_id in plan.reappeared:
+            reappeared.append(entity_id)
+            versions.append(_version_row(record, content_hash, entity_id, run_id, prev_run_id))
+        removed += [old.entity_id for old in plan.removed]
+        unchanged += [old.version_id for old in plan.unchanged if old.version_id is not None]
+    _update_ids(conn, table.c.id, superseded, superseded_run_id=run_id)
+    _update_ids(conn, entity.c.id, reappeared, removed_run_id=None)
+    _update_ids(conn, entity.c.id, removed, removed_run_id=run_id)
+    for scope_plan, plan in plans:
+        _update_ids(conn, entity.c.id, plan.moved, scope=scope_plan.scope)
+    _update_ids(conn, table.c.id, unchanged, last_seen_run_id=run_id)
     if versions:
         conn.execute(insert(table), versions)
