@@ -42,7 +42,12 @@ class HoldError(ValueError):
 
 @dataclass(frozen=True)
 class HoldPolicy:
-    """Thresholds of one source: beyond any of them the run is held."""
+    """Thresholds of one source: beyond any of them the run is held.
+
+    A share is judged with an absolute floor: a run is held for removals (changes) only
+    when they exceed the share *and* number at least ``min_rows``, so the same rule fits a
+    college of 1 500 (5 % = 75 rows) and a village school of 40.
+    """
 
     max_removed_share: float = 0.05
     """Share of the source's current records of a watched kind a run may remove."""
@@ -50,6 +55,10 @@ class HoldPolicy:
     """Share it may change in one pull."""
     min_records: int = 20
     """Below this many current records the shares are not judged (a tiny class moving is normal)."""
+    min_rows: int = 10
+    """A share is exceeded only by at least this many rows: at a school of 40 students the
+    3–9 expulsions of a term are 7–23 %, ordinary news, not a broken pull (a class emptied
+    at once is still held by ``protect_groups``, however small)."""
     protect_groups: bool = True
     """Hold when a group that had students would have none."""
     kinds: tuple[str, ...] = ("person", "enrolment")
@@ -117,15 +126,16 @@ def _measure(
         removed_share = counts["removed"] / before
         changed_share = counts["changed"] / before
         label = _KIND_RU.get(kind, kind)
-        if removed_share > policy.max_removed_share:
+        floor = f" и не менее {policy.min_rows}"
+        if removed_share > policy.max_removed_share and counts["removed"] >= policy.min_rows:
             reasons.append(
                 f"удаляется {counts['removed']} из {before} {label} "
-                f"({removed_share:.0%} при пороге {policy.max_removed_share:.0%})"
+                f"({removed_share:.0%} при пороге {policy.max_removed_share:.0%}{floor})"
             )
-        if changed_share > policy.max_changed_share:
+        if changed_share > policy.max_changed_share and counts["changed"] >= policy.min_rows:
             reasons.append(
                 f"изменяется {counts['changed']} из {before} {label} "
-                f"({changed_share:.0%} при пороге {policy.max_changed_share:.0%})"
+                f"({changed_share:.0%} при пороге {policy.max_changed_share:.0%}{floor})"
             )
     if policy.protect_groups:
         reasons.extend(_emptied_groups(conn, plans))

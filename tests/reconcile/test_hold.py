@@ -161,3 +161,32 @@ def test_a_held_run_keeps_its_unread_records_through_approval(engine: Engine) ->
     people = {r.source.external_id for r in records_as_of(engine, "person")}
     assert "g2-s0" in people and "g2-s1" not in people
     assert len(people) == 31
+
+
+def test_a_small_schools_expulsions_pass_and_a_larger_loss_is_held(engine: Engine) -> None:
+    """40 students: 9 expelled in one pull (22 %) is a term's ordinary news and is applied;
+    10 gone at once reaches the floor and is held (``HoldPolicy.min_rows``)."""
+    guarded_ingest(engine, run(engine, 0), snapshot({"g1": 20, "g2": 20}))
+    nine = guarded_ingest(engine, run(engine, 1), snapshot({"g1": 20, "g2": 11}))
+    assert not nine.held, nine.reasons
+    assert nine.result is not None and nine.result.as_dict()["enrolment"]["removed"] == 9
+
+    guarded_ingest(engine, run(engine, 2), snapshot({"g1": 20, "g2": 20}))
+    ten = guarded_ingest(engine, run(engine, 3), snapshot({"g1": 20, "g2": 10}))
+    assert ten.held
+    assert any(
+        "удаляется 10 из 40 записей о зачислении (25% при пороге 5% и не менее 10)" in r
+        for r in ten.reasons
+    ), ten.reasons
+
+
+def test_at_a_large_school_the_share_decides(engine: Engine) -> None:
+    """400 students: 20 removed (5 %) is applied, 21 (5.25 %) is held; the floor of 10 rows
+    plays no part once 5 % is more than that."""
+    guarded_ingest(engine, run(engine, 0), snapshot({f"g{i}": 25 for i in range(16)}))
+    twenty = {f"g{i}": 25 for i in range(16)} | {"g0": 5}
+    assert not guarded_ingest(engine, run(engine, 1), snapshot(twenty)).held
+    guarded_ingest(engine, run(engine, 2), snapshot({f"g{i}": 25 for i in range(16)}))
+    twenty_one = twenty | {"g1": 24}
+    held = guarded_ingest(engine, run(engine, 3), snapshot(twenty_one))
+    assert held.held and any("удаляется 21 из 400" in r for r in held.reasons), held.reasons
