@@ -54,8 +54,15 @@ def test_a_command_against_a_closed_port_ends_in_one_russian_sentence(
     address = f"http://127.0.0.1:{_closed_port()}/smev"
     result = CliRunner().invoke(
         app,
-        ["--db", str(tmp_path / "store.sqlite"), *command]
-        + ["--url", address, "--org-code", "2224001234"],
+        [
+            "--db",
+            str(tmp_path / "store.sqlite"),
+            *command,
+            "--url",
+            address,
+            "--org-code",
+            "2224001234",
+        ],
     )
     assert result.exit_code == 1, result.output
     _sentence(result.output, address)
