@@ -1,13 +1,17 @@
 """The fault suite at a large size: kill -9 trials on both backends (first migrations, the
-institution-file import, the ЭлЖур, NetSchool and «Модуль ПОО» journal syncs), fuzzing (the file reader, the institution-file
+institution-file import, the ЭлЖур, NetSchool and «Модуль ПОО» journal syncs, the СМЭВ pulls:
+ЕПГУ applications, the registry's view, «Е-услуги» notices), fuzzing (the file reader, the institution-file
 mapper, and the NetSchool, ПОО, ЭлЖур and СМЭВ mappers from their wire models), hostile XML and
 ЕПГУ trials, with the numbers issue 12 asks for.
 
     .venv/bin/python -m benchmarks.chaos --kills 10 --fuzz 10000 --epgu 20000 [--pg URL]
-        [--only fuzz,mappers,hostile,epgu,faults,kills]
+        [--only fuzz,mappers,hostile,epgu,faults,smev,kills]
 
 ``faults``: every fault knob of every journal emulator against its connector
 (``tests/reliability/fault_matrix.py``), each case followed by a clean rerun.
+
+``smev``: kill -9 trials of the СМЭВ pulls (``tests/reliability/smev_kills.py``), ``--kills``
+per pull and backend: nothing lost, answered twice, acknowledged but not stored.
 
 Every "bad" number must be 0; the run exits 1 otherwise.
 """
@@ -24,12 +28,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-from tests.reliability import fault_matrix, faults, journal_kills, wire_fuzz
+from tests.reliability import fault_matrix, faults, journal_kills, smev_kills, wire_fuzz
 
 BAD = ("lost", "extra", "duplicated", "half_written", "half_written_schema")
-PARTS = ("fuzz", "mappers", "hostile", "epgu", "faults", "kills")
+PARTS = ("fuzz", "mappers", "hostile", "epgu", "faults", "smev", "kills")
 JOURNALS = ("eljur", "netschool", "poo")
 JOURNAL_BAD = ("left_running", "resync_failed")
+SMEV_BAD = (
+    "left_running",
+    "child_failed",
+    "rerun_failed",
+    "sent_twice",
+    "answers_extra",
+    "answers_missing",
+    "not_acknowledged",
+    "outbox_unfinished",
+)
 MAPPER_BAD = ("unhandled", "bad_value_stored", "unclear_problem")
 
 
@@ -58,6 +72,48 @@ def _fault_matrix(folder: Path) -> dict[str, dict[str, dict[str, int]]]:
             engine.dispose()
             found[platform][name] = dict(seen)
     return found
+
+
+def _smev_kills(trials: int, folder: Path, pg: str | None) -> tuple[dict[str, object], bool]:
+    """Every СМЭВ pull's kill trials on SQLite and (``pg``) PostgreSQL; whether all held."""
+    found: dict[str, object] = {}
+    ok = True
+    started = time.monotonic()
+    urls = [("sqlite", partial(_sqlite_url, folder, "smev"))]
+    if pg is not None:
+        urls.append(("postgresql", partial(_pg_url, pg)))
+    for backend, make_url in urls:
+        for job in smev_kills.JOBS:
+            pull = smev_kills.kill_trials(trials, make_url, seed_no=7, job=job)
+            found[f"{backend}_{job}"] = dict(pull)
+            ok &= all(pull.get(b, 0) == 0 for b in (*BAD, *SMEV_BAD))
+    if pg is not None:
+        _drop_chaos_schemas(pg)
+    found["seconds"] = round(time.monotonic() - started, 1)
+    return found, ok
+
+
+def _pg_url(server: str, tag: str) -> str:
+    """A fresh schema on ``server`` for one store (dropped by :func:`_drop_chaos_schemas`)."""
+    schema = f"chaos_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return f"{server}?options=-csearch_path%3D{schema}"
+
+
+def _drop_chaos_schemas(server: str) -> None:
+    admin = create_engine(server)
+    with admin.connect() as conn:
+        names = conn.execute(
+            text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")
+        ).scalars()
+        schemas = list(names)
+    for name in schemas:  # one transaction each: a schema holds ~50 tables' locks
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+    admin.dispose()
 
 
 def main() -> int:
@@ -108,6 +164,10 @@ def main() -> int:
                 for cases in matrix.values()
                 for seen in cases.values()
             )
+        if "smev" in parts:
+            smev, held = _smev_kills(args.kills, folder, None if args.no_pg else args.pg)
+            out["smev_kill_trials"] = smev
+            ok &= held
         if "kills" not in parts:
             print(json.dumps(out, ensure_ascii=False, indent=2))
             return 0 if ok else 1
@@ -123,14 +183,7 @@ def main() -> int:
             backends[f"sqlite_{platform}_sync"] = dict(journal)
             ok &= all(journal.get(b, 0) == 0 for b in (*BAD, *JOURNAL_BAD))
         if not args.no_pg:
-            admin = create_engine(args.pg)
-
-            def pg_url(tag: str) -> str:
-                schema = f"chaos_{uuid.uuid4().hex[:10]}"
-                with admin.begin() as conn:
-                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                return f"{args.pg}?options=-csearch_path%3D{schema}"
-
+            pg_url = partial(_pg_url, args.pg)
             pg = faults.kill_trials(args.kills, pg_url, seed=2)
             backends["postgresql"] = dict(pg)
             ok &= all(pg.get(b, 0) == 0 for b in BAD)
@@ -138,15 +191,7 @@ def main() -> int:
                 journal = journal_kills.kill_trials(args.kills, pg_url, seed=2, platform=platform)
                 backends[f"postgresql_{platform}_sync"] = dict(journal)
                 ok &= all(journal.get(b, 0) == 0 for b in (*BAD, *JOURNAL_BAD))
-            with admin.connect() as conn:
-                names = conn.execute(
-                    text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'chaos_%'")
-                ).scalars()
-                schemas = list(names)
-            for name in schemas:  # one transaction each: a schema holds ~50 tables' locks
-                with admin.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-            admin.dispose()
+            _drop_chaos_schemas(args.pg)
         backends["seconds"] = round(time.monotonic() - started, 1)
         out["kill_trials"] = backends
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -45,6 +45,7 @@ class AdapterClient(SoapEndpoint):
     """One adapter endpoint, one information system (``itSystem`` = its СМЭВ mnemonic)."""
 
     peer = "адаптер СМЭВ"
+    server = "«Адаптер СМЭВ»"
 
     def __init__(
         self,

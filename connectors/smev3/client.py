@@ -59,6 +59,52 @@ def _too_large(size: int, limit: int) -> str:
     )
 
 
+_NO_NAME = ("name or service not known", "nodename nor servname", "name resolution", "getaddrinfo")
+_TLS = ("ssl", "certificate", "tls")
+_CHECK = (
+    "Проверьте адрес и порт в настройках СМЭВ, что сервер запущен и что с этого компьютера "
+    "к нему можно подключиться (межсетевой экран, VPN, защищённый канал)."
+)
+
+
+def unreachable(server: str, address: str, exc: Exception, timeout: float) -> str:
+    """Why ``server`` (``«сервер СМЭВ»``) at ``address`` gave no answer, and what to check, as
+    the sentences an administrator reads instead of httpx's class name (``ConnectError``)."""
+    said = str(exc).lower()
+    where = f"{server} {address}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"адрес {address} не подходит: он должен начинаться с http:// или https://."
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"{where} не отвечает: соединение не установлено за {timeout:.0f} с. {_CHECK}"
+    if isinstance(exc, httpx.ConnectError) and any(m in said for m in _NO_NAME):
+        host = urlparse(address).hostname or address
+        return (
+            f"{where} недоступен: имя «{host}» не найдено в DNS. "
+            "Проверьте, нет ли опечатки в адресе, и настройки DNS этого компьютера."
+        )
+    if isinstance(exc, httpx.ConnectError) and any(m in said for m in _TLS):
+        return (
+            f"{where} недоступен: защищённое соединение не установлено (сертификат сервера "
+            "не прошёл проверку). Проверьте адрес и сертификаты удостоверяющего центра."
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return (
+            f"{where} недоступен: не удалось установить соединение (по этому адресу и порту "
+            f"никто не отвечает). {_CHECK}"
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return (
+            f"{where} не ответил за {timeout:.0f} с: сервер перегружен или связь прервалась. "
+            "Повторите позже; если повторяется — проверьте связь с сервером."
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return (
+            f"{where} оборвал соединение, не ответив. Повторите позже; если повторяется — "
+            "проверьте, что по этому адресу работает СМЭВ, а не другой сервер."
+        )
+    return f"{where} недоступен: ошибка сети. {_CHECK}"
+
+
 def new_message_id() -> str:
     """A fresh time-based (version 1) UUID, as СМЭВ requires for MessageID."""
     return str(uuid.uuid1())
@@ -166,11 +212,17 @@ class _LocalTransport(AsyncTransport):
     """httpx transport that loads schemas from disk only and audits every envelope."""
 
     def __init__(
-        self, http: httpx.AsyncClient, settings: SmevSettings, audit: AuditHook | None
+        self,
+        http: httpx.AsyncClient,
+        settings: SmevSettings,
+        audit: AuditHook | None,
+        server: str = "сервер СМЭВ",
     ) -> None:
         super().__init__(client=http, wsdl_client=httpx.Client(trust_env=False))  # type: ignore[no-untyped-call]
         self.smev_settings = settings
         self.audit = audit
+        self.server = server
+        """Who answers at the address, as the error sentences name it."""
         self.last_response: bytes = b""
 
     def load(self, url: str) -> bytes:
@@ -244,7 +296,9 @@ class _LocalTransport(AsyncTransport):
             )
         except httpx.HTTPError as exc:
             self._record("out", operation, message, out_id, f"transport-error:{type(exc).__name__}")
-            raise SmevTransportError(f"СМЭВ недоступен ({address}): {type(exc).__name__}") from None
+            raise SmevTransportError(
+                unreachable(self.server, address, exc, self.smev_settings.timeout)
+            ) from None
         except TimeoutError:
             self._record("out", operation, message, out_id, "transport-error:timeout")
             raise SmevTransportError(
@@ -287,6 +341,8 @@ class SoapEndpoint(ABC):
 
     peer = "СМЭВ"
     """Who answers, as the error texts name it."""
+    server = "сервер СМЭВ"
+    """The same, where an error names its address (:func:`unreachable`)."""
 
     def __init__(
         self,
@@ -301,7 +357,7 @@ class SoapEndpoint(ABC):
     ) -> None:
         self.settings = settings
         self._http = http or httpx.AsyncClient(timeout=settings.timeout, trust_env=False)
-        self.transport = _LocalTransport(self._http, settings, audit)
+        self.transport = _LocalTransport(self._http, settings, audit, self.server)
         zeep_settings = Settings(
             strict=True,
             forbid_dtd=True,
@@ -344,7 +400,9 @@ class SoapEndpoint(ABC):
                 f"{self.peer} ответил не по протоколу: {str(exc)[:200]}"
             ) from None
         except httpx.HTTPError as exc:
-            raise SmevTransportError(f"{self.peer} недоступен: {type(exc).__name__}") from None
+            raise SmevTransportError(
+                unreachable(self.server, self.settings.url, exc, self.settings.timeout)
+            ) from None
 
     def _fault(self, fault: Fault) -> SmevError:
         detail = fault.detail
