@@ -253,7 +253,10 @@ def sync_netschool(
     known = known_deployment(config.deployment)
     holder: dict[str, Any] = {}
 
-    async def pull() -> InstitutionPull:
+    async def pull() -> None:
+        # The pull goes out through ``holder``, not as the task's result: on leaving,
+        # asyncio.run (3.11) restores the SIGINT handler, whose failed enum lookup reprs the
+        # partial holding the main task and so its whole result (~30 ms per sync here).
         client = NetSchoolClient(
             config.base_url,
             config.login,
@@ -268,7 +271,7 @@ def sync_netschool(
                 client.auth.school_id = await client.find_school(config.school_name)
             if only_classes is not None and not full:
                 # a narrowed pull reads no structure, so no parents cards either
-                return await pull_institution(
+                holder["pull"] = await pull_institution(
                     client,
                     timezone=config.timezone,
                     lookback_weeks=0,
@@ -276,8 +279,9 @@ def sync_netschool(
                     progress=progress,
                     only_classes=only_classes,
                 )
+                return
             structure = scopes.netschool_structure(config.deployment, client.auth.school_id)
-            return await pull_institution(
+            holder["pull"] = await pull_institution(
                 client,
                 timezone=config.timezone,
                 lookback_weeks=config.window.widened(full).lookback_weeks,
@@ -288,7 +292,7 @@ def sync_netschool(
 
     scope = scopes.netschool_run(config.deployment, config.school_id)
     try:
-        pulled = asyncio.run(pull())
+        asyncio.run(pull())
     except NetSchoolError as exc:
         client = holder.get("client")
         observed = client.server_time if client is not None else None
@@ -309,6 +313,7 @@ def sync_netschool(
             requests=requests,
             error=str(exc),
         )
+    pulled: InstitutionPull = holder["pull"]
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
     warnings: list[str] = list(pulled.warnings)
     try:
