@@ -540,7 +540,14 @@ def map_group_journal(
     students: StudentIndex,
     teachers: dict[str, int | None],
     ctx: MapContext,
+    days: tuple[dt.date, dt.date] | None = None,
 ) -> JournalMapped:
+    """The group's lessons, homework, marks and absences, its plans and its final marks.
+
+    ``days`` (first, last): lessons dated outside are not mapped.  A subject page holds the
+    whole term, and a sync that ingests only its window's weeks would otherwise build every
+    record of the term, each sync, to drop most of them.
+    """
     out = JournalMapped()
     group_id = journal.group.id
     seen_plans: set[str] = set()
@@ -584,6 +591,8 @@ def map_group_journal(
         unmatched = {str(s.id) for s in answer.students} - set(local)
         for lesson in answer.lessons:
             if lesson.id in seen_lessons or lesson.date is None:
+                continue
+            if days is not None and not days[0] <= lesson.date.date() <= days[1]:
                 continue
             seen_lessons.add(lesson.id)
             for key in lesson.markSets:

@@ -204,12 +204,14 @@ async def _pull_journals(
     groups = {g.id: g for g in structure.groups}
     seen_finals: set[str] = set()
     records = 0
+    # the days of the window's weeks: what _group_snapshots ingests of the dated records
+    weeks = (monday(window[0]), monday(window[1]) + dt.timedelta(days=6))
     for group_id, entries in sorted(structure.entries.items()):
         group = groups.get(group_id)
         if group is None:
             continue
         journal = await pull_group(client, group, entries, window, note)
-        jm = map_group_journal(journal, structure, students, teachers, ctx)
+        jm = map_group_journal(journal, structure, students, teachers, ctx, days=weeks)
         warnings += jm.warnings
         # A student who changed groups may appear on both groups' sheets: one scope
         # owns each final mark, or the two scopes would take it from each other.

@@ -7,6 +7,7 @@ Kept separate from rendering so the exact strings the vendor's SPA checks
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -81,6 +82,7 @@ def pascal(snake: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@functools.cache
 def lesson_type(value: str | None) -> str:
     """A scenario's lesson or plan work kind → one of the vendor's lesson types (``Lesson`` if none).
 

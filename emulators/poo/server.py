@@ -1,17 +1,18 @@
-"""Running the emulator: in-process on a free loopback port for tests, or in the foreground for the CLI."""
+"""Running the emulator: in-process on a free loopback port for tests, or in the foreground for the CLI.
+
+Both go through ``emulators.serving``, so the ПОО emulator answers with the same socket and
+uvicorn settings as every other platform's.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import uvicorn
 
 from emulators.poo.app import Emulator, EmulatorConfig, create_app
-from emulators.serving import ServedInThread
-
-HOST = "127.0.0.1"
+from emulators.serving import ServedInThread, serve_in_foreground, serve_in_thread
 
 
 @dataclass
@@ -27,21 +28,13 @@ class RunningEmulator(ServedInThread):
 def start_emulator(config: EmulatorConfig, port: int = 0) -> RunningEmulator:
     """Serve on 127.0.0.1 (a free port when ``port`` is 0) in a background thread."""
     app, emulator = create_app(config)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=HOST, port=port, log_level="critical", lifespan="off")
+    url, server, thread = serve_in_thread(
+        app, port, "poo-emulator", "эмулятор Модуля ПОО не запустился"
     )
-    thread = threading.Thread(target=server.run, name="poo-emulator", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("эмулятор Модуля ПОО не запустился")
-        time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    return RunningEmulator(f"http://{HOST}:{bound}", emulator, server, thread)
+    return RunningEmulator(url, emulator, server, thread)
 
 
 def serve_forever(config: EmulatorConfig, port: int) -> None:
     """The CLI's foreground server (Ctrl+C stops it)."""
     app, _ = create_app(config)
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", lifespan="off")
+    serve_in_foreground(app, port)
