@@ -231,9 +231,14 @@ def journal_command(
         None, "--subject", help="Дисциплина по названию; иначе все."
     ),
 ) -> None:
-    """Печатный журнал для архива (PDF) по группам и дисциплинам."""
+    """Печатный журнал для архива (PDF): по классу со всеми дисциплинами или по одной."""
     from reports.data import load_journal, pick_source, resolve_period
-    from reports.journal_print import build_journal, journal_pairs, write_journal
+    from reports.journal_print import (
+        build_journal,
+        class_journals,
+        journal_pairs,
+        write_journal,
+    )
 
     with user_errors(*_known()):
         engine = SETTINGS.engine()
@@ -247,9 +252,15 @@ def journal_command(
         ]
         if not pairs:
             raise UserError("нет журналов для указанных группы и дисциплины")
-        for g, s in pairs:
-            paths = write_journal(build_journal(data, g, s, report_period), out)
-            console.print(f"{data.group_name(g)}, {data.subject_name(s)}: {paths['pdf']}")
+        if subject is not None:
+            for g, s in pairs:
+                paths = write_journal(build_journal(data, g, s, report_period), out)
+                console.print(f"{data.group_name(g)}, {data.subject_name(s)}: {paths['pdf']}")
+            return
+        # a class's subjects in one book, as on paper: a bookmark per subject
+        for book in class_journals(data, report_period, pairs=pairs):
+            paths = write_journal(book, out)
+            console.print(f"{book.group}: {paths['pdf']}")
 
 
 # --------------------------------------------------------------------------- export

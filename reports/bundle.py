@@ -2,7 +2,8 @@
 
 The folder gets the deputy's report, the fourteen regulation reports (HTML,
 PDF, XLSX), the forecast of period results where the profile asks for one
-(``reports.forecast``), the printable journal of every group and subject (``zhurnaly/``),
+(``reports.forecast``), the printable journal of every group (class): one PDF per class
+with every subject's pages and a bookmark per subject (``zhurnaly/``),
 the contingent export with its validation report (``kontingent/``), and an
 ``index.html`` that links them all.
 """
@@ -18,12 +19,19 @@ from sqlalchemy import Engine
 
 from local_store.runs import data_time
 from reports.contingent_export import ExportError, export_contingent
-from reports.data import JournalData, load_journal, pick_source, resolve_period
-from reports.deputy import deputy_html, deputy_report_from_store, write_deputy_report
+from reports.data import (
+    JournalData,
+    ReportPeriod,
+    Source,
+    load_journal,
+    pick_source,
+    resolve_period,
+)
+from reports.deputy import deputy_report_from_store, write_deputy_report
 from reports.forecast import forecast_for_bundle
-from reports.journal_print import build_journal, journal_html, journal_pairs
+from reports.journal_print import class_journals, journal_html
 from reports.regulation import REGULATION_REPORTS, ReportContext
-from reports.render import render_html, tabular_html, write_html, write_pdfs, write_tabular
+from reports.render import PdfSink, pdf_queue, render_html, write_html, write_tabular
 
 
 @dataclass
@@ -49,10 +57,10 @@ def write_all(
     export: bool = True,
     jobs: int | None = None,
 ) -> BundleResult:
-    """Write everything; the PDFs (the slow part) are laid out at the end, ``jobs`` at a time.
+    """Write everything; the PDFs (the slow part) are laid out ``jobs`` at a time meanwhile.
 
     ``jobs`` defaults to the machine's cores, at most two: WeasyPrint lays out
-    about two A4 pages a second, and a college has a journal per group and subject.
+    about ten A4 pages a second, and a school's class journals run to hundreds of pages.
     """
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     # dated by the data (the newest observation), never by the wall clock
@@ -63,37 +71,55 @@ def write_all(
     report_period = resolve_period(data, period, today=_last_lesson_day(data, now.date()))
     result = BundleResult(out_dir, report_period.title)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pdfs: list[tuple[str, Path]] = []
+    with pdf_queue(jobs) as pdf:
+        _write_reports(
+            engine, data, src, report_period, now, out_dir, result, pdf, journals, export
+        )
+    index = render_html(
+        "index.html.j2",
+        {
+            "result": result,
+            "institution": data.institution_name(),
+            "now": now,
+            "rel": lambda p: p.relative_to(out_dir).as_posix(),
+        },
+    )
+    result.files["Оглавление"] = {"html": write_html(index, out_dir / "index.html")}
+    return result
 
+
+def _write_reports(
+    engine: Engine,
+    data: JournalData,
+    src: Source,
+    report_period: ReportPeriod,
+    now: dt.datetime,
+    out_dir: Path,
+    result: BundleResult,
+    pdf: PdfSink,
+    journals: bool,
+    export: bool,
+) -> None:
+    """Every report into ``out_dir``; each PDF is handed to ``pdf`` as soon as its HTML exists."""
     deputy = deputy_report_from_store(engine, now=now)
-    files = write_deputy_report(deputy, out_dir, ("html", "xlsx"))
-    files["pdf"] = out_dir / "otchet_zamestitelyu.pdf"
-    pdfs.append((deputy_html(deputy), files["pdf"]))
-    result.files["Отчёт заместителю директора"] = files
+    result.files["Отчёт заместителю директора"] = write_deputy_report(
+        deputy, out_dir, ("html", "pdf", "xlsx"), pdf=pdf
+    )
     ctx = ReportContext(data, report_period, engine)
     for title, builder in REGULATION_REPORTS.values():
         report = builder(ctx)
         report.generated = now
-        files = write_tabular(report, out_dir, ("html", "xlsx"))
-        files["pdf"] = out_dir / f"{report.name}.pdf"
-        pdfs.append((tabular_html(report), files["pdf"]))
-        result.files[title] = files
+        result.files[title] = write_tabular(report, out_dir, pdf=pdf)
     forecast = forecast_for_bundle(engine, data, _last_lesson_day(data, now.date()))
     if forecast is not None:
         forecast.generated = now
-        files = write_tabular(forecast, out_dir, ("html", "xlsx"))
-        files["pdf"] = out_dir / f"{forecast.name}.pdf"
-        pdfs.append((tabular_html(forecast), files["pdf"]))
-        result.files[forecast.title] = files
+        result.files[forecast.title] = write_tabular(forecast, out_dir, pdf=pdf)
     if journals:
         (out_dir / "zhurnaly").mkdir(exist_ok=True)
-        for group_id, subject_id in journal_pairs(data, report_period):
-            journal = build_journal(
-                data, group_id, subject_id, report_period, printed_on=now.date()
-            )
-            path = out_dir / "zhurnaly" / f"{journal.file_stem}.pdf"
-            pdfs.append((journal_html(journal), path))
-            result.files[f"Журнал: {journal.group}, {journal.subject}"] = {"pdf": path}
+        for book in class_journals(data, report_period, printed_on=now.date()):
+            path = out_dir / "zhurnaly" / f"{book.file_stem}.pdf"
+            pdf(journal_html(book), path)
+            result.files[f"Журнал: {book.group}"] = {"pdf": path}
     if export:
         try:
             exported = export_contingent(engine, src, out_dir / "kontingent", fmt="xml", now=now)
@@ -106,18 +132,6 @@ def write_all(
                 for k, v in exported.paths.items()
                 if k.startswith("validation_")
             }
-    write_pdfs(pdfs, jobs)
-    index = render_html(
-        "index.html.j2",
-        {
-            "result": result,
-            "institution": data.institution_name(),
-            "now": now,
-            "rel": lambda p: p.relative_to(out_dir).as_posix(),
-        },
-    )
-    result.files["Оглавление"] = {"html": write_html(index, out_dir / "index.html")}
-    return result
 
 
 def _last_lesson_day(data: JournalData, day: dt.date) -> dt.date:

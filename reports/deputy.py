@@ -29,7 +29,7 @@ from local_store.runs import data_time
 from policies.profiles import ProfileError, load_profile
 from reports.data import JournalData, journal_sources, load_journal
 from reports.evidence_text import evidence_lines, side_text
-from reports.render import render_html, ru_datetime, write_html, write_pdf
+from reports.render import PdfSink, render_html, ru_datetime, write_html, write_pdf
 from reports.tabular import Table, TabularReport
 
 ROLE_RU = {
@@ -581,8 +581,12 @@ def deputy_html(report: DeputyReport) -> str:
 
 
 def write_deputy_report(
-    report: DeputyReport, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf", "xlsx")
+    report: DeputyReport,
+    out_dir: Path,
+    formats: tuple[str, ...] = ("html", "pdf", "xlsx"),
+    pdf: PdfSink = write_pdf,
 ) -> dict[str, Path]:
+    """The report as a page, a PDF (laid out by ``pdf``, maybe queued) and a workbook."""
     from reports.render import write_xlsx
 
     html = deputy_html(report)
@@ -590,7 +594,8 @@ def write_deputy_report(
     if "html" in formats:
         paths["html"] = write_html(html, out_dir / "otchet_zamestitelyu.html")
     if "pdf" in formats:
-        paths["pdf"] = write_pdf(html, out_dir / "otchet_zamestitelyu.pdf")
+        paths["pdf"] = out_dir / "otchet_zamestitelyu.pdf"
+        pdf(html, paths["pdf"])
     if "xlsx" in formats:
         paths["xlsx"] = write_xlsx(deputy_tables(report), out_dir / "otchet_zamestitelyu.xlsx")
     return paths

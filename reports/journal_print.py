@@ -1,9 +1,15 @@
-"""The printable journal: one group and one subject laid out like the paper journal.
+"""The printable journal: one class (group) laid out like the paper class journal.
 
 For the paper archive (kpgt: by 10 July, kept five years; tpt: before every
-holiday): a title page, then pages of students × lesson dates with marks and
-absences, the lesson pages (date, topic, hours, homework), period marks, and
-a place for the signatures and the seal.
+holiday).  Like the paper book, one class is one document: a title page with
+the contents (every subject, its teachers, lessons and hours, its first page),
+then for each subject the pages of students × lesson dates with marks and
+absences, the lesson pages (date, topic, hours, homework) and the period
+marks with the teacher's signature; the deputy's and director's signatures
+and the seal close the book.  Each subject is a PDF bookmark, so a deputy
+jumps to «Алгебра» of 8А or prints just its pages.  One document per class
+is also one WeasyPrint layout instead of one per subject (a school has
+~140 class × subject pairs): the reports phase of the demo is mostly this.
 """
 
 from __future__ import annotations
@@ -215,19 +221,75 @@ def build_journal(
     return result
 
 
-def journal_html(journal: JournalPrint) -> str:
-    return render_html("journal.html.j2", {"j": journal})
+@dataclass
+class ClassJournal:
+    """One class's journal book: the class's title page, then each subject's pages."""
+
+    institution: str
+    group: str
+    specialty: str
+    curator: str
+    year: str
+    period: ReportPeriod
+    printed_on: dt.date
+    subjects: list[JournalPrint]
+    file_stem: str
+
+
+def class_journal(subjects: list[JournalPrint], file_stem: str | None = None) -> ClassJournal:
+    """The book of ``subjects`` (all of one class); named after the class unless told.
+
+    A book of one subject (``sverka report journal --subject``) keeps that
+    subject's name, so a single printed journal is still found by both names.
+    """
+    if not subjects:
+        raise ValueError("a class journal needs at least one subject")
+    first = subjects[0]
+    if file_stem is None:
+        file_stem = first.file_stem if len(subjects) == 1 else "zhurnal_" + _slug(first.group)
+    return ClassJournal(
+        institution=first.institution,
+        group=first.group,
+        specialty=first.specialty,
+        curator=first.curator,
+        year=first.year,
+        period=first.period,
+        printed_on=first.printed_on,
+        subjects=subjects,
+        file_stem=file_stem,
+    )
+
+
+def class_journals(
+    data: JournalData,
+    period: ReportPeriod,
+    printed_on: dt.date | None = None,
+    pairs: list[tuple[str, str]] | None = None,
+) -> list[ClassJournal]:
+    """Every class's book for ``period``: its subjects in ``journal_pairs`` order (pure)."""
+    by_group: dict[str, list[JournalPrint]] = {}
+    for group_id, subject_id in journal_pairs(data, period) if pairs is None else pairs:
+        by_group.setdefault(group_id, []).append(
+            build_journal(data, group_id, subject_id, period, printed_on=printed_on)
+        )
+    return [class_journal(parts, "zhurnal_" + _slug(parts[0].group)) for parts in by_group.values()]
+
+
+def journal_html(journal: JournalPrint | ClassJournal) -> str:
+    book = journal if isinstance(journal, ClassJournal) else class_journal([journal])
+    return render_html("journal.html.j2", {"b": book})
 
 
 def write_journal(
-    journal: JournalPrint, out_dir: Path, formats: tuple[str, ...] = ("pdf",)
+    journal: JournalPrint | ClassJournal, out_dir: Path, formats: tuple[str, ...] = ("pdf",)
 ) -> dict[str, Path]:
-    html = journal_html(journal)
+    book = journal if isinstance(journal, ClassJournal) else class_journal([journal])
+    html = journal_html(book)
     paths: dict[str, Path] = {}
     if "html" in formats:
-        paths["html"] = write_html(html, out_dir / f"{journal.file_stem}.html")
+        paths["html"] = write_html(html, out_dir / f"{book.file_stem}.html")
     if "pdf" in formats:
-        paths["pdf"] = write_pdf(html, out_dir / f"{journal.file_stem}.pdf")
+        paths["pdf"] = write_pdf(html, out_dir / f"{book.file_stem}.pdf")
     return paths
 
 

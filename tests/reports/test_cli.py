@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
+from pypdf import PdfReader
+from pypdf.generic import Destination
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -91,7 +94,31 @@ def test_report_all_writes_every_report(engine: Engine, tmp_path: Path) -> None:
         "prognoz-uspevaemosti",
     ):
         assert {f"{stem}.html", f"{stem}.pdf", f"{stem}.xlsx"} <= names
-    assert len(list((out / "zhurnaly").glob("*.pdf"))) == 5
+    # a book per class, a bookmark per subject; the journals and «Итоги» of the period are
+    # not empty (issue 14): the class's marks and the groups' rows are printed
+    books = {p.name: PdfReader(p) for p in (out / "zhurnaly").glob("*.pdf")}
+    assert set(books) == {"zhurnal_is_21.pdf", "zhurnal_tm_11.pdf"}
+    outline = {
+        name: [
+            mark.title
+            for level in book.outline
+            if isinstance(level, list)
+            for mark in level
+            if isinstance(mark, Destination)
+        ]
+        for name, book in books.items()
+    }
+    assert outline == {
+        "zhurnal_is_21.pdf": ["Информатика", "История", "Математика"],
+        "zhurnal_tm_11.pdf": ["История", "Математика"],
+    }
+    for name, book in books.items():
+        text = "".join(page.extract_text() for page in book.pages)
+        lessons = [int(n) for n in re.findall(r"Итого\s+(\d+)\s+уроков", text)]
+        assert len(lessons) == len(outline[name]) and min(lessons) > 0, lessons
+        assert "н/а" in text, "the planted «н/а» period mark is printed"
+    itogi = "".join(p.extract_text() for p in PdfReader(out / "itogi_uspevaemosti.pdf").pages)
+    assert "ИС-21" in itogi and "ТМ-11" in itogi
     assert len(list((out / "kontingent").glob("*.xml"))) == 1
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "Итоги успеваемости" in index and "zhurnaly/" in index
