@@ -125,6 +125,10 @@ def main() -> int:
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--only", default=",".join(PARTS), help="parts to run, comma-separated")
     args = parser.parse_args()
+    from cli.logging import configure_logging
+
+    # the pipelines' log lines to stderr, warnings only: stdout is the report's JSON alone
+    configure_logging(level="WARNING")
     parts = set(args.only.split(","))
     out: dict[str, object] = {}
     ok = True

@@ -106,48 +106,101 @@ def reconcile_command(
     )
 
 
+SHORT_CODE = 7
+"""The fewest characters of a discrepancy's id shown as its code (more when two share them)."""
+
+
+def short_codes(ids: list[str]) -> dict[str, str]:
+    """The ids cut to the shortest common length (at least :data:`SHORT_CODE`) at which no two
+    are alike: what a deputy copies into ``acknowledge`` instead of a 21-character digest."""
+    length = SHORT_CODE
+    while len({i[:length] for i in ids}) < len(set(ids)):
+        length += 1
+    return {i: i[:length] for i in ids}
+
+
+def _without_subject(message: str, subject: str) -> str:
+    """The message without the student's name in front (the table shows it in its own
+    column): «Иванов Иван: приказ … не внесён» → «Приказ … не внесён»."""
+    rest = message.removeprefix(f"{subject}: ") if subject else message
+    return rest[:1].upper() + rest[1:] if rest != message else message
+
+
 @discrepancy_app.command("list")
 def list_command(
     all_: bool = typer.Option(False, "--all", help="Вместе с устранёнными."),
 ) -> None:
-    """Расхождения: открытые (или все), с причиной и обеими сторонами."""
+    """Расхождения: открытые (или все), по обучающимся, с причиной и обеими сторонами."""
+    from rich.markup import escape
+
     from canonical.wording import ru_moment
     from local_store.discrepancies import RULES, STATUS_RU, Status, list_discrepancies
     from reports.evidence_text import side_text
     from reports.titles import store_timezone
 
-    statuses = None if all_ else [Status.OPEN, Status.ACKNOWLEDGED]
     engine = SETTINGS.engine()
-    rows = list_discrepancies(engine, statuses)
+    everything = list_discrepancies(engine)
+    codes = short_codes([d.id for d in everything])
+    shown = {Status.OPEN, Status.ACKNOWLEDGED}
+    rows = everything if all_ else [d for d in everything if d.status in shown]
     zone = store_timezone(engine)
     if not rows:
         console.print("Расхождений нет.")
         return
-    table = RichTable(title="Расхождения")
-    for title in ("№", "Вид", "Что не так", "Общая причина", "Состояние", "С"):
-        table.add_column(title)
-    for d in rows:
+    table = RichTable(
+        title="Расхождения",
+        expand=True,
+        caption="Код — для команды sverka discrepancies acknowledge КОД.",
+    )
+    table.add_column("№", justify="right", no_wrap=True)
+    # 80 columns: the facts (and the common cause under them) get the room
+    table.add_column("Обучающийся", ratio=1, min_width=11, overflow="fold")
+    table.add_column("Что не так", ratio=3, overflow="fold")
+    table.add_column("Состояние", width=12, overflow="fold")
+    table.add_column("Код", no_wrap=True)
+    for number, d in enumerate(rows, start=1):
+        title = RULES[d.rule].title if d.rule in RULES else "Расхождение"
+        details = [_without_subject(d.message, d.subject), side_text(d.side_a), side_text(d.side_b)]
+        if d.root_cause_title:
+            details.append(f"Общая причина: {d.root_cause_title}")
         table.add_row(
-            d.id,
-            RULES[d.rule].title if d.rule in RULES else d.rule,
-            "\n".join(t for t in (d.message, side_text(d.side_a), side_text(d.side_b)) if t),
-            d.root_cause_title or "—",
-            STATUS_RU[d.status],
-            ru_moment(d.first_seen_at, zone),
+            str(number),
+            escape("\n".join(t for t in (d.subject, d.group_name) if t) or "—"),
+            f"[bold]{escape(title)}[/bold]\n" + escape("\n".join(t for t in details if t)),
+            f"{STATUS_RU[d.status]} с {ru_moment(d.first_seen_at, zone)}",
+            codes[d.id],
         )
     console.print(table)
 
 
+def _discrepancy_id(code: str) -> str:
+    """The full id of the discrepancy whose code (or id) is ``code``; unknown codes are passed
+    on as they are, for the store to say it has no such discrepancy."""
+    from local_store.discrepancies import list_discrepancies
+
+    code = code.strip()
+    matches = [d.id for d in list_discrepancies(SETTINGS.engine()) if d.id.startswith(code)]
+    if len(matches) > 1:
+        raise UserError(
+            f"код «{code}» подходит к нескольким расхождениям ({len(matches)}); "
+            "укажите код из последнего столбца sverka discrepancies list целиком"
+        )
+    return matches[0] if matches else code
+
+
 @discrepancy_app.command("acknowledge")
 def acknowledge_command(
-    discrepancy_id: str = typer.Argument(..., help="Номер расхождения (D…)."),
+    discrepancy_id: str = typer.Argument(
+        ..., help="Код расхождения из столбца «Код» команды sverka discrepancies list (D…)."
+    ),
     note: str | None = typer.Option(None, "--note", help="Комментарий."),
 ) -> None:
     """Принять расхождение в работу."""
     from local_store.discrepancies import acknowledge
 
     with user_errors(*_known()):
-        acknowledge(SETTINGS.engine(), discrepancy_id, note)
+        full = _discrepancy_id(discrepancy_id)
+        acknowledge(SETTINGS.engine(), full, note)
     console.print(f"Расхождение {discrepancy_id} принято в работу.")
 
 

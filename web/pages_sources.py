@@ -1,7 +1,10 @@
 """The administrator's «add a source»: the form of ``sverka source add``, login first.
 
 The settings file and the 0600 secrets file go to the sources folder beside the
-accounts file (never into the store); the password is not kept anywhere else.
+accounts file (never into the store); the password is not kept anywhere else.  СМЭВ 3
+(``sverka source add smev3``) is set up from the same form: its address, the organisation's
+code in the registry, the signature (ЭП-ОВ with a key file on the server, or the emulator's
+test one) and the key's password; a signed call is tried before anything is written.
 """
 
 from __future__ import annotations
@@ -33,13 +36,16 @@ def _configured(folder: Path) -> list[str]:
 async def sources_page(
     request: Request, message: str | None = None, error: str | None = None, status: int = 200
 ) -> Response:
+    from pipelines.source_setup_smev3 import SIGNERS, SMEV3_TITLE
+
     require(request, ADMIN)
     folder = sources_dir(request)
     return render(
         request,
         "admin_sources.html.j2",
         status_code=status,
-        sources=SOURCES,
+        sources={**SOURCES, "smev3": ("", SMEV3_TITLE)},
+        signers=SIGNERS,
         configured=_configured(folder),
         folder=folder,
         tz=await call(institution_zone, engine_of(request)),
@@ -52,6 +58,8 @@ async def add_post(request: Request) -> Response:
     require(request, ADMIN)
     form = await checked_form(request)
     source = str(form.get("source") or "")
+    if source == "smev3":
+        return await _add_smev3(request, {k: str(v) for k, v in form.items()})
     answers = SourceAnswers(
         source=source,
         url=str(form.get("url") or "").strip(),
@@ -79,6 +87,34 @@ async def add_post(request: Request) -> Response:
         return await sources_page(request, error=f"Источник не добавлен: {exc}.", status=400)
     title = SOURCES[source][1]
     return await sources_page(request, message=f"{title}: вход выполнен, настройки записаны.")
+
+
+async def _add_smev3(request: Request, form: dict[str, str]) -> Response:
+    """СМЭВ 3 from the form: the same checks and trial call as ``sverka source add smev3``."""
+    from pipelines.source_setup_smev3 import SMEV3_TITLE, Smev3Answers, add_smev3
+
+    answers = Smev3Answers(
+        url=form.get("url", "").strip(),
+        org_code=form.get("org_code", "").strip(),
+        timezone=form.get("timezone", "").strip(),
+        signer=form.get("signer", "gost").strip(),
+        key_file=form.get("key_file", "").strip(),
+        key_password=form.get("password", ""),
+        profile=form.get("profile", "").strip(),
+    )
+    config = sources_dir(request) / "sverka-smev3.toml"
+    try:
+        await call(add_smev3, answers, config, config.with_suffix(".secrets"))
+    except LoginFailed as exc:
+        reason = str(exc).rstrip(".")
+        return await sources_page(
+            request, error=f"Подключиться не удалось: {reason}. Настройки не записаны.", status=400
+        )
+    except SettingsError as exc:
+        return await sources_page(request, error=f"Источник не добавлен: {exc}.", status=400)
+    return await sources_page(
+        request, message=f"{SMEV3_TITLE}: СМЭВ принял подпись, настройки записаны."
+    )
 
 
 ROUTES = [

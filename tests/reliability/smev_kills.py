@@ -35,7 +35,9 @@ from emulators.scenario.world import World
 from tests.reliability.journal_kills import contents, world_of
 
 ROOT = Path(__file__).resolve().parents[2]
-JOBS = ("epgu", "contingent", "e_uslugi")
+JOBS = ("epgu", "contingent", "e_uslugi", "epgu_adapter", "e_uslugi_adapter")
+"""The pulls tried: each straight to СМЭВ, and the incoming ones also through «Адаптер СМЭВ»,
+which hands a message over once (a message taken by the killed process is found again)."""
 DEPLOYMENT = "smev.chaos"
 
 
@@ -55,6 +57,8 @@ def options(settings: dict[str, Any]) -> Any:
     moment = dt.datetime.fromisoformat(settings["as_of"])
     return Smev3Options(
         url=settings["url"],
+        transport=settings.get("transport", "smev"),
+        mnemonic=settings.get("mnemonic"),
         org_code=settings["org_code"],
         deployment=DEPLOYMENT,
         timezone=settings["timezone"],
@@ -71,7 +75,7 @@ def pull_once(engine: Engine, settings: dict[str, Any]) -> None:
     from pipelines.smev3.contingent import sync_contingent
     from pipelines.smev3.epgu import poll_epgu, sync_e_uslugi
 
-    job, opts = settings["job"], options(settings)
+    job, opts = settings["job"].removesuffix("_adapter"), options(settings)
     if job == "epgu":
         asyncio.run(poll_epgu(engine, opts, budget_seconds=10))
     elif job == "e_uslugi":
@@ -135,9 +139,9 @@ def serving(job: str) -> Iterator[tuple[dict[str, Any], Callable[[], dict[str, A
     world, end = smev_world()
     org = str(world.meta["institution_id"])
     emulator = build(world, as_of=end, org_code=org, config=BrokerConfig(signature="mock"))
-    if job == "epgu":
+    if job.startswith("epgu"):
         emulator.epgu.send_due(emulator.broker, end)
-    elif job == "e_uslugi":
+    elif job.startswith("e_uslugi"):
         emulator.e_uslugi.send_due(emulator.broker, end)
     settings = {
         "job": job,
@@ -165,7 +169,12 @@ def serving(job: str) -> Iterator[tuple[dict[str, Any], Callable[[], dict[str, A
         }
 
     with running(create_app(emulator)) as base:
-        yield {**settings, "url": f"{base}/smev"}, seen
+        if job.endswith("_adapter"):
+            school = emulator.broker.config.school
+            way = {"url": f"{base}/adapter/ws", "transport": "adapter", "mnemonic": school}
+            yield {**settings, **way}, seen
+        else:
+            yield {**settings, "url": f"{base}/smev"}, seen
 
 
 def seed(engine: Engine) -> None:
@@ -206,8 +215,8 @@ def _compare_exchange(seen: Counter[str], got: dict[str, Any], want: dict[str, A
 def kill_trials(
     trials: int, make_url: Callable[[str], str], seed_no: int = 1, job: str = "epgu"
 ) -> Counter[str]:
-    """``trials`` killed runs of ``job`` (epgu, contingent, e_uslugi), each followed by a
-    plain one, compared with a run never interrupted."""
+    """``trials`` killed runs of ``job`` (one of :data:`JOBS`), each followed by a plain one,
+    compared with a run never interrupted."""
     from local_store import outbox
     from local_store.engine import make_engine, migrate, open_store
     from local_store.schema import sync_run
@@ -242,7 +251,7 @@ def kill_trials(
         want_exchange = exchange()
     want = contents(reference)
     reference.dispose()
-    if job == "epgu" and not any(a[3] for a in want_exchange["answers"]):
+    if job.startswith("epgu") and not any(a[3] for a in want_exchange["answers"]):
         raise RuntimeError("the uninterrupted ЕПГУ run served no diary: nothing to compare")
     for trial in range(trials):
         url = make_url(f"{job}-k{trial}")

@@ -69,3 +69,17 @@ def test_knob_against_connector(
     assert bad == {}, dict(seen)
     if MATRIX[platform][name].expect == "stops":
         assert seen["status:failed"] == 1 and seen["rerun_records"] > 300, dict(seen)
+
+
+def test_a_case_on_an_emulator_of_its_own_port_matches_the_yardstick(
+    store: Engine, tmp_path: Path
+) -> None:
+    """«Модуль ПОО» names its deployment by host and port, and each case gets an emulator of
+    its own: the comparison must not count every record lost and extra for that (it did,
+    and ``benchmarks.chaos --only faults`` failed every ПОО case)."""
+    reference = make_engine(f"sqlite:///{tmp_path / 'poo-reference.sqlite'}")
+    migrate(reference)
+    yardstick = fault_matrix.faultless("poo", reference)
+    reference.dispose()
+    seen = fault_matrix.run_case("poo", "latency_ms", store, yardstick, always_rerun=False)
+    assert seen["first_records"] > 300 and seen["first_lost"] == seen["first_extra"] == 0, seen

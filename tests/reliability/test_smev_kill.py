@@ -1,5 +1,5 @@
 """Issue 12: kill -9 trials of the СМЭВ pulls (ЕПГУ applications, the registry's view,
-«Е-услуги» notices; generated school, the СМЭВ emulator on loopback, the pull in a child
+«Е-услуги» notices; the incoming ones also through «Адаптер СМЭВ»; generated school, the СМЭВ emulator on loopback, the pull in a child
 process killed at a random write or right after СМЭВ answered a call): after the kill, the next
 command marks the dead run interrupted, and a plain rerun leaves the store and the parties
 as a run never interrupted would — no application lost or answered twice, none acknowledged
@@ -31,7 +31,7 @@ BAD = (
     "outbox_unfinished",
 )
 TRIALS = {"sqlite": 2, "postgresql": 1}
-ANSWERS = {"epgu": 16, "e_uslugi": 4, "contingent": 0}
+ANSWERS = {"epgu": 16, "e_uslugi": 4, "contingent": 0, "epgu_adapter": 16, "e_uslugi_adapter": 4}
 """Answers (receipts) the parties get per run: 8 applications × 2 answers, 4 notices."""
 
 

@@ -39,7 +39,11 @@ def test_reconcile_command_reports_causes(engine: Engine) -> None:
         app, ["--db", db(engine), "discrepancies", "list"], env={"COLUMNS": "400"}
     )
     assert listed.exit_code == 0 and "Приказ № 45-к" in listed.output
-    some = next(line.split()[1] for line in listed.output.splitlines() if line.startswith("│ D"))
+    some = next(
+        line.split("│")[-2].strip()
+        for line in listed.output.splitlines()
+        if line.startswith("│") and line.split("│")[-2].strip().startswith("D")
+    )
     ack = runner.invoke(
         app, ["--db", db(engine), "discrepancies", "acknowledge", some, "--note", "проверяем"]
     )
