@@ -49,6 +49,10 @@ class Rejected:
 
 
 def _control(text: str) -> str | None:
+    if text.isprintable():
+        # No character of Cc, Cs, Co or Cn is printable: one C-level scan clears almost every
+        # value, and only text with line breaks or odd spaces is walked character by character.
+        return None
     for ch in text:
         if ch in "\t\r\n":
             continue
