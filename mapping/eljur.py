@@ -82,8 +82,12 @@ class Source:
 
 
 def ymd(value: str) -> dt.date | None:
+    text = value.strip()
     try:
-        return dt.datetime.strptime(value.strip(), "%Y%m%d").date()
+        if len(text) == 8 and text.isascii() and text.isdigit():
+            # the usual ``20241105``, without strptime (a diary has one per lesson and student)
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
         return None
 
@@ -435,17 +439,14 @@ def _mark(
             code=absence,
         )
     kind = mark.control_type.strip() or None
-    if kind is not None:
+    if kind is not None and kind not in out.work_kinds:
         control, external = kind_flags(kind, mark.control_type_short)
-        out.work_kinds.setdefault(
-            kind,
-            WorkKind(
-                source=source.ref(kind),
-                name=kind,
-                short_name=mark.control_type_short,
-                is_control=control,
-                is_external=external,
-            ),
+        out.work_kinds[kind] = WorkKind(
+            source=source.ref(kind),
+            name=kind,
+            short_name=mark.control_type_short,
+            is_control=control,
+            is_external=external,
         )
     scale, numeric = _scale(value)
     return Mark(

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import functools
 import json
+import ssl
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -52,6 +54,13 @@ class _TypedAnswer(BaseModel, Generic[T]):
     """A successful envelope parsed straight from the bytes into the method's model."""
 
     response: _TypedEnvelope[T]
+
+
+@functools.cache
+def _trusted_roots() -> ssl.SSLContext:
+    """The CA bundle, loaded once per process: each client built its own (a few hundred
+    certificates read and parsed), and a sync builds one client per run."""
+    return httpx.create_ssl_context()
 
 
 def _typed(model: type[M]) -> TypeAdapter[_TypedAnswer[M]]:
@@ -117,6 +126,7 @@ class EljurClient:
             timeout=self.settings.timeout,
             headers={"user-agent": "Sverka/0.1 (+eljur connector)"},
             transport=self._transport,
+            verify=_trusted_roots(),
         )
         try:
             await self.authenticate()

@@ -392,7 +392,14 @@ class _Api:
             item["endtime"] = lesson.end.strftime("%H:%M:%S")
         return item
 
-    def _day_items(self, lessons: Iterable[EjLesson], rings: bool) -> dict[str, dict[str, Any]]:
+    def _day_items(
+        self,
+        lessons: Iterable[EjLesson],
+        rings: bool,
+        built: dict[int, dict[str, Any]] | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """The lessons by day; ``built`` keeps each lesson's item across one answer's students
+        (a class's diaries repeat every lesson once per student), each student gets a copy."""
         days: dict[str, dict[str, Any]] = {}
         for lesson in lessons:
             key = _ymd(lesson.date)
@@ -402,7 +409,13 @@ class _Api:
             slot = str(lesson.number)
             while slot in day["items"]:
                 slot += "'"
-            day["items"][slot] = self._item(lesson, rings)
+            if built is None:
+                day["items"][slot] = self._item(lesson, rings)
+                continue
+            item = built.get(lesson.id)
+            if item is None:
+                item = built[lesson.id] = self._item(lesson, rings)
+            day["items"][slot] = dict(item)
         return days
 
     def m_getdiary(
@@ -411,9 +424,10 @@ class _Api:
         first, last = _days(params.get("days"), school)
         rings = _flag(params.get("rings"))
         out = {}
+        built: dict[int, dict[str, Any]] = {}
         for sid in self._students(params, school, account, method):
             lessons = school.student_lessons(sid, first, last)
-            days = self._day_items(lessons, rings)
+            days = self._day_items(lessons, rings, built)
             own = school.marks.get(sid, {})
             for day in days.values():
                 for item in day["items"].values():
@@ -506,8 +520,9 @@ class _Api:
                 day["items_extday"] = []
             return {"days": days}
         out = {}
+        built: dict[int, dict[str, Any]] = {}
         for sid in self._students(params, school, account, method):
-            days = self._day_items(school.student_lessons(sid, first, last), rings)
+            days = self._day_items(school.student_lessons(sid, first, last), rings, built)
             out[str(sid)] = {"name": str(sid), "title": school.students[sid].title, "days": days}
         return {"students": out}
 
