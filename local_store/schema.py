@@ -166,6 +166,9 @@ def _version_table(kind: str, model: type[Record]) -> Table:
         Index(f"ix_{table_name}_entity", "entity_id", "superseded_run_id"),
         Index(f"ix_{table_name}_key", "deployment", "external_id"),
         Index(f"ix_{table_name}_window", "first_seen_run_id", "superseded_run_id"),
+        # an incremental check's "touched since" lookups (migration 0013)
+        Index(f"ix_{table_name}_last_seen", "last_seen_run_id"),
+        Index(f"ix_{table_name}_superseded", "superseded_run_id"),
         *lookups,
     )
 

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Select, Table, false, insert, literal, or_, select
+from sqlalchemy import Connection, Select, Table, false, insert, literal, or_, select, union
 
 from local_store.schema import version_table
 from local_store.violations import Figure, Finding
@@ -117,36 +117,33 @@ class Context:
 
     def touched_entities(self, kind: str) -> Select[Any]:
         """Entity ids of ``kind`` with any version a newer run saw, changed or removed."""
-        table = version_table(kind)
-        since = self.since_run_id or 0
-        return select(table.c.entity_id).where(
-            or_(
-                table.c.first_seen_run_id > since,
-                table.c.last_seen_run_id > since,
-                table.c.superseded_run_id > since,
-            )
-        )
+        return self._touched(kind, "entity_id")
 
     def touched_keys(self, kind: str) -> Select[Any] | None:
         if self.full:
             return None
+        return self._touched(kind, "external_id")
+
+    def _touched(self, kind: str, column: str) -> Select[Any]:
+        """``column`` of the versions a run newer than the last check first saw, saw again or
+        superseded: a union of three range lookups, each on its own index (migration 0013),
+        where one OR would make the database scan the whole table."""
         table = version_table(kind)
         since = self.since_run_id or 0
-        return select(table.c.external_id).where(
-            or_(
-                table.c.first_seen_run_id > since,
-                table.c.last_seen_run_id > since,
-                table.c.superseded_run_id > since,
-            )
-        )
+        touched = union(
+            select(table.c[column]).where(table.c.first_seen_run_id > since),
+            select(table.c[column]).where(table.c.last_seen_run_id > since),
+            select(table.c[column]).where(table.c.superseded_run_id > since),
+        ).subquery()
+        return select(touched.c[0])
 
     def touched_keys_of(self, *kinds: str) -> Select[Any] | None:
         """Entity keys any of ``kinds`` had touched (``None`` on a full check)."""
         selects = [self.touched_keys(kind) for kind in kinds]
         if self.full:
             return None
-        union = selects[0].union(*[s for s in selects[1:] if s is not None])  # type: ignore[union-attr]
-        return select(union.subquery().c[0])
+        keys = selects[0].union(*[s for s in selects[1:] if s is not None])  # type: ignore[union-attr]
+        return select(keys.subquery().c[0])
 
     def changed_since(self, *kinds: str) -> bool:
         """Whether a run newer than the last check added, changed or removed a record of
