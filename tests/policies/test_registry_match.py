@@ -10,6 +10,7 @@ one side keeps as a new enrolment and the other as the old episode is the same s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -45,7 +46,9 @@ def _registry(kind: str, external_id: str, **fields: Any) -> Record:
     )
 
 
-def _person(make: Any, pid: str, last: str, born: dt.date, snils: str | None) -> Record:
+def _person(
+    make: Callable[..., Record], pid: str, last: str, born: dt.date, snils: str | None
+) -> Record:
     return make(
         "person",
         pid,
