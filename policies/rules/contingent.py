@@ -9,6 +9,7 @@ from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
 from canonical.base import Platform
+from canonical.contingent import MovementKind
 from canonical.wording import MOVEMENT_RU
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
@@ -316,6 +317,21 @@ class RegistryMatch(Rule[RegistryParams]):
 
         own = ctx.version("person", "rm_own")
 
+        def opened_by(p: Any, e: Any) -> Any:
+            """The movement of the journal's order that opened the enrolment (a return…)."""
+            m = ctx.version("movement_order", "rm_m")
+            return (
+                select(func.max(m.c.f_movement))
+                .where(
+                    current(m),
+                    m.c.platform == p.c.platform,
+                    m.c.deployment == p.c.deployment,
+                    m.c.f_student_id == p.c.external_id,
+                    m.c.f_number == e.c.f_order_number,
+                )
+                .scalar_subquery()
+            )
+
         def side(p: Any, e: Any, g: Any, registry: bool, name: str, open_only: bool = True) -> Any:
             platform = (
                 p.c.platform == reg
@@ -341,6 +357,7 @@ class RegistryMatch(Rule[RegistryParams]):
                 e.c.f_starts_on.label("since"),
                 e.c.f_ends_on.label("until"),
                 e.c.f_order_number.label("order_no"),
+                (literal(None) if registry else opened_by(p, e)).label("opened_by"),
             ).select_from(p)
             if not registry:
                 query = query.outerjoin(
@@ -403,8 +420,7 @@ class RegistryMatch(Rule[RegistryParams]):
                 either("grp").label("rgrp"),
                 either("bd").label("rbd"),
                 either("since").label("rsince"),
-                either("order_no").label("rorder"),
-                j.c.order_no,
+                j.c.opened_by,
             )
             .select_from(j)
             .outerjoin(by_snils, snils_match(j, by_snils))
@@ -457,14 +473,13 @@ class RegistryMatch(Rule[RegistryParams]):
                 r.c.status.label("rstatus"),
                 r.c.grp.label("rgrp"),
                 r.c.since.label("rsince"),
-                r.c.order_no.label("rorder"),
                 left("pid").label("pid"),
                 left("dep").label("dep"),
                 left("status").label("status"),
                 left("grp").label("grp"),
                 left("since").label("since"),
                 left("until").label("until"),
-                left("order_no").label("order_no"),
+                left("opened_by").label("opened_by"),
             )
             .select_from(r)
             .outerjoin(js, snils_match(js, r))
@@ -515,21 +530,17 @@ class RegistryMatch(Rule[RegistryParams]):
 def _differences(journal: Any, registry: Any) -> dict[str, Any]:
     """What the journal's and the registry's current episodes of one student disagree on.
 
-    The movement date counts only for the same order: a return from academic leave opens a
-    new enrolment in one journal (order 439-к, 19.12) and goes on in the registry's old
-    episode (order 362-к), the same state kept two ways; a registry that lacks the order
-    itself shows in the status or the group.
+    The movement date is not compared for an enrolment the journal opened by a return from
+    academic leave: «Модуль ПОО» starts a new enrolment then (order 584-к, 27.12), the
+    registry goes on with the episode the leave paused; the same state kept two ways.  A
+    registry that never got the return shows it in the status.
     """
     diffs: dict[str, Any] = {}
-    same_order = (
-        journal["order_no"] is None
-        or registry["rorder"] is None
-        or journal["order_no"] == registry["rorder"]
-    )
+    returned = journal["opened_by"] == MovementKind.RETURN.value
     for label, a, b in (
         ("status", journal["status"], registry["rstatus"]),
         ("group", journal["grp"], registry["rgrp"]),
-        ("movement_date", journal["since"] if same_order else None, registry["rsince"]),
+        ("movement_date", None if returned else journal["since"], registry["rsince"]),
     ):
         if a != b and a is not None and b is not None:
             diffs[label] = {"journal": str(a), "registry": str(b)}

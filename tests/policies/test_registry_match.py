@@ -4,7 +4,8 @@ A student expelled by an order the registry never received has left the journal'
 lists (no open enrolment), yet the journal still has the person.  The registry's
 «studying» is then a status to correct on that journal student, found through СНИЛС (or
 ФИО and birth date), not a stranger «нет в журнале».  A return from academic leave that
-one side keeps as a new enrolment and the other as the old episode is the same state.
+one side keeps as a new enrolment and the other as the old episode is the same state; a
+transfer the registry lacks still differs, by its date when the group's name is the same.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ STUDENTS = {
     "P1": ("Петров", dt.date(2007, 1, 1), "112-233-445 95"),
     "P2": ("Сидоров", dt.date(2007, 1, 2), "112-233-446 96"),
     "P3": ("Кузнецов", dt.date(2007, 1, 3), "112-233-447 97"),
+    "P4": ("Волков", dt.date(2007, 1, 4), "112-233-449 99"),
 }
 
 
@@ -96,6 +98,45 @@ def _journal() -> list[Record]:
             starts_on=dt.date(2024, 10, 11),
             order_number="20-к",
         ),
+        rec(
+            "movement_order",
+            "M20",
+            student_id="P3",
+            movement="return",
+            number="20-к",
+            order_date=dt.date(2024, 10, 9),
+            effective_date=dt.date(2024, 10, 11),
+        ),
+        # P4 transferred by order 30-к, which the registry never got: a new enrolment the
+        # registry lacks, in a group of the same name, differs by its date alone
+        rec(
+            "enrolment",
+            "E4",
+            student_id="P4",
+            group_id="G1",
+            status="transferred_out",
+            starts_on=SEPT,
+            ends_on=dt.date(2024, 10, 13),
+            order_number="1-к",
+        ),
+        rec(
+            "enrolment",
+            "E4b",
+            student_id="P4",
+            group_id="G1",
+            status="studying",
+            starts_on=dt.date(2024, 10, 14),
+            order_number="30-к",
+        ),
+        rec(
+            "movement_order",
+            "M30",
+            student_id="P4",
+            movement="transfer",
+            number="30-к",
+            order_date=dt.date(2024, 10, 14),
+            effective_date=dt.date(2024, 10, 14),
+        ),
     ]
     return records
 
@@ -142,12 +183,15 @@ def test_a_student_expelled_without_the_registry_is_named_on_the_journal_side(
         (v["deployment"], v["entity_key"]): v
         for v in list_violations(engine, rule_id="contingent.registry.match")
     }
-    assert set(found) == {(DEPLOYMENT, "P2"), ("registry", "RX")}, sorted(found)
+    assert set(found) == {(DEPLOYMENT, "P2"), (DEPLOYMENT, "P4"), ("registry", "RX")}, sorted(found)
     expelled = found[(DEPLOYMENT, "P2")]
     assert expelled["evidence"]["differences"] == {
         "status": {"journal": "expelled", "registry": "studying"}
     }
     assert expelled["evidence"]["registry_id"] == "RP2"
     assert expelled["message"] == "Расхождение с реестром контингента: статус"
+    assert found[(DEPLOYMENT, "P4")]["evidence"]["differences"] == {
+        "movement_date": {"journal": "2024-10-14", "registry": "2024-09-01"}
+    }
     stranger = found[("registry", "RX")]
     assert "которого нет в журнале" in stranger["message"]
