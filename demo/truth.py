@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,8 @@ from canonical.normalize import name_key
 from canonical.registry import RECORD_TYPES
 from canonical.requests import EpguRequestStatus, RegistryResult
 from demo.scoring import EXPECTED_VERDICTS, RuleScore, tally
-from local_store.schema import version_table
+from local_store.runs import RunStatus
+from local_store.schema import sync_run, version_table
 from local_store.violations import Status, list_violations
 from policies.epgu import REFUSE_NOT_REPRESENTATIVE
 
@@ -450,6 +452,8 @@ OWN_CHILD_RULE = "epgu.own_child_only"
 REGISTRY_RULE = "contingent.registry.match"
 UNANSWERED = (EpguRequestStatus.RECEIVED.value, EpguRequestStatus.IN_PROGRESS.value)
 HEALED_BY = (RegistryResult.ACCEPTED.value, RegistryResult.DUPLICATE.value)
+REGISTRY_PULL_JOB = "sync.contingent"
+"""The job of a registry pull (``pipelines.smev3.contingent.sync_contingent``)."""
 """Registry answers to our push that bring the registry up to date with the journal."""
 
 
@@ -610,7 +614,10 @@ def healed_by_push(engine: Engine, violations: Sequence[Mapping[str, Any]]) -> s
     Sverka pushes the order, the registry accepts it and the next pull shows it
     healed, so the violation is resolved.  It was found: it counts, and only when
     the registry accepted a push of ours for that student between the finding and
-    its resolution (a mismatch that vanished otherwise still does not count).
+    its resolution, and the resolution came with the first registry pull after that
+    acceptance.  A mismatch that outlived a pull after the accepted push was not
+    healed by it (the registry accepted a card, say, and the mismatch went on until
+    the journal changed): it still does not count.
     """
     resolved = [
         v
@@ -631,14 +638,25 @@ def healed_by_push(engine: Engine, violations: Sequence[Mapping[str, Any]]) -> s
         )
         for student, received in rows:
             accepted[str(student)].append(_aware(received))
-    return {
-        int(v["id"])
-        for v in resolved
-        if any(
-            _aware(v["first_detected_at"]) <= at <= _aware(v["resolved_at"])
+        pulls = sorted(
+            _aware(at)
+            for at in conn.execute(
+                select(sync_run.c.observed_at).where(
+                    sync_run.c.job == REGISTRY_PULL_JOB,
+                    sync_run.c.status == RunStatus.SUCCEEDED.value,
+                    sync_run.c.observed_at.is_not(None),
+                )
+            ).scalars()
+        )
+
+    def healed(v: Mapping[str, Any]) -> bool:
+        found, gone = _aware(v["first_detected_at"]), _aware(v["resolved_at"])
+        return any(
+            found <= at <= gone and bisect_left(pulls, gone) <= bisect_right(pulls, at)
             for at in accepted.get(str(v["entity_key"]), [])
         )
-    }
+
+    return {int(v["id"]) for v in resolved if healed(v)}
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -8,16 +8,6 @@ from pathlib import Path
 
 from demo.run import DemoOptions, plan_moments, run_demo
 
-TPT_KNOWN_GAPS = frozenset(
-    {
-        # the demo's own pushes bring the registry up to date before the registry pull
-        "contingent.registry.match",
-        # ЕПГУ decisions (issue 12)
-        "epgu.own_child_only",
-    }
-)
-"""Rules of tpt not yet at precision = recall = 100 % through the real path, and why."""
-
 
 def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     threads_before = {t.name for t in threading.enumerate()}
@@ -44,8 +34,7 @@ def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
     table = {r["rule_id"]: r for r in first.rules}
     for rule_id, row in table.items():
         assert row["possibly"] == 0, f"{rule_id}: the plan decides every deadline"
-        if rule_id not in TPT_KNOWN_GAPS:
-            assert (row["precision"], row["recall"]) == (1.0, 1.0), row
+        assert (row["precision"], row["recall"]) == (1.0, 1.0), row
     assert {u["rule_id"] for u in summary["unchecked"]} == {
         "marks.work_type.required",
         "staff.card.deadline",

@@ -9,6 +9,7 @@ from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
 from canonical.base import Platform
+from canonical.contingent import MovementKind
 from canonical.wording import MOVEMENT_RU
 from local_store.schema import version_table
 from policies.deadlines import DeadlineSpec
@@ -316,7 +317,22 @@ class RegistryMatch(Rule[RegistryParams]):
 
         own = ctx.version("person", "rm_own")
 
-        def side(p: Any, e: Any, g: Any, registry: bool, name: str) -> Any:
+        def opened_by(p: Any, e: Any) -> Any:
+            """The movement of the journal's order that opened the enrolment (a return…)."""
+            m = ctx.version("movement_order", "rm_m")
+            return (
+                select(func.max(m.c.f_movement))
+                .where(
+                    current(m),
+                    m.c.platform == p.c.platform,
+                    m.c.deployment == p.c.deployment,
+                    m.c.f_student_id == p.c.external_id,
+                    m.c.f_number == e.c.f_order_number,
+                )
+                .scalar_subquery()
+            )
+
+        def side(p: Any, e: Any, g: Any, registry: bool, name: str, open_only: bool = True) -> Any:
             platform = (
                 p.c.platform == reg
                 if registry
@@ -339,6 +355,9 @@ class RegistryMatch(Rule[RegistryParams]):
                 e.c.f_status.label("status"),
                 g.c.f_name.label("grp"),
                 e.c.f_starts_on.label("since"),
+                e.c.f_ends_on.label("until"),
+                e.c.f_order_number.label("order_no"),
+                (literal(None) if registry else opened_by(p, e)).label("opened_by"),
             ).select_from(p)
             if not registry:
                 query = query.outerjoin(
@@ -357,7 +376,7 @@ class RegistryMatch(Rule[RegistryParams]):
                         current(e),
                         e.c.deployment == p.c.deployment,
                         e.c.f_student_id == p.c.external_id,
-                        e.c.f_ends_on.is_(None),
+                        e.c.f_ends_on.is_(None) if open_only else literal(True),
                     ),
                 )
                 .outerjoin(g, ref(g, e, "f_group_id"))
@@ -401,6 +420,7 @@ class RegistryMatch(Rule[RegistryParams]):
                 either("grp").label("rgrp"),
                 either("bd").label("rbd"),
                 either("since").label("rsince"),
+                j.c.opened_by,
             )
             .select_from(j)
             .outerjoin(by_snils, snils_match(j, by_snils))
@@ -413,13 +433,7 @@ class RegistryMatch(Rule[RegistryParams]):
                     continue
                 diffs["registry"] = "нет записи в реестре контингента"
             else:
-                for label, a, b in (
-                    ("status", row["status"], row["rstatus"]),
-                    ("group", row["grp"], row["rgrp"]),
-                    ("movement_date", row["since"], row["rsince"]),
-                ):
-                    if a != b and a is not None and b is not None:
-                        diffs[label] = {"journal": str(a), "registry": str(b)}
+                diffs = _differences(row, row)
             if not diffs:
                 continue
             findings.append(
@@ -436,26 +450,106 @@ class RegistryMatch(Rule[RegistryParams]):
             )
         js = j.alias("rm_j_snils")
         jn = j.alias("rm_j_name")
+        # A journal student who has left (expelled, on leave: no open enrolment) is still
+        # the journal's person: the registry's «studying» is then a status to correct on a
+        # student the deputy knows by name, not a stranger in the registry.
+        gone = side(
+            ctx.version("person", "rm_lp"),
+            ctx.version("enrolment", "rm_le"),
+            ctx.version("group", "rm_lg"),
+            False,
+            "rm_l",
+            open_only=False,
+        )
+        ls, ln = gone.alias("rm_l_snils"), gone.alias("rm_l_name")
+
+        def left(column: str) -> Any:
+            return func.coalesce(ls.c[column], ln.c[column])
+
         orphans = (
-            select(r.c.pid, r.c.dep, r.c.status, r.c.grp)
+            select(
+                r.c.pid.label("rpid"),
+                r.c.dep.label("rdep"),
+                r.c.status.label("rstatus"),
+                r.c.grp.label("rgrp"),
+                r.c.since.label("rsince"),
+                left("pid").label("pid"),
+                left("dep").label("dep"),
+                left("status").label("status"),
+                left("grp").label("grp"),
+                left("since").label("since"),
+                left("until").label("until"),
+                left("opened_by").label("opened_by"),
+            )
             .select_from(r)
             .outerjoin(js, snils_match(js, r))
             .outerjoin(jn, and_(js.c.pid.is_(None), name_match(jn, r)))
+            .outerjoin(ls, snils_match(ls, r))
+            .outerjoin(ln, and_(ls.c.pid.is_(None), name_match(ln, r)))
             .where(js.c.pid.is_(None), jn.c.pid.is_(None), r.c.status == "studying")
         )
+        latest: dict[str, Any] = {}
         for row in ctx.conn.execute(orphans).mappings():
+            # one row per enrolment the left student had: the last one says how they left
+            seen = latest.get(row["rpid"])
+            if seen is None or _last_episode(row) > _last_episode(seen):
+                latest[row["rpid"]] = row
+        for rpid in sorted(latest):
+            row = latest[rpid]
+            if row["pid"] is not None:
+                diffs = _differences(row, row) or {
+                    "status": {"journal": str(row["status"]), "registry": str(row["rstatus"])}
+                }
+                findings.append(
+                    ctx.finding(
+                        self,
+                        entity_key=row["pid"],
+                        deployment=row["dep"],
+                        verdict=Verdict.VIOLATED.value,
+                        params=params,
+                        message="Расхождение с реестром контингента: "
+                        + ", ".join(_DIFF_RU.get(k, k) for k in diffs),
+                        evidence={"differences": diffs, "registry_id": rpid},
+                    )
+                )
+                continue
             findings.append(
                 ctx.finding(
                     self,
-                    entity_key=row["pid"],
-                    deployment=row["dep"],
+                    entity_key=rpid,
+                    deployment=row["rdep"],
                     verdict=Verdict.VIOLATED.value,
                     params=params,
-                    message=f"В реестре контингента обучающийся группы «{row['grp']}», которого нет в журнале",
+                    message=f"В реестре контингента обучающийся группы «{row['rgrp']}», которого нет в журнале",
                     evidence={"differences": {"journal": "нет записи в журнале"}},
                 )
             )
         return Outcome(findings, touched=None)
+
+
+def _differences(journal: Any, registry: Any) -> dict[str, Any]:
+    """What the journal's and the registry's current episodes of one student disagree on.
+
+    The movement date is not compared for an enrolment the journal opened by a return from
+    academic leave: «Модуль ПОО» starts a new enrolment then (order 584-к, 27.12), the
+    registry goes on with the episode the leave paused; the same state kept two ways.  A
+    registry that never got the return shows it in the status.
+    """
+    diffs: dict[str, Any] = {}
+    returned = journal["opened_by"] == MovementKind.RETURN.value
+    for label, a, b in (
+        ("status", journal["status"], registry["rstatus"]),
+        ("group", journal["grp"], registry["rgrp"]),
+        ("movement_date", None if returned else journal["since"], registry["rsince"]),
+    ):
+        if a != b and a is not None and b is not None:
+            diffs[label] = {"journal": str(a), "registry": str(b)}
+    return diffs
+
+
+def _last_episode(row: Any) -> tuple[dt.date, dt.date]:
+    """Order of a student's enrolments: the latest ended (or still open) one last."""
+    return (row["until"] or dt.date.max, row["since"] or dt.date.min)
 
 
 def _registry_pulled(ctx: Context, platform: str) -> bool:
