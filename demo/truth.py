@@ -452,9 +452,9 @@ OWN_CHILD_RULE = "epgu.own_child_only"
 REGISTRY_RULE = "contingent.registry.match"
 UNANSWERED = (EpguRequestStatus.RECEIVED.value, EpguRequestStatus.IN_PROGRESS.value)
 HEALED_BY = (RegistryResult.ACCEPTED.value, RegistryResult.DUPLICATE.value)
+"""Registry answers to our push that bring the registry up to date with the journal."""
 REGISTRY_PULL_JOB = "sync.contingent"
 """The job of a registry pull (``pipelines.smev3.contingent.sync_contingent``)."""
-"""Registry answers to our push that bring the registry up to date with the journal."""
 
 
 @dataclass
