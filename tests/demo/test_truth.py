@@ -349,3 +349,74 @@ def test_store_rows_follow_references_within_a_deployment(
     assert signature(StoreRows(engine, "one"), "mark", rename("mark", mid)) == world_sig
     assert signature(StoreRows(engine, "two"), "mark", mid) == world_sig
     assert signature(StoreRows(engine, "one"), "mark", mid)[-1] is None
+
+
+def _lagging(engine: Engine, at: list[dt.datetime], *, pulls: list[dt.datetime]) -> list[int]:
+    """Registry mismatches of student «J1» found at ``at[0]`` and gone at ``at[-1]``, our push
+    for J1 accepted at ``at[0]``, the registry pulled at ``pulls``; the ids healed_by_push keeps."""
+    from canonical.base import SourceRef
+    from canonical.requests import RegistryFeedback, RegistryResult
+    from demo.truth import REGISTRY_PULL_JOB, healed_by_push
+    from local_store.violations import list_violations
+
+    for moment in pulls:
+        run = start_run(
+            engine, "contingent", deployment="reg", job=REGISTRY_PULL_JOB, observed_at=moment
+        )
+        finish_run(engine, run, RunStatus.SUCCEEDED)
+    run = start_run(
+        engine, "contingent", deployment="reg", job="contingent.feedback", observed_at=at[0]
+    )
+    feedback = RegistryFeedback(
+        source=SourceRef(platform=Platform.CONTINGENT, deployment="reg", external_id="fb1"),
+        message_id="m1",
+        student_id="J1",
+        result=RegistryResult.ACCEPTED,
+        received_at=at[0],
+    )
+    ingest(engine, run, [Snapshot.of("contingent:reg:feedback", [feedback])])
+    finish_run(engine, run, RunStatus.SUCCEEDED)
+    for moment, findings in (
+        (at[0], [Finding("contingent.registry.match", "person", "J1", "violated", deployment="j")]),
+        (at[-1], []),
+    ):
+        with engine.begin() as conn:
+            check = start_check(
+                conn,
+                PROFILE,
+                full=True,
+                rules=None,
+                since_run_id=None,
+                upto_run_id=None,
+                data_as_of=moment,
+            )
+            record_findings(
+                conn,
+                check,
+                PROFILE,
+                "contingent.registry.match",
+                findings,
+                touched=None,
+                data_as_of=moment,
+            )
+            finish_check(conn, check, {})
+    violations = list_violations(engine, rule_id="contingent.registry.match")
+    assert [v["status"] for v in violations] == ["resolved"]
+    return sorted(healed_by_push(engine, violations))
+
+
+DAY1 = dt.datetime(2024, 12, 12, 17, tzinfo=dt.UTC)
+
+
+def test_a_push_heals_what_the_next_registry_pull_resolves(engine: Engine) -> None:
+    nxt = DAY1 + dt.timedelta(days=1)
+    assert len(_lagging(engine, [DAY1, nxt], pulls=[DAY1, nxt])) == 1
+
+
+def test_a_mismatch_that_outlived_a_pull_after_the_push_was_not_healed_by_it(
+    engine: Engine,
+) -> None:
+    """The registry accepted the push on day 1, the pull of day 2 still showed the mismatch;
+    it went on day 5 for another reason: found, but not healed by us (not counted)."""
+    days = [DAY1 + dt.timedelta(days=n) for n in range(5)]
+    assert _lagging(engine, [DAY1, days[-1]], pulls=days) == []
