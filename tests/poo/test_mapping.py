@@ -220,7 +220,7 @@ def test_a_lesson_with_a_control_task_is_a_control_work() -> None:
     assert not [w for w in mapped.warnings if "неизвестное значение" in w]
 
 
-def test_lessons_outside_the_days_are_not_mapped_plans_and_finals_still_are() -> None:
+def test_lessons_outside_the_days_are_not_mapped_the_plan_still_is() -> None:
     """A sync ingests its window's weeks only; the term's other lessons are not built at all."""
     a = _card(1, "Иванова", "Анна", 10, "2026-09-01")
     structure = _structure([a])
