@@ -218,3 +218,29 @@ def test_a_lesson_with_a_control_task_is_a_control_work() -> None:
     (item,) = [r for r in mapped.plans if r.kind == "plan_item"]
     assert item.work_kind is None  # type: ignore[attr-defined]
     assert not [w for w in mapped.warnings if "неизвестное значение" in w]
+
+
+def test_lessons_outside_the_days_are_not_mapped_the_plan_still_is() -> None:
+    """A sync ingests its window's weeks only; the term's other lessons are not built at all."""
+    a = _card(1, "Иванова", "Анна", 10, "2026-09-01")
+    structure = _structure([a])
+    entry = GradebookEntry(id=1000, termNumber=1, startDate=dt.datetime(2026, 9, 1),
+                           endDate=dt.datetime(2026, 12, 28))  # fmt: skip
+    journal = GroupJournal(
+        StudentGroup(id=10, name="ИС-21"),
+        [
+            (
+                entry,
+                ScheduleSubject(id=5, name="Математика"),
+                _answer({"501": {"marks": {"91": "Five"}}}),
+            )
+        ],
+    )
+    args = (journal, structure, StudentIndex(structure), teacher_index(structure), CTX)
+    everything = map_group_journal(*args)
+    inside = map_group_journal(*args, days=(dt.date(2026, 8, 31), dt.date(2026, 9, 6)))
+    outside = map_group_journal(*args, days=(dt.date(2026, 9, 7), dt.date(2026, 9, 13)))
+    assert {r.kind for _, r in everything.dated} == {"lesson", "homework", "mark"}
+    assert inside.dated == everything.dated, "the lesson of 02.09 is inside the week"
+    assert outside.dated == [], "no record of a lesson outside the days"
+    assert outside.plans == everything.plans and outside.plans, "the КТП is the whole term's"
