@@ -25,12 +25,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Connection,
     Engine,
-    any_,
-    bindparam,
     func,
     insert,
     select,
@@ -319,22 +316,16 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 def _member(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``, one parameter.
-
-    psycopg caches its conversion of short statements only: an IN list of hundreds of
-    parameters is re-parsed on every call, which costs more than the query itself.
-    """
-    result: ColumnElement[bool]
-    if conn.dialect.name == "postgresql":
-        result = column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    else:
-        result = column.in_(values)
+    """``column IN (values)``: one bound value each, so the planner sees how many there are
+    (as one array parameter PostgreSQL cannot, and on a table without statistics it then
+    scans the table)."""
+    result: ColumnElement[bool] = column.in_(values)
     return result
 
 
 def _chunk_size(conn: Connection, sqlite_size: int = _CHUNK) -> int:
-    """Values per membership test: one array parameter on PostgreSQL takes many."""
-    return 20_000 if conn.dialect.name == "postgresql" else sqlite_size
+    """Values per membership test."""
+    return sqlite_size
 
 
 _ENTITY_COLUMNS = (
@@ -496,8 +487,11 @@ def _insert_entities(
 ) -> dict[tuple[str, Key], int]:
     """Insert the entities of every plan's new records, in plan order; their ids by (kind, key).
 
-    One INSERT … RETURNING per thousand rows: the rows come back in no promised order,
-    so each carries its key.
+    A plain executemany (INSERT … RETURNING in parameter order runs one row per statement
+    on SQLite, and one statement of thousands of parameters parses slowly on PostgreSQL);
+    the new entities are read back per kind by the scopes' index: a scope is ingested once
+    per run, so those first seen by this run under these scopes are these (and any moved
+    in earlier in the run, which the keys tell apart).
     """
     rows = [
         {
@@ -515,13 +509,24 @@ def _insert_entities(
     ]
     if not rows:
         return {}
-    returned = conn.execute(
-        insert(entity).returning(
-            entity.c.id, entity.c.kind, entity.c.platform, entity.c.deployment, entity.c.external_id
-        ),
-        rows,
-    )
-    return {(r.kind, (r.platform, r.deployment, r.external_id)): r.id for r in returned}
+    conn.execute(insert(entity), rows)
+    scopes: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        scopes[str(row["kind"])].add(str(row["scope"]))
+    ids: dict[tuple[str, Key], int] = {}
+    for kind, kind_scopes in scopes.items():
+        for chunk in _chunks(sorted(kind_scopes), _chunk_size(conn)):
+            for r in conn.execute(
+                select(
+                    entity.c.id, entity.c.platform, entity.c.deployment, entity.c.external_id
+                ).where(
+                    entity.c.kind == kind,
+                    _member(conn, entity.c.scope, chunk),
+                    entity.c.first_seen_run_id == run_id,
+                )
+            ):
+                ids[(kind, (r.platform, r.deployment, r.external_id))] = r.id
+    return ids
 
 
 def _update_ids(conn: Connection, column: Any, ids: Sequence[int], **values: Any) -> None:

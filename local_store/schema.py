@@ -34,6 +34,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -166,9 +167,15 @@ def _version_table(kind: str, model: type[Record]) -> Table:
         Index(f"ix_{table_name}_entity", "entity_id", "superseded_run_id"),
         Index(f"ix_{table_name}_key", "deployment", "external_id"),
         Index(f"ix_{table_name}_window", "first_seen_run_id", "superseded_run_id"),
-        # an incremental check's "touched since" lookups (migration 0013)
+        # an incremental check's "touched since" lookups (migration 0013); the superseded one
+        # partial, so a lookup of current versions (superseded IS NULL) never takes it
         Index(f"ix_{table_name}_last_seen", "last_seen_run_id"),
-        Index(f"ix_{table_name}_superseded", "superseded_run_id"),
+        Index(
+            f"ix_{table_name}_superseded",
+            "superseded_run_id",
+            sqlite_where=text("superseded_run_id IS NOT NULL"),
+            postgresql_where=text("superseded_run_id IS NOT NULL"),
+        ),
         *lookups,
     )
 

@@ -3,7 +3,8 @@
 An incremental check asks each version table for the rows a run newer than the
 last check first saw, saw again or superseded.  Asked as a union of three range
 lookups, each has an index (the first-seen one is ``ix_<table>_window``): the
-check reads what the last syncs touched, not the whole table.
+check reads what the last syncs touched, not the whole table.  The superseded index is
+partial (superseded rows only): a lookup of current versions never takes it.
 
 Revision ID: 0013
 Revises: 0001
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
@@ -62,7 +64,13 @@ def upgrade() -> None:
     for kind in KINDS:
         table = f"obs_{kind}"
         op.create_index(f"ix_{table}_last_seen", table, ["last_seen_run_id"])
-        op.create_index(f"ix_{table}_superseded", table, ["superseded_run_id"])
+        op.create_index(
+            f"ix_{table}_superseded",
+            table,
+            ["superseded_run_id"],
+            sqlite_where=sa.text("superseded_run_id IS NOT NULL"),
+            postgresql_where=sa.text("superseded_run_id IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
