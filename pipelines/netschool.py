@@ -229,6 +229,7 @@ def sync_netschool(
             observed or dt.datetime.now(dt.UTC),
             requests=requests,
             error=str(exc),
+            error_kind=type(exc).__name__,
         )
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
     warnings: list[str] = []
@@ -247,7 +248,12 @@ def sync_netschool(
         )
         finish_run(engine, run_id, RunStatus.FAILED, error=message)
         return SyncOutcome(
-            run_id, RunStatus.FAILED, observed_at, requests=pulled.requests, error=message
+            run_id,
+            RunStatus.FAILED,
+            observed_at,
+            requests=pulled.requests,
+            error=message,
+            error_kind="model",
         )
     run_id = start_run(
         engine,
