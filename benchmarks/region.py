@@ -1,13 +1,16 @@
 """A region's night on loopback: N small institutions on emulated hosts, synced by 1, 2, 4 workers.
 
     .venv/bin/python -m benchmarks.region --institutions 200 --workers 1,2,4 [--hosts 2]
-        [--budget 2] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--budget 2] [--concurrency 2] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
-For each worker count: a fresh region database, every institution deferred once,
-the wall time until all jobs succeeded.  Reported: institutions per minute, the
-ratio to the bare baseline (the same pipelines called one after another in one
-process, no queue), each host's request rate and the most sessions it held at
-once (never above its budget).  JSON on stdout.
+One region database for the whole benchmark: its institutions registered and
+their stores migrated once, emptied before each round so every round syncs the
+same schools from nothing.  Rounds: the bare baseline (the same pipelines called
+one after another in this process, no queue, no budget), then each worker count
+(every institution deferred once, the wall time from the workers' start until
+every job succeeded).  Reported: institutions per minute, the ratio to the bare
+baseline, each host's request rate and the most sessions it worked at once
+(never above its budget).  JSON on stdout.
 """
 
 from __future__ import annotations
@@ -15,20 +18,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import create_engine, text
 
-from emulators.netschool.region import RunningRegionHost
-from local_store.region import add_institution, open_institution_store, open_region, set_budget
-from pipelines.netschool import NetSchoolConfig, load_config, sync_netschool
+from emulators.netschool.region import RunningRegionHost, max_concurrent_sessions
+from local_store.region import list_institutions, open_region, schema_engine
+from pipelines.netschool import load_config, sync_netschool
 from scheduler.region.app import apply_schema, defer_sync, make_app
-from scheduler.region.budget import host_key
-from tests.netschool.worlds import DEPUTY_LOGIN, DEPUTY_PASSWORD
-from tests.region.conftest import start_hosts, start_worker, stop_workers, write_config
+from tests.netschool.worlds import DEPUTY_PASSWORD
+from tests.region.conftest import register, start_hosts, start_worker, stop_workers
 
 
 def _database(admin_url: str) -> tuple[str, str]:
@@ -58,86 +61,76 @@ def _host_numbers(
                 "requests": len(hits),
                 "logins": sum(1 for h in hits if h.path.endswith("/login")),
                 "requests_per_second": round(len(hits) / seconds, 1),
-                "max_sessions": max((h.sessions for h in hits), default=0),
+                "max_sessions": max_concurrent_sessions(hits),
             }
         )
     return out
 
 
-def _setup(
-    url: str, hosts: list[RunningRegionHost], scids: list[list[int]], folder: Path, budget: int
-) -> list[str]:
+def _empty_stores(url: str) -> None:
+    """Every institution's store emptied (its schema and migrations kept), the job table too."""
     region = open_region(url)
-    apply_schema(url)
-    ids = []
-    for h, (host, schools) in enumerate(zip(hosts, scids, strict=True)):
-        set_budget(region, host_key(host.url), budget)
-        for k, scid in enumerate(schools):
-            inst = f"s{h}-{k}"
-            config = write_config(folder, inst, host.url, scid)
-            added = add_institution(
-                region,
-                institution_id=inst,
-                name=inst,
-                source="netschool",
-                config=str(config),
-                timezone="Asia/Barnaul",
-                profile="talmenka",
-                host=host_key(host.url),
-                account=f"{DEPUTY_LOGIN}@{scid}",
-                cron="0 3 * * *",
-            )
-            open_institution_store(url, added.store_schema).dispose()
-            ids.append(inst)
-    region.dispose()
-    return ids
-
-
-def bare(
-    admin_url: str, hosts: list[RunningRegionHost], scids: list[list[int]], folder: Path
-) -> float:
-    """Seconds for every institution's pipeline, one after another, in this process."""
-    url, name = _database(admin_url)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
-        stores: list[tuple[Engine, NetSchoolConfig]] = []
-        for h, (host, schools) in enumerate(zip(hosts, scids, strict=True)):
-            for k, scid in enumerate(schools):
-                path = write_config(folder, f"bare{h}-{k}", host.url, scid)
-                stores.append((open_institution_store(url, f"bare_{h}_{k}"), load_config(path)))
-        started = time.monotonic()
-        for store, config in stores:
-            sync_netschool(store, config, DEPUTY_PASSWORD)
-        elapsed = time.monotonic() - started
-        for store, _ in stores:
-            store.dispose()
-        return elapsed
+        with engine.connect() as conn:
+            for inst in list_institutions(region):
+                tables = conn.execute(
+                    text(
+                        "SELECT quote_ident(table_name) FROM information_schema.tables "
+                        "WHERE table_schema = :s AND table_name <> 'alembic_version' "
+                        "AND table_type = 'BASE TABLE'"
+                    ),
+                    {"s": inst.store_schema},
+                ).scalars()
+                names = ", ".join(f'"{inst.store_schema}".{t}' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE region.procrastinate_jobs, region.procrastinate_events, "
+                    "region.procrastinate_periodic_defers RESTART IDENTITY CASCADE"
+                )
+            )
     finally:
-        _drop(admin_url, name)
+        engine.dispose()
+        region.dispose()
+
+
+def bare(url: str, hosts: list[RunningRegionHost]) -> tuple[float, list[dict[str, float]]]:
+    """Seconds for every institution's pipeline, one after another, in this process."""
+    _empty_stores(url)
+    region = open_region(url)
+    stores = [
+        (schema_engine(url, inst.store_schema), load_config(Path(inst.config)))
+        for inst in list_institutions(region)
+    ]
+    region.dispose()
+    since = [len(h.host.log) for h in hosts]
+    started = time.monotonic()
+    for store, config in stores:
+        sync_netschool(store, config, DEPUTY_PASSWORD)
+    elapsed = time.monotonic() - started
+    for store, _ in stores:
+        store.dispose()
+    return elapsed, _host_numbers(hosts, since, elapsed)
 
 
 def with_workers(
-    admin_url: str,
-    hosts: list[RunningRegionHost],
-    scids: list[list[int]],
-    folder: Path,
-    workers: int,
-    budget: int,
-) -> tuple[dict[str, object], list[dict[str, float]]]:
-    url, name = _database(admin_url)
+    url: str, hosts: list[RunningRegionHost], folder: Path, workers: int, concurrency: int
+) -> dict[str, object]:
+    _empty_stores(url)
     procs = []
+    region = open_region(url)
     try:
-        ids = _setup(url, hosts, scids, folder, budget)
+        institutions = list_institutions(region)
         app = make_app(url)
         with app.open():
-            from local_store.region import get_institution, region_engine
-
-            region = region_engine(url)
-            for inst in ids:
-                defer_sync(app, get_institution(region, inst))
+            for inst in institutions:
+                defer_sync(app, inst)
         since = [len(h.host.log) for h in hosts]
         started = time.monotonic()
         procs = [
-            start_worker(url, folder / f"bench-w{i}.log", concurrency=2) for i in range(workers)
+            start_worker(url, folder / f"bench-w{i}.log", concurrency=concurrency, stalled_after=30)
+            for i in range(workers)
         ]
         while True:
             with region.connect() as conn:
@@ -148,17 +141,16 @@ def with_workers(
                 break
             time.sleep(0.2)
         elapsed = time.monotonic() - started
-        region.dispose()
-        numbers = _host_numbers(hosts, since, elapsed)
         return {
             "workers": workers,
+            "concurrency": concurrency,
             "seconds": round(elapsed, 1),
-            "institutions_per_minute": round(len(ids) * 60 / elapsed, 1),
-            "hosts": numbers,
-        }, numbers
+            "institutions_per_minute": round(len(institutions) * 60 / elapsed, 1),
+            "hosts": _host_numbers(hosts, since, elapsed),
+        }
     finally:
         stop_workers(procs)
-        _drop(admin_url, name)
+        region.dispose()
 
 
 def main() -> int:
@@ -167,6 +159,7 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--hosts", type=int, default=2)
     parser.add_argument("--budget", type=int, default=2, help="sessions per host")
+    parser.add_argument("--concurrency", type=int, default=2, help="jobs per worker")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     os.environ["SVERKA_NETSCHOOL_PASSWORD"] = DEPUTY_PASSWORD
@@ -180,28 +173,35 @@ def main() -> int:
         "hosts": args.hosts,
         "budget": args.budget,
     }
-    over: list[dict[str, float]] = []
+    over = False
+    url, name = _database(args.pg)
     try:
         with TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            baseline = bare(args.pg, hosts, scids, folder)
+            started = time.monotonic()
+            register(url, hosts, scids, folder, [args.budget] * args.hosts)
+            apply_schema(url)
+            out["setup_seconds"] = round(time.monotonic() - started, 1)
+            baseline, bare_hosts = bare(url, hosts)
             bare_rate = args.institutions * 60 / baseline
             out["bare_seconds"] = round(baseline, 1)
             out["bare_institutions_per_minute"] = round(bare_rate, 1)
+            out["bare_hosts"] = bare_hosts
             runs = []
             for workers in (int(w) for w in args.workers.split(",")):
-                run, host_numbers = with_workers(
-                    args.pg, hosts, scids, folder, workers, args.budget
-                )
-                run["ratio_to_bare"] = round(
-                    float(str(run["institutions_per_minute"])) / bare_rate, 2
-                )
-                over += [h for h in host_numbers if h["max_sessions"] > args.budget]
+                run = with_workers(url, hosts, folder, workers, args.concurrency)
+                rate = float(str(run["institutions_per_minute"]))
+                run["ratio_to_bare"] = round(rate / bare_rate, 2)
+                hosts_numbers = run["hosts"]
+                assert isinstance(hosts_numbers, list)
+                over = over or any(h["max_sessions"] > args.budget for h in hosts_numbers)
                 runs.append(run)
+                print(json.dumps(run, ensure_ascii=False), file=sys.stderr, flush=True)
             out["runs"] = runs
     finally:
         for host in hosts:
             host.stop()
+        _drop(args.pg, name)
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 1 if over else 0
 

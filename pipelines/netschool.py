@@ -312,6 +312,7 @@ def sync_netschool(
             observed or dt.datetime.now(dt.UTC),
             requests=requests,
             error=str(exc),
+            error_kind=type(exc).__name__,
         )
     pulled: InstitutionPull = holder["pull"]
     observed_at = pulled.server_time or dt.datetime.now(dt.UTC)
@@ -331,7 +332,12 @@ def sync_netschool(
         )
         finish_run(engine, run_id, RunStatus.FAILED, error=message)
         return SyncOutcome(
-            run_id, RunStatus.FAILED, observed_at, requests=pulled.requests, error=message
+            run_id,
+            RunStatus.FAILED,
+            observed_at,
+            requests=pulled.requests,
+            error=message,
+            error_kind="model",
         )
     run_id = start_run(
         engine,

@@ -23,6 +23,9 @@ class SyncOutcome:
     records: int = 0
     error: str | None = None
     """Why the run failed (Russian), when it did."""
+    error_kind: str | None = None
+    """Which kind of failure (the connector error's class name, or ``model``): a region's
+    worker looks it up in its error table to retry, fail or hold the job."""
     warnings: list[str] = field(default_factory=list)
     """What the mapping could not read and left out (Russian)."""
     held: list[str] = field(default_factory=list)

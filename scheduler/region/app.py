@@ -11,28 +11,26 @@ defers each periodic firing once, whichever worker sees it first.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 import procrastinate
 import structlog
 from procrastinate import exceptions as procrastinate_errors
+from procrastinate.jobs import Status
 
 from local_store.region import Institution, list_institutions, region_engine
 from local_store.region_schema import REGION_SCHEMA
-from scheduler.region.budget import BudgetBusy
 from scheduler.region.cron import utc_cron
-from scheduler.region.jobs import SyncFailed, sync_institution
+from scheduler.region.errors import ErrorTableRetry
+from scheduler.region.jobs import sync_institution
 
 log = structlog.get_logger(__name__)
 
 SYNC_QUEUE = "sync"
 SYNC_TASK = "sverka:sync_institution"
-RETRY = procrastinate.RetryStrategy(
-    max_attempts=3, wait=5, exponential_wait=3, retry_exceptions={SyncFailed, BudgetBusy}
-)
-"""A failed pull or a host without a free slot is tried again, at most three times in all."""
+RETRY = ErrorTableRetry()
+"""A failed sync is retried, failed or held by the error table (scheduler.region.errors)."""
 
 def sync_task(
     context: procrastinate.JobContext, institution: str, timestamp: int | None = None
@@ -110,14 +108,44 @@ def defer_sync(app: procrastinate.App, inst: Institution) -> int | None:
         return None
 
 
+async def rescue_stalled(app: procrastinate.App, stalled_after: float) -> dict[int, str]:
+    """Give back the jobs of workers that stopped beating (killed mid-sync): at least once.
+
+    A stalled job goes back to the queue.  When a newer sync of the same institution is
+    already waiting (a later firing took the queueing lock while the killed job still
+    counted as running), the waiting one will do the work: the stalled job is closed as
+    failed, or its ``lock`` would hold the waiting one back for ever.  Returns job id →
+    ``retried`` / ``superseded`` for what this call did (another worker may do the rest).
+    """
+    done: dict[int, str] = {}
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
+        assert job.id is not None
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate_errors.UniqueViolation:
+            try:
+                await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
+            except procrastinate_errors.ConnectorException as exc:  # another worker did
+                log.info("stalled job already closed", job=job.id, error=repr(exc))
+                continue
+            log.warning("stalled job superseded by a waiting one", job=job.id, task=job.task_name)
+            done[job.id] = "superseded"
+        except procrastinate_errors.ConnectorException as exc:  # another worker retried it
+            log.info("stalled job not retried", job=job.id, error=repr(exc))
+        else:
+            log.warning("stalled job retried", job=job.id, task=job.task_name)
+            done[job.id] = "retried"
+    return done
+
+
 async def retry_stalled(app: procrastinate.App, *, every: float, stalled_after: float) -> None:
-    """Give back jobs of workers that stopped beating (killed mid-sync): at least once."""
+    """:func:`rescue_stalled` every ``every`` seconds, for as long as the worker runs."""
     while True:
         await asyncio.sleep(every)
-        for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
-            with contextlib.suppress(Exception):  # another worker retried it first
-                await app.job_manager.retry_job(job)
-                log.warning("stalled job retried", job=job.id, task=job.task_name)
+        try:
+            await rescue_stalled(app, stalled_after)
+        except Exception as exc:  # a passing database trouble must not end the rescue for good
+            log.warning("stalled jobs not read", error=repr(exc))
 
 
 async def run_worker(

@@ -6,6 +6,10 @@ Procrastinate's ``lock`` lets one job at a time hold a key; a host may take
 connection of its own for as long as the sync runs.  The server releases it
 when that connection ends, so a worker killed mid-sync frees its slot at once
 and no slot is ever leaked (anchors-region-web-ews.md §1.2 "gaps to fill").
+
+The slot's connection is named (``application_name``) after its holder, so
+``pg_stat_activity`` joined to ``pg_locks`` shows the operator which worker
+process syncs which institution on which host right now.
 """
 
 from __future__ import annotations
@@ -36,9 +40,16 @@ def host_key(url: str) -> str:
 
 @contextmanager
 def host_slot(
-    engine: Engine, host: str, max_sessions: int, *, wait_seconds: float = 600.0
+    engine: Engine,
+    host: str,
+    max_sessions: int,
+    *,
+    wait_seconds: float = 600.0,
+    holder: str = "",
 ) -> Iterator[int]:
     """Hold one of ``host``'s ``max_sessions`` slots while the block runs; yields the slot number.
+
+    ``holder`` names the slot's connection in ``pg_stat_activity`` (at most 63 bytes kept).
 
     Raises :class:`BudgetBusy` when none came free within ``wait_seconds``.
     """
@@ -46,6 +57,10 @@ def host_slot(
     key = f"host:{host}"
     with engine.connect() as raw:
         conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+        if holder:
+            conn.execute(
+                text("SELECT set_config('application_name', :name, false)"), {"name": holder[:63]}
+            )
         slot = -1
         while slot < 0:
             for candidate in range(max_sessions):

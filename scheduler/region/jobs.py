@@ -8,6 +8,7 @@ job history to ``sync_run``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,12 +24,9 @@ from local_store.region import (
 from local_store.runs import RunStatus, mark_interrupted
 from pipelines.outcome import SyncOutcome
 from scheduler.region.budget import host_slot
+from scheduler.region.errors import SyncFailed
 
 log = structlog.get_logger(__name__)
-
-
-class SyncFailed(RuntimeError):
-    """The pipeline recorded a failed run; the worker retries the job by its retry strategy."""
 
 
 def job_ref(job_id: int | None) -> str:
@@ -44,7 +42,14 @@ def run_pipeline(store: Any, inst: Institution, job: str) -> SyncOutcome:
         config = load_config(inst.config)
         password = require_secret(PASSWORD_ENV, config.secrets_file, "пароль NetSchool")
         return sync_netschool(store, config, password, job=job)
-    raise SyncFailed(f"источник «{inst.source}» пока не поддерживается в регионе")
+    raise SyncFailed(
+        f"источник «{inst.source}» пока не поддерживается в регионе", "UnsupportedVersion"
+    )
+
+
+def slot_holder(job_id: int | None, institution_id: str) -> str:
+    """The name a sync's host slot connection carries: ``sverka-sync pid=… job=… <institution>``."""
+    return f"sverka-sync pid={os.getpid()} job={job_id} {institution_id}"
 
 
 def sync_institution(region_url: str, institution_id: str, job_id: int | None) -> Mapping[str, Any]:
@@ -55,7 +60,12 @@ def sync_institution(region_url: str, institution_id: str, job_id: int | None) -
         store = open_institution_store(region_url, inst.store_schema)
         try:
             mark_interrupted(store)
-            with host_slot(region, inst.host, budget_of(region, inst.host)) as slot:
+            with host_slot(
+                region,
+                inst.host,
+                budget_of(region, inst.host),
+                holder=slot_holder(job_id, inst.id),
+            ) as slot:
                 log.info("region sync", institution=inst.id, host=inst.host, slot=slot)
                 outcome = run_pipeline(store, inst, job_ref(job_id))
         finally:
@@ -63,5 +73,6 @@ def sync_institution(region_url: str, institution_id: str, job_id: int | None) -
     finally:
         region.dispose()
     if outcome.status == RunStatus.FAILED:
-        raise SyncFailed(outcome.error or "синхронизация завершилась ошибкой")
+        # The error table (scheduler.region.errors) decides: retry later, or fail for a person.
+        raise SyncFailed(outcome.error or "синхронизация завершилась ошибкой", outcome.error_kind)
     return {"run": outcome.run_id, "status": outcome.status.value, "requests": outcome.requests}

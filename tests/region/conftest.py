@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 
 from emulators.netschool.region import RunningRegionHost, start_region_host, with_school_id
+from local_store.region import add_institution, open_institution_store, open_region, set_budget
+from local_store.schema import VERSION_TABLES
+from scheduler.region.budget import host_key
 from tests.conftest import BACKENDS, scratch_pg_database
 from tests.netschool.worlds import DEPLOYMENT, DEPUTY_LOGIN, DEPUTY_PASSWORD, D, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-PG_ONLY = ["test_workers.py", "test_kill.py"]
+PG_ONLY = ["test_night.py", "test_job_errors.py"]
 collect_ignore = [] if "postgresql" in BACKENDS else PG_ONLY
 """A region is PostgreSQL only: a run limited to SQLite leaves these files out (no skips)."""
 
@@ -80,6 +84,65 @@ def write_config(directory: Path, institution: str, url: str, school_id: int) ->
     return path
 
 
+def register(
+    url: str,
+    hosts: list[RunningRegionHost],
+    scids: list[list[int]],
+    folder: Path,
+    budgets: list[int],
+    cron: str = "0 3 * * *",
+) -> dict[str, int]:
+    """Every school of every host as an institution ``s<host>-<k>``; returns id → host index.
+
+    The library calls ``sverka region add`` and ``budget`` make, without a process each.
+    """
+    region = open_region(url)
+    out: dict[str, int] = {}
+    try:
+        for h, (host, schools) in enumerate(zip(hosts, scids, strict=True)):
+            set_budget(region, host_key(host.url), budgets[h])
+            for k, scid in enumerate(schools):
+                inst = f"s{h}-{k}"
+                config = write_config(folder, inst, host.url, scid)
+                added = add_institution(
+                    region,
+                    institution_id=inst,
+                    name=inst,
+                    source="netschool",
+                    config=str(config),
+                    timezone="Asia/Barnaul",
+                    profile="talmenka",
+                    host=host_key(host.url),
+                    account=f"{DEPUTY_LOGIN}@{scid}",
+                    cron=cron,
+                )
+                open_institution_store(url, added.store_schema).dispose()
+                out[inst] = h
+    finally:
+        region.dispose()
+    return out
+
+
+def store_content(store: Engine) -> tuple[set[tuple[str, str, str]], int, set[tuple[str, str]]]:
+    """Current versions (kind, external id, hash), all versions counted, live entities."""
+    current: set[tuple[str, str, str]] = set()
+    versions = 0
+    with store.connect() as conn:
+        for kind, table in VERSION_TABLES.items():
+            rows = conn.execute(
+                text(f"SELECT external_id, content_hash, superseded_run_id FROM {table.name}")
+            ).all()
+            versions += len(rows)
+            current |= {(kind, e, h) for e, h, gone in rows if gone is None}
+        entities = {
+            (k, e)
+            for k, e in conn.execute(
+                text("SELECT kind, external_id FROM entity WHERE removed_run_id IS NULL")
+            ).all()
+        }
+    return current, versions, entities
+
+
 def worker_env() -> dict[str, str]:
     return {**os.environ, "SVERKA_NETSCHOOL_PASSWORD": DEPUTY_PASSWORD, "PYTHONUNBUFFERED": "1"}
 
@@ -96,7 +159,9 @@ def sverka(*args: str, url: str, timeout: float = 120) -> subprocess.CompletedPr
     )
 
 
-def start_worker(url: str, log: Path, *, concurrency: int = 2) -> subprocess.Popen[bytes]:
+def start_worker(
+    url: str, log: Path, *, concurrency: int = 2, stalled_after: float = 4
+) -> subprocess.Popen[bytes]:
     handle = log.open("wb")
     return subprocess.Popen(
         [
@@ -112,7 +177,7 @@ def start_worker(url: str, log: Path, *, concurrency: int = 2) -> subprocess.Pop
             "--heartbeat",
             "1",
             "--stalled-after",
-            "4",
+            str(stalled_after),
         ],
         cwd=ROOT,
         env=worker_env(),
