@@ -12,9 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
-import functools
 import json
-import ssl
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -35,6 +33,7 @@ from connectors.eljur.errors import (
     is_retryable,
 )
 from connectors.eljur.wire import AuthResult, EnvelopeAnswer
+from connectors.tls import tls_context
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -54,13 +53,6 @@ class _TypedAnswer(BaseModel, Generic[T]):
     """A successful envelope parsed straight from the bytes into the method's model."""
 
     response: _TypedEnvelope[T]
-
-
-@functools.cache
-def _trusted_roots() -> ssl.SSLContext:
-    """The CA bundle, loaded once per process: each client built its own (a few hundred
-    certificates read and parsed), and a sync builds one client per run."""
-    return httpx.create_ssl_context()
 
 
 def _typed(model: type[M]) -> TypeAdapter[_TypedAnswer[M]]:
@@ -126,7 +118,7 @@ class EljurClient:
             timeout=self.settings.timeout,
             headers={"user-agent": "Sverka/0.1 (+eljur connector)"},
             transport=self._transport,
-            verify=_trusted_roots(),
+            verify=tls_context(),
         )
         try:
             await self.authenticate()

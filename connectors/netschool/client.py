@@ -13,10 +13,8 @@ import contextlib
 import datetime as dt
 import email.utils
 import json
-import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import cache
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -38,6 +36,7 @@ from connectors.netschool.errors import (
     is_transient,
     retry_after,
 )
+from connectors.tls import tls_context
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -93,13 +92,6 @@ class _WaitRetryAfter(wait_base):
         return float(self.backoff(retry_state))
 
 
-@cache
-def _tls_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client: loading the CA bundle costs ~20 ms, and a
-    scheduler or the demo makes a client per sync (a hundred of them in one demo)."""
-    return httpx.create_ssl_context()
-
-
 class NetSchoolClient:
     """One logged-in session against one server (use ``async with``)."""
 
@@ -125,7 +117,7 @@ class NetSchoolClient:
             timeout=self.settings.timeout,
             headers={"user-agent": "Sverka/0.1 (+netschool connector)", "referer": referer},
             limits=httpx.Limits(max_connections=self.settings.concurrency),
-            verify=_tls_context(),
+            verify=tls_context(),
         )
         self._semaphore = asyncio.Semaphore(self.settings.concurrency)
         self.requests = 0

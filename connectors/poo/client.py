@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import hashlib
-import ssl
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -40,6 +38,7 @@ from connectors.poo.errors import (
 )
 from connectors.poo.profiles import Deployment
 from connectors.poo.wire import LoginInfo, Tenant
+from connectors.tls import tls_context
 
 log = structlog.get_logger("connectors.poo")
 
@@ -54,16 +53,6 @@ def account_lock(base_url: str, login: str) -> asyncio.Lock:
     if lock is None:
         lock = _LOCKS[key] = asyncio.Lock()
     return lock
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context per process, shared by every client.
-
-    httpx builds a fresh one per client by reading the whole CA bundle (~40 ms); a job pulls
-    with a new client each run, and a scheduler or the demo runs many jobs in one process.
-    """
-    return httpx.create_ssl_context()
 
 
 def password_hash(password: str) -> str:

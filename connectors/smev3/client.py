@@ -40,6 +40,7 @@ from connectors.smev3.errors import (
     SmevTransportError,
 )
 from connectors.smev3.signing import NoSigner, Signer
+from connectors.tls import tls_context
 
 SCHEMAS = Path(str(files("schemas") / "smev3"))
 """Installed with the package as data (``importlib.resources``), not found beside the source."""
@@ -218,7 +219,10 @@ class _LocalTransport(AsyncTransport):
         audit: AuditHook | None,
         server: str = "сервер СМЭВ",
     ) -> None:
-        super().__init__(client=http, wsdl_client=httpx.Client(trust_env=False))  # type: ignore[no-untyped-call]
+        # The WSDL client never connects (``load`` reads files); it still gets the shared context,
+        # since building one per client was a third of a СМЭВ client's creation cost.
+        wsdl_client = httpx.Client(trust_env=False, verify=tls_context(trust_env=False))
+        super().__init__(client=http, wsdl_client=wsdl_client)  # type: ignore[no-untyped-call]
         self.smev_settings = settings
         self.audit = audit
         self.server = server
@@ -356,7 +360,9 @@ class SoapEndpoint(ABC):
         plugins: Sequence[Plugin] = (),
     ) -> None:
         self.settings = settings
-        self._http = http or httpx.AsyncClient(timeout=settings.timeout, trust_env=False)
+        self._http = http or httpx.AsyncClient(
+            timeout=settings.timeout, trust_env=False, verify=tls_context(trust_env=False)
+        )
         self.transport = _LocalTransport(self._http, settings, audit, self.server)
         zeep_settings = Settings(
             strict=True,
