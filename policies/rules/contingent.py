@@ -12,6 +12,7 @@ from canonical.base import Platform
 from canonical.contingent import MovementKind
 from canonical.wording import MOVEMENT_RU
 from local_store.schema import version_table
+from local_store.violations import Finding
 from policies.deadlines import DeadlineSpec
 from policies.evidence import Verdict
 from policies.rule import Context, Outcome, Rule, RuleParams, clause_map, register
@@ -403,6 +404,19 @@ class RegistryMatch(Rule[RegistryParams]):
 
         # Two equality joins rather than one join on "СНИЛС or name": the database can then
         # look each side up instead of comparing every journal student with every registry one.
+        def mismatch(row: Any, diffs: dict[str, Any], registry_id: Any) -> Finding:
+            """The finding on the journal's person, whichever way the registry row was found."""
+            return ctx.finding(
+                self,
+                entity_key=row["pid"],
+                deployment=row["dep"],
+                verdict=Verdict.VIOLATED.value,
+                params=params,
+                message="Расхождение с реестром контингента: "
+                + ", ".join(_DIFF_RU.get(k, k) for k in diffs),
+                evidence={"differences": diffs, "registry_id": registry_id},
+            )
+
         def either(column: str) -> Any:
             return func.coalesce(by_snils.c[column], by_name.c[column])
 
@@ -436,18 +450,7 @@ class RegistryMatch(Rule[RegistryParams]):
                 diffs = _differences(row, row)
             if not diffs:
                 continue
-            findings.append(
-                ctx.finding(
-                    self,
-                    entity_key=row["pid"],
-                    deployment=row["dep"],
-                    verdict=Verdict.VIOLATED.value,
-                    params=params,
-                    message="Расхождение с реестром контингента: "
-                    + ", ".join(_DIFF_RU.get(k, k) for k in diffs),
-                    evidence={"differences": diffs, "registry_id": row["rpid"]},
-                )
-            )
+            findings.append(mismatch(row, diffs, row["rpid"]))
         js = j.alias("rm_j_snils")
         jn = j.alias("rm_j_name")
         # A journal student who has left (expelled, on leave: no open enrolment) is still
@@ -500,18 +503,7 @@ class RegistryMatch(Rule[RegistryParams]):
                 diffs = _differences(row, row) or {
                     "status": {"journal": str(row["status"]), "registry": str(row["rstatus"])}
                 }
-                findings.append(
-                    ctx.finding(
-                        self,
-                        entity_key=row["pid"],
-                        deployment=row["dep"],
-                        verdict=Verdict.VIOLATED.value,
-                        params=params,
-                        message="Расхождение с реестром контингента: "
-                        + ", ".join(_DIFF_RU.get(k, k) for k in diffs),
-                        evidence={"differences": diffs, "registry_id": rpid},
-                    )
-                )
+                findings.append(mismatch(row, diffs, rpid))
                 continue
             findings.append(
                 ctx.finding(
