@@ -14,6 +14,7 @@ import pytest
 
 from emulators.poo import EmulatorConfig, RunningEmulator, start_emulator
 from emulators.poo.faults import Faults
+from pipelines.source_setup import SourceAnswers, current_answers, write_source
 from tests.poo.world_builder import ADMIN, D, build_world
 from tests.web.client import csrf_of, logged_in, post_form
 
@@ -115,3 +116,28 @@ def test_only_the_admin_edits_a_source_and_only_with_the_token(
             refused = outsider.post("/admin/sources/edit", data={"csrf": token, **edit})
             assert refused.status_code == 403 and "недоступна для вашей роли" in refused.text
     assert config.read_text(encoding="utf-8") == written
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        SourceAnswers("poo", "https://poo.test", "admin", "Asia/Tomsk", "п1", tenant="spo_1"),
+        SourceAnswers("netschool", "https://ns.test", "adm", "Asia/Omsk", "п2", school="12"),
+        SourceAnswers("netschool", "https://ns.test", "adm", "Asia/Omsk", "п3", school="Лицей"),
+        SourceAnswers(
+            "eljur",
+            "school.eljur.test",
+            "adm",
+            "Europe/Moscow",
+            "п4",
+            devkey="ключ",
+            vendor="school",
+            api_url="https://api.eljur.test/apiv3",
+        ),
+    ],
+)
+def test_the_edit_form_starts_from_what_was_written(tmp_path: Path, answers: SourceAnswers) -> None:
+    """Every field the edit form does not show comes back as written, secrets included."""
+    config = tmp_path / f"sverka-{answers.source}.toml"
+    write_source(answers, config, config.with_suffix(".secrets"))
+    assert current_answers(answers.source, config) == (answers, config.with_suffix(".secrets"))
