@@ -147,7 +147,10 @@ def _role(role: str, person: str | None) -> Role:
             f"неизвестная роль «{role}»: допустимы {', '.join(r.value for r in Role)}"
         ) from None
     if chosen is Role.TEACHER and not person:
-        raise AccountError("преподавателю нужна ссылка на его карточку в журнале (--person)")
+        raise AccountError(
+            "преподавателю нужна ссылка на его карточку в журнале "
+            "(--person в команде, поле «Карточка в журнале» на странице)"
+        )
     return chosen
 
 
