@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +20,7 @@ from pipelines.settings import (
     NETSCHOOL_PASSWORD_ENV,
     POO_PASSWORD_ENV,
     SettingsError,
+    read_section,
     toml_string,
     write_secrets,
 )
@@ -217,3 +218,59 @@ async def _eljur_login(config: Path) -> None:
 
 
 _LOGINS = {"poo": _poo_login, "netschool": _netschool_login, "eljur": _eljur_login}
+
+
+def _file_secrets(path: Path) -> dict[str, str]:
+    """The secrets file's own values (not the environment's: an edit keeps what the file holds)."""
+    if not path.is_file():
+        return {}
+    found: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, rest = line.partition("=")
+        if sep:
+            found[key.strip()] = rest.strip()
+    return found
+
+
+def current_answers(source: str, config: Path) -> tuple[SourceAnswers, Path]:
+    """The answers that wrote ``config`` (its password included) and its secrets file.
+
+    An edit starts from them, so a field the administrator does not touch stays as it was.
+    """
+    if source not in SOURCES:
+        raise SettingsError(f"источник «{source}» нельзя изменить на этой странице")
+    table = read_section(config, source)
+    secrets = Path(str(table.get("secrets_file") or config.with_suffix(".secrets")))
+    kept = _file_secrets(secrets)
+    school = table.get("school_id", table.get("school", ""))
+    if source == "eljur":
+        url, api_url = str(table.get("deployment", "")), str(table.get("url", ""))
+    else:
+        url, api_url = str(table.get("url" if source == "netschool" else "base_url", "")), ""
+    answers = SourceAnswers(
+        source=source,
+        url=url,
+        login=str(table.get("login", "")),
+        timezone=str(table.get("timezone", "")),
+        password=kept.get(SOURCES[source][0], ""),
+        profile=str(table.get("profile", "")),
+        tenant=str(table.get("tenant", "")),
+        devkey=kept.get(ELJUR_DEVKEY_ENV, ""),
+        vendor=str(table.get("vendor", "")),
+        api_url=api_url,
+        school=str(school),
+    )
+    return answers, secrets
+
+
+def edit_source(config: Path, source: str, url: str, login: str, password: str = "") -> None:
+    """Change a source's address and login (and password, when one is given).
+
+    The changed answers go through :func:`add_source`: the login is tried with a trial copy
+    first, and a refusal raises :class:`LoginFailed` with the working files untouched.
+    """
+    answers, secrets = current_answers(source, config)
+    changed = replace(
+        answers, url=url.strip(), login=login.strip(), password=password or answers.password
+    )
+    add_source(changed, config, secrets)

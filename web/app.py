@@ -149,6 +149,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
         pages_plans,
         pages_sources,
         pages_teacher,
+        pages_users,
     )
 
     routes: list[BaseRoute] = [
@@ -163,6 +164,7 @@ def create_app(engine: Engine, accounts: Accounts) -> Starlette:
         *pages_admin.ROUTES,
         *pages_plans.ROUTES,
         *pages_sources.ROUTES,
+        *pages_users.ROUTES,
     ]
     app = Starlette(
         routes=routes,

@@ -13,7 +13,7 @@ from local_store.runs import RunInfo, list_runs
 from reports.run_words import CHANGE_RU, RUN_STATUS_RU, SOURCE_RU, changes_text
 from web.app import call, engine_of, institution_zone, render, see_other
 from web.session import checked_form, require
-from web.users import ROLE_RU, Role
+from web.users import Role
 
 ADMIN = (Role.ADMIN,)
 
@@ -67,19 +67,7 @@ def last_runs(runs: list[RunInfo]) -> list[RunInfo]:
     return sorted(seen.values(), key=lambda r: (r.status.value == "succeeded", r.source))
 
 
-async def users_page(request: Request) -> Response:
-    require(request, ADMIN)
-    accounts = request.app.state.accounts
-    return render(
-        request,
-        "admin_users.html.j2",
-        users=sorted(accounts.users.values(), key=lambda u: (u.role.value, u.login)),
-        role_names=ROLE_RU,
-    )
-
-
 ROUTES = [
     Route("/admin", runs_page),
-    Route("/admin/users", users_page),
     Route("/admin/held/{run_id:int}/{action}", held_post, methods=["POST"]),
 ]

@@ -16,7 +16,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pipelines.settings import SettingsError
-from pipelines.source_setup import SOURCES, LoginFailed, SourceAnswers, add_source
+from pipelines.source_setup import (
+    SOURCES,
+    LoginFailed,
+    SourceAnswers,
+    add_source,
+    current_answers,
+    edit_source,
+)
 from web.app import call, engine_of, institution_zone, render
 from web.session import checked_form, require
 from web.users import Role
@@ -33,6 +40,21 @@ def _configured(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("sverka-*.toml")) if folder.is_dir() else []
 
 
+def _editable(folder: Path) -> list[tuple[str, str, str]]:
+    """(source, address, login) of each configured journal source, for its edit form."""
+    found = []
+    for source in SOURCES:
+        config = folder / f"sverka-{source}.toml"
+        if not config.is_file():
+            continue
+        try:
+            answers, _ = current_answers(source, config)
+        except SettingsError:
+            continue  # a broken file is fixed by adding the source again
+        found.append((source, answers.url, answers.login))
+    return found
+
+
 async def sources_page(
     request: Request, message: str | None = None, error: str | None = None, status: int = 200
 ) -> Response:
@@ -47,6 +69,7 @@ async def sources_page(
         sources={**SOURCES, "smev3": ("", SMEV3_TITLE)},
         signers=SIGNERS,
         configured=_configured(folder),
+        editable=await call(_editable, folder),
         folder=folder,
         tz=await call(institution_zone, engine_of(request)),
         message=message,
@@ -117,7 +140,42 @@ async def _add_smev3(request: Request, form: dict[str, str]) -> Response:
     )
 
 
+async def edit_post(request: Request) -> Response:
+    """Change a source's address and login (the password only when typed), login first."""
+    require(request, ADMIN)
+    form = await checked_form(request)
+    source = str(form.get("source") or "")
+    if source not in SOURCES:
+        return await sources_page(
+            request, error="Такого источника нет среди настроенных.", status=400
+        )
+    config = sources_dir(request) / f"sverka-{source}.toml"
+    if not config.is_file():
+        return await sources_page(
+            request, error="Этот источник ещё не настроен: сначала добавьте его.", status=400
+        )
+    try:
+        await call(
+            edit_source,
+            config,
+            source,
+            str(form.get("url") or ""),
+            str(form.get("login") or ""),
+            str(form.get("password") or ""),
+        )
+    except LoginFailed as exc:
+        reason = str(exc).rstrip(".")
+        return await sources_page(
+            request, error=f"Войти не удалось: {reason}. Настройки не изменены.", status=400
+        )
+    except SettingsError as exc:
+        return await sources_page(request, error=f"Источник не изменён: {exc}.", status=400)
+    title = SOURCES[source][1]
+    return await sources_page(request, message=f"{title}: вход выполнен, настройки изменены.")
+
+
 ROUTES = [
     Route("/admin/sources", sources_page),
     Route("/admin/sources", add_post, methods=["POST"]),
+    Route("/admin/sources/edit", edit_post, methods=["POST"]),
 ]

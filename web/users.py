@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -132,6 +132,14 @@ def add_user(
     login = login.strip()
     if not login or not login.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise AccountError(f"логин «{login}»: допустимы буквы, цифры, точка, дефис и подчёркивание")
+    chosen = _role(role, person)
+    user = User(login, chosen, _hash(password), person or None, name)
+    accounts.users[login] = user
+    return user
+
+
+def _role(role: str, person: str | None) -> Role:
+    """The role named by ``role``; a teacher must come with their journal person."""
     try:
         chosen = Role(role)
     except ValueError:
@@ -139,11 +147,67 @@ def add_user(
             f"неизвестная роль «{role}»: допустимы {', '.join(r.value for r in Role)}"
         ) from None
     if chosen is Role.TEACHER and not person:
-        raise AccountError("преподавателю нужна ссылка на его карточку в журнале (--person)")
+        raise AccountError(
+            "преподавателю нужна ссылка на его карточку в журнале "
+            "(--person в команде, поле «Карточка в журнале» на странице)"
+        )
+    return chosen
+
+
+def _hash(password: str) -> str:
     if len(password) < 8:
         raise AccountError("пароль короче 8 символов")
     from argon2 import PasswordHasher
 
-    user = User(login, chosen, PasswordHasher().hash(password), person or None, name)
-    accounts.users[login] = user
+    return PasswordHasher().hash(password)
+
+
+def _existing(accounts: Accounts, login: str) -> User:
+    user = accounts.users.get(login)
+    if user is None:
+        raise AccountError(f"учётной записи «{login}» нет")
     return user
+
+
+def _keeps_an_admin(accounts: Accounts, login: str) -> None:
+    """Refuse a change that would leave nobody able to manage accounts and sources."""
+    others = [u for u in accounts.users.values() if u.role is Role.ADMIN and u.login != login]
+    if not others:
+        raise AccountError("это единственный администратор: сначала назначьте другого")
+
+
+def set_role(
+    accounts: Accounts, login: str, role: str, *, person: str | None = None, acting: str
+) -> User:
+    """Give ``login`` another role (a teacher keeps or gets their journal person).
+
+    ``acting`` is the administrator doing it: changing one's own role is refused, so
+    nobody locks themselves out of this page by a slip.
+    """
+    user = _existing(accounts, login)
+    if login == acting:
+        raise AccountError("свою роль изменить нельзя: попросите другого администратора")
+    person = (person or "").strip() or user.person
+    chosen = _role(role, person)
+    if user.role is Role.ADMIN and chosen is not Role.ADMIN:
+        _keeps_an_admin(accounts, login)
+    changed = replace(user, role=chosen, person=person if chosen is Role.TEACHER else None)
+    accounts.users[login] = changed
+    return changed
+
+
+def set_password(accounts: Accounts, login: str, password: str) -> User:
+    """A new password for an existing account (the same length rule as a new one)."""
+    changed = replace(_existing(accounts, login), password_hash=_hash(password))
+    accounts.users[login] = changed
+    return changed
+
+
+def remove_user(accounts: Accounts, login: str, *, acting: str) -> None:
+    """Remove an account, never the acting one and never the last administrator."""
+    user = _existing(accounts, login)
+    if login == acting:
+        raise AccountError("свою учётную запись удалить нельзя")
+    if user.role is Role.ADMIN:
+        _keeps_an_admin(accounts, login)
+    del accounts.users[login]

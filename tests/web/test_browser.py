@@ -167,3 +167,23 @@ def test_operator_downloads_and_admin_approves_a_held_run(
     assert "proverka-vecher" in admin.locator("table").inner_text()
     _shot(admin, "admin-plans")
     assert [p.id for p in list_plans(engine)] == ["proverka-vecher"]
+
+
+def test_admin_adds_and_removes_an_account(browser: Browser, site: str, tmp_path: Path) -> None:
+    from web.users import load
+
+    admin = _log_in(browser, site, "admin")
+    admin.click("text=Учётные записи")
+    form = admin.locator("form[action='/admin/users/added']")
+    form.locator("input[name=login]").fill("petrova")
+    form.locator("select[name=role]").select_option("deputy")
+    form.locator("input[name=password]").fill("новый-пароль-1")
+    form.locator("input[name=password2]").fill("новый-пароль-1")
+    form.locator("button[type=submit]").click()
+    assert "Учётная запись добавлена." in admin.locator(".notice").inner_text()
+    assert "petrova" in admin.locator("table").inner_text()
+    _shot(admin, "admin-users")
+    admin.click("button[data-user-remove='petrova']")
+    assert "Учётная запись удалена." in admin.locator(".notice").inner_text()
+    assert "petrova" not in admin.locator("table").inner_text()
+    assert "petrova" not in load(tmp_path / "users.json").users

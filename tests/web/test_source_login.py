@@ -14,8 +14,9 @@ import pytest
 
 from emulators.poo import EmulatorConfig, RunningEmulator, start_emulator
 from emulators.poo.faults import Faults
+from pipelines.source_setup import SourceAnswers, current_answers, write_source
 from tests.poo.world_builder import ADMIN, D, build_world
-from tests.web.client import logged_in, post_form
+from tests.web.client import csrf_of, logged_in, post_form
 
 
 @pytest.fixture
@@ -63,3 +64,80 @@ def test_the_form_logs_in_before_it_writes(site: str, tmp_path: Path, poo: Runni
         assert again.status_code == 400
     assert config.read_text(encoding="utf-8") == written, "the working settings are kept"
     assert ADMIN[1] in secrets.read_text(encoding="utf-8")
+
+
+def test_the_edit_form_logs_in_before_it_changes(
+    site: str, tmp_path: Path, poo: RunningEmulator
+) -> None:
+    config = tmp_path / "sources" / "sverka-poo.toml"
+    secrets = config.with_suffix(".secrets")
+    with logged_in(site, "admin") as admin:
+        added = post_form(admin, "/admin/sources", "/admin/sources", _answers(poo.url, ADMIN[1]))
+        assert added.status_code == 200, added.text
+        page = admin.get("/admin/sources").text
+        assert "/admin/sources/edit" in page and poo.url in page and ADMIN[1] not in page
+        written, kept = config.read_text(encoding="utf-8"), secrets.read_bytes()
+        edit = {"source": "poo", "url": poo.url, "login": ADMIN[0]}
+
+        wrong = post_form(admin, "/admin/sources", "/admin/sources/edit", {**edit, "password": "x"})
+        assert wrong.status_code == 400 and "Настройки не изменены" in wrong.text
+        stranger = post_form(
+            admin, "/admin/sources", "/admin/sources/edit", {**edit, "login": "никто"}
+        )
+        assert stranger.status_code == 400 and "Войти не удалось" in stranger.text
+        bad = post_form(admin, "/admin/sources", "/admin/sources/edit", {**edit, "url": "ftp://x"})
+        assert bad.status_code == 400 and "Источник не изменён" in bad.text
+        assert config.read_text(encoding="utf-8") == written and secrets.read_bytes() == kept
+        assert not list((tmp_path / "sources").glob(".sverka-source-*")), "no trial left behind"
+
+        moved = poo.url.replace("127.0.0.1", "localhost")
+        same = post_form(admin, "/admin/sources", "/admin/sources/edit", {**edit, "url": moved})
+        assert same.status_code == 200 and "настройки изменены" in same.text, same.text
+    assert moved in config.read_text(encoding="utf-8") and poo.url not in config.read_text(
+        encoding="utf-8"
+    )
+    assert secrets.read_bytes() == kept, "no new password typed: the old one is kept"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+
+
+def test_only_the_admin_edits_a_source_and_only_with_the_token(
+    site: str, tmp_path: Path, poo: RunningEmulator
+) -> None:
+    config = tmp_path / "sources" / "sverka-poo.toml"
+    with logged_in(site, "admin") as admin:
+        post_form(admin, "/admin/sources", "/admin/sources", _answers(poo.url, ADMIN[1]))
+        written = config.read_text(encoding="utf-8")
+        edit = {"source": "poo", "url": "https://other.test", "login": ADMIN[0]}
+        forged = admin.post("/admin/sources/edit", data={"csrf": "подделка", **edit})
+        assert forged.status_code == 403
+    for login in ("zavuch", "kotova"):
+        with logged_in(site, login) as outsider:
+            token = csrf_of(outsider.get("/login").text)
+            refused = outsider.post("/admin/sources/edit", data={"csrf": token, **edit})
+            assert refused.status_code == 403 and "недоступна для вашей роли" in refused.text
+    assert config.read_text(encoding="utf-8") == written
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        SourceAnswers("poo", "https://poo.test", "admin", "Asia/Tomsk", "п1", tenant="spo_1"),
+        SourceAnswers("netschool", "https://ns.test", "adm", "Asia/Omsk", "п2", school="12"),
+        SourceAnswers("netschool", "https://ns.test", "adm", "Asia/Omsk", "п3", school="Лицей"),
+        SourceAnswers(
+            "eljur",
+            "school.eljur.test",
+            "adm",
+            "Europe/Moscow",
+            "п4",
+            devkey="ключ",
+            vendor="school",
+            api_url="https://api.eljur.test/apiv3",
+        ),
+    ],
+)
+def test_the_edit_form_starts_from_what_was_written(tmp_path: Path, answers: SourceAnswers) -> None:
+    """Every field the edit form does not show comes back as written, secrets included."""
+    config = tmp_path / f"sverka-{answers.source}.toml"
+    write_source(answers, config, config.with_suffix(".secrets"))
+    assert current_answers(answers.source, config) == (answers, config.with_suffix(".secrets"))
