@@ -33,6 +33,69 @@ class LessonFacts:
     group: str
     starts_at: str = ""
     """The bell time, «08:30», where the journal gives it."""
+    ends_at: str = ""
+    """The lesson's end, «09:15», where the journal gives it."""
+    bell: str = ""
+    """The time to show: «08:30–09:15» from the journal, else from the profile's bells."""
+
+
+Bells = Mapping[int, tuple[str, str]]
+"""Lesson number → (start, end), «08:30», «09:15»: the institution's bell schedule."""
+
+
+def bell_span(number: int | None, starts_at: str, ends_at: str, bells: Bells) -> str:
+    """The lesson's time for a deputy: the journal's own times first (it knows moved
+    lessons), else the bell schedule's times for the lesson number, else nothing — a
+    time we do not know is left out rather than guessed."""
+    if starts_at:
+        return f"{starts_at}–{ends_at}" if ends_at else starts_at
+    if number is not None and number in bells:
+        start, end = bells[number]
+        return f"{start}–{end}" if end else start
+    return ""
+
+
+def profile_bells(profile_id: str | None) -> dict[int, tuple[str, str]]:
+    """The profile's optional ``[bells]`` table (``1 = "08:30-09:15"``) as numbers → times.
+
+    A profile without one, or an unreadable entry, gives no times: the lesson line then
+    shows only what the journal gives."""
+    if not profile_id:
+        return {}
+    from policies.profiles import ProfileError, raw_profile
+
+    try:
+        raw = raw_profile(profile_id).get("bells", {})
+    except ProfileError:
+        return {}
+    return parse_bells(raw) if isinstance(raw, Mapping) else {}
+
+
+def parse_bells(raw: Mapping[str, Any]) -> dict[int, tuple[str, str]]:
+    """``{"1": "08:30-09:15"}`` (or ``["08:30", "09:15"]``) → ``{1: ("08:30", "09:15")}``;
+    entries that are not a number and «ЧЧ:ММ» times are skipped."""
+    out: dict[int, tuple[str, str]] = {}
+    for key, value in raw.items():
+        if not str(key).isdigit():
+            continue
+        if isinstance(value, str):
+            pieces = [p.strip() for p in value.replace("–", "-").split("-")]
+        elif isinstance(value, Sequence):
+            pieces = [_clock(p) for p in value]
+        else:
+            continue
+        if not 1 <= len(pieces) <= 2 or not all(_is_clock(p) for p in pieces):
+            continue
+        out[int(key)] = (pieces[0], pieces[1] if len(pieces) == 2 else "")
+    return out
+
+
+def _is_clock(text: str) -> bool:
+    try:
+        dt.time.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 5
 
 
 def _current(
@@ -61,11 +124,16 @@ def lesson_lines(
     violations: Iterable[Mapping[str, Any]],
     *,
     with_group: bool = False,
+    bells: Bells | None = None,
 ) -> dict[tuple[str, str], str]:
     """``(entity_kind, entity_key)`` → «Математика, 3-й урок 12.03.2025; преподаватель …».
 
     ``with_group``: the line a list without a group column needs, date first —
-    «12.03.2025, 3-й урок (08:30), Математика, группа 2003; преподаватель …»."""
+    «12.03.2025, 3-й урок (08:30–09:15), Математика, группа 2003; преподаватель …».
+    ``bells``: the bell schedule for lessons whose journal gives no time (default: the
+    journal's profile's ``[bells]``)."""
+    if bells is None:
+        bells = profile_bells(journal.profile())
     line = lesson_line_dated if with_group else lesson_line
     wanted: dict[str, set[str]] = {"lesson": set(), **{k: set() for k in LESSON_BOUND}}
     for v in violations:
@@ -95,6 +163,7 @@ def lesson_lines(
         "teacher_id",
         "group_id",
         "starts_at",
+        "ends_at",
     )
     subjects = {
         key: str(row["name"])
@@ -110,6 +179,10 @@ def lesson_lines(
             teacher=journal.name_of(r["teacher_id"], short=True) if r.get("teacher_id") else "",
             group=journal.group_name(r["group_id"]) if r.get("group_id") else "",
             starts_at=_clock(r.get("starts_at")),
+            ends_at=_clock(r.get("ends_at")),
+            bell=bell_span(
+                r["number"], _clock(r.get("starts_at")), _clock(r.get("ends_at")), bells
+            ),
         )
         for key, r in lessons.items()
     }
@@ -162,12 +235,13 @@ def violation_lessons(engine: Engine, violations: Sequence[Mapping[str, Any]]) -
 
 def lesson_line_dated(lesson: LessonFacts | None, student: str = "") -> str:
     """Date first, then the lesson's number and bell time, the subject and the group; then the
-    teacher and the student: «12.03.2025, 3-й урок (08:30), Математика, группа 2003; …»."""
+    teacher and the student: «12.03.2025, 3-й урок (08:30–09:15), Математика, группа 2003; …»."""
     parts = []
     if lesson is not None:
         head = [lesson.day]
         number = f"{lesson.number}-й урок" if lesson.number else "урок"
-        head.append(f"{number} ({lesson.starts_at})" if lesson.starts_at else number)
+        bell = lesson.bell or lesson.starts_at
+        head.append(f"{number} ({bell})" if bell else number)
         head.append(lesson.subject)
         if lesson.group:
             head.append(f"группа {lesson.group}")
@@ -180,11 +254,14 @@ def lesson_line_dated(lesson: LessonFacts | None, student: str = "") -> str:
 
 
 def lesson_line(lesson: LessonFacts | None, student: str = "") -> str:
-    """One Russian line: the subject and lesson, its teacher, and the student where there is one."""
+    """One Russian line: the subject and lesson (with its time where known), its teacher, and
+    the student where there is one: «Математика, 3-й урок 12.03.2025, 10:00–10:45; …»."""
     parts = []
     if lesson is not None:
         number = f"{lesson.number}-й урок " if lesson.number else "урок "
-        parts.append(f"{lesson.subject}, {number}{lesson.day}")
+        bell = lesson.bell or lesson.starts_at
+        when = f", {bell}" if bell else ""
+        parts.append(f"{lesson.subject}, {number}{lesson.day}{when}")
         if lesson.teacher:
             parts.append(f"преподаватель {lesson.teacher}")
     if student:

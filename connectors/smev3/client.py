@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import re
 import uuid
@@ -31,6 +32,7 @@ from zeep.exceptions import DTDForbidden, EntitiesForbidden, Fault, TransportErr
 from zeep.plugins import Plugin
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport
+from zeep.wsdl import Document
 from zeep.xsd import SkipValue
 
 from connectors.smev3.errors import (
@@ -209,6 +211,47 @@ def _unwrap(result: Any, wrapper: str, child: str) -> Any:
     return getattr(result, wrapper, None)
 
 
+def _load_local(url: str) -> bytes:
+    """A schema's bytes from disk; a network address is refused."""
+    if urlparse(url).scheme in ("http", "https", "ftp"):
+        raise SmevError(f"загрузка схемы из сети запрещена: {url}")
+    return Path(url.removeprefix("file://")).read_bytes()
+
+
+def _zeep_settings() -> Settings:
+    """zeep's settings for schemas and answers alike: strict, no DTD, entities or external refs."""
+    return Settings(
+        strict=True,
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+        xml_huge_tree=False,
+    )
+
+
+class _SchemaFiles:
+    """The loader a shared parsed WSDL keeps: it reads files only and holds no client's HTTP
+    connection, signer or audit hook, so sharing the document shares none of them."""
+
+    def load(self, url: str) -> bytes:
+        return _load_local(url)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_wsdl(path: str, mtime_ns: int) -> Document:
+    """The WSDL with its XSDs, parsed once per process per file (and version, which is part of
+    the path): parsing was nearly all of a client's creation cost, and a demo builds dozens of
+    clients over the same schemas.  zeep's document is read-only once parsed; everything a
+    client owns (transport, settings, signer, plugins) stays on that client's ``AsyncClient``.
+    ``mtime_ns`` makes an edited schema file parse anew."""
+    return Document(path, _SchemaFiles(), settings=_zeep_settings())  # type: ignore[arg-type]
+
+
+def parsed_wsdl(wsdl: Path) -> Document:
+    """The shared parsed document of this WSDL file (see :func:`_parsed_wsdl`)."""
+    return _parsed_wsdl(str(wsdl), wsdl.stat().st_mtime_ns)
+
+
 class _LocalTransport(AsyncTransport):
     """httpx transport that loads schemas from disk only and audits every envelope."""
 
@@ -230,10 +273,7 @@ class _LocalTransport(AsyncTransport):
         self.last_response: bytes = b""
 
     def load(self, url: str) -> bytes:
-        if urlparse(url).scheme in ("http", "https", "ftp"):
-            raise SmevError(f"загрузка схемы из сети запрещена: {url}")
-        path = url.removeprefix("file://")
-        return Path(path).read_bytes()
+        return _load_local(url)
 
     def _load_remote_data(self, url: str) -> bytes:
         raise SmevError(f"загрузка схемы из сети запрещена: {url}")
@@ -364,17 +404,10 @@ class SoapEndpoint(ABC):
             timeout=settings.timeout, trust_env=False, verify=tls_context(trust_env=False)
         )
         self.transport = _LocalTransport(self._http, settings, audit, self.server)
-        zeep_settings = Settings(
-            strict=True,
-            forbid_dtd=True,
-            forbid_entities=True,
-            forbid_external=True,
-            xml_huge_tree=False,
-        )
         self.zeep = AsyncClient(  # type: ignore[no-untyped-call]
-            str(wsdl),
+            parsed_wsdl(wsdl),
             transport=self.transport,
-            settings=zeep_settings,
+            settings=_zeep_settings(),
             wsse=wsse,
             plugins=list(plugins),
         )

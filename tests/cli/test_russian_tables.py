@@ -87,7 +87,7 @@ def test_violations_name_the_lesson_in_the_table_and_the_csv(engine: Engine) -> 
 
     _store(engine)
     line = re.compile(
-        r"\d\d\.\d\d\.\d{4}, (\d+-й )?урок( \(\d\d:\d\d\))?, Математика, группа 5А"
+        r"\d\d\.\d\d\.\d{4}, (\d+-й )?урок( \(\d\d:\d\d(–\d\d:\d\d)?\))?, Математика, группа 5А"
         r"; преподаватель Петрова А\."
     )
     exported = runner.invoke(app, ["--db", db(engine), "violations", "--format", "csv"])

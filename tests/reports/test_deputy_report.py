@@ -158,9 +158,11 @@ def test_deputy_report_reads_the_policy_engines_violations(engine: Engine, tmp_p
         assert i.clause.startswith("п. 4.6"), i.clause
         assert re.fullmatch(r"[А-ЯЁ][а-яё-]+ [А-ЯЁ]\. [А-ЯЁ]\.", i.responsible), i.responsible
         assert i.group and not i.group.startswith("g"), "group named, not an id"
-        # what and whom: the subject, the lesson's number and date, the teacher by name
+        # what and whom: the subject, the lesson's number, date and (where known) time,
+        # the teacher by name
         assert re.match(
-            r"[А-ЯЁA-Z][^;]*, (\d+-й )?урок \d\d\.\d\d\.\d{4}; преподаватель [А-ЯЁ][а-яё-]+ [А-ЯЁ]\.",
+            r"[А-ЯЁA-Z][^;]*, (\d+-й )?урок \d\d\.\d\d\.\d{4}(, \d\d:\d\d(–\d\d:\d\d)?)?; "
+            r"преподаватель [А-ЯЁ][а-яё-]+ [А-ЯЁ]\.",
             i.about,
         ), i.about
     students = [i for i in violations if i.rule_id == "attendance.deadline"]
