@@ -1,47 +1,118 @@
-"""The README's main command, small: it runs end to end, writes its results, leaves nothing running."""
+"""The README's main command, small, for every profile: it runs end to end, writes its
+results, scores every rule the profile has at precision = recall = 100 % against the planted
+truth (or names it «не проверяется: …» with the reason), and leaves nothing running."""
 
 from __future__ import annotations
 
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
-from demo.run import DemoOptions, plan_moments, run_demo
+import pytest
+
+from demo.run import DemoOptions, DemoResult, plan_moments, run_demo
+
+# (profile, platform, weeks, seed): a small size whose scenario plants most rules (checked
+# against the truth file: one week leaves the fortnightly rules unplanted; tpt stays at one
+# week, where it runs twice, at 13 of its 21 scored rules planted).
+PROFILES = [
+    ("tpt", "poo", 1, 3),
+    ("usolye", "poo", 2, 1),
+    ("kpgt", "poo", 2, 1),
+    ("talmenka", "netschool", 1, 1),
+    ("mazanka", "eljur", 2, 2),
+]
+STUDENTS = 30
+
+# Rules below the bar on purpose, each with the reason; the test fails if another rule
+# drops below it or if one of these is fixed without updating the list.
+KNOWN_GAPS: dict[str, dict[str, str]] = {
+    "usolye": {
+        # seed 1: a student back from academic leave (order 17.12, «Выход из академического
+        # отпуска») is already «studying» in the pulled journal at the 16.12 day close while
+        # the registry still holds the leave: one extra finding the truth does not plant
+        "contingent.registry.match": "лишнее расхождение накануне приказа о выходе из отпуска",
+    },
+    "mazanka": {
+        # ЭлЖур records no entry times and the plan does not pull at each bell
+        "lesson.homework.ahead_limit": "ЭлЖур не хранит время записи; план не опрашивает к звонку",
+        "lesson.topic.ahead_limit": "ЭлЖур не хранит время записи; план не опрашивает к звонку",
+    },
+}
+
+UNCHECKED: dict[str, set[str]] = {
+    "tpt": {"marks.work_type.required", "staff.card.deadline"},
+    "usolye": set(),
+    "kpgt": {"marks.work_type.required"},
+    "talmenka": {"absence.reason.deadline", "lesson.topic.matches_plan"},
+    "mazanka": {
+        "absence.reason.deadline",
+        "contingent.movement.deadline",
+        "epgu.own_child_only",
+        "marks.density",
+        "plan.coverage",
+        "plan.deadline",
+        "plan.hours.match_curriculum",
+    },
+}
 
 
-def test_demo_runs_end_to_end_and_twice(tmp_path: Path) -> None:
-    threads_before = {t.name for t in threading.enumerate()}
-    options = DemoOptions(profile="tpt", students=30, weeks=1, seed=3, out=tmp_path / "demo")
-    first = run_demo(options)
+def _at_the_bar(row: dict[str, Any]) -> bool:
+    return row["possibly"] == 0 and (row["precision"], row["recall"]) == (1.0, 1.0)
 
-    assert first.syncs == first.moments > 0
-    assert first.rules, "the truth's rules are scored"
-    found = sum(r["found"] for r in first.rules)
-    matched = sum(r["matched"] for r in first.rules)
-    assert found > 0 and matched > 0, (
+
+def _assert_table(result: DemoResult, profile: str, platform: str) -> dict[str, Any]:
+    assert result.platform == platform
+    assert result.syncs == result.moments > 0
+    assert result.rules, "the truth's rules are scored"
+    for key in ("store", "violations_json", "violations_csv", "summary"):
+        assert Path(result.paths[key]).exists(), key
+    summary: dict[str, Any] = json.loads(Path(result.paths["summary"]).read_text(encoding="utf-8"))
+    assert summary["rules"] == result.rules
+    table = {r["rule_id"]: r for r in result.rules}
+    planted = [rule for rule, row in table.items() if row["planted"] > 0]
+    assert len(planted) * 5 >= len(table) * 3, (
+        f"the small scenario plants too few rules: {sorted(set(table) - set(planted))}"
+    )
+    assert sum(r["matched"] for r in result.rules) > 0, (
         "violations planted in the scenario are found through the emulators"
     )
-    for key in ("store", "violations_json", "violations_csv", "summary"):
-        assert Path(first.paths[key]).exists(), key
-    summary = json.loads(Path(first.paths["summary"]).read_text(encoding="utf-8"))
-    assert summary["rules"] == first.rules
-    assert (
-        summary["epgu"]["received"] >= summary["epgu"]["answered"] + summary["epgu"]["refused"] - 0
-    )
-    violations = json.loads(Path(first.paths["violations_json"]).read_text(encoding="utf-8"))
-    assert len(violations) >= found
+    violations = json.loads(Path(result.paths["violations_json"]).read_text(encoding="utf-8"))
+    # ``found`` also counts registry mismatches the push healed and refusals (listed apart)
+    refusals = {"epgu.own_child_only"}
+    listed = {v["rule_id"] for v in violations}
+    healed = {r["rule_id"] for r in result.rules if r["found"] == r["healed"]}
+    assert listed >= set(planted) - set(KNOWN_GAPS.get(profile, {})) - healed - refusals
+    for rule in refusals & set(planted):
+        assert len(result.refusals) >= table[rule]["matched"] > 0, table[rule]
     # the per-rule table through the real path, on the plan ``sverka schedule plan`` derives
-    table = {r["rule_id"]: r for r in first.rules}
-    for rule_id, row in table.items():
-        assert row["possibly"] == 0, f"{rule_id}: the plan decides every deadline"
-        assert (row["precision"], row["recall"]) == (1.0, 1.0), row
-    assert {u["rule_id"] for u in summary["unchecked"]} == {
-        "marks.work_type.required",
-        "staff.card.deadline",
-    }
+    below = {rule: row for rule, row in table.items() if not _at_the_bar(row)}
+    assert set(below) == set(KNOWN_GAPS.get(profile, {})), below
+    for rule in below:
+        assert table[rule]["recall"] == 1.0 or table[rule]["possibly"] > 0, table[rule]
+    assert {u["rule_id"] for u in summary["unchecked"]} == UNCHECKED[profile]
     assert all(u["reason"].startswith("не проверяется: ") for u in summary["unchecked"])
-    assert summary["possibly"]["total"] == 0
+    assert not set(table) & UNCHECKED[profile], "an unchecked rule is not scored"
+    assert summary["possibly"]["total"] == sum(r["possibly"] for r in result.rules)
+    assert set(summary["possibly"]["by_rule"]) <= set(below)
+    return summary
 
+
+@pytest.mark.parametrize(
+    ("profile", "platform", "weeks", "seed"), PROFILES, ids=[p[0] for p in PROFILES]
+)
+def test_demo_scores_every_rule_of_the_profile(
+    tmp_path: Path, profile: str, platform: str, weeks: int, seed: int
+) -> None:
+    threads_before = {t.name for t in threading.enumerate()}
+    options = DemoOptions(
+        profile=profile, students=STUDENTS, weeks=weeks, seed=seed, out=tmp_path / "demo"
+    )
+    first = run_demo(options)
+    _assert_table(first, profile, platform)
+    if profile != "tpt":
+        return
     second = run_demo(options)
     assert second.rules == first.rules, "a second run starts clean and gives the same result"
     leftover = {t.name for t in threading.enumerate() if t.is_alive()} - threads_before
