@@ -108,18 +108,29 @@ def add_command(
 def budget_command(
     host: str = typer.Argument(..., help="Узел платформы (как в sverka region plan)."),
     sessions: int = typer.Argument(..., help="Сколько сеансов узел допускает одновременно."),
+    rps: float | None = typer.Option(
+        None,
+        "--rps",
+        help="Сколько запросов в секунду узел допускает от всех обработчиков вместе "
+        "(0 — без ограничения; не указано — оставить как есть).",
+    ),
     region: str | None = REGION_OPTION,
 ) -> None:
-    """Задать бюджет узла: сколько синхронизаций всех обработчиков идут на нём одновременно."""
-    from local_store.region import open_region, set_budget
+    """Задать бюджет узла: сколько синхронизаций всех обработчиков идут на нём одновременно
+    и сколько запросов в секунду они ему шлют."""
+    from local_store.region import open_region, rate_of, set_budget
 
     with user_errors(*_region_errors()):
         engine = open_region(_url(region))
         try:
-            set_budget(engine, host, sessions)
+            set_budget(engine, host, sessions, rps)
+            rate = rate_of(engine, host)
         finally:
             engine.dispose()
-    console.print(f"Бюджет узла {escape(host)}: не больше {sessions} сеанса(ов) одновременно.")
+    limit = f"не больше {rate:g} запроса(ов) в секунду" if rate else "запросы в секунду не ограничены"
+    console.print(
+        f"Бюджет узла {escape(host)}: не больше {sessions} сеанса(ов) одновременно; {limit}."
+    )
 
 
 @region_app.command("plan")
