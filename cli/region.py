@@ -133,6 +133,11 @@ def budget_command(
     )
 
 
+def budget_cell(sessions: int, rate: float | None) -> str:
+    """The plan table's budget: sessions at once, and requests a second when limited."""
+    return f"{sessions} сеанс.; {rate:g} запр./с" if rate else f"{sessions} сеанс."
+
+
 @region_app.command("plan")
 def plan_command(
     institution: str | None = typer.Option(None, "--institution", help="Код организации."),
@@ -146,6 +151,7 @@ def plan_command(
         get_institution,
         list_institutions,
         open_region,
+        rates,
         update_plan,
     )
     from scheduler.region.app import queueing_lock, sync_lock
@@ -166,6 +172,7 @@ def plan_command(
             if institution is not None and not chosen:
                 get_institution(engine, institution)
             limits = budgets(engine)
+            paces = rates(engine)
             table = Table(title="Планы синхронизации региона")
             for column in (
                 "организация",
@@ -184,7 +191,9 @@ def plan_command(
                     escape(inst.cron),
                     escape(utc_cron(inst.cron, inst.timezone)),
                     escape(inst.host),
-                    str(limits.get(inst.host, DEFAULT_MAX_SESSIONS)),
+                    budget_cell(
+                        limits.get(inst.host, DEFAULT_MAX_SESSIONS), paces.get(inst.host)
+                    ),
                     escape(f"{queueing_lock(inst.id)}; {sync_lock(inst)}"),
                 )
         finally:

@@ -245,6 +245,14 @@ def budgets(engine: Engine) -> dict[str, int]:
         return {str(h): int(n) for h, n in conn.execute(select(host_budget.c.host, host_budget.c.max_sessions))}
 
 
+def rates(engine: Engine) -> dict[str, float]:
+    """Every host's requests-per-second budget (hosts without one are left out)."""
+    column = host_budget.c.requests_per_second
+    with engine.connect() as conn:
+        rows = conn.execute(select(host_budget.c.host, column).where(column.is_not(None)))
+        return {str(h): float(r) for h, r in rows}
+
+
 def update_plan(engine: Engine, institution_id: str, cron: str) -> None:
     """Replace an institution's sync plan (its cron line in local time)."""
     get_institution(engine, institution_id)

@@ -30,6 +30,8 @@ def test_two_workers_syncing_three_schools_keep_to_the_host_rate(
         key = host_key(hosts[0].url)
         budget = sverka("region", "budget", key, "3", "--rps", str(RATE), url=region_url)
         assert budget.returncode == 0, budget.stdout + budget.stderr
+        plan = sverka("region", "plan", url=region_url)
+        assert f"3 сеанс.; {RATE} запр./с" in plan.stdout, plan.stdout + plan.stderr
         queued = sverka(
             "region",
             "sync",
