@@ -108,18 +108,34 @@ def add_command(
 def budget_command(
     host: str = typer.Argument(..., help="Узел платформы (как в sverka region plan)."),
     sessions: int = typer.Argument(..., help="Сколько сеансов узел допускает одновременно."),
+    rps: float | None = typer.Option(
+        None,
+        "--rps",
+        help="Сколько запросов в секунду узел допускает от всех обработчиков вместе "
+        "(0 — без ограничения; не указано — оставить как есть).",
+    ),
     region: str | None = REGION_OPTION,
 ) -> None:
-    """Задать бюджет узла: сколько синхронизаций всех обработчиков идут на нём одновременно."""
-    from local_store.region import open_region, set_budget
+    """Задать бюджет узла: сколько синхронизаций всех обработчиков идут на нём одновременно
+    и сколько запросов в секунду они ему шлют."""
+    from local_store.region import open_region, rate_of, set_budget
 
     with user_errors(*_region_errors()):
         engine = open_region(_url(region))
         try:
-            set_budget(engine, host, sessions)
+            set_budget(engine, host, sessions, rps)
+            rate = rate_of(engine, host)
         finally:
             engine.dispose()
-    console.print(f"Бюджет узла {escape(host)}: не больше {sessions} сеанса(ов) одновременно.")
+    limit = f"не больше {rate:g} запроса(ов) в секунду" if rate else "запросы в секунду не ограничены"
+    console.print(
+        f"Бюджет узла {escape(host)}: не больше {sessions} сеанса(ов) одновременно; {limit}."
+    )
+
+
+def budget_cell(sessions: int, rate: float | None) -> str:
+    """The plan table's budget: sessions at once, and requests a second when limited."""
+    return f"{sessions} сеанс.; {rate:g} запр./с" if rate else f"{sessions} сеанс."
 
 
 @region_app.command("plan")
@@ -135,6 +151,7 @@ def plan_command(
         get_institution,
         list_institutions,
         open_region,
+        rates,
         update_plan,
     )
     from scheduler.region.app import queueing_lock, sync_lock
@@ -155,6 +172,7 @@ def plan_command(
             if institution is not None and not chosen:
                 get_institution(engine, institution)
             limits = budgets(engine)
+            paces = rates(engine)
             table = Table(title="Планы синхронизации региона")
             for column in (
                 "организация",
@@ -173,7 +191,9 @@ def plan_command(
                     escape(inst.cron),
                     escape(utc_cron(inst.cron, inst.timezone)),
                     escape(inst.host),
-                    str(limits.get(inst.host, DEFAULT_MAX_SESSIONS)),
+                    budget_cell(
+                        limits.get(inst.host, DEFAULT_MAX_SESSIONS), paces.get(inst.host)
+                    ),
                     escape(f"{queueing_lock(inst.id)}; {sync_lock(inst)}"),
                 )
         finally:

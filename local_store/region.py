@@ -201,16 +201,35 @@ def _institution(row: object) -> Institution:
     )
 
 
-def set_budget(engine: Engine, host: str, max_sessions: int) -> None:
-    """How many sessions ``host`` may see at once from the whole region."""
+def set_budget(
+    engine: Engine, host: str, max_sessions: int, requests_per_second: float | None = None
+) -> None:
+    """How many sessions ``host`` may see at once from the whole region, and how many requests a second.
+
+    ``requests_per_second`` ``None`` keeps the host's rate as it is; ``0`` lifts it.
+    """
     if max_sessions < 1:
         raise RegionError(f"бюджет узла {host}: число сеансов должно быть не меньше 1")
+    if requests_per_second is not None and requests_per_second < 0:
+        raise RegionError(f"бюджет узла {host}: число запросов в секунду не может быть меньше 0")
+    values: dict[str, object] = {"max_sessions": max_sessions}
+    if requests_per_second is not None:
+        values["requests_per_second"] = requests_per_second or None
     with engine.begin() as conn:
         changed = conn.execute(
-            update(host_budget).where(host_budget.c.host == host).values(max_sessions=max_sessions)
+            update(host_budget).where(host_budget.c.host == host).values(**values)
         ).rowcount
         if not changed:
-            conn.execute(insert(host_budget).values(host=host, max_sessions=max_sessions))
+            conn.execute(insert(host_budget).values(host=host, **values))
+
+
+def rate_of(engine: Engine, host: str) -> float | None:
+    """The host's requests-per-second budget, ``None`` when it has none."""
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(host_budget.c.requests_per_second).where(host_budget.c.host == host)
+        ).scalar()
+    return float(value) if value is not None else None
 
 
 def budget_of(engine: Engine, host: str) -> int:
@@ -224,6 +243,14 @@ def budget_of(engine: Engine, host: str) -> int:
 def budgets(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {str(h): int(n) for h, n in conn.execute(select(host_budget.c.host, host_budget.c.max_sessions))}
+
+
+def rates(engine: Engine) -> dict[str, float]:
+    """Every host's requests-per-second budget (hosts without one are left out)."""
+    column = host_budget.c.requests_per_second
+    with engine.connect() as conn:
+        rows = conn.execute(select(host_budget.c.host, column).where(column.is_not(None)))
+        return {str(h): float(r) for h, r in rows}
 
 
 def update_plan(engine: Engine, institution_id: str, cron: str) -> None:

@@ -14,7 +14,7 @@ the embedded SQLite default) never carries them.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 
 from local_store.metadata import NAMING
 from local_store.types import UTCDateTime
@@ -50,4 +50,9 @@ host_budget = Table(
     Column("host", String(200), primary_key=True),
     # How many sessions (concurrent syncs) the host may see at once, from all workers.
     Column("max_sessions", Integer, nullable=False),
+    # How many requests a second the host may see from all workers together (NULL: no limit).
+    Column("requests_per_second", Float, nullable=True),
+    # The rate limit's next free moment (epoch seconds by the database's clock): each request
+    # reserves the moment and pushes it on by 1/rate (scheduler.region.rate).
+    Column("next_request_at", Float, nullable=True),
 )

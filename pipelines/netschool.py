@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from pydantic import ValidationError
@@ -44,6 +44,9 @@ from pipelines.outcome import SyncOutcome
 from pipelines.screening import checked_snapshot
 from pipelines.settings import NETSCHOOL_PASSWORD_ENV, SettingsError, read_section, require_secret
 from pipelines.window import Incremental
+
+if TYPE_CHECKING:
+    import httpx
 
 log = structlog.get_logger("sync.netschool")
 
@@ -238,6 +241,7 @@ def sync_netschool(
     progress: PullProgress | None = None,
     job: str | None = None,
     only_classes: Collection[int] | None = None,
+    request_gate: Callable[[httpx.Request], Awaitable[None]] | None = None,
 ) -> SyncOutcome:
     """Pull, map and ingest one school; a failure is recorded as a failed run with nothing ingested.
 
@@ -264,6 +268,7 @@ def sync_netschool(
             config.school_id,
             deployment=known,
             settings=config.client,
+            request_gate=request_gate,
         )
         holder["client"] = client
         async with client:

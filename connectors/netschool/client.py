@@ -104,7 +104,10 @@ class NetSchoolClient:
         *,
         deployment: Deployment | None = None,
         settings: ClientSettings | None = None,
+        request_gate: Callable[[httpx.Request], Awaitable[None]] | None = None,
     ) -> None:
+        """``request_gate`` is awaited before every request leaves (logins and logouts too):
+        a region worker passes its host's shared rate budget here; alone it is ``None``."""
         self.base_url = base_url.rstrip("/")
         self.host = httpx.URL(self.base_url).host
         self.deployment = deployment
@@ -118,6 +121,7 @@ class NetSchoolClient:
             headers={"user-agent": "Sverka/0.1 (+netschool connector)", "referer": referer},
             limits=httpx.Limits(max_connections=self.settings.concurrency),
             verify=tls_context(),
+            event_hooks={"request": [request_gate]} if request_gate is not None else None,
         )
         self._semaphore = asyncio.Semaphore(self.settings.concurrency)
         self.requests = 0

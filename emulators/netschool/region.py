@@ -45,6 +45,8 @@ class Hit:
     """The session token the request carried (``""`` before login)."""
     sessions: int
     """Sessions open on the whole host right after this request (abandoned ones too)."""
+    arrived: float
+    """``time.monotonic()`` when the request came in (what a requests-per-second budget bounds)."""
 
 
 def max_concurrent_sessions(hits: list[Hit]) -> int:
@@ -97,6 +99,7 @@ class RegionHost:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
+        arrived = time.monotonic()
         school, token = self._route(scope, body)
         delivered = False
 
@@ -109,7 +112,9 @@ class RegionHost:
 
         await self.apps[school](scope, replay, send)
         with self.lock:
-            self.log.append(Hit(time.monotonic(), school, scope["path"], token, self.open_sessions()))
+            self.log.append(Hit(
+                    time.monotonic(), school, scope["path"], token, self.open_sessions(), arrived
+                ))
 
     def _route(self, scope: Scope, body: bytes) -> tuple[int, str]:
         """The school a request is for, and the session token it carries."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
+from sqlalchemy import Engine
 
 from local_store.region import (
     Institution,
@@ -25,6 +26,7 @@ from local_store.runs import RunStatus, mark_interrupted
 from pipelines.outcome import SyncOutcome
 from scheduler.region.budget import host_slot
 from scheduler.region.errors import SyncFailed
+from scheduler.region.rate import request_gate
 
 log = structlog.get_logger(__name__)
 
@@ -33,15 +35,21 @@ def job_ref(job_id: int | None) -> str:
     return f"procrastinate:{job_id}" if job_id is not None else "procrastinate"
 
 
-def run_pipeline(store: Any, inst: Institution, job: str) -> SyncOutcome:
-    """The institution's source pipeline, with the settings file and secrets it names."""
+def run_pipeline(
+    store: Any, inst: Institution, job: str, region: Engine | None = None
+) -> SyncOutcome:
+    """The institution's source pipeline, with the settings file and secrets it names.
+
+    With ``region``, every request to the host waits for the host's shared rate budget.
+    """
     if inst.source == "netschool":
         from pipelines.netschool import PASSWORD_ENV, load_config, sync_netschool
         from pipelines.settings import require_secret
 
         config = load_config(inst.config)
         password = require_secret(PASSWORD_ENV, config.secrets_file, "пароль NetSchool")
-        return sync_netschool(store, config, password, job=job)
+        gate = request_gate(region, inst.host) if region is not None else None
+        return sync_netschool(store, config, password, job=job, request_gate=gate)
     raise SyncFailed(
         f"источник «{inst.source}» пока не поддерживается в регионе", "UnsupportedVersion"
     )
@@ -67,7 +75,7 @@ def sync_institution(region_url: str, institution_id: str, job_id: int | None) -
                 holder=slot_holder(job_id, inst.id),
             ) as slot:
                 log.info("region sync", institution=inst.id, host=inst.host, slot=slot)
-                outcome = run_pipeline(store, inst, job_ref(job_id))
+                outcome = run_pipeline(store, inst, job_ref(job_id), region)
         finally:
             store.dispose()
     finally:

@@ -24,7 +24,7 @@ from tests.netschool.worlds import DEPLOYMENT, DEPUTY_LOGIN, DEPUTY_PASSWORD, D,
 ROOT = Path(__file__).resolve().parents[2]
 
 
-PG_ONLY = ["test_night.py", "test_job_errors.py"]
+PG_ONLY = ["test_night.py", "test_job_errors.py", "test_rate_workers.py"]
 collect_ignore = [] if "postgresql" in BACKENDS else PG_ONLY
 """A region is PostgreSQL only: a run limited to SQLite leaves these files out (no skips)."""
 
