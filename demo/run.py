@@ -110,7 +110,12 @@ def plan_moments(world: World, profile: str) -> list[PlannedSync]:
     end = dt.datetime.fromisoformat(str(world.meta["ends_at"]))
     state = world.state_as_of(end)
     last_lessons: dict[dt.date, dict[str, dt.time]] = {}
+    starts: dict[dt.date, dict[dt.time, set[str]]] = {}
     for record in state.kind("lesson").values():
+        raw_start = record.get("starts_at")
+        if raw_start is not None and record.get("date") and record.get("group_id"):
+            on = starts.setdefault(dt.date.fromisoformat(str(record["date"])), {})
+            on.setdefault(dt.time.fromisoformat(str(raw_start)), set()).add(str(record["group_id"]))
         raw_end, day, group = record.get("ends_at"), record.get("date"), record.get("group_id")
         if raw_end is None or day is None or group is None:
             continue
@@ -128,6 +133,7 @@ def plan_moments(world: World, profile: str) -> list[PlannedSync]:
         start.astimezone(zone).date(),
         end.astimezone(zone).date(),
         period_ends=period_ends,
+        lesson_starts=starts,
     )
     return [p for p in plan if start <= p.moment <= end]
 
@@ -237,6 +243,15 @@ class _Journal:
             ids.append(int(found))
         return ids
 
+    def _class_names(self, groups: tuple[str, ...]) -> frozenset[str]:
+        """The plan's scenario groups by the names ЭлЖур knows its classes by."""
+        if self._group_names is None:
+            self._group_names = {
+                str(r["id"]): str(r.get("name") or "")
+                for r in self.world.state_as_of(self._start).kind("group").values()
+            }
+        return frozenset(self._group_names.get(g, g) for g in groups)
+
     def sync(
         self, moment: dt.datetime, *, first: bool, groups: tuple[str, ...] = ()
     ) -> dict[str, Any]:
@@ -259,6 +274,7 @@ class _Journal:
                 # missed the lesson's week at the deadline, leaving the verdict "possibly"
                 window=Incremental(14),
                 client=ClientSettings(class_pause=0.0),
+                only_classes=None if first or not groups else self._class_names(groups),
             )
             ej_outcome = sync_eljur(
                 self.engine, ej_config, DEFAULT_DEVKEY, self.password, as_of=moment, full=first

@@ -80,6 +80,9 @@ class EljurConfig:
     """Lessons published ahead are pulled too: topics and homework entered in advance count."""
     client: ClientSettings = field(default_factory=ClientSettings)
     secrets_file: str | None = None
+    only_classes: frozenset[str] | None = None
+    """Pull just these classes (by name), as the evidence plan's pull at a bell does;
+    ``None``: the whole school."""
 
 
 def _window(
@@ -221,13 +224,18 @@ async def _run(
             catalog: set[str] = set()
             # Every timetable first: a mover's diary holds lessons of their former class,
             # and only the whole school's timetables tell which class a mark belongs to.
+            chosen = [
+                c
+                for c in structure.classes()
+                if config.only_classes is None or c in config.only_classes
+            ]
             schedules: dict[str, ClassSchedule] = {}
-            for number, class_name in enumerate(structure.classes()):
+            for number, class_name in enumerate(chosen):
                 if number:
                     await pause(client)
                 schedules[class_name] = await pull_schedule(client, class_name, window)
             lessons = lesson_index(schedules)
-            for number, class_name in enumerate(structure.classes()):
+            for number, class_name in enumerate(chosen):
                 if number:
                     await pause(client)
                 journal = await pull_diaries(

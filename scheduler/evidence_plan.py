@@ -8,6 +8,8 @@ sync after one at D (T0 ≥ D).  So the plan syncs at the instants deadlines fal
   at the end of some day);
 * the clock times a profile names (``at = "20:00"``) on every day;
 * a group's last lesson plus the hours a rule gives (1.5 h, 3 h), for that group only;
+* every lesson start (bell), for the groups starting a lesson then, when a rule limits how
+  many lessons ahead an entry may be made (its earliest moment is a lesson's start);
 
 and re-reads the whole period weekly and on each period's last day (``scheduler.reread``).
 A finding stays «possibly» only when a planned sync did not happen (the server was down).
@@ -53,6 +55,8 @@ class DeadlineClocks:
     end_of_day: tuple[str, ...] = ()
     at: Mapping[dt.time, tuple[str, ...]] = field(default_factory=dict)
     after_last_lesson: Mapping[float, tuple[str, ...]] = field(default_factory=dict)
+    lesson_start: tuple[str, ...] = ()
+    """Rules whose earliest moment is a lesson's start ("at most N lessons ahead")."""
 
 
 def _specs(profile: Profile, rule_id: str) -> Iterator[DeadlineSpec]:
@@ -73,7 +77,13 @@ def deadline_clocks(profile: Profile, rules: Iterable[str] | None = None) -> Dea
     end_of_day: list[str] = []
     at: dict[dt.time, list[str]] = {}
     after: dict[float, list[str]] = {}
+    starts: list[str] = []
     for rule_id in rules if rules is not None else profile.checked_rules():
+        if (
+            "max_lessons_ahead"
+            in type(get_rule(rule_id).params(profile.setting(rule_id))).model_fields
+        ):
+            starts.append(rule_id)
         for spec in _specs(profile, rule_id):
             if spec.after_last_lesson_hours is not None:
                 after.setdefault(spec.after_last_lesson_hours, []).append(rule_id)
@@ -85,6 +95,7 @@ def deadline_clocks(profile: Profile, rules: Iterable[str] | None = None) -> Dea
         end_of_day=tuple(sorted(set(end_of_day))),
         at={k: tuple(sorted(set(v))) for k, v in at.items()},
         after_last_lesson={k: tuple(sorted(set(v))) for k, v in after.items()},
+        lesson_start=tuple(sorted(set(starts))),
     )
 
 
@@ -96,9 +107,11 @@ def plan_syncs(
     *,
     period_ends: Iterable[dt.date] = (),
     clocks: DeadlineClocks | None = None,
+    lesson_starts: Mapping[dt.date, Mapping[dt.time, Iterable[str]]] | None = None,
 ) -> list[PlannedSync]:
     """The plan over ``first_day``..``last_day`` (local days): ``last_lessons`` maps a day to
-    each group's last lesson end that day (the timetable).  Syncs at the same instant merge;
+    each group's last lesson end that day (the timetable), ``lesson_starts`` each day's lesson
+    starts to the groups starting a lesson then.  Syncs at the same instant merge;
     a whole-journal sync covers the groups of a group sync at that instant."""
     from scheduler.reread import RereadPolicy
 
@@ -125,6 +138,10 @@ def plan_syncs(
                 moment = dt.datetime.combine(day, end, tzinfo=zone) + dt.timedelta(hours=hours)
                 if moment.astimezone(zone).date() == day:
                     add(moment, (group,), rules)
+        if clocks.lesson_start:
+            for start, groups in (lesson_starts or {}).get(day, {}).items():
+                bell = dt.datetime.combine(day, start, tzinfo=zone)
+                add(bell, tuple(sorted(set(groups))), clocks.lesson_start)
         day += dt.timedelta(days=1)
     ordered = sorted(groups_at)
     daily = [m for m in ordered if m in whole_at and m.astimezone(zone).time() == END_OF_DAY]

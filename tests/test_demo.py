@@ -34,11 +34,6 @@ KNOWN_GAPS: dict[str, dict[str, str]] = {
         # the registry still holds the leave: one extra finding the truth does not plant
         "contingent.registry.match": "лишнее расхождение накануне приказа о выходе из отпуска",
     },
-    "mazanka": {
-        # ЭлЖур records no entry times and the plan does not pull at each bell
-        "lesson.homework.ahead_limit": "ЭлЖур не хранит время записи; план не опрашивает к звонку",
-        "lesson.topic.ahead_limit": "ЭлЖур не хранит время записи; план не опрашивает к звонку",
-    },
 }
 
 UNCHECKED: dict[str, set[str]] = {
