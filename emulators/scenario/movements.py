@@ -191,6 +191,22 @@ def add_movements(ctx: Context, people: People) -> None:
             ]
             info.intervals.append((group_id, in_journal_from, ctx.ends_on))
             enrolments.set(enrol_row, "status", "academic_leave")
+            # The leave had its own order, entered when it began: without it a platform that
+            # builds enrolments from the card's orders (Модуль ПОО) would show the student
+            # studying until the return is entered.  Not in ``ctx.orders``: plants and deadlines
+            # are about the window's orders.
+            orders.add(
+                ctx.b.next_id("mo"),
+                ctx.stamp(leave_start, 10 * 3600),
+                student_id=sid,
+                movement="academic_leave",
+                number=f"{max(1, number - (ctx.window_start - leave_start).days)}-к",
+                order_date=leave_start.isoformat(),
+                effective_date=leave_start.isoformat(),
+                from_group_id=group_id,
+                to_group_id=None,
+                reason="По семейным обстоятельствам",
+            )
             ctx.b.edit("enrolment", info.enrolment_id, entered, "status", "studying")
             reason = "Выход из академического отпуска"
             to_group = group_id
