@@ -28,6 +28,12 @@ STUDENTS = 30
 # Rules below the bar on purpose, each with the reason; the test fails if another rule
 # drops below it or if one of these is fixed without updating the list.
 KNOWN_GAPS: dict[str, dict[str, str]] = {
+    "mazanka": {
+        # seed 2: a topic entered on the turning day before the bell is first seen by the bell's
+        # own pull, at the very moment it became allowed: made before it or at it, ЭлЖур keeps
+        # no entry time («возможно»). A pull a second before each bell as well would decide it.
+        "lesson.topic.ahead_limit": "тема внесена до звонка, увидена опросом в момент звонка",
+    },
 }
 
 UNCHECKED: dict[str, set[str]] = {
