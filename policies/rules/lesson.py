@@ -280,7 +280,7 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
         ahead.label("ahead"),
     ).where(verdict != Verdict.MET.value)
     findings = []
-    what = "Домашнее задание" if homework else "Тема урока"
+    what, entered = ("Домашнее задание", "внесено") if homework else ("Тема урока", "внесена")
     for r in ctx.conn.execute(query).mappings():
         span = f"за {r['ahead']} уроков до урока"
         if r["verdict"] == Verdict.POSSIBLY.value:
@@ -293,7 +293,7 @@ def _ahead(ctx: Context, rule: Rule[Any], params: AheadParams, homework: bool) -
                 verdict=r["verdict"],
                 params=params,
                 message=(
-                    f"{what} на {ru_date(str(r['day']))} внесено {span} "
+                    f"{what} на {ru_date(str(r['day']))} {entered} {span} "
                     f"(допускается не более чем на {params.max_lessons_ahead} уроков вперёд)"
                 ),
                 person=r["teacher"],
