@@ -50,3 +50,22 @@ def test_late_final_marks_on_poo_are_values_the_platform_can_carry() -> None:
     ]  # fmt: skip
     assert len(planted) == 4
     assert {value_of[c["entity_id"]] for c in planted} <= set(MARK_WORDS)
+
+
+def test_an_absence_entered_late_with_its_reason_code_has_a_late_reason() -> None:
+    """On «Модуль ПОО» an exemption is entered as «УП», reason included: entered after the
+    week closed (an attendance.deadline plant), its reason is late too (tpt at 2 weeks,
+    seed 3, found such an absence the truth did not list)."""
+    gen = generated("tpt", 30, 2, 3)
+    absences = gen.scenario["tables"]["absence"]
+    code = absences["columns"].index("code")
+    code_of = {r[0]: r[code] for r in absences["rows"]}
+    late = {
+        c["entity_id"]
+        for c in gen.truth["cases"]
+        if c["rule_id"] == "attendance.deadline" and code_of[c["entity_id"]] == "УП"
+    }
+    reasons = {
+        c["entity_id"] for c in gen.truth["cases"] if c["rule_id"] == "absence.reason.deadline"
+    }
+    assert late and late <= reasons
