@@ -9,6 +9,7 @@ from pydantic import Field
 from sqlalchemy import and_, func, literal, not_, or_, select
 
 from canonical.base import Platform, Record
+from canonical.journal import AbsenceCode
 from canonical.people import ParentLink, Person
 from canonical.requests import EpguRequest, EpguRequestStatus
 from canonical.wording import count
@@ -315,6 +316,11 @@ class ReasonParams(RuleParams):
     """Count from the supporting document's date (else from the day of the absence)."""
 
 
+NO_REASON_CODES = (AbsenceCode.OP.value, AbsenceCode.OSV.value)
+"""A late arrival or an exemption is no missed lesson: no reason is ever due for it (its
+own late entry is attendance.deadline's business)."""
+
+
 @register
 class AbsenceReasonDeadline(Rule[ReasonParams]):
     id = "absence.reason.deadline"
@@ -351,7 +357,7 @@ class AbsenceReasonDeadline(Rule[ReasonParams]):
             # curator weekly (tpt 4.5), and §8 judges the reason as an entry
             # of its own; attendance.deadline judges the absence's lateness.
             v = a["v"]
-            condition = v.c.prev_seen_run_id.is_not(None)
+            condition = v.c.prev_seen_run_id.is_not(None) & v.c.f_code.not_in(NO_REASON_CODES)
             if params.from_document:
                 condition = condition & v.c.f_document_date.is_not(None)
             return condition

@@ -36,3 +36,36 @@ def test_the_september_card_check_is_planted_only_when_the_replay_sees_september
         if c["rule_id"] == "contingent.card.deadline"
     ]  # fmt: skip
     assert cases and all(c["deadline"] >= "2024-12-09" for c in cases)
+
+
+def test_late_final_marks_on_poo_are_values_the_platform_can_carry() -> None:
+    """A student not attested gets «н/а», which «Модуль ПОО» cannot show: a late final
+    planted on it never reaches a pull, so tpt at 2 weeks (seed 1) lost one of three."""
+    gen = generated("tpt", 30, 2)
+    marks = gen.scenario["tables"]["mark"]
+    value_of = {r[0]: r[marks["columns"].index("value")] for r in marks["rows"]}
+    planted = [
+        c for c in gen.truth["cases"] + gen.truth["near_misses"]
+        if c["rule_id"] == "final_marks.deadline"
+    ]  # fmt: skip
+    assert len(planted) == 4
+    assert {value_of[c["entity_id"]] for c in planted} <= set(MARK_WORDS)
+
+
+def test_an_absence_entered_late_with_its_reason_code_has_a_late_reason() -> None:
+    """On «Модуль ПОО» an exemption is entered as «УП», reason included: entered after the
+    week closed (an attendance.deadline plant), its reason is late too (tpt at 2 weeks,
+    seed 3, found such an absence the truth did not list)."""
+    gen = generated("tpt", 30, 2, 3)
+    absences = gen.scenario["tables"]["absence"]
+    code = absences["columns"].index("code")
+    code_of = {r[0]: r[code] for r in absences["rows"]}
+    late = {
+        c["entity_id"]
+        for c in gen.truth["cases"]
+        if c["rule_id"] == "attendance.deadline" and code_of[c["entity_id"]] == "УП"
+    }
+    reasons = {
+        c["entity_id"] for c in gen.truth["cases"] if c["rule_id"] == "absence.reason.deadline"
+    }
+    assert late and late <= reasons

@@ -235,7 +235,7 @@ def attendance_deadline(ctx: Context) -> None:
         for edit in edits:
             if edit[2] < row[1]:
                 edit[2] = ctx.iso(made + dt.timedelta(minutes=10))
-        _reason_side_effect(ctx, lesson, row[0], edits, label)
+        _reason_side_effect(ctx, lesson, row, edits, label)
         case(
             ctx,
             "attendance.deadline",
@@ -249,25 +249,39 @@ def attendance_deadline(ctx: Context) -> None:
         )
 
 
+REASON_CODES = frozenset({"УП", "Б", "НП"})
+"""Codes that carry the absence's reason: an absence entered with one has its reason set
+from the moment it appears (an exemption on «Модуль ПОО» is entered as «УП»)."""
+
+
 def _reason_side_effect(
-    ctx: Context, lesson: LessonInfo, absence_id: str, edits: list[list[Any]], label: str
+    ctx: Context, lesson: LessonInfo, row: list[Any], edits: list[list[Any]], label: str
 ) -> None:
-    """A late absence pushes its reason late too: list that where the profile has the rule."""
-    if not edits or not has(ctx, "absence.reason.deadline"):
+    """A late absence pushes its reason late too: list that where the profile has the rule.
+
+    The reason comes with a later edit, or with the absence itself when it is entered
+    under a code that carries one."""
+    if not has(ctx, "absence.reason.deadline"):
         return
-    document = next((e[4] for e in edits if e[3] == "document_date"), None)
+    columns = ctx.table("absence").index
+    if edits:
+        document = next((e[4] for e in edits if e[3] == "document_date"), None)
+        set_at = parse(ctx, edits[0][2])
+    elif row[columns["code"]] in REASON_CODES:
+        document, set_at = row[columns["document_date"]], parse(ctx, row[columns["created_at"]])
+    else:
+        return
     if ctx.profile.id == "talmenka" and document is None:
         return
     deadline = ctx.dl.absence_reason(
         lesson.day, dt.date.fromisoformat(document) if document else None
     )
-    set_at = parse(ctx, edits[0][2])
     if set_at > deadline:
         case(
             ctx,
             "absence.reason.deadline",
             "absence",
-            absence_id,
+            row[columns["id"]],
             f"side effect: {label}",
             made_at=set_at,
             deadline=deadline,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from emulators.poo.formats import MARK_WORDS as POO_MARK_WORDS
 from emulators.scenario.plants.common import (
@@ -265,6 +266,15 @@ def first_grade(ctx: Context) -> None:
         )
 
 
+def carried_final(ctx: Context) -> Callable[[Any], bool]:
+    """Whether the demo platform can show a final mark: «Модуль ПОО» has no word for «н/а»
+    (a student not attested), so such a final never reaches a pull and its lateness
+    cannot be observed; a case planted on it could only be missed."""
+    if ctx.profile.demo_platform != "poo":
+        return lambda _f: True
+    return lambda f: f[0][M_VALUE] in POO_MARK_WORDS
+
+
 @planter("final_marks.deadline")
 def final_deadline(ctx: Context) -> None:
     finals = [f for f in ctx.final_marks if f[0][M_FINAL] in ("period", "attestation")]
@@ -276,7 +286,9 @@ def final_deadline(ctx: Context) -> None:
             }
         )
         return
-    chosen = pick(ctx, finals, 4, "final_deadline", lambda f: ("mark", f[0][M_ID]))
+    chosen = pick(
+        ctx, finals, 4, "final_deadline", lambda f: ("mark", f[0][M_ID]), carried_final(ctx)
+    )
     for i, (row, span, _a) in enumerate(chosen):
         deadline = ctx.dl.final_marks(span.ends_on)
         special = is_boundary_day(ctx, span.ends_on)
