@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     func,
@@ -243,10 +244,10 @@ def plan_snapshots(
 def _previous_runs(conn: Connection, run_id: int, scopes: Sequence[str]) -> dict[str, int]:
     """The newest run before ``run_id`` that covered each scope."""
     out: dict[str, int] = {}
-    for chunk in _chunks(sorted(set(scopes))):
+    for chunk in _chunks(sorted(set(scopes)), _chunk_size(conn)):
         for scope, prev in conn.execute(
             select(run_scope.c.scope, func.max(run_scope.c.run_id))
-            .where(run_scope.c.scope.in_(chunk), run_scope.c.run_id < run_id)
+            .where(_member(conn, run_scope.c.scope, chunk), run_scope.c.run_id < run_id)
             .group_by(run_scope.c.scope)
         ):
             out[scope] = int(prev)
@@ -271,11 +272,11 @@ def apply_plans(conn: Connection, run_id: int, plans: Sequence[ScopePlan]) -> No
             raise IngestError(f"scope {plan.scope!r} was already ingested by run {run_id}")
         seen.add(plan.scope)
     already: set[str] = set()
-    for chunk in _chunks(sorted(seen)):
+    for chunk in _chunks(sorted(seen), _chunk_size(conn)):
         already.update(
             conn.execute(
                 select(run_scope.c.scope).where(
-                    run_scope.c.run_id == run_id, run_scope.c.scope.in_(chunk)
+                    run_scope.c.run_id == run_id, _member(conn, run_scope.c.scope, chunk)
                 )
             ).scalars()
         )
@@ -314,6 +315,19 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[start : start + size]
 
 
+def _member(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``: one bound value each, so the planner sees how many there are
+    (as one array parameter PostgreSQL cannot, and on a table without statistics it then
+    scans the table)."""
+    result: ColumnElement[bool] = column.in_(values)
+    return result
+
+
+def _chunk_size(conn: Connection, sqlite_size: int = _CHUNK) -> int:
+    """Values per membership test."""
+    return sqlite_size
+
+
 _ENTITY_COLUMNS = (
     entity.c.id,
     entity.c.platform,
@@ -343,10 +357,13 @@ class _StoreView:
         """
         select_entities = select(*_ENTITY_COLUMNS)
         rows: list[Any] = []
-        for chunk in _chunks(sorted({scope for scope, _ in wanted})):
+        size = _chunk_size(conn)
+        for chunk in _chunks(sorted({scope for scope, _ in wanted}), size):
             rows.extend(
                 conn.execute(
-                    select_entities.where(entity.c.kind == kind, entity.c.scope.in_(chunk))
+                    select_entities.where(
+                        entity.c.kind == kind, _member(conn, entity.c.scope, chunk)
+                    )
                 )
             )
         known = {(r[1], r[2], r[3]) for r in rows}
@@ -356,24 +373,26 @@ class _StoreView:
                 if (platform, deployment, external_id) not in known:
                     by_source[(platform, deployment)].add(external_id)
         for (platform, deployment), ids in by_source.items():
-            for chunk in _chunks(sorted(ids)):
+            for chunk in _chunks(sorted(ids), size):
                 rows.extend(
                     conn.execute(
                         select_entities.where(
                             entity.c.kind == kind,
                             entity.c.platform == platform,
                             entity.c.deployment == deployment,
-                            entity.c.external_id.in_(chunk),
+                            _member(conn, entity.c.external_id, chunk),
                         )
                     )
                 )
         table = version_table(kind)
         current: dict[int, tuple[int, str, int]] = {}
-        for chunk in _chunks([r[0] for r in rows]):
+        for chunk in _chunks([r[0] for r in rows], size):
             for version in conn.execute(
                 select(
                     table.c.entity_id, table.c.id, table.c.content_hash, table.c.last_seen_run_id
-                ).where(table.c.entity_id.in_(chunk), table.c.superseded_run_id.is_(None))
+                ).where(
+                    _member(conn, table.c.entity_id, chunk), table.c.superseded_run_id.is_(None)
+                )
             ):
                 current[version[0]] = (version[1], version[2], version[3])
         view = cls(defaultdict(list), {})
@@ -496,13 +515,13 @@ def _insert_entities(
         scopes[str(row["kind"])].add(str(row["scope"]))
     ids: dict[tuple[str, Key], int] = {}
     for kind, kind_scopes in scopes.items():
-        for chunk in _chunks(sorted(kind_scopes)):
+        for chunk in _chunks(sorted(kind_scopes), _chunk_size(conn)):
             for r in conn.execute(
                 select(
                     entity.c.id, entity.c.platform, entity.c.deployment, entity.c.external_id
                 ).where(
                     entity.c.kind == kind,
-                    entity.c.scope.in_(chunk),
+                    _member(conn, entity.c.scope, chunk),
                     entity.c.first_seen_run_id == run_id,
                 )
             ):
@@ -513,8 +532,8 @@ def _insert_entities(
 def _update_ids(conn: Connection, column: Any, ids: Sequence[int], **values: Any) -> None:
     """``UPDATE … SET values WHERE id IN (…)``: one statement per chunk of ids."""
     table = column.table
-    for chunk in _chunks(ids, _UPDATE_CHUNK):
-        conn.execute(update(table).where(column.in_(chunk)).values(**values))
+    for chunk in _chunks(ids, _chunk_size(conn, _UPDATE_CHUNK)):
+        conn.execute(update(table).where(_member(conn, column, chunk)).values(**values))
 
 
 def _apply_kind(
